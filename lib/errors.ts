@@ -1,0 +1,248 @@
+/**
+ * The error types of ossup. Every error ossup raises on purpose is an
+ * {@linkcode OssupError} with a stable `code`, so callers can branch on
+ * `err.code` without parsing messages. Bad arguments raise the built-in
+ * `TypeError` / `RangeError` instead, as the platform does.
+ *
+ * Messages never contain an access key secret, a signature or a security
+ * token.
+ *
+ * @module
+ */
+
+/** Options accepted by every ossup error constructor. */
+export interface OssupErrorOptions {
+  /** The underlying error, if any. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error ossup raises on purpose.
+ *
+ * @example Branch on the stable code
+ * ```ts
+ * import { OssupError } from "@ossup/ossup";
+ *
+ * try {
+ *   throw new OssupError("Aborted", "the upload was cancelled");
+ * } catch (err) {
+ *   if (err instanceof OssupError && err.code === "Aborted") {
+ *     console.log("cancelled; run again to resume");
+ *   }
+ * }
+ * ```
+ */
+export class OssupError extends Error {
+  /** Stable machine-readable code, e.g. `"NoSuchKey"`, `"NetworkError"`, `"CrcMismatch"`. */
+  readonly code: string;
+
+  /**
+   * @param code Stable machine-readable code.
+   * @param message Human-readable message: what went wrong and what to do.
+   * @param options The underlying cause, if any.
+   */
+  constructor(code: string, message: string, options?: OssupErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "OssupError";
+    this.code = code;
+  }
+}
+
+/** Fields of an error answer from OSS (or an OSS-compatible server). */
+export interface OssErrorInit {
+  /** HTTP status of the answer. */
+  status: number;
+  /** OSS error code from the XML body, e.g. `"NoSuchKey"`; `"Unknown"` when the body had none. */
+  code: string;
+  /** OSS's message from the XML body, or a description of the status. */
+  message: string;
+  /** The `x-oss-request-id` of the answer, if any. */
+  requestId?: string;
+  /** The `HostId` of the error body, if any. */
+  hostId?: string;
+  /** OSS's detailed error code (`EC`), if any. */
+  ec?: string;
+  /** The operation that failed, e.g. `"UploadPart"`. */
+  operation?: string;
+}
+
+/**
+ * OSS answered a request with an error (HTTP status ≥ 300 with an OSS error body).
+ *
+ * @example
+ * ```ts
+ * import { OssError } from "@ossup/ossup";
+ *
+ * const err = new OssError({ status: 404, code: "NoSuchKey", message: "The specified key does not exist." });
+ * console.log(err.status, err.code); // 404 "NoSuchKey"
+ * ```
+ */
+export class OssError extends OssupError {
+  /** HTTP status of the answer. */
+  readonly status: number;
+  /** The `x-oss-request-id` of the answer, if any. */
+  readonly requestId?: string;
+  /** The `HostId` of the error body, if any. */
+  readonly hostId?: string;
+  /** OSS's detailed error code (`EC`), if any. */
+  readonly ec?: string;
+  /** The operation that failed, e.g. `"UploadPart"`. */
+  readonly operation?: string;
+
+  /** @param init The fields of the error answer. */
+  constructor(init: OssErrorInit) {
+    const where = init.operation ? `${init.operation}: ` : "";
+    const id = init.requestId ? ` (request ID ${init.requestId})` : "";
+    super(init.code, `${where}${init.status} ${init.code}: ${init.message}${id}`);
+    this.name = "OssError";
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.hostId = init.hostId;
+    this.ec = init.ec;
+    this.operation = init.operation;
+  }
+}
+
+/**
+ * The request never got an answer: connection refused or reset, DNS failure,
+ * or a body cut off midway. Code `"NetworkError"`. Retried by the client.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "@ossup/ossup";
+ *
+ * const err = new NetworkError("connection reset while sending UploadPart");
+ * console.log(err.code); // "NetworkError"
+ * ```
+ */
+export class NetworkError extends OssupError {
+  /**
+   * @param message What failed.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super("NetworkError", message, options);
+    this.name = "NetworkError";
+  }
+}
+
+/**
+ * A request took longer than its timeout. Code `"Timeout"`. Retried by the client.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@ossup/ossup";
+ *
+ * const err = new TimeoutError("UploadPart took longer than 60000 ms");
+ * console.log(err.code); // "Timeout"
+ * ```
+ */
+export class TimeoutError extends OssupError {
+  /**
+   * @param message What timed out.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super("Timeout", message, options);
+    this.name = "TimeoutError";
+  }
+}
+
+/**
+ * The caller's `AbortSignal` fired. Code `"Aborted"`. Never retried. An
+ * aborted upload with a checkpoint can be resumed by calling it again.
+ *
+ * @example
+ * ```ts
+ * import { AbortError } from "@ossup/ossup";
+ *
+ * const err = new AbortError("upload paused");
+ * console.log(err.code); // "Aborted"
+ * ```
+ */
+export class AbortError extends OssupError {
+  /**
+   * @param message What was aborted.
+   * @param options The abort reason, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super("Aborted", message, options);
+    this.name = "AbortError";
+  }
+}
+
+/**
+ * Data failed an integrity check: a part's or the object's CRC64 from the
+ * server differs from the CRC64 of the bytes sent. Code `"CrcMismatch"`.
+ *
+ * @example
+ * ```ts
+ * import { IntegrityError } from "@ossup/ossup";
+ *
+ * const err = new IntegrityError("part 3: server CRC64 1 != local CRC64 2");
+ * console.log(err.code); // "CrcMismatch"
+ * ```
+ */
+export class IntegrityError extends OssupError {
+  /**
+   * @param message Which data, and the two checksums.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super("CrcMismatch", message, options);
+    this.name = "IntegrityError";
+  }
+}
+
+/**
+ * A checkpoint could not be used: another process holds it
+ * (`"CheckpointLocked"`), or it could not be read or written
+ * (`"CheckpointIo"`). A damaged checkpoint is not an error: it is discarded
+ * and the upload starts over.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointError } from "@ossup/ossup";
+ *
+ * const err = new CheckpointError("CheckpointLocked", "big.iso.cp is in use by process 4242");
+ * console.log(err.code); // "CheckpointLocked"
+ * ```
+ */
+export class CheckpointError extends OssupError {
+  /**
+   * @param code `"CheckpointLocked"` or `"CheckpointIo"`.
+   * @param message What happened and what to do.
+   * @param options The underlying cause, if any.
+   */
+  constructor(
+    code: "CheckpointLocked" | "CheckpointIo",
+    message: string,
+    options?: OssupErrorOptions,
+  ) {
+    super(code, message, options);
+    this.name = "CheckpointError";
+  }
+}
+
+/**
+ * The source changed while it was being uploaded (size or modification time),
+ * so the parts already sent no longer match it. Code `"SourceChanged"`.
+ *
+ * @example
+ * ```ts
+ * import { SourceChangedError } from "@ossup/ossup";
+ *
+ * const err = new SourceChangedError("big.iso changed during the upload; run again to upload it whole");
+ * console.log(err.code); // "SourceChanged"
+ * ```
+ */
+export class SourceChangedError extends OssupError {
+  /**
+   * @param message Which source changed and how.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super("SourceChanged", message, options);
+    this.name = "SourceChangedError";
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The interface a runtime adapter fills so the upload engine can read a
+ * source by offset without knowing what runtime it runs on.
+ *
+ * @module
+ */
+
+/** Size and modification time of a source, as read from it now. */
+export interface SourceStat {
+  /** Size in bytes. */
+  size: number;
+  /** Modification time in milliseconds since the epoch (0 when the source has none). */
+  lastModified: number;
+}
+
+/**
+ * A random-access byte source of known size: a file on disk, a `Blob`, a
+ * `File`. Adapters live in `lib/adapters/<runtime>/`.
+ *
+ * @example A source over bytes in memory
+ * ```ts
+ * import type { FileSource } from "@ossup/ossup";
+ *
+ * const bytes = new TextEncoder().encode("hello");
+ * const source: FileSource = {
+ *   name: "hello.txt",
+ *   size: bytes.length,
+ *   lastModified: 0,
+ *   stream: (offset, length) => new Blob([bytes.subarray(offset, offset + length)]).stream(),
+ *   stat: () => Promise.resolve({ size: bytes.length, lastModified: 0 }),
+ *   close: () => Promise.resolve(),
+ * };
+ * ```
+ */
+export interface FileSource {
+  /** A name for messages and for the checkpoint's source identity (a path, a file name). */
+  readonly name: string;
+  /** Size in bytes when the source was opened. */
+  readonly size: number;
+  /** Modification time in milliseconds since the epoch when the source was opened (0 if unknown). */
+  readonly lastModified: number;
+  /**
+   * Reads exactly `length` bytes starting at `offset` as a stream. Each call
+   * reads afresh from the source, so a retried part re-reads its bytes.
+   * The stream errors with a `SourceChangedError` if the source ends early.
+   */
+  stream(offset: number, length: number): ReadableStream<Uint8Array>;
+  /**
+   * Optional zero-copy body for a range (a `Blob` slice), used where a
+   * runtime can send a `Blob` without reading it into memory.
+   */
+  slice?(offset: number, length: number): Blob;
+  /** Reads size and modification time now, to notice a source changed under the upload. */
+  stat(): Promise<SourceStat>;
+  /** Releases the source (closes a file handle). Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a file path as a {@linkcode FileSource}. Each runtime's entry point
+ * provides one; the web entry has none (use a `Blob` or `File` instead).
+ */
+export type OpenFile = (path: string) => Promise<FileSource>;
