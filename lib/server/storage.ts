@@ -6,14 +6,38 @@
  * storage owns bytes, metadata and atomicity.
  *
  * Storage errors are `StorageError`s carrying the OSS error code the HTTP
- * layer answers with (`NoSuchBucket`, `NoSuchKey`, `NoSuchUpload`,
- * `BucketAlreadyExists`, `BucketNotEmpty`, `InvalidPart`, `InvalidPartOrder`,
- * `EntityTooSmall`, `InvalidDigest`, `IncompleteBody`...).
+ * layer answers with: `NoSuchBucket`, `NoSuchKey`, `NoSuchUpload`,
+ * `BucketAlreadyExists`, `BucketNotEmpty`, `InvalidBucketName` (a malformed
+ * bucket name given to any method but `getBucket`, which answers
+ * `undefined`), `InvalidObjectName` (an empty key, or one with a lone
+ * surrogate), `InvalidPart`, `InvalidPartOrder`, `MalformedXML` (Complete with
+ * no parts), `InvalidArgument` (part number outside 1..10000, a body longer
+ * than its declared length), `InvalidRange` (UploadPartCopy range outside the
+ * source), `InvalidDigest`, `IncompleteBody` (a body shorter than declared, or
+ * whose stream failed). Part sizes (`EntityTooSmall`) are the HTTP layer's
+ * to check. Anything else thrown is an internal error (HTTP 500).
+ *
+ * Keys are arbitrary well-formed UTF-16 strings: any length, any character
+ * (`/`, `..`, NUL), compared exactly (case-sensitive). Times are whole
+ * seconds, as HTTP dates carry them.
  *
  * @module
  */
 
-/** An error the storage raises; `code` is the OSS error code to answer with. */
+/**
+ * An error the storage raises; `code` is the OSS error code to answer with.
+ *
+ * @example
+ * ```ts
+ * import { StorageError } from "./storage.ts";
+ *
+ * try {
+ *   throw new StorageError("NoSuchKey", "The specified key does not exist.");
+ * } catch (err) {
+ *   if (err instanceof StorageError && err.code === "NoSuchKey") console.log("404");
+ * }
+ * ```
+ */
 export class StorageError extends Error {
   /** OSS error code, e.g. `"NoSuchKey"`. */
   readonly code: string;
@@ -92,7 +116,10 @@ export interface PartMeta {
 /** A body to store, consumed exactly once. */
 export interface BodyInput {
   stream: ReadableStream<Uint8Array>;
-  /** Declared length; the storage fails with `IncompleteBody` if the stream has fewer bytes. */
+  /**
+   * Declared length; the storage fails with `IncompleteBody` if the stream has fewer bytes,
+   * `InvalidArgument` if it has more. Either way nothing is stored.
+   */
   length?: number;
   /** Expected MD5 (base64, from `Content-MD5`); mismatch → `InvalidDigest`, nothing stored. */
   contentMd5?: string;
@@ -101,7 +128,12 @@ export interface BodyInput {
 /** An object opened for reading. */
 export interface ObjectReader {
   meta: ObjectMeta;
-  /** Streams bytes `[start, end]` inclusive (the whole object when omitted). */
+  /**
+   * Streams bytes `[start, end]` inclusive (the whole object when omitted); the range must
+   * lie within the object. May be called several times, or never (HEAD). The disk backend
+   * opens the file on the first read: if the object was replaced or deleted since
+   * `getObject`, the stream errors rather than mix versions.
+   */
   stream(range?: { start: number; end: number }): ReadableStream<Uint8Array>;
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Reading a request body into a backend while computing what OSS reports
+ * about it (size, MD5 ETag, CRC64) and enforcing the declared length and
+ * `Content-MD5`, without ever holding the whole body.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { Crc64 } from "../crc64.ts";
+import { type BodyInput, StorageError } from "./storage.ts";
+
+/** What the storage learns about a body by reading it. */
+export interface BodyDigest {
+  size: number;
+  /** Upper-case MD5 hex. */
+  etag: string;
+  crc64: bigint;
+}
+
+const BASE64_MD5 = /^[A-Za-z0-9+/]{22}==$/;
+
+/**
+ * Feeds every chunk of `body` to `sink` in order and returns the digest.
+ * Throws `InvalidDigest` for a malformed or mismatched `Content-MD5`,
+ * `IncompleteBody` when the stream ends early or fails, `InvalidArgument`
+ * when it runs past the declared length. The caller discards what the sink
+ * received when this throws.
+ */
+export async function drainBody(
+  body: BodyInput,
+  sink: (chunk: Uint8Array) => void | Promise<void>,
+): Promise<BodyDigest> {
+  const reader = body.stream.getReader();
+  try {
+    if (body.contentMd5 !== undefined && !BASE64_MD5.test(body.contentMd5)) {
+      throw new StorageError("InvalidDigest", "The Content-MD5 you specified is not valid.");
+    }
+    const md5 = createHash("md5");
+    const crc = new Crc64();
+    let size = 0;
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (cause) {
+        throw Object.assign(
+          new StorageError("IncompleteBody", "The request body could not be read to its end."),
+          { cause },
+        );
+      }
+      if (result.done) break;
+      const chunk = result.value;
+      if (chunk.byteLength === 0) continue;
+      size += chunk.byteLength;
+      if (body.length !== undefined && size > body.length) {
+        throw new StorageError(
+          "InvalidArgument",
+          "The request body is longer than its declared Content-Length.",
+        );
+      }
+      md5.update(chunk);
+      crc.update(chunk);
+      await sink(chunk);
+    }
+    if (body.length !== undefined && size < body.length) {
+      throw new StorageError(
+        "IncompleteBody",
+        "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+      );
+    }
+    const digest = md5.digest();
+    if (body.contentMd5 !== undefined && digest.toString("base64") !== body.contentMd5) {
+      throw new StorageError(
+        "InvalidDigest",
+        "The Content-MD5 you specified did not match what we received.",
+      );
+    }
+    return { size, etag: digest.toString("hex").toUpperCase(), crc64: crc.digest() };
+  } catch (err) {
+    reader.cancel(err).catch(() => {});
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * OSS's rules and record-keeping that both storage backends share:
+ * argument checks, part selection at CompleteMultipartUpload, the digest of
+ * an assembled object, and defensive copies of stored records.
+ *
+ * @module
+ */
+
+import { crc64Combine } from "../crc64.ts";
+import { compareUtf8, multipartEtag, normalizeEtag } from "./_storage_names.ts";
+import {
+  type MultipartUploadInfo,
+  type ObjectHeaders,
+  type ObjectMeta,
+  type PartMeta,
+  StorageError,
+} from "./storage.ts";
+
+/** Runs `fn` and turns a synchronous throw into a rejection. */
+export function run<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/** The `NoSuchUpload` error. */
+export function noSuchUpload(): StorageError {
+  return new StorageError(
+    "NoSuchUpload",
+    "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
+  );
+}
+
+/** Throws `InvalidArgument` unless `n` is an integer part number in 1..10000. */
+export function checkPartNumber(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 10000) {
+    throw new StorageError(
+      "InvalidArgument",
+      "Part number must be an integer between 1 and 10000.",
+    );
+  }
+}
+
+/** Throws `InvalidRange` unless `range` lies within an object of `size` bytes. */
+export function checkRange(range: { start: number; end: number } | undefined, size: number): void {
+  if (
+    range &&
+    !(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end) &&
+      range.start >= 0 && range.start <= range.end && range.end < size)
+  ) {
+    throw new StorageError("InvalidRange", "The requested range is not satisfiable.");
+  }
+}
+
+/**
+ * The stored parts a CompleteMultipartUpload names, in order: `InvalidPartOrder` unless
+ * the numbers ascend strictly, `InvalidPart` for a part that is missing or has another
+ * ETag. Parts not named are left out.
+ */
+export function choosePartsFor<P>(
+  stored: Map<number, P>,
+  wanted: { partNumber: number; etag: string }[],
+  metaOf: (part: P) => PartMeta,
+): P[] {
+  if (wanted.length === 0) {
+    throw new StorageError(
+      "MalformedXML",
+      "The XML you provided was not well-formed or did not validate against our published schema.",
+    );
+  }
+  const chosen: P[] = [];
+  let previous = 0;
+  for (const { partNumber, etag } of wanted) {
+    if (partNumber <= previous) {
+      throw new StorageError(
+        "InvalidPartOrder",
+        "The list of parts was not in ascending order. Parts list must be specified in order by part number.",
+      );
+    }
+    previous = partNumber;
+    const part = stored.get(partNumber);
+    if (!part || metaOf(part).etag !== normalizeEtag(etag)) {
+      throw new StorageError(
+        "InvalidPart",
+        "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
+      );
+    }
+    chosen.push(part);
+  }
+  return chosen;
+}
+
+/** Size, multipart ETag and combined CRC64 of an object assembled from `parts`. */
+export function assembledDigest(
+  parts: PartMeta[],
+): { size: number; etag: string; crc64: bigint } {
+  let size = 0;
+  let crc = 0n;
+  for (const p of parts) {
+    crc = crc64Combine(crc, p.crc64, p.size);
+    size += p.size;
+  }
+  return { size, etag: multipartEtag(parts.map((p) => p.etag)), crc64: crc };
+}
+
+/** Uploads sorted by key (UTF-8 order) then initiation time. */
+export function sortUploads(uploads: MultipartUploadInfo[]): MultipartUploadInfo[] {
+  return uploads.sort((a, b) =>
+    compareUtf8(a.key, b.key) || a.initiated.getTime() - b.initiated.getTime() ||
+    (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0)
+  );
+}
+
+/** A deep copy of headers, so callers cannot mutate what is stored. */
+export function copyHeaders(h: ObjectHeaders): ObjectHeaders {
+  const out: ObjectHeaders = {
+    contentType: h.contentType,
+    userMeta: { ...h.userMeta },
+    acl: h.acl,
+    storageClass: h.storageClass,
+  };
+  if (h.cacheControl !== undefined) out.cacheControl = h.cacheControl;
+  if (h.contentDisposition !== undefined) out.contentDisposition = h.contentDisposition;
+  if (h.contentEncoding !== undefined) out.contentEncoding = h.contentEncoding;
+  if (h.contentLanguage !== undefined) out.contentLanguage = h.contentLanguage;
+  if (h.expires !== undefined) out.expires = h.expires;
+  return out;
+}
+
+/** A deep copy of object metadata. */
+export function copyMeta(m: ObjectMeta): ObjectMeta {
+  return {
+    ...copyHeaders(m),
+    key: m.key,
+    size: m.size,
+    etag: m.etag,
+    crc64: m.crc64,
+    lastModified: new Date(m.lastModified),
+    objectType: m.objectType,
+  };
+}
+
+/** A deep copy of upload info. */
+export function copyUpload(u: MultipartUploadInfo): MultipartUploadInfo {
+  return { ...u, initiated: new Date(u.initiated), headers: copyHeaders(u.headers) };
+}

@@ -1,0 +1,395 @@
+/**
+ * The memory backend of the local server: everything in maps, bodies kept as
+ * the chunk arrays they arrived in. Fast, and gone when the process ends.
+ *
+ * @module
+ */
+
+import { drainBody } from "./_storage_body.ts";
+import {
+  checkBucketName,
+  checkKey,
+  isBucketName,
+  isUploadId,
+  newUploadId,
+  nowToSecond,
+} from "./_storage_names.ts";
+import {
+  assembledDigest,
+  checkPartNumber,
+  checkRange,
+  choosePartsFor,
+  copyHeaders,
+  copyMeta,
+  copyUpload,
+  noSuchUpload,
+  run,
+  sortUploads,
+} from "./_storage_rules.ts";
+import { SortedKeys } from "./_storage_sorted_keys.ts";
+import {
+  type BodyInput,
+  type BucketInfo,
+  type ListedObject,
+  type MultipartUploadInfo,
+  type ObjectHeaders,
+  type ObjectMeta,
+  type ObjectReader,
+  type PartMeta,
+  type Storage,
+  StorageError,
+} from "./storage.ts";
+
+interface StoredObject {
+  meta: ObjectMeta;
+  chunks: Uint8Array[];
+}
+
+interface StoredPart {
+  meta: PartMeta;
+  chunks: Uint8Array[];
+}
+
+interface StoredUpload {
+  info: MultipartUploadInfo;
+  parts: Map<number, StoredPart>;
+}
+
+interface StoredBucket {
+  info: BucketInfo;
+  objects: SortedKeys<StoredObject>;
+  uploads: Map<string, StoredUpload>;
+}
+
+/**
+ * A {@linkcode Storage} held in memory.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ *
+ * const storage = new MemoryStorage();
+ * await storage.createBucket("demo", {
+ *   location: "oss-cn-hangzhou",
+ *   acl: "private",
+ *   storageClass: "Standard",
+ * });
+ * const meta = await storage.putObject(
+ *   "demo",
+ *   "hello.txt",
+ *   { stream: new Blob(["hello"]).stream() },
+ *   { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" },
+ * );
+ * console.log(meta.etag); // "5D41402ABC4B2A76B9719D911017C592"
+ * ```
+ */
+export class MemoryStorage implements Storage {
+  #buckets = new Map<string, StoredBucket>();
+
+  #bucket(name: string): StoredBucket {
+    checkBucketName(name);
+    const bucket = this.#buckets.get(name);
+    if (!bucket) throw new StorageError("NoSuchBucket", "The specified bucket does not exist.");
+    return bucket;
+  }
+
+  #upload(bucket: string, key: string, uploadId: string): StoredUpload {
+    const b = this.#bucket(bucket);
+    checkKey(key);
+    const upload = isUploadId(uploadId) ? b.uploads.get(uploadId) : undefined;
+    if (!upload || upload.info.key !== key) throw noSuchUpload();
+    return upload;
+  }
+
+  listBuckets(): Promise<BucketInfo[]> {
+    return Promise.resolve(
+      [...this.#buckets.values()].map((b) => ({ ...b.info }))
+        .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
+  }
+
+  createBucket(
+    name: string,
+    options: { location: string; acl: string; storageClass: string },
+  ): Promise<BucketInfo> {
+    return run(() => {
+      checkBucketName(name);
+      if (this.#buckets.has(name)) {
+        throw new StorageError(
+          "BucketAlreadyExists",
+          "The requested bucket name is not available.",
+        );
+      }
+      const info: BucketInfo = { name, creationDate: nowToSecond(), ...options };
+      this.#buckets.set(name, { info, objects: new SortedKeys(), uploads: new Map() });
+      return { ...info };
+    });
+  }
+
+  getBucket(name: string): Promise<BucketInfo | undefined> {
+    const bucket = isBucketName(name) ? this.#buckets.get(name) : undefined;
+    return Promise.resolve(bucket ? { ...bucket.info } : undefined);
+  }
+
+  setBucketAcl(name: string, acl: string): Promise<void> {
+    return run(() => {
+      this.#bucket(name).info.acl = acl;
+    });
+  }
+
+  deleteBucket(name: string): Promise<void> {
+    return run(() => {
+      const bucket = this.#bucket(name);
+      if (bucket.objects.size > 0 || bucket.uploads.size > 0) {
+        throw new StorageError("BucketNotEmpty", "The bucket you tried to delete is not empty.");
+      }
+      this.#buckets.delete(name);
+    });
+  }
+
+  async putObject(
+    bucket: string,
+    key: string,
+    body: BodyInput,
+    headers: ObjectHeaders,
+  ): Promise<ObjectMeta> {
+    try {
+      this.#bucket(bucket);
+      checkKey(key);
+    } catch (err) {
+      body.stream.cancel(err).catch(() => {});
+      throw err;
+    }
+    const chunks: Uint8Array[] = [];
+    const digest = await drainBody(body, (chunk) => {
+      chunks.push(chunk);
+    });
+    const meta: ObjectMeta = {
+      ...copyHeaders(headers),
+      key,
+      size: digest.size,
+      etag: digest.etag,
+      crc64: digest.crc64,
+      lastModified: nowToSecond(),
+      objectType: "Normal",
+    };
+    // The bucket may have gone while the body streamed.
+    this.#bucket(bucket).objects.set(key, { meta, chunks });
+    return copyMeta(meta);
+  }
+
+  getObject(bucket: string, key: string): Promise<ObjectReader> {
+    return run(() => {
+      const object = this.#object(bucket, key);
+      return {
+        meta: copyMeta(object.meta),
+        stream: (range) => chunkStream(object.chunks, range),
+      };
+    });
+  }
+
+  #object(bucket: string, key: string): StoredObject {
+    const b = this.#bucket(bucket);
+    checkKey(key);
+    const object = b.objects.get(key);
+    if (!object) throw new StorageError("NoSuchKey", "The specified key does not exist.");
+    return object;
+  }
+
+  deleteObject(bucket: string, key: string): Promise<void> {
+    return run(() => {
+      const b = this.#bucket(bucket);
+      checkKey(key);
+      b.objects.delete(key);
+    });
+  }
+
+  copyObject(
+    source: { bucket: string; key: string },
+    target: { bucket: string; key: string },
+    headers?: ObjectHeaders,
+  ): Promise<ObjectMeta> {
+    return run(() => {
+      const from = this.#object(source.bucket, source.key);
+      const to = this.#bucket(target.bucket);
+      checkKey(target.key);
+      const meta: ObjectMeta = {
+        ...copyMeta(from.meta),
+        ...(headers ? copyHeaders(headers) : {}),
+        key: target.key,
+        lastModified: nowToSecond(),
+      };
+      // Chunks are never mutated, so the copy can share them.
+      to.objects.set(target.key, { meta, chunks: from.chunks });
+      return copyMeta(meta);
+    });
+  }
+
+  setObjectAcl(bucket: string, key: string, acl: string): Promise<void> {
+    return run(() => {
+      this.#object(bucket, key).meta.acl = acl;
+    });
+  }
+
+  async *listObjects(
+    bucket: string,
+    options: { prefix?: string; after?: string },
+  ): AsyncIterable<ListedObject> {
+    const b = this.#bucket(bucket);
+    for (const [, object] of b.objects.list(options.prefix, options.after)) {
+      const { key, size, etag, lastModified, storageClass, objectType } = object.meta;
+      yield { key, size, etag, lastModified: new Date(lastModified), storageClass, objectType };
+    }
+  }
+
+  initiateMultipartUpload(
+    bucket: string,
+    key: string,
+    headers: ObjectHeaders,
+  ): Promise<MultipartUploadInfo> {
+    return run(() => {
+      const b = this.#bucket(bucket);
+      checkKey(key);
+      const info: MultipartUploadInfo = {
+        uploadId: newUploadId(),
+        bucket,
+        key,
+        initiated: new Date(),
+        headers: copyHeaders(headers),
+      };
+      b.uploads.set(info.uploadId, { info, parts: new Map() });
+      return copyUpload(info);
+    });
+  }
+
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: BodyInput,
+  ): Promise<PartMeta> {
+    try {
+      this.#upload(bucket, key, uploadId);
+      checkPartNumber(partNumber);
+    } catch (err) {
+      body.stream.cancel(err).catch(() => {});
+      throw err;
+    }
+    const chunks: Uint8Array[] = [];
+    const digest = await drainBody(body, (chunk) => {
+      chunks.push(chunk);
+    });
+    const meta: PartMeta = { partNumber, ...digest, lastModified: nowToSecond() };
+    // The upload may have been completed or aborted while the body streamed.
+    this.#upload(bucket, key, uploadId).parts.set(partNumber, { meta, chunks });
+    return { ...meta };
+  }
+
+  uploadPartCopy(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: { bucket: string; key: string; range?: { start: number; end: number } },
+  ): Promise<PartMeta> {
+    return run(async () => {
+      this.#upload(bucket, key, uploadId);
+      checkPartNumber(partNumber);
+      const from = this.#object(source.bucket, source.key);
+      checkRange(source.range, from.meta.size);
+      const chunks: Uint8Array[] = [];
+      const digest = await drainBody(
+        { stream: chunkStream(from.chunks, source.range) },
+        (chunk) => {
+          chunks.push(chunk);
+        },
+      );
+      const meta: PartMeta = { partNumber, ...digest, lastModified: nowToSecond() };
+      this.#upload(bucket, key, uploadId).parts.set(partNumber, { meta, chunks });
+      return { ...meta };
+    });
+  }
+
+  listParts(bucket: string, key: string, uploadId: string): Promise<PartMeta[]> {
+    return run(() =>
+      [...this.#upload(bucket, key, uploadId).parts.values()]
+        .map((p) => ({ ...p.meta }))
+        .sort((a, b) => a.partNumber - b.partNumber)
+    );
+  }
+
+  completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<ObjectMeta> {
+    return run(() => {
+      const b = this.#bucket(bucket);
+      const upload = this.#upload(bucket, key, uploadId);
+      const chosen = choosePartsFor(upload.parts, parts, (p) => p.meta);
+      const chunks = chosen.flatMap((p) => p.chunks);
+      const meta: ObjectMeta = {
+        ...copyHeaders(upload.info.headers),
+        key,
+        ...assembledDigest(chosen.map((p) => p.meta)),
+        lastModified: nowToSecond(),
+        objectType: "Multipart",
+      };
+      b.objects.set(key, { meta, chunks });
+      b.uploads.delete(uploadId);
+      return copyMeta(meta);
+    });
+  }
+
+  abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    return run(() => {
+      this.#upload(bucket, key, uploadId);
+      this.#bucket(bucket).uploads.delete(uploadId);
+    });
+  }
+
+  listMultipartUploads(bucket: string): Promise<MultipartUploadInfo[]> {
+    return run(() =>
+      sortUploads([...this.#bucket(bucket).uploads.values()].map((u) => copyUpload(u.info)))
+    );
+  }
+
+  getMultipartUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUploadInfo> {
+    return run(() => copyUpload(this.#upload(bucket, key, uploadId).info));
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Streams bytes `[start, end]` of the concatenated chunks. */
+function chunkStream(
+  chunks: Uint8Array[],
+  range?: { start: number; end: number },
+): ReadableStream<Uint8Array> {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const start = range?.start ?? 0;
+  const end = range ? range.end + 1 : total;
+  let index = 0;
+  let offset = 0; // byte offset of chunks[index]
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      while (index < chunks.length) {
+        const chunk = chunks[index];
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(end - offset, chunk.byteLength);
+        offset += chunk.byteLength;
+        index++;
+        if (to > from) {
+          controller.enqueue(chunk.subarray(from, to));
+          return;
+        }
+        if (offset >= end) break;
+      }
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+}
