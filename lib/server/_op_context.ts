@@ -1,0 +1,180 @@
+/**
+ * What every operation handler receives, and the request-reading helpers
+ * they share (query values, bodies, copy sources).
+ *
+ * @module
+ */
+
+import type { Context } from "hono";
+import { decodeComponent } from "./addressing.ts";
+import type { OssRequestInfo } from "./request_info.ts";
+import { ServerError } from "./server_error.ts";
+import type { BodyInput, Storage } from "./storage.ts";
+
+/** Settings the handlers read. */
+export interface OpSettings {
+  /** Region without `oss-`, e.g. `cn-hangzhou`. */
+  region: string;
+  /** Owner ID written in listings and ACLs. */
+  ownerId: string;
+}
+
+/** One request on its way through an operation handler. */
+export interface OpContext {
+  c: Context;
+  info: OssRequestInfo;
+  storage: Storage;
+  settings: OpSettings;
+  requestId: string;
+}
+
+/** An operation handler: answers one OSS API call. */
+export type OpHandler = (op: OpContext) => Promise<Response>;
+
+/** The first value of query parameter `name` (`""` for a bare flag), or `undefined`. */
+export function queryValue(op: OpContext, name: string): string | undefined {
+  const pair = op.info.query.find(([k]) => k === name);
+  return pair === undefined ? undefined : pair[1] ?? "";
+}
+
+/** The bucket of a bucket- or object-level operation. */
+export function bucketOf(op: OpContext): string {
+  return op.info.bucket!;
+}
+
+/** The key of an object-level operation. */
+export function keyOf(op: OpContext): string {
+  return op.info.key!;
+}
+
+/**
+ * An integer query parameter within `[min, max]`, `fallback` when absent.
+ * @throws {ServerError} `InvalidArgument` otherwise.
+ */
+export function intQuery(
+  op: OpContext,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = queryValue(op, name);
+  if (raw === undefined || raw === "") return fallback;
+  const n = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new ServerError(
+      400,
+      "InvalidArgument",
+      `Argument ${name} must be an integer between ${min} and ${max}.`,
+      { ArgumentName: name, ArgumentValue: raw },
+    );
+  }
+  return n;
+}
+
+/** OSS's cap on one PutObject / UploadPart body: 5 GB. */
+export const MAX_OBJECT_BODY = 5 * 1024 ** 3;
+
+/**
+ * The request body as a {@linkcode BodyInput} for the storage: streamed,
+ * with its declared length and `Content-MD5`.
+ * @throws {ServerError} `InvalidArgument` for a malformed Content-Length,
+ * `EntityTooLarge` above 5 GB.
+ */
+export function requestBody(op: OpContext): BodyInput {
+  const raw = op.c.req.raw;
+  const declared = raw.headers.get("content-length");
+  let length: number | undefined;
+  if (declared !== null) {
+    if (!/^\d{1,16}$/.test(declared.trim())) {
+      throw new ServerError(400, "InvalidArgument", "The Content-Length header is not valid.");
+    }
+    length = Number(declared.trim());
+  }
+  if (length !== undefined && length > MAX_OBJECT_BODY) {
+    throw new ServerError(
+      400,
+      "EntityTooLarge",
+      "Your proposed upload exceeds the maximum allowed size.",
+      { MaxSizeAllowed: String(MAX_OBJECT_BODY), ProposedSize: String(length) },
+    );
+  }
+  const stream = raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+  const md5 = raw.headers.get("content-md5");
+  return { stream, length, contentMd5: md5 === null ? undefined : md5.trim() };
+}
+
+/**
+ * Reads a small request body (an XML document) whole, up to `limit` bytes.
+ * @throws {ServerError} `InvalidArgument` when larger, `IncompleteBody` when cut short.
+ */
+export async function readSmallBody(op: OpContext, limit: number): Promise<Uint8Array> {
+  const body = op.c.req.raw.body;
+  if (!body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = body.getReader();
+  try {
+    for (;;) {
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch {
+        throw new ServerError(
+          400,
+          "IncompleteBody",
+          "The request body could not be read to its end.",
+        );
+      }
+      if (r.done) break;
+      size += r.value.byteLength;
+      if (size > limit) {
+        throw new ServerError(
+          400,
+          "InvalidArgument",
+          `The request body exceeds the ${limit} bytes allowed for this operation.`,
+        );
+      }
+      chunks.push(r.value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  const declared = op.c.req.raw.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) !== size) {
+    throw new ServerError(
+      400,
+      "IncompleteBody",
+      "The request body is shorter than its declared Content-Length.",
+    );
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
+
+/**
+ * Parses `x-oss-copy-source: /bucket/key` (key URL-encoded; `+` is a space).
+ * @throws {ServerError} `InvalidArgument` when malformed.
+ */
+export function copySource(value: string): { bucket: string; key: string } {
+  const v = value.trim().replace(/\?versionId=.*$/, "");
+  const path = v.startsWith("/") ? v.slice(1) : v;
+  const slash = path.indexOf("/");
+  if (slash <= 0 || slash === path.length - 1) {
+    throw new ServerError(
+      400,
+      "InvalidArgument",
+      "x-oss-copy-source must be /<bucket>/<key>, URL-encoded.",
+      { ArgumentName: "x-oss-copy-source", ArgumentValue: value },
+    );
+  }
+  return {
+    bucket: decodeComponent(path.slice(0, slash)),
+    key: decodeComponent(path.slice(slash + 1)),
+  };
+}

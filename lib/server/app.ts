@@ -1,0 +1,259 @@
+/**
+ * The local OSS-compatible server as a Hono app: addressing, authentication,
+ * fault injection, and OSS's operations over a {@linkcode Storage}. Start it
+ * on a socket with `listen.ts`.
+ *
+ * @module
+ */
+
+import { type Context, Hono } from "hono";
+import { parseQuery, resolveAddress, splitUrl } from "./addressing.ts";
+import type { OpContext, OpHandler, OpSettings } from "./_op_context.ts";
+import { bucketRoutes } from "./_routes_bucket.ts";
+import { listingRoutes } from "./_routes_listing.ts";
+import { multipartRoutes } from "./_routes_multipart.ts";
+import { objectRoutes } from "./_routes_object.ts";
+import { operationOf } from "./operation.ts";
+import type { OssRequestInfo } from "./request_info.ts";
+import { errorResponse, newRequestId, ServerError } from "./server_error.ts";
+import { type Storage, StorageError } from "./storage.ts";
+
+/** Checks one request; resolves when it may proceed, throws a `ServerError` otherwise. */
+export type Authenticator = (req: OssRequestInfo) => Promise<void>;
+
+/** What the app needs of a fault injector (`faults.ts`'s `FaultInjector`). */
+export interface FaultHandler {
+  handle(
+    info: OssRequestInfo & { partNumber?: number },
+    c: Context,
+    run: () => Promise<Response>,
+  ): Promise<Response>;
+  mountControlRoute?(app: Hono): void;
+}
+
+/** Options of {@linkcode createOssApp}. */
+export interface ServerOptions {
+  /** Where buckets and objects live. */
+  storage: Storage;
+  /** Region id without `oss-`. Default `"cn-hangzhou"`. */
+  region?: string;
+  /**
+   * Host names (no port) that address the service itself, so `bucket.<host>`
+   * is read as virtual-hosted exactly. IPs, `localhost` and
+   * `oss-*.aliyuncs.com` always are. Default: none more.
+   */
+  serviceHosts?: string[];
+  /**
+   * Checks each request's signature (see `auth.ts`'s `createAuthenticator`).
+   * Default: none — every request is accepted as anonymous.
+   */
+  authenticate?: Authenticator;
+  /** Fault injection around each operation (see `faults.ts`). Default: none. */
+  faults?: FaultHandler;
+  /** Owner ID shown in listings and ACLs. Default `"1234567890123456"`. */
+  ownerId?: string;
+  /**
+   * Answer CORS preflights and expose OSS's headers (ETag, CRC64, request ID)
+   * to any origin, like a bucket with a permissive CORS rule, so browser
+   * clients work. Default `true`.
+   */
+  cors?: boolean;
+  /** Called with unexpected errors (answered 500 InternalError). Default `console.error`. */
+  onError?: (err: unknown, info?: OssRequestInfo) => void;
+}
+
+/** What {@linkcode createOssApp} returns. */
+export interface OssApp {
+  /** The Hono app; `app.fetch` is the request handler. */
+  app: Hono;
+  /** The storage it serves. */
+  storage: Storage;
+}
+
+const ROUTES: Record<string, OpHandler> = {
+  ...bucketRoutes,
+  ...objectRoutes,
+  ...listingRoutes,
+  ...multipartRoutes,
+};
+
+const STORAGE_STATUS: Record<string, number> = {
+  NoSuchBucket: 404,
+  NoSuchKey: 404,
+  NoSuchUpload: 404,
+  BucketAlreadyExists: 409,
+  BucketNotEmpty: 409,
+  FileAlreadyExists: 409,
+  InvalidRange: 416,
+  InternalError: 500,
+};
+
+const STORAGE_MESSAGES: Record<string, string> = {
+  NoSuchBucket: "The specified bucket does not exist.",
+  NoSuchKey: "The specified key does not exist.",
+  NoSuchUpload: "The specified upload does not exist. The upload ID may be invalid, " +
+    "or the upload may have been aborted or completed.",
+};
+
+/** Turns a storage error into the OSS answer, adding what identifies the resource. */
+function fromStorageError(err: StorageError, info?: OssRequestInfo): ServerError {
+  const extra: Record<string, string> = {};
+  if (err.code === "NoSuchBucket" && info?.bucket !== undefined) extra.BucketName = info.bucket;
+  if (err.code === "NoSuchKey" && info?.key !== undefined) extra.Key = info.key;
+  if (err.code === "NoSuchUpload") {
+    const id = info?.query.find(([k]) => k === "uploadId")?.[1];
+    if (id !== undefined) extra.UploadId = id;
+  }
+  return new ServerError(
+    STORAGE_STATUS[err.code] ?? 400,
+    err.code,
+    err.message || STORAGE_MESSAGES[err.code] || err.code,
+    extra,
+  );
+}
+
+/**
+ * Creates the OSS-compatible Hono app.
+ *
+ * @param options Storage, region, authentication and fault injection.
+ * @returns The app and its storage.
+ *
+ * @example
+ * ```ts
+ * import { createOssApp } from "./app.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ *
+ * const { app } = createOssApp({ storage: new MemoryStorage() });
+ * const res = await app.fetch(new Request("http://127.0.0.1/"));
+ * console.log(res.status); // 200 (ListBuckets)
+ * ```
+ */
+export function createOssApp(options: ServerOptions): OssApp {
+  if (!options?.storage) throw new TypeError("options.storage is required");
+  const settings: OpSettings = {
+    region: options.region ?? "cn-hangzhou",
+    ownerId: options.ownerId ?? "1234567890123456",
+  };
+  const serviceHosts = (options.serviceHosts ?? []).map((h) => h.toLowerCase());
+  const onError = options.onError ?? ((err: unknown) => console.error("ossup server:", err));
+  const app = new Hono();
+  options.faults?.mountControlRoute?.(app);
+
+  const toServerError = (err: unknown, info?: OssRequestInfo): ServerError => {
+    if (err instanceof ServerError) return err;
+    if (err instanceof StorageError) return fromStorageError(err, info);
+    onError(err, info);
+    return new ServerError(
+      500,
+      "InternalError",
+      "We encountered an internal error. Please try again.",
+    );
+  };
+
+  const cors = options.cors ?? true;
+  app.all("*", async (c) => {
+    const requestId = newRequestId();
+    const method = c.req.raw.method.toUpperCase();
+    const origin = cors ? c.req.header("origin") : undefined;
+    if (origin !== undefined && method === "OPTIONS") {
+      return finish(preflight(origin, c.req.raw.headers), requestId, method, origin);
+    }
+    const host = c.req.header("host") ?? "";
+    let info: OssRequestInfo | undefined;
+    let res: Response;
+    try {
+      const { path, query: rawQuery } = splitUrl(c.req.url);
+      const address = resolveAddress(path, host, { serviceHosts });
+      const query = parseQuery(rawQuery);
+      const headers = c.req.raw.headers;
+      const operation = operationOf(method, address.bucket, address.key, query, headers);
+      const current: OssRequestInfo = {
+        method,
+        bucket: address.bucket,
+        key: address.key,
+        query,
+        headers,
+        operation,
+      };
+      info = current;
+      if (options.authenticate) await options.authenticate(current);
+      const handler = ROUTES[operation];
+      const run = async (): Promise<Response> => {
+        const op: OpContext = { c, info: current, storage: options.storage, settings, requestId };
+        try {
+          return await handler(op);
+        } catch (err) {
+          return errorResponse(toServerError(err, current), { requestId, hostId: host, method });
+        }
+      };
+      if (options.faults) {
+        const pn = query.find(([k]) => k === "partNumber")?.[1];
+        const partNumber = pn !== undefined && /^\d+$/.test(pn) ? Number(pn) : undefined;
+        res = await options.faults.handle({ ...current, partNumber }, c, run);
+      } else {
+        res = await run();
+      }
+    } catch (err) {
+      res = errorResponse(toServerError(err, info), { requestId, hostId: host, method });
+    }
+    return finish(res, requestId, method, origin);
+  });
+  return { app, storage: options.storage };
+}
+
+/** Headers a browser may read from answers (OSS's CORS `ExposeHeader`). */
+const EXPOSED_HEADERS = [
+  "ETag",
+  "x-oss-request-id",
+  "x-oss-hash-crc64ecma",
+  "x-oss-object-type",
+  "x-oss-storage-class",
+  "Content-Length",
+  "Content-Range",
+  "Content-MD5",
+  "Last-Modified",
+  "Date",
+];
+
+function preflight(origin: string, headers: Headers): Response {
+  const h = new Headers({
+    "access-control-allow-methods": "GET, PUT, POST, DELETE, HEAD",
+    "access-control-max-age": "600",
+    "content-length": "0",
+  });
+  const asked = headers.get("access-control-request-headers");
+  if (asked) h.set("access-control-allow-headers", asked);
+  h.set("access-control-allow-origin", origin);
+  return new Response(null, { status: 200, headers: h });
+}
+
+/** Adds the headers every OSS answer has, and drops the body of HEAD answers. */
+function finish(res: Response, requestId: string, method: string, origin?: string): Response {
+  let out = res;
+  const apply = (h: Headers) => {
+    setCommon(h, requestId);
+    if (origin !== undefined) {
+      h.set("access-control-allow-origin", origin);
+      h.set("access-control-expose-headers", EXPOSED_HEADERS.join(", "));
+      h.append("vary", "Origin");
+    }
+  };
+  try {
+    apply(out.headers);
+  } catch {
+    // Immutable headers (a Response built by the runtime): copy them.
+    out = new Response(res.body, { status: res.status, headers: new Headers(res.headers) });
+    apply(out.headers);
+  }
+  if (method === "HEAD" && out.body) {
+    out.body.cancel().catch(() => {});
+    out = new Response(null, { status: out.status, headers: out.headers });
+  }
+  return out;
+}
+
+function setCommon(h: Headers, requestId: string): void {
+  if (!h.has("x-oss-request-id")) h.set("x-oss-request-id", requestId);
+  h.set("server", "AliyunOSS");
+  if (!h.has("date")) h.set("date", new Date().toUTCString());
+}

@@ -1,0 +1,569 @@
+/**
+ * Fault injection for the local server: make chosen requests fail with an
+ * OSS error, cut the connection partway through a request or response body,
+ * add latency, or cap bandwidth — so clients can be tested against the
+ * failures real networks and real OSS produce.
+ *
+ * Off by default. Rules are set in-process ({@linkcode FaultInjector.add}) or,
+ * when the server was started with a control token, from another process
+ * through `/_ossup/faults` guarded by the `x-ossup-control` header.
+ *
+ * A reset is a real abrupt close that a client sees as a network error, not an
+ * HTTP answer. Behind `node:http` (`@hono/node-server`, on any runtime) the
+ * socket is destroyed. Behind `Bun.serve` a response body that errors before
+ * its first byte aborts the connection before any header is sent. Behind
+ * `Deno.serve` there is no way to abort before the status line: the status
+ * and headers go out and the body is cut off, which clients also see as a
+ * network error, but only once they read the body.
+ *
+ * @module
+ */
+
+import type { Context, Hono } from "hono";
+import type { OssRequestInfo } from "./request_info.ts";
+import { ServerError } from "./server_error.ts";
+
+/** What a rule does to the requests it acts on. */
+export type FaultAction =
+  /** Answer with this HTTP status and OSS error code (after reading the request body). */
+  | { type: "error"; status: number; code: string; message?: string }
+  /**
+   * Close the connection abruptly after `afterBytes` (default 0) bytes of the
+   * request body (the operation never runs) or of the response body (the
+   * operation has run: the answer is lost).
+   */
+  | { type: "reset"; phase: "request" | "response"; afterBytes?: number }
+  /** Wait `ms` milliseconds before running the operation. */
+  | { type: "latency"; ms: number }
+  /** Read the request body, or send the response body, at most `bytesPerSecond`. */
+  | { type: "bandwidth"; phase: "request" | "response"; bytesPerSecond: number };
+
+/**
+ * A fault rule: which requests it matches and what it does to them. Every
+ * field that is set must match. JSON-serializable, so the control route
+ * accepts the same shape.
+ */
+export interface FaultRule {
+  /** OSS API name, e.g. `"UploadPart"`, `"CompleteMultipartUpload"`; any when unset. */
+  operation?: string;
+  /** Part number of UploadPart / UploadPartCopy; any when unset. */
+  partNumber?: number;
+  /** Bucket name; any when unset. */
+  bucket?: string;
+  /** Object key; any when unset. */
+  key?: string;
+  /** The first matching call the rule acts on, counting from 1. Default 1. */
+  nth?: number;
+  /** How many matching calls it acts on from the `nth` on; `0` = all of them. Default 1. */
+  times?: number;
+  /** What it does. */
+  action: FaultAction;
+}
+
+/** A rule as stored: with its id and how many requests it matched and acted on so far. */
+export interface FaultRuleState extends FaultRule {
+  /** Id given by {@linkcode FaultInjector.add}. */
+  id: number;
+  /** Requests that matched the rule's filter. */
+  matched: number;
+  /** Requests the rule acted on. */
+  applied: number;
+}
+
+/** Counts since the injector was created or last {@linkcode FaultInjector.clear}ed. */
+export interface FaultStats {
+  /** Requests handled, per OSS API name. */
+  requests: Record<string, number>;
+  /** UploadPart requests answered with success, per part number. */
+  parts: Record<string, number>;
+  /** Bytes of successful UploadPart requests (by their `Content-Length`). */
+  partBytes: number;
+  /** Faults acted on, all actions together. */
+  injected: number;
+}
+
+/** Options of {@linkcode FaultInjector}. */
+export interface FaultInjectorOptions {
+  /**
+   * Token the control route requires in `x-ossup-control`. When unset the
+   * control route is not mounted and rules can only be set in-process.
+   */
+  controlToken?: string;
+}
+
+/** Path of the control route. */
+export const FAULTS_CONTROL_PATH = "/_ossup/faults";
+
+/** Header that carries the control token. */
+export const FAULTS_CONTROL_HEADER = "x-ossup-control";
+
+const DEFAULT_MESSAGES: Record<string, string> = {
+  InternalError: "We encountered an internal error. Please try again.",
+  ServiceUnavailable: "Please reduce your request rate.",
+  RequestTimeout: "Your socket connection to the server was not read from or written to within " +
+    "the timeout period.",
+  SlowDown: "Please reduce your request rate.",
+};
+
+/**
+ * Applies fault rules to the requests of the local server and counts what it
+ * sees. `app.ts` calls {@linkcode FaultInjector.handle} around each operation.
+ *
+ * @example Fail the second attempt at part 3, then inspect the counts
+ * ```ts
+ * import { FaultInjector } from "./faults.ts";
+ *
+ * const faults = new FaultInjector();
+ * faults.add({
+ *   operation: "UploadPart",
+ *   partNumber: 3,
+ *   nth: 2,
+ *   action: { type: "error", status: 503, code: "ServiceUnavailable" },
+ * });
+ * // ... run a client against the server ...
+ * console.log(faults.stats().parts["3"]);
+ * faults.clear();
+ * ```
+ */
+export class FaultInjector {
+  readonly #controlToken?: string;
+  #rules: FaultRuleState[] = [];
+  #nextId = 1;
+  #stats: FaultStats = emptyStats();
+
+  /** @param options The control token, if the control route is wanted. */
+  constructor(options: FaultInjectorOptions = {}) {
+    if (options.controlToken !== undefined && options.controlToken.length < 8) {
+      throw new RangeError("controlToken must be at least 8 characters");
+    }
+    this.#controlToken = options.controlToken;
+  }
+
+  /** Whether the control route is enabled (a control token was given). */
+  get controlEnabled(): boolean {
+    return this.#controlToken !== undefined;
+  }
+
+  /**
+   * Adds a rule; rules act in the order they were added.
+   *
+   * @param rule The rule.
+   * @returns Its id, for {@linkcode FaultInjector.remove}.
+   */
+  add(rule: FaultRule): number {
+    validateRule(rule);
+    const id = this.#nextId++;
+    this.#rules.push({ ...structuredClone(rule), id, matched: 0, applied: 0 });
+    return id;
+  }
+
+  /**
+   * Removes one rule.
+   *
+   * @param id The id {@linkcode FaultInjector.add} returned.
+   * @returns Whether there was such a rule.
+   */
+  remove(id: number): boolean {
+    const before = this.#rules.length;
+    this.#rules = this.#rules.filter((r) => r.id !== id);
+    return this.#rules.length !== before;
+  }
+
+  /** Removes every rule and resets the counts. */
+  clear(): void {
+    this.#rules = [];
+    this.#stats = emptyStats();
+  }
+
+  /** @returns The rules with their match counts. */
+  rules(): FaultRuleState[] {
+    return structuredClone(this.#rules);
+  }
+
+  /** @returns A snapshot of the counts. */
+  stats(): FaultStats {
+    return structuredClone(this.#stats);
+  }
+
+  /**
+   * Runs one operation under the rules that match it.
+   *
+   * @param info The addressed request (with the part number of part uploads).
+   * @param c The Hono context: the request body and, behind `node:http`, the socket.
+   * @param run Runs the operation; it reads the request body from `c.req.raw`.
+   * @returns The response to send.
+   */
+  async handle(
+    info: OssRequestInfo & { partNumber?: number },
+    c: Context,
+    run: () => Promise<Response>,
+  ): Promise<Response> {
+    const stats = this.#stats;
+    stats.requests[info.operation] = (stats.requests[info.operation] ?? 0) + 1;
+    const actions: FaultAction[] = [];
+    for (const rule of this.#rules) {
+      if (!matches(rule, info)) continue;
+      rule.matched++;
+      const nth = rule.nth ?? 1;
+      const times = rule.times ?? 1;
+      if (rule.matched < nth || (times > 0 && rule.matched >= nth + times)) continue;
+      rule.applied++;
+      stats.injected++;
+      actions.push(rule.action);
+    }
+
+    if (actions.length === 0) {
+      const res = await run();
+      this.#countPart(info, res);
+      return res;
+    }
+
+    for (const a of actions) {
+      if (a.type === "latency") await sleep(a.ms);
+    }
+    const error = actions.find((a) => a.type === "error");
+    if (error) {
+      await drain(c.req.raw.body);
+      throw new ServerError(
+        error.status,
+        error.code,
+        error.message ?? DEFAULT_MESSAGES[error.code] ?? "Injected fault.",
+      );
+    }
+    const requestReset = actions.find((a) => a.type === "reset" && a.phase === "request");
+    if (requestReset?.type === "reset") {
+      await readAtMost(c.req.raw.body, requestReset.afterBytes ?? 0);
+      return abortConnection(c);
+    }
+
+    const inCap = actions.find((a) => a.type === "bandwidth" && a.phase === "request");
+    if (inCap?.type === "bandwidth") {
+      replaceRequestBody(c, (body) => throttled(body, inCap.bytesPerSecond));
+    }
+    let res = await run();
+    this.#countPart(info, res);
+
+    const outCap = actions.find((a) => a.type === "bandwidth" && a.phase === "response");
+    if (outCap?.type === "bandwidth" && res.body) {
+      res = withBody(res, throttled(res.body, outCap.bytesPerSecond));
+    }
+    const responseReset = actions.find((a) => a.type === "reset" && a.phase === "response");
+    if (responseReset?.type === "reset") {
+      const after = responseReset.afterBytes ?? 0;
+      if (after === 0 || !res.body) {
+        await res.body?.cancel();
+        return abortConnection(c);
+      }
+      res = withBody(res, cutOff(res.body, after, () => killSocket(c)));
+    }
+    return res;
+  }
+
+  #countPart(info: OssRequestInfo & { partNumber?: number }, res: Response) {
+    if (info.operation !== "UploadPart" || !res.ok || info.partNumber === undefined) return;
+    const parts = this.#stats.parts;
+    parts[info.partNumber] = (parts[info.partNumber] ?? 0) + 1;
+    this.#stats.partBytes += Number(info.headers.get("content-length") ?? 0) || 0;
+  }
+
+  /**
+   * Mounts the control route on `app` when a control token was given (does
+   * nothing otherwise). Mount it before the OSS routes.
+   *
+   * - `GET /_ossup/faults` → `{ rules, stats }`
+   * - `POST /_ossup/faults` with a rule or an array of rules as JSON → `{ ids }`
+   * - `DELETE /_ossup/faults` → removes every rule and resets the counts;
+   *   `DELETE /_ossup/faults/<id>` removes one rule.
+   *
+   * Every request must carry the token in `x-ossup-control`, else 403.
+   *
+   * @param app The server's Hono app.
+   */
+  mountControlRoute(app: Hono): void {
+    const token = this.#controlToken;
+    if (token === undefined) return;
+    const guard = (c: Context): Response | undefined => {
+      const given = c.req.header(FAULTS_CONTROL_HEADER) ?? "";
+      if (equalStrings(given, token)) return undefined;
+      return c.json({ error: `missing or wrong ${FAULTS_CONTROL_HEADER} header` }, 403);
+    };
+    app.get(FAULTS_CONTROL_PATH, (c) => {
+      return guard(c) ?? c.json({ rules: this.rules(), stats: this.stats() });
+    });
+    app.post(FAULTS_CONTROL_PATH, async (c) => {
+      const denied = guard(c);
+      if (denied) return denied;
+      let body: unknown;
+      try {
+        body = await c.req.json();
+      } catch {
+        return c.json({ error: "body must be a JSON rule or array of rules" }, 400);
+      }
+      const list = Array.isArray(body) ? body : [body];
+      try {
+        list.forEach(validateRule);
+      } catch (err) {
+        return c.json({ error: (err as Error).message }, 400);
+      }
+      return c.json({ ids: list.map((r) => this.add(r as FaultRule)) });
+    });
+    app.delete(FAULTS_CONTROL_PATH, (c) => {
+      const denied = guard(c);
+      if (denied) return denied;
+      this.clear();
+      return c.json({ cleared: true });
+    });
+    app.delete(`${FAULTS_CONTROL_PATH}/:id`, (c) => {
+      const denied = guard(c);
+      if (denied) return denied;
+      return c.json({ removed: this.remove(Number(c.req.param("id"))) });
+    });
+  }
+}
+
+function emptyStats(): FaultStats {
+  return { requests: {}, parts: {}, partBytes: 0, injected: 0 };
+}
+
+function matches(rule: FaultRule, info: OssRequestInfo & { partNumber?: number }): boolean {
+  return (rule.operation === undefined || rule.operation === info.operation) &&
+    (rule.partNumber === undefined || rule.partNumber === info.partNumber) &&
+    (rule.bucket === undefined || rule.bucket === info.bucket) &&
+    (rule.key === undefined || rule.key === info.key);
+}
+
+function validateRule(value: unknown): void {
+  if (typeof value !== "object" || value === null) throw new TypeError("a rule must be an object");
+  const rule = value as FaultRule;
+  const optionalString = (name: "operation" | "bucket" | "key") => {
+    if (rule[name] !== undefined && typeof rule[name] !== "string") {
+      throw new TypeError(`rule.${name} must be a string`);
+    }
+  };
+  optionalString("operation");
+  optionalString("bucket");
+  optionalString("key");
+  const count = (name: "partNumber" | "nth" | "times", min: number) => {
+    const v = rule[name];
+    if (v !== undefined && (!Number.isInteger(v) || v < min)) {
+      throw new RangeError(`rule.${name} must be an integer ≥ ${min}`);
+    }
+  };
+  count("partNumber", 1);
+  count("nth", 1);
+  count("times", 0);
+  const a = rule.action as FaultAction | undefined;
+  if (typeof a !== "object" || a === null) throw new TypeError("rule.action must be an object");
+  switch (a.type) {
+    case "error":
+      if (!Number.isInteger(a.status) || a.status < 300 || a.status > 599) {
+        throw new RangeError("action.status must be an HTTP error status (300-599)");
+      }
+      if (typeof a.code !== "string" || a.code === "") {
+        throw new TypeError("action.code must be an OSS error code");
+      }
+      if (a.message !== undefined && typeof a.message !== "string") {
+        throw new TypeError("action.message must be a string");
+      }
+      return;
+    case "reset":
+      if (a.phase !== "request" && a.phase !== "response") {
+        throw new TypeError('action.phase must be "request" or "response"');
+      }
+      if (a.afterBytes !== undefined && (!Number.isInteger(a.afterBytes) || a.afterBytes < 0)) {
+        throw new RangeError("action.afterBytes must be an integer ≥ 0");
+      }
+      return;
+    case "latency":
+      if (typeof a.ms !== "number" || !(a.ms >= 0)) throw new RangeError("action.ms must be ≥ 0");
+      return;
+    case "bandwidth":
+      if (a.phase !== "request" && a.phase !== "response") {
+        throw new TypeError('action.phase must be "request" or "response"');
+      }
+      if (typeof a.bytesPerSecond !== "number" || !(a.bytesPerSecond >= 1)) {
+        throw new RangeError("action.bytesPerSecond must be ≥ 1");
+      }
+      return;
+    default:
+      throw new TypeError('action.type must be "error", "reset", "latency" or "bandwidth"');
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Compares without an early exit, so timing does not reveal how much of a token matched. */
+function equalStrings(a: string, b: string): boolean {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < y.length; i++) diff |= (x[i] ?? 0) ^ y[i];
+  return diff === 0;
+}
+
+async function drain(body: ReadableStream<Uint8Array> | null): Promise<void> {
+  if (!body) return;
+  try {
+    for await (const _ of body) { /* discard */ }
+  } catch {
+    // The client went away: nothing to answer anyway.
+  }
+}
+
+/** Reads and discards up to `limit` bytes, then stops reading. */
+async function readAtMost(body: ReadableStream<Uint8Array> | null, limit: number): Promise<void> {
+  if (!body || limit === 0) return;
+  const reader = body.getReader();
+  let n = 0;
+  try {
+    while (n < limit) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.byteLength;
+    }
+  } catch {
+    // Already broken: the reset happens anyway.
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** Node-style socket, as `@hono/node-server` exposes it in `c.env.incoming.socket`. */
+interface RawSocket {
+  destroy(): void;
+  destroyed?: boolean;
+}
+
+function nodeSocket(c: Context): RawSocket | undefined {
+  // deno-lint-ignore no-explicit-any
+  const socket = (c.env as any)?.incoming?.socket;
+  return socket && typeof socket.destroy === "function" ? socket : undefined;
+}
+
+function killSocket(c: Context): boolean {
+  const socket = nodeSocket(c);
+  if (!socket) return false;
+  if (!socket.destroyed) socket.destroy();
+  return true;
+}
+
+/**
+ * Closes the connection without an answer. Behind `node:http` the socket is
+ * destroyed; elsewhere the returned body errors before its first byte, which
+ * `Bun.serve` turns into an abort before the status line (`Deno.serve` sends
+ * the headers first, then aborts).
+ */
+function abortConnection(c: Context): Response {
+  // The socket is gone: whatever is answered goes nowhere.
+  if (killSocket(c)) return new Response(null, { status: 500 });
+  c.req.raw.body?.cancel().catch(() => {});
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // `undefined` rather than an Error: the runtimes log an Error as unhandled.
+        controller.error(undefined);
+      },
+    }),
+    { status: 200, headers: { "content-length": "1" } },
+  );
+}
+
+/**
+ * Passes `limit` bytes, then cuts the connection: behind `node:http` the
+ * socket is destroyed once the bytes had a moment to leave; elsewhere the
+ * stream errors, which aborts the connection.
+ */
+function cutOff(
+  body: ReadableStream<Uint8Array>,
+  limit: number,
+  kill: () => boolean,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (sent >= limit) {
+        await reader.cancel().catch(() => {});
+        await sleep(20); // let the bytes already queued reach the client
+        if (kill()) controller.close();
+        else controller.error(undefined);
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) {
+        // Shorter than the cut: the client got everything; still drop the connection.
+        if (kill()) controller.close();
+        else controller.error(undefined);
+        return;
+      }
+      const take = Math.min(value.byteLength, limit - sent);
+      sent += take;
+      controller.enqueue(take === value.byteLength ? value : value.subarray(0, take));
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Delivers `body` at no more than `bytesPerSecond`, in slices of about a tenth of a second. */
+function throttled(
+  body: ReadableStream<Uint8Array>,
+  bytesPerSecond: number,
+): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const slice = Math.max(1, Math.floor(bytesPerSecond / 10));
+  let pending: Uint8Array | undefined;
+  let start = 0;
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (!pending || pending.byteLength === 0) {
+        const { done, value } = await reader.read();
+        if (done) {
+          controller.close();
+          return;
+        }
+        pending = value;
+      }
+      if (start === 0) start = performance.now();
+      const chunk = pending.subarray(0, slice);
+      pending = pending.subarray(chunk.byteLength);
+      sent += chunk.byteLength;
+      const due = start + (sent / bytesPerSecond) * 1000;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      controller.enqueue(chunk);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Swaps the request body that the operation will read from `c.req.raw`. */
+function replaceRequestBody(
+  c: Context,
+  wrap: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>,
+): void {
+  const raw = c.req.raw;
+  if (!raw.body) return;
+  c.req.raw = new Request(raw.url, {
+    method: raw.method,
+    headers: raw.headers,
+    body: wrap(raw.body),
+    signal: raw.signal,
+    // @ts-ignore: `duplex` is required for stream bodies (Node, Deno) but not yet in every lib.dom
+    duplex: "half",
+  });
+}
+
+function withBody(res: Response, body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, {
+    status: res.status,
+    statusText: res.statusText,
+    headers: res.headers,
+  });
+}

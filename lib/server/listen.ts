@@ -1,0 +1,222 @@
+/**
+ * Starts a fetch handler (the Hono app's `app.fetch`) on a socket with the
+ * current runtime's server: `Deno.serve`, `Bun.serve`, or `node:http` via
+ * `@hono/node-server`. This is the server's runtime edge, so it may look at
+ * `globalThis.Deno` / `globalThis.Bun`. Request bodies are streamed to the
+ * handler on every runtime, never buffered whole.
+ *
+ * On Bun the default is Bun's `node:http`, not `Bun.serve`: `Bun.serve`
+ * drops a handler's `Content-Length` on streamed bodies and answers chunked
+ * (oven-sh/bun#10507), while OSS always sends `Content-Length` on GetObject.
+ * `engine: "native"` picks `Bun.serve` anyway (faster, chunked downloads).
+ *
+ * @module
+ */
+
+import { newRequestId, renderErrorXml, ServerError } from "./server_error.ts";
+
+/** A fetch handler; `env` is runtime-specific (Node: `{ incoming, outgoing }`). */
+export type FetchHandler = (req: Request, env?: unknown) => Response | Promise<Response>;
+
+/** Options of {@linkcode listen}. */
+export interface ListenOptions {
+  /** Interface to bind. Default `"127.0.0.1"`. */
+  host?: string;
+  /** Port; `0` picks a free one. Default `0`. */
+  port?: number;
+  /** Largest request body `Bun.serve` accepts. Default 6 GiB. */
+  maxRequestBodySize?: number;
+  /**
+   * Which server: `"native"` (`Deno.serve` / `Bun.serve`), `"node"`
+   * (`node:http` via `@hono/node-server`, on any runtime that has it), or
+   * `"auto"`: `Deno.serve` on Deno, `node:http` on Bun and Node. Default `"auto"`.
+   */
+  engine?: "auto" | "native" | "node";
+}
+
+/** A running server. */
+export interface Listening {
+  /** `http://host:port` (IPv6 hosts in brackets). */
+  url: string;
+  /** The bound host. */
+  host: string;
+  /** The bound port. */
+  port: number;
+  /** Which server runs it. */
+  runtime: "deno" | "bun" | "node";
+  /** Stops accepting connections and closes open ones. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_BODY = 6 * 1024 ** 3;
+
+/** Largest request head `node:http` accepts (Node's default is 16 KiB). */
+const NODE_MAX_HEADER_SIZE = 64 * 1024;
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Serves `fetch` on `host:port`.
+ *
+ * @param fetch The handler, e.g. `createOssApp(...).app.fetch`.
+ * @param options Host and port.
+ * @returns The URL and a close function.
+ *
+ * @example
+ * ```ts
+ * import { createOssApp } from "./app.ts";
+ * import { listen } from "./listen.ts";
+ * import { MemoryStorage } from "./memory_storage.ts";
+ *
+ * const { app } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch, { port: 0 });
+ * console.log(`listening on ${server.url}`);
+ * await server.close();
+ * ```
+ */
+export async function listen(fetch: FetchHandler, options: ListenOptions = {}): Promise<Listening> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError("port must be an integer from 0 to 65535");
+  }
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  const engine = options.engine ?? "auto";
+  if (engine !== "node" && g.Deno?.serve) return listenDeno(g.Deno, fetch, host, port);
+  if (engine === "native" && g.Bun?.serve) {
+    return listenBun(g.Bun, fetch, host, port, options.maxRequestBodySize);
+  }
+  return await listenNode(fetch, host, port);
+}
+
+function listenDeno(
+  // deno-lint-ignore no-explicit-any
+  Deno: any,
+  fetch: FetchHandler,
+  host: string,
+  port: number,
+): Promise<Listening> {
+  return new Promise((resolve) => {
+    const server = Deno.serve({
+      hostname: host,
+      port,
+      onListen() {},
+      onError(err: unknown) {
+        console.error("ossup server:", err);
+        return new Response("internal error", { status: 500 });
+      },
+    }, (req: Request, info: unknown) => fetch(req, info));
+    const bound = server.addr.port as number;
+    resolve({
+      url: urlOf(host, bound),
+      host,
+      port: bound,
+      runtime: "deno",
+      close: async () => {
+        await server.shutdown();
+      },
+    });
+  });
+}
+
+function listenBun(
+  // deno-lint-ignore no-explicit-any
+  Bun: any,
+  fetch: FetchHandler,
+  host: string,
+  port: number,
+  maxBody?: number,
+): Promise<Listening> {
+  const server = Bun.serve({
+    hostname: host,
+    port,
+    // Bun buffers nothing but refuses bodies above this (default 128 MiB).
+    maxRequestBodySize: maxBody ?? DEFAULT_MAX_BODY,
+    // Slow (throttled) uploads must not be cut by Bun's 10 s default.
+    idleTimeout: 0,
+    fetch: (req: Request, srv: unknown) => fetch(req, srv),
+    error(err: unknown) {
+      console.error("ossup server:", err);
+      return new Response("internal error", { status: 500 });
+    },
+  });
+  const bound = server.port as number;
+  return Promise.resolve({
+    url: urlOf(host, bound),
+    host,
+    port: bound,
+    runtime: "bun",
+    close: async () => {
+      await server.stop(true);
+    },
+  });
+}
+
+async function listenNode(fetch: FetchHandler, host: string, port: number): Promise<Listening> {
+  const { createAdaptorServer } = await import("@hono/node-server");
+  const server = createAdaptorServer({
+    fetch: fetch as never,
+    hostname: host,
+    // No overall request deadline: large uploads may take long (Node's default is 300 s).
+    serverOptions: { requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_SIZE },
+    // deno-lint-ignore no-explicit-any
+  }) as any;
+  // Requests node:http cannot parse never reach the app: answer them in OSS's form too.
+  server.on("clientError", (err: { code?: string }, socket: NodeSocketLike) => {
+    answerClientError(err, socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address().port as number;
+  return {
+    url: urlOf(host, bound),
+    host,
+    port: bound,
+    runtime: "node",
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}
+
+interface NodeSocketLike {
+  writable: boolean;
+  end(data: string): void;
+  destroy(): void;
+}
+
+function answerClientError(err: { code?: string }, socket: NodeSocketLike): void {
+  if (!socket.writable) return socket.destroy();
+  const [status, reason, code, message] = err.code === "HPE_HEADER_OVERFLOW"
+    ? [
+      431,
+      "Request Header Fields Too Large",
+      "RequestHeaderTooLarge",
+      "The request headers are too large.",
+    ]
+    : err.code === "HPE_INVALID_EOF_STATE"
+    ? [
+      400,
+      "Bad Request",
+      "IncompleteBody",
+      "The request body is shorter than its declared Content-Length.",
+    ]
+    : [400, "Bad Request", "InvalidRequest", "The request could not be parsed as HTTP/1.1."];
+  const requestId = newRequestId();
+  const body = renderErrorXml(new ServerError(status, code, message), { requestId, hostId: "" });
+  const bytes = new TextEncoder().encode(body).length;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${bytes}\r\n` +
+      `x-oss-request-id: ${requestId}\r\nServer: AliyunOSS\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * OSS error answers of the local server: a `ServerError` thrown anywhere in
+ * the request path becomes OSS's error XML (`Code`, `Message`, `RequestId`,
+ * `HostId`, then any extras such as `Key` or `UploadId`) with its HTTP status
+ * and an `x-oss-request-id` header.
+ *
+ * @module
+ */
+
+import { buildXml } from "../xml.ts";
+
+/**
+ * An error the server answers with, as OSS would.
+ *
+ * @example
+ * ```ts
+ * import { ServerError } from "./server_error.ts";
+ *
+ * throw new ServerError(404, "NoSuchKey", "The specified key does not exist.", { Key: "a.txt" });
+ * ```
+ */
+export class ServerError extends Error {
+  /** HTTP status, e.g. `404`. */
+  readonly status: number;
+  /** OSS error code, e.g. `"NoSuchKey"`. */
+  readonly code: string;
+  /** Extra elements written after `HostId`, in order (e.g. `{ Key: "a.txt" }`). */
+  readonly extra: Record<string, string>;
+  /** Extra response headers (e.g. `Allow` for MethodNotAllowed). */
+  readonly headers: Record<string, string>;
+
+  /**
+   * @param status HTTP status.
+   * @param code OSS error code.
+   * @param message OSS-style message.
+   * @param extra Extra elements of the error body.
+   * @param headers Extra response headers.
+   */
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    extra?: Record<string, string>,
+    headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ServerError";
+    this.status = status;
+    this.code = code;
+    this.extra = extra ?? {};
+    this.headers = headers ?? {};
+  }
+}
+
+/**
+ * A fresh request ID in OSS's form: 24 upper-case hex characters.
+ *
+ * @returns The ID.
+ *
+ * @example
+ * ```ts
+ * import { newRequestId } from "./server_error.ts";
+ *
+ * console.log(newRequestId()); // e.g. "5C3D9175B6FC201293AD****"
+ * ```
+ */
+export function newRequestId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  let s = "";
+  for (const b of bytes) s += b.toString(16).padStart(2, "0");
+  return s.toUpperCase();
+}
+
+/** Where an error answer happened: identifies the request in the body and headers. */
+export interface ErrorContext {
+  /** The request's `x-oss-request-id`. */
+  requestId: string;
+  /** `HostId` of the body: the host the request addressed, e.g. `bucket.oss-cn-hangzhou.aliyuncs.com`. */
+  hostId: string;
+  /** The request method; HEAD answers carry no body. */
+  method?: string;
+}
+
+/**
+ * The OSS error XML body of `err`.
+ *
+ * @param err The error.
+ * @param ctx The request it answers.
+ * @returns The document.
+ *
+ * @example
+ * ```ts
+ * import { ServerError, renderErrorXml } from "./server_error.ts";
+ *
+ * const xml = renderErrorXml(new ServerError(404, "NoSuchBucket", "The specified bucket does not exist."), {
+ *   requestId: "5C3D9175B6FC201293AD0000",
+ *   hostId: "b.oss-cn-hangzhou.aliyuncs.com",
+ * });
+ * ```
+ */
+export function renderErrorXml(err: ServerError, ctx: ErrorContext): string {
+  return buildXml("Error", {
+    Code: err.code,
+    Message: err.message,
+    RequestId: ctx.requestId,
+    HostId: ctx.hostId,
+    ...err.extra,
+  });
+}
+
+/**
+ * The HTTP answer for `err`: status, OSS error XML (none for HEAD), `x-oss-request-id`,
+ * `Content-Type: application/xml`, `Server: AliyunOSS` and `Date`.
+ *
+ * @param err The error.
+ * @param ctx The request it answers.
+ * @returns The response.
+ *
+ * @example
+ * ```ts
+ * import { ServerError, errorResponse } from "./server_error.ts";
+ *
+ * const res = errorResponse(new ServerError(403, "AccessDenied", "Anonymous access is forbidden."), {
+ *   requestId: "5C3D9175B6FC201293AD0000",
+ *   hostId: "127.0.0.1",
+ * });
+ * console.log(res.status); // 403
+ * ```
+ */
+export function errorResponse(err: ServerError, ctx: ErrorContext): Response {
+  const headers = new Headers({
+    "content-type": "application/xml",
+    "x-oss-request-id": ctx.requestId,
+    "server": "AliyunOSS",
+    "date": new Date().toUTCString(),
+  });
+  if (err.extra.EC) headers.set("x-oss-ec", err.extra.EC);
+  for (const [k, v] of Object.entries(err.headers)) headers.set(k, v);
+  if (ctx.method === "HEAD" || err.status === 304) {
+    if (err.status !== 304) headers.set("content-length", "0");
+    headers.delete("content-type");
+    return new Response(null, { status: err.status, headers });
+  }
+  return new Response(renderErrorXml(err, ctx), { status: err.status, headers });
+}

@@ -1,0 +1,101 @@
+/**
+ * Starts the local OSS server in-process on the current runtime, on
+ * 127.0.0.1 and a free port, for tests.
+ *
+ * @module
+ */
+
+import { createOssApp } from "../lib/server/app.ts";
+import { createAuthenticator } from "../lib/server/auth.ts";
+import { DiskStorage } from "../lib/server/disk_storage.ts";
+import { FaultInjector } from "../lib/server/faults.ts";
+import { listen } from "../lib/server/listen.ts";
+import { MemoryStorage } from "../lib/server/memory_storage.ts";
+import type { Storage } from "../lib/server/storage.ts";
+
+/** Options of {@linkcode startServer}. */
+export interface StartServerOptions {
+  /** Disk storage in this directory; memory storage when absent. */
+  dataDir?: string;
+  /** Default `"test-ak"`. */
+  accessKeyId?: string;
+  /** Default `"test-secret-key"`. */
+  accessKeySecret?: string;
+  /** Default `"cn-hangzhou"`. */
+  region?: string;
+  /** Accept unsigned requests. Default `false`. */
+  allowAnonymous?: boolean;
+  /** Extra STS keys: each requires its security token. */
+  stsCredentials?: { accessKeyId: string; accessKeySecret: string; securityToken: string }[];
+  /** The server's clock for authentication. Default `Date.now`. */
+  now?: () => number;
+  /** Token for the fault control route. Default: a random one. */
+  controlToken?: string;
+}
+
+/** A running test server. */
+export interface TestServer {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** `127.0.0.1:PORT`. */
+  endpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  region: string;
+  /** The fault injector (in-process control); also reachable over HTTP with {@linkcode TestServer.controlToken}. */
+  control: FaultInjector;
+  /** Value of the `x-ossup-control` header for `POST /_ossup/faults`. */
+  controlToken: string;
+  /** The storage behind the server. */
+  storage: Storage;
+  close(): Promise<void>;
+}
+
+function randomToken(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Starts a server with memory storage (or disk storage in `dataDir`).
+ *
+ * @example
+ * ```ts
+ * const server = await startServer();
+ * const res = await fetch(server.url + "/", { headers: { ... } });
+ * await server.close();
+ * ```
+ */
+export async function startServer(o: StartServerOptions = {}): Promise<TestServer> {
+  const accessKeyId = o.accessKeyId ?? "test-ak";
+  const accessKeySecret = o.accessKeySecret ?? "test-secret-key";
+  const region = o.region ?? "cn-hangzhou";
+  const controlToken = o.controlToken ?? randomToken();
+  const storage: Storage = o.dataDir ? await DiskStorage.open(o.dataDir) : new MemoryStorage();
+  const control = new FaultInjector({ controlToken });
+  const { app } = createOssApp({
+    storage,
+    region,
+    authenticate: createAuthenticator({
+      credentials: [{ accessKeyId, accessKeySecret }, ...(o.stsCredentials ?? [])],
+      allowAnonymous: o.allowAnonymous ?? false,
+      now: o.now,
+    }),
+    faults: control,
+  });
+  const server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
+  return {
+    url: server.url,
+    endpoint: `127.0.0.1:${server.port}`,
+    accessKeyId,
+    accessKeySecret,
+    region,
+    control,
+    controlToken,
+    storage,
+    close: async () => {
+      await server.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,432 @@
+/**
+ * Fault injection, observed from a fetch client over a real socket: OSS
+ * errors on chosen calls (operation, part number, nth call, count), resets
+ * partway through a request or response body seen as network errors,
+ * latency, bandwidth caps that do not corrupt data, the counts, and the
+ * control route (guarded by its token) used as another process would.
+ */
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { createOssApp } from "../lib/server/app.ts";
+import { FaultInjector, type FaultRule } from "../lib/server/faults.ts";
+import { listen } from "../lib/server/listen.ts";
+import { MemoryStorage } from "../lib/server/memory_storage.ts";
+import { signV4 } from "../lib/signing.ts";
+import { startServer, type TestServer } from "./_server.ts";
+
+const BUCKET = "faults";
+
+function bytes(n: number, seed = 1): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+function md5(b: Uint8Array): string {
+  return createHash("md5").update(b).digest("hex");
+}
+
+/** A V4-signed fetch to `/bucket/key?query`. */
+async function oss(
+  server: TestServer,
+  method: string,
+  key: string | undefined,
+  query: [string, string | undefined][] = [],
+  init: { body?: Uint8Array | string; signal?: AbortSignal } = {},
+): Promise<Response> {
+  const headers = new Headers();
+  await signV4({ method, bucket: BUCKET, key, query, headers }, {
+    credentials: { accessKeyId: server.accessKeyId, accessKeySecret: server.accessKeySecret },
+    region: server.region,
+  });
+  const qs = query
+    .map(([k, v]) => (v === undefined ? k : `${k}=${encodeURIComponent(v)}`))
+    .join("&");
+  const path = `/${BUCKET}/${key === undefined ? "" : encodeURIComponent(key)}`;
+  // Bytes, not strings: fetch would add a Content-Type the signature does not cover.
+  const body = typeof init.body === "string" ? new TextEncoder().encode(init.body) : init.body;
+  return await fetch(`${server.url}${path}${qs ? `?${qs}` : ""}`, {
+    method,
+    headers,
+    body: body as BodyInit | undefined,
+    signal: init.signal,
+  });
+}
+
+/** Sends and reads the whole answer; "network error" when the connection failed instead. */
+async function attempt(
+  p: Promise<Response>,
+): Promise<{ status: number; body: Uint8Array } | "network error"> {
+  try {
+    const res = await p;
+    return { status: res.status, body: new Uint8Array(await res.arrayBuffer()) };
+  } catch (err) {
+    assert.ok(err instanceof Error, String(err));
+    assert.notEqual(err.name, "AssertionError");
+    return "network error";
+  }
+}
+
+function text(b: Uint8Array): string {
+  return new TextDecoder().decode(b);
+}
+
+async function initiate(server: TestServer, key: string): Promise<string> {
+  const res = await oss(server, "POST", key, [["uploads", undefined]]);
+  const body = await res.text();
+  assert.equal(res.status, 200, body);
+  return /<UploadId>([^<]+)<\/UploadId>/.exec(body)![1];
+}
+
+function uploadPart(
+  server: TestServer,
+  key: string,
+  uploadId: string,
+  n: number,
+  data: Uint8Array,
+) {
+  return oss(server, "PUT", key, [["partNumber", String(n)], ["uploadId", uploadId]], {
+    body: data,
+  });
+}
+
+async function listedParts(server: TestServer, key: string, uploadId: string): Promise<number[]> {
+  const res = await oss(server, "GET", key, [["uploadId", uploadId]]);
+  const body = await res.text();
+  assert.equal(res.status, 200, body);
+  return [...body.matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((m) => Number(m[1]));
+}
+
+describe("fault injection", () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startServer();
+    assert.equal((await oss(server, "PUT", undefined)).status, 200);
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  it("fails the chosen part's first attempt with the chosen status and OSS code", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "UploadPart",
+      partNumber: 2,
+      action: { type: "error", status: 503, code: "ServiceUnavailable" },
+    });
+    const key = "error-part.bin";
+    const uploadId = await initiate(server, key);
+    const data = bytes(1024);
+    const first = await attempt(uploadPart(server, key, uploadId, 1, data));
+    assert.ok(first !== "network error" && first.status === 200);
+    const failed = await attempt(uploadPart(server, key, uploadId, 2, data));
+    assert.ok(failed !== "network error");
+    assert.equal(failed.status, 503);
+    assert.match(text(failed.body), /<Code>ServiceUnavailable<\/Code>/);
+    assert.match(text(failed.body), /<RequestId>[0-9A-F]{24}<\/RequestId>/);
+    const retried = await attempt(uploadPart(server, key, uploadId, 2, data));
+    assert.ok(retried !== "network error" && retried.status === 200);
+    assert.deepEqual(await listedParts(server, key, uploadId), [1, 2]);
+    const stats = server.control.stats();
+    assert.equal(stats.requests.UploadPart, 3);
+    assert.deepEqual(stats.parts, { "1": 1, "2": 1 });
+    assert.equal(stats.partBytes, 2048);
+    assert.equal(stats.injected, 1);
+  });
+
+  it("acts on the nth matching call for `times` calls", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "PutObject",
+      nth: 2,
+      times: 2,
+      action: { type: "error", status: 500, code: "InternalError" },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await oss(server, "PUT", `nth-${i}.txt`, [], { body: "x" });
+      await res.body?.cancel();
+      statuses.push(res.status);
+    }
+    assert.deepEqual(statuses, [200, 500, 500, 200]);
+    const [rule] = server.control.rules();
+    assert.equal(rule.matched, 4);
+    assert.equal(rule.applied, 2);
+  });
+
+  it("`times: 0` acts on every matching call; other operations are untouched", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "CompleteMultipartUpload",
+      times: 0,
+      action: { type: "error", status: 500, code: "InternalError" },
+    });
+    for (let i = 0; i < 3; i++) {
+      const res = await oss(server, "POST", "never.bin", [["uploadId", "x"]], { body: "<x/>" });
+      await res.body?.cancel();
+      assert.equal(res.status, 500);
+    }
+    const put = await oss(server, "PUT", "fine.txt", [], { body: "fine" });
+    await put.body?.cancel();
+    assert.equal(put.status, 200);
+  });
+
+  it("resets the connection partway through the request body: a network error, nothing stored", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "PutObject",
+      times: 0, // every attempt: Bun's fetch retries a PUT once on a reused connection's reset
+      action: { type: "reset", phase: "request", afterBytes: 64 * 1024 },
+    });
+    const result = await attempt(oss(server, "PUT", "cut.bin", [], { body: bytes(4 << 20) }));
+    assert.equal(result, "network error");
+    server.control.clear();
+    const get = await oss(server, "GET", "cut.bin");
+    await get.body?.cancel();
+    assert.equal(get.status, 404);
+    // The server keeps serving: the next attempt goes through.
+    const again = await oss(server, "PUT", "cut.bin", [], { body: bytes(4 << 20) });
+    await again.body?.cancel();
+    assert.equal(again.status, 200);
+  });
+
+  it("resets before any byte of the request body is read", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "UploadPart",
+      times: 0,
+      action: { type: "reset", phase: "request" },
+    });
+    const key = "reset-zero.bin";
+    const uploadId = await initiate(server, key);
+    assert.equal(
+      await attempt(uploadPart(server, key, uploadId, 1, bytes(256 * 1024))),
+      "network error",
+    );
+    assert.deepEqual(await listedParts(server, key, uploadId), []);
+  });
+
+  it("resets after the operation ran (answer lost): the part is stored, the client sees a network error", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "UploadPart",
+      partNumber: 1,
+      times: 0,
+      action: { type: "reset", phase: "response" },
+    });
+    const key = "lost-answer.bin";
+    const uploadId = await initiate(server, key);
+    const result = await attempt(uploadPart(server, key, uploadId, 1, bytes(128 * 1024)));
+    assert.equal(result, "network error");
+    assert.deepEqual(await listedParts(server, key, uploadId), [1]);
+    assert.ok(server.control.stats().parts["1"] >= 1);
+  });
+
+  it("resets partway through the response body: the client gets headers, then a network error", async () => {
+    server.control.clear();
+    const data = bytes(2 << 20, 7);
+    const put = await oss(server, "PUT", "download.bin", [], { body: data });
+    await put.body?.cancel();
+    server.control.add({
+      operation: "GetObject",
+      action: { type: "reset", phase: "response", afterBytes: 100_000 },
+    });
+    const res = await oss(server, "GET", "download.bin");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-length"), String(data.byteLength));
+    let received = 0;
+    await assert.rejects(async () => {
+      for await (const chunk of res.body!) received += chunk.byteLength;
+    });
+    assert.ok(received <= 100_000, `received ${received}`);
+    server.control.clear();
+    // Without the rule the same download is whole.
+    const whole = await attempt(oss(server, "GET", "download.bin"));
+    assert.ok(whole !== "network error");
+    assert.equal(md5(whole.body), md5(data));
+  });
+
+  it("adds latency: a client with a shorter timeout gives up", async () => {
+    server.control.clear();
+    server.control.add({ operation: "ListObjects", action: { type: "latency", ms: 3000 } });
+    await assert.rejects(oss(server, "GET", undefined, [], { signal: AbortSignal.timeout(200) }));
+    assert.equal(server.control.stats().injected, 1);
+    // The rule acted once: the next listing is not delayed.
+    const res = await oss(server, "GET", undefined);
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+  });
+
+  it("caps response bandwidth without altering the bytes", async () => {
+    server.control.clear();
+    const data = bytes(1 << 20, 3);
+    const put = await oss(server, "PUT", "slow-down.bin", [], { body: data });
+    await put.body?.cancel();
+    server.control.add({
+      operation: "GetObject",
+      times: 2,
+      action: { type: "bandwidth", phase: "response", bytesPerSecond: 20_000 },
+    });
+    // Within half a second a 20 kB/s cap lets through far less than the megabyte.
+    const res = await oss(server, "GET", "slow-down.bin");
+    const reader = res.body!.getReader();
+    let received = 0;
+    const deadline = Date.now() + 500;
+    while (Date.now() < deadline) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+    }
+    await reader.cancel();
+    assert.ok(received < data.byteLength / 4, `received ${received} bytes in 0.5 s`);
+    // A small object under the cap arrives intact.
+    const small = bytes(10_000, 5);
+    const putSmall = await oss(server, "PUT", "small.bin", [], { body: small });
+    await putSmall.body?.cancel();
+    const got = await attempt(oss(server, "GET", "small.bin"));
+    assert.ok(got !== "network error");
+    assert.equal(md5(got.body), md5(small));
+  });
+
+  it("caps request bandwidth without altering the bytes", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "PutObject",
+      action: { type: "bandwidth", phase: "request", bytesPerSecond: 100_000 },
+    });
+    const data = bytes(60_000, 9);
+    const put = await oss(server, "PUT", "slow-up.bin", [], { body: data });
+    await put.body?.cancel();
+    assert.equal(put.status, 200);
+    const got = await attempt(oss(server, "GET", "slow-up.bin"));
+    assert.ok(got !== "network error");
+    assert.equal(md5(got.body), md5(data));
+    assert.equal(server.control.rules()[0].applied, 1);
+  });
+
+  it("rejects malformed rules", () => {
+    const bad = [
+      {},
+      { action: { type: "explode" } },
+      { action: { type: "error", status: 200, code: "X" } },
+      { action: { type: "reset", phase: "sideways" } },
+      { nth: 0, action: { type: "latency", ms: 1 } },
+      { action: { type: "bandwidth", phase: "request", bytesPerSecond: 0 } },
+    ];
+    for (const rule of bad) {
+      assert.throws(() => server.control.add(rule as unknown as FaultRule), /rule|action/);
+    }
+  });
+});
+
+describe("fault control route", () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startServer({ controlToken: "control-token-for-tests" });
+    assert.equal((await oss(server, "PUT", undefined)).status, 200);
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  const control = (method: string, body?: unknown, token?: string) =>
+    fetch(`${server.url}/_ossup/faults`, {
+      method,
+      headers: token === undefined
+        ? { "content-type": "application/json" }
+        : { "content-type": "application/json", "x-ossup-control": token },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  it("refuses requests without the token or with a wrong one: 403", async () => {
+    const rule = {
+      operation: "PutObject",
+      action: { type: "error", status: 500, code: "InternalError" },
+    };
+    for (const token of [undefined, "wrong-token-value", ""]) {
+      const post = await control("POST", rule, token);
+      await post.body?.cancel();
+      assert.equal(post.status, 403);
+      const get = await control("GET", undefined, token);
+      await get.body?.cancel();
+      assert.equal(get.status, 403);
+      const del = await control("DELETE", undefined, token);
+      await del.body?.cancel();
+      assert.equal(del.status, 403);
+    }
+    assert.deepEqual(server.control.rules(), []);
+  });
+
+  it("sets rules from outside, reports counts, and clears them", async () => {
+    const token = "control-token-for-tests";
+    const rules: FaultRule[] = [
+      { operation: "PutObject", nth: 1, action: { type: "error", status: 503, code: "SlowDown" } },
+      { operation: "GetObject", action: { type: "latency", ms: 1 } },
+    ];
+    const post = await control("POST", rules, token);
+    assert.equal(post.status, 200);
+    const { ids } = await post.json() as { ids: number[] };
+    assert.equal(ids.length, 2);
+
+    const failed = await oss(server, "PUT", "remote.txt", [], { body: "r" });
+    assert.equal(failed.status, 503);
+    assert.match(await failed.text(), /<Code>SlowDown<\/Code>/);
+    const ok = await oss(server, "PUT", "remote.txt", [], { body: "r" });
+    await ok.body?.cancel();
+    assert.equal(ok.status, 200);
+
+    const get = await control("GET", undefined, token);
+    assert.equal(get.status, 200);
+    const state = await get.json() as {
+      rules: { id: number; matched: number; applied: number }[];
+      stats: { requests: Record<string, number> };
+    };
+    assert.equal(state.rules.length, 2);
+    assert.equal(state.rules[0].matched, 2);
+    assert.equal(state.rules[0].applied, 1);
+    assert.equal(state.stats.requests.PutObject, 2);
+
+    const bad = await control("POST", { action: { type: "nope" } }, token);
+    await bad.body?.cancel();
+    assert.equal(bad.status, 400);
+
+    const del = await control("DELETE", undefined, token);
+    await del.body?.cancel();
+    assert.equal(del.status, 200);
+    assert.deepEqual(server.control.rules(), []);
+    assert.deepEqual(server.control.stats().requests, {});
+  });
+});
+
+describe("fault injection disabled", () => {
+  it("mounts no control route without a control token", async () => {
+    const faults = new FaultInjector();
+    assert.equal(faults.controlEnabled, false);
+    const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+    const server = await listen(app.fetch, { port: 0 });
+    try {
+      const res = await fetch(`${server.url}/_ossup/faults`, {
+        method: "POST",
+        headers: { "x-ossup-control": "anything-at-all", "content-type": "application/json" },
+        body: JSON.stringify({ action: { type: "latency", ms: 1 } }),
+      });
+      const body = await res.text();
+      assert.notEqual(res.status, 200, body);
+      assert.match(body, /<Error>/);
+      assert.deepEqual(faults.rules(), []);
+    } finally {
+      await server.close();
+      await storage.close();
+    }
+  });
+});
