@@ -1,0 +1,151 @@
+/**
+ * Pieces shared by the file-source adapters: range checks and the streams
+ * that read exactly a range, failing with `SourceChangedError` when the
+ * source comes up short. Runtime-neutral.
+ *
+ * @module
+ */
+
+import { SourceChangedError } from "../errors.ts";
+
+/** Default size of the chunks a positional read stream enqueues: 256 KiB. */
+export const DEFAULT_CHUNK_SIZE = 256 * 1024;
+
+/**
+ * Throws a RangeError unless `[offset, offset + length)` lies within `size`.
+ *
+ * @param name The source's name, for the message.
+ * @param size The source's size.
+ * @param offset First byte.
+ * @param length Number of bytes.
+ */
+export function checkRange(name: string, size: number, offset: number, length: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new RangeError(`offset must be a non-negative integer, got ${offset}`);
+  }
+  if (!Number.isSafeInteger(length) || length < 0) {
+    throw new RangeError(`length must be a non-negative integer, got ${length}`);
+  }
+  if (offset + length > size) {
+    throw new RangeError(
+      `range ${offset}+${length} is past the end of ${name} (${size} bytes)`,
+    );
+  }
+}
+
+/**
+ * Checks a chunk size option.
+ *
+ * @param chunkSize The option's value, or undefined for the default.
+ * @returns The chunk size to use.
+ */
+export function chunkSizeOption(chunkSize: number | undefined): number {
+  const size = chunkSize ?? DEFAULT_CHUNK_SIZE;
+  if (!Number.isSafeInteger(size) || size < 1) {
+    throw new RangeError(`chunkSize must be a positive integer, got ${size}`);
+  }
+  return size;
+}
+
+/** The error for a source that ended before a range did. */
+export function endedEarly(name: string, offset: number, length: number, got: number) {
+  return new SourceChangedError(
+    `${name} ended early: read ${got} of ${length} bytes at offset ${offset}; ` +
+      "it changed during the upload, run again to upload it whole",
+  );
+}
+
+/**
+ * A stream of exactly `length` bytes from `offset`, read by positional reads
+ * into fresh buffers of at most `chunkSize` bytes (so consumers may keep
+ * them).
+ *
+ * @param readAt Reads into `buffer` from `position`; returns the bytes read, 0 at end of file.
+ * @param name The source's name, for errors.
+ * @param offset First byte.
+ * @param length Number of bytes.
+ * @param chunkSize Largest chunk enqueued.
+ * @returns The stream; it errors with `SourceChangedError` if the file ends early.
+ */
+export function positionalReadStream(
+  readAt: (buffer: Uint8Array, position: number) => Promise<number>,
+  name: string,
+  offset: number,
+  length: number,
+  chunkSize: number,
+): ReadableStream<Uint8Array> {
+  let done = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (done === length) {
+        controller.close();
+        return;
+      }
+      const buffer = new Uint8Array(Math.min(chunkSize, length - done));
+      const n = await readAt(buffer, offset + done);
+      if (n <= 0) {
+        controller.error(endedEarly(name, offset, length, done));
+        return;
+      }
+      done += n;
+      controller.enqueue(n === buffer.length ? buffer : buffer.subarray(0, n));
+      if (done === length) controller.close();
+    },
+  }, { highWaterMark: 1 });
+}
+
+/**
+ * Passes `stream` through, checking it yields exactly `length` bytes: fewer
+ * or more, or a `NotReadableError` (a `File` whose file changed on disk),
+ * error the stream with `SourceChangedError`.
+ *
+ * @param stream The stream of a range.
+ * @param name The source's name, for errors.
+ * @param offset The range's first byte, for errors.
+ * @param length The range's length.
+ * @returns The checked stream.
+ */
+export function exactLengthStream(
+  stream: ReadableStream<Uint8Array>,
+  name: string,
+  offset: number,
+  length: number,
+): ReadableStream<Uint8Array> {
+  const reader = stream.getReader();
+  let done = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let result;
+      try {
+        result = await reader.read();
+      } catch (err) {
+        const notReadable = err instanceof Error && err.name === "NotReadableError";
+        controller.error(
+          notReadable
+            ? new SourceChangedError(`${name} can no longer be read: it changed on disk`, {
+              cause: err,
+            })
+            : err,
+        );
+        return;
+      }
+      if (result.done) {
+        if (done === length) controller.close();
+        else controller.error(endedEarly(name, offset, length, done));
+        return;
+      }
+      done += result.value.length;
+      if (done > length) {
+        await reader.cancel().catch(() => {});
+        controller.error(
+          new SourceChangedError(`${name} gave more than the ${length} bytes asked for`),
+        );
+        return;
+      }
+      controller.enqueue(result.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}

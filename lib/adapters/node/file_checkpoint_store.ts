@@ -1,0 +1,393 @@
+/**
+ * A {@linkcode CheckpointStore} on the file system, through `node:fs`
+ * (which Deno and Bun provide too). The id of a checkpoint is its path.
+ *
+ * @module
+ */
+
+import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { hostname } from "node:os";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
+import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
+import { AbortError, CheckpointError } from "../../errors.ts";
+
+/** Options of {@linkcode FileCheckpointStore}. */
+export interface FileCheckpointStoreOptions {
+  /** File mode of checkpoint and lock files. Default `0o600` (owner only). */
+  mode?: number;
+  /** Milliseconds between attempts when `lock` waits. Default 200. */
+  pollInterval?: number;
+  /** Fsync the directory after replacing a file, so the rename survives a crash. Default true. */
+  syncDirectory?: boolean;
+  /**
+   * Milliseconds after which a lock file that cannot be parsed (its writer
+   * died between creating and filling it) counts as stale. Default 10000.
+   */
+  unreadableLockStaleAfter?: number;
+}
+
+/** What a lock file holds: who holds the lock. */
+interface LockInfo {
+  pid: number;
+  hostname: string;
+  time: number;
+  token: string;
+  bootId?: string;
+}
+
+/**
+ * Keeps each checkpoint in the file at its id (a path), created with mode
+ * 0600 and missing parent directories.
+ *
+ * - `write` writes a temporary file beside the target, fsyncs it, renames
+ *   it over the target and fsyncs the directory: a crash leaves the old
+ *   content or the new.
+ * - `append` opens with `O_APPEND`, writes and fsyncs.
+ * - `lock` creates `<id>.lock` with `O_EXCL`, holding the process id, host
+ *   name and time. A lock whose process no longer runs on this host (or
+ *   that predates the last boot) is stale and taken over, under a
+ *   `<id>.lock.takeover` guard so only one taker removes it. Locks held by
+ *   other hosts (a shared file system) are never taken over.
+ *
+ * @example Keep a checkpoint beside the file being uploaded
+ * ```ts
+ * import { FileCheckpointStore } from "./file_checkpoint_store.ts";
+ *
+ * const store = new FileCheckpointStore();
+ * const id = "/tmp/big.iso.cp";
+ * const lock = await store.lock(id); // throws CheckpointError("CheckpointLocked") if in use
+ * try {
+ *   await store.write(id, new TextEncoder().encode("header\n"));
+ *   await store.append(id, new TextEncoder().encode("part 1\n"));
+ * } finally {
+ *   await lock.release();
+ * }
+ * await store.remove(id);
+ * ```
+ */
+export class FileCheckpointStore implements CheckpointStore {
+  #mode: number;
+  #pollInterval: number;
+  #syncDirectory: boolean;
+  #unreadableStaleAfter: number;
+
+  /**
+   * Makes a store; it holds no open files between calls.
+   *
+   * @param options Mode, lock polling, directory fsync.
+   */
+  constructor(options: FileCheckpointStoreOptions = {}) {
+    this.#mode = options.mode ?? 0o600;
+    this.#pollInterval = options.pollInterval ?? 200;
+    this.#syncDirectory = options.syncDirectory ?? true;
+    this.#unreadableStaleAfter = options.unreadableLockStaleAfter ?? 10_000;
+    if (!(this.#pollInterval > 0)) {
+      throw new RangeError(`pollInterval must be positive, got ${this.#pollInterval}`);
+    }
+  }
+
+  /** Reads the checkpoint file, or `null` if there is none. */
+  async read(id: string): Promise<Uint8Array | null> {
+    try {
+      const buf = await readFile(id);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    } catch (err) {
+      if (errorCode(err) === "ENOENT") return null;
+      throw ioError(`cannot read checkpoint ${id}`, err);
+    }
+  }
+
+  /** Replaces the checkpoint file atomically (temp file, fsync, rename, directory fsync). */
+  async write(id: string, data: Uint8Array): Promise<void> {
+    const dir = dirname(id);
+    const temp = join(dir, `.${basename(id)}.${randomToken()}.tmp`);
+    try {
+      await this.#withParent(dir, () => this.#writeNew(temp, data));
+      await rename(temp, id);
+    } catch (err) {
+      await rm(temp, { force: true }).catch(() => {});
+      throw ioError(`cannot write checkpoint ${id}`, err);
+    }
+    if (this.#syncDirectory) await syncDir(dir);
+  }
+
+  /** Appends to the checkpoint file with `O_APPEND` and fsyncs it. */
+  async append(id: string, data: Uint8Array): Promise<void> {
+    try {
+      await this.#withParent(dirname(id), async () => {
+        const file = await open(id, "a", this.#mode);
+        try {
+          await file.writeFile(data);
+          await file.sync();
+        } finally {
+          await file.close();
+        }
+      });
+    } catch (err) {
+      throw ioError(`cannot append to checkpoint ${id}`, err);
+    }
+  }
+
+  /** Deletes the checkpoint file; no error if it is absent. */
+  async remove(id: string): Promise<void> {
+    try {
+      await rm(id, { force: true });
+    } catch (err) {
+      throw ioError(`cannot remove checkpoint ${id}`, err);
+    }
+  }
+
+  /**
+   * Takes the lock file `<id>.lock`. Throws `CheckpointError("CheckpointLocked")`
+   * naming the holder if a live process has it, or with `wait` polls until it
+   * is free (an `AbortError` if `signal` fires).
+   */
+  async lock(
+    id: string,
+    options: { wait?: boolean; signal?: AbortSignal } = {},
+  ): Promise<CheckpointLock> {
+    const { wait = false, signal } = options;
+    const lockPath = `${id}.lock`;
+    for (;;) {
+      throwIfAborted(signal, lockPath);
+      const attempt = await this.#tryLock(lockPath);
+      if ("lock" in attempt) return attempt.lock;
+      if (!wait) {
+        throw new CheckpointError(
+          "CheckpointLocked",
+          `checkpoint ${id} is in use by ${attempt.holder}; ` +
+            `wait for that upload to end, or delete ${lockPath} if it is gone`,
+        );
+      }
+      await sleep(this.#pollInterval, signal, lockPath);
+    }
+  }
+
+  async #tryLock(lockPath: string): Promise<{ lock: CheckpointLock } | { holder: string }> {
+    // A few rounds: a stale lock taken over, or a holder that just released.
+    for (let round = 0; round < 20; round++) {
+      const info: LockInfo = {
+        pid: process.pid,
+        hostname: hostname(),
+        time: Date.now(),
+        token: randomToken(),
+        bootId: await bootId(),
+      };
+      try {
+        await this.#withParent(dirname(lockPath), () => this.#createLock(lockPath, info));
+        return { lock: this.#handle(lockPath, info.token) };
+      } catch (err) {
+        if (errorCode(err) !== "EEXIST") throw ioError(`cannot create lock ${lockPath}`, err);
+      }
+      let raw: Uint8Array;
+      try {
+        raw = await readFile(lockPath);
+      } catch (err) {
+        if (errorCode(err) === "ENOENT") continue; // released meanwhile
+        throw ioError(`cannot read lock ${lockPath}`, err);
+      }
+      const holder = parseLockInfo(raw);
+      const stale = holder ? await isStale(holder) : await this.#unreadableIsStale(lockPath);
+      if (stale === undefined) continue; // vanished meanwhile
+      if (!stale) {
+        return {
+          holder: holder
+            ? `process ${holder.pid} on ${holder.hostname} since ${
+              new Date(holder.time).toISOString()
+            }`
+            : "a process that is creating its lock",
+        };
+      }
+      await this.#takeOver(lockPath, raw);
+    }
+    return { holder: "processes contending for it" };
+  }
+
+  /**
+   * Deletes the stale lock file whose content was `stale`. Takers first
+   * create a `<lock>.takeover` guard with `O_EXCL` and re-read the lock under
+   * it, so of several processes finding the same stale lock only one
+   * deletes it, and none deletes the fresh lock that replaced it.
+   */
+  async #takeOver(lockPath: string, stale: Uint8Array): Promise<void> {
+    const guard = `${lockPath}.takeover`;
+    try {
+      await (await open(guard, "wx", this.#mode)).close();
+    } catch (err) {
+      if (errorCode(err) !== "EEXIST") throw ioError(`cannot take over lock ${lockPath}`, err);
+      // Another taker is at it. A guard whose taker died is old: clear it.
+      const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
+      if (age > this.#unreadableStaleAfter) await rm(guard, { force: true });
+      await sleep(10, undefined, lockPath);
+      return;
+    }
+    try {
+      const now = await readFile(lockPath).catch((err) => {
+        if (errorCode(err) === "ENOENT") return null;
+        throw ioError(`cannot read lock ${lockPath}`, err);
+      });
+      if (now !== null && sameBytes(now, stale)) await rm(lockPath, { force: true });
+    } finally {
+      await rm(guard, { force: true });
+    }
+  }
+
+  async #createLock(lockPath: string, info: LockInfo): Promise<void> {
+    const file = await open(lockPath, "wx", this.#mode);
+    try {
+      await file.writeFile(JSON.stringify(info));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Undefined if the lock file vanished. */
+  async #unreadableIsStale(lockPath: string): Promise<boolean | undefined> {
+    try {
+      const { mtimeMs } = await stat(lockPath);
+      return Date.now() - mtimeMs > this.#unreadableStaleAfter;
+    } catch (err) {
+      if (errorCode(err) === "ENOENT") return undefined;
+      throw ioError(`cannot stat lock ${lockPath}`, err);
+    }
+  }
+
+  #handle(lockPath: string, token: string): CheckpointLock {
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        // Delete only our own lock: never one that replaced it.
+        try {
+          const holder = parseLockInfo(await readFile(lockPath));
+          if (holder?.token === token) await unlink(lockPath);
+        } catch (err) {
+          if (errorCode(err) !== "ENOENT") throw ioError(`cannot release lock ${lockPath}`, err);
+        }
+      },
+    };
+  }
+
+  async #writeNew(path: string, data: Uint8Array): Promise<void> {
+    const file = await open(path, "wx", this.#mode);
+    try {
+      await file.writeFile(data);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+  }
+
+  /** Runs `fn`; if it fails for a missing directory, creates the directory and runs it again. */
+  async #withParent<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (errorCode(err) !== "ENOENT") throw err;
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      return await fn();
+    }
+  }
+}
+
+/** True if the holder's process is gone (only decidable on this host). */
+async function isStale(holder: LockInfo): Promise<boolean> {
+  if (holder.hostname !== hostname()) return false; // cannot tell: assume alive
+  const boot = await bootId();
+  if (holder.bootId !== undefined && boot !== undefined && holder.bootId !== boot) return true;
+  return !processAlive(holder.pid);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errorCode(err) === "EPERM"; // exists, owned by another user
+  }
+}
+
+function parseLockInfo(raw: Uint8Array): LockInfo | undefined {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(raw));
+    if (
+      typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && v.pid > 0 &&
+      typeof v.hostname === "string" && typeof v.time === "number" && typeof v.token === "string"
+    ) {
+      return v;
+    }
+  } catch {
+    // fall through
+  }
+  return undefined;
+}
+
+let bootIdCache: Promise<string | undefined> | undefined;
+
+/** Linux's boot ID: a lock from before a reboot is stale whatever its pid. */
+function bootId(): Promise<string | undefined> {
+  bootIdCache ??= readFile("/proc/sys/kernel/random/boot_id", "utf8").then(
+    (s) => s.trim() || undefined,
+    () => undefined,
+  );
+  return bootIdCache;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  // Windows cannot open a directory for fsync; losing only the rename's durability there.
+  let handle;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch {
+    // best effort
+  } finally {
+    await handle?.close().catch(() => {});
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function randomToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(8));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function errorCode(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null && "code" in err
+    ? String((err as { code: unknown }).code)
+    : undefined;
+}
+
+function ioError(message: string, cause: unknown): CheckpointError {
+  if (cause instanceof CheckpointError) return cause;
+  const code = errorCode(cause);
+  return new CheckpointError("CheckpointIo", code ? `${message} (${code})` : message, { cause });
+}
+
+function throwIfAborted(signal: AbortSignal | undefined, lockPath: string): void {
+  if (signal?.aborted) {
+    throw new AbortError(`waiting for lock ${lockPath} was aborted`, { cause: signal.reason });
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, lockPath: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError(`waiting for lock ${lockPath} was aborted`, { cause: signal?.reason }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

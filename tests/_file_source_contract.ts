@@ -1,0 +1,309 @@
+/**
+ * The contract every FileSource adapter passes. An adapter's test calls
+ * `fileSourceContract(name, open)` with a function that makes a source over
+ * given bytes (and, for file-backed sources, ways to change the file under it).
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { stat, truncate, unlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { FileSource } from "../lib/file_source.ts";
+import { SourceChangedError } from "../lib/errors.ts";
+
+/** A source under test over known bytes. */
+export interface FileSourceFixture {
+  source: FileSource;
+  /** Truncates the file under the source to `size` bytes (file-backed sources). */
+  truncate?(size: number): Promise<void>;
+  /** Rewrites the file in place with these bytes and a modification time 10 s later. */
+  rewrite?(bytes: Uint8Array): Promise<void>;
+  /** Deletes the file under the source. */
+  remove?(): Promise<void>;
+}
+
+/** Makes a source over `bytes`; called once per test. */
+export type OpenFixture = (bytes: Uint8Array<ArrayBuffer>) => Promise<FileSourceFixture>;
+
+/** Options of the contract. */
+export interface FileSourceContractOptions {
+  /**
+   * True for file-backed sources: the fixture then provides `truncate`,
+   * `rewrite` and `remove`, and the change-detection tests run.
+   */
+  mutable?: boolean;
+  /** True if the adapter offers `slice()` bodies; they are then tested. */
+  slices?: boolean;
+  /** Largest chunk the adapter promises to yield; checked when given. */
+  maxChunkSize?: number;
+  /** Runs after all tests (delete a temp directory). */
+  cleanup?: () => Promise<void>;
+}
+
+let fileCounter = 0;
+
+/**
+ * A fixture over a real file: writes `bytes` to a new file in `dir`, opens
+ * it with `openPath`, and changes it with `node:fs` (which every runtime has).
+ */
+export async function fileFixture(
+  dir: string,
+  bytes: Uint8Array<ArrayBuffer>,
+  openPath: (path: string) => Promise<FileSource>,
+): Promise<FileSourceFixture> {
+  const path = join(dir, `source-${fileCounter++}.bin`);
+  await writeFile(path, bytes);
+  const source = await openPath(path);
+  return {
+    source,
+    truncate: (size) => truncate(path, size),
+    async rewrite(newBytes) {
+      const before = await stat(path);
+      await writeFile(path, newBytes);
+      // Set the time explicitly: a coarse clock could leave it unchanged.
+      const later = new Date(before.mtimeMs + 10_000);
+      await utimes(path, later, later);
+    },
+    remove: () => unlink(path),
+  };
+}
+
+/** Deterministic pseudo-random bytes (xorshift32). */
+export function patternBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(length);
+  let x = seed || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+function rng(seed: number) {
+  let x = seed;
+  return (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}
+
+async function readAll(stream: ReadableStream<Uint8Array>, maxChunk?: number) {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of stream) {
+    assert.ok(chunk instanceof Uint8Array, "chunks are Uint8Arrays");
+    if (maxChunk !== undefined) assert.ok(chunk.length <= maxChunk, `chunk of ${chunk.length}`);
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return { bytes: out, chunks };
+}
+
+function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string) {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < actual.length; i++) {
+    if (actual[i] !== expected[i]) {
+      assert.fail(`${what}: byte ${i} is ${actual[i]}, expected ${expected[i]}`);
+    }
+  }
+}
+
+/**
+ * Registers the FileSource contract tests.
+ *
+ * @param name The adapter's name, for the describe block.
+ * @param open Makes a fixture over given bytes.
+ * @param options Chunk bound, cleanup.
+ */
+export function fileSourceContract(
+  name: string,
+  open: OpenFixture,
+  options: FileSourceContractOptions = {},
+): void {
+  const { maxChunkSize } = options;
+  const SIZE = 3 * 1024 * 1024 + 12345;
+  const data = patternBytes(SIZE, 7);
+
+  async function withSource<T>(
+    bytes: Uint8Array<ArrayBuffer>,
+    fn: (f: FileSourceFixture) => Promise<T>,
+  ) {
+    const fixture = await open(bytes);
+    try {
+      return await fn(fixture);
+    } finally {
+      await fixture.source.close();
+    }
+  }
+
+  describe(`FileSource contract: ${name}`, () => {
+    if (options.cleanup) after(options.cleanup);
+
+    it("reports size, name and modification time, and stat agrees", async () => {
+      await withSource(data, async ({ source }) => {
+        assert.equal(source.size, SIZE);
+        assert.equal(typeof source.name, "string");
+        assert.ok(Number.isSafeInteger(source.lastModified) && source.lastModified >= 0);
+        assert.deepEqual(await source.stat(), { size: SIZE, lastModified: source.lastModified });
+      });
+    });
+
+    it("reads random ranges exactly", async () => {
+      await withSource(data, async ({ source }) => {
+        const next = rng(12345);
+        for (let i = 0; i < 60; i++) {
+          const offset = next(SIZE);
+          const length = next(i % 3 === 0 ? 64 : Math.min(SIZE - offset, 1_500_000) + 1);
+          const got = await readAll(source.stream(offset, length), maxChunkSize);
+          sameBytes(got.bytes, data.subarray(offset, offset + length), `${offset}+${length}`);
+        }
+      });
+    });
+
+    it("reads a file part by part, last part partial, into the whole", async () => {
+      await withSource(data, async ({ source }) => {
+        const partSize = 1024 * 1024;
+        const out = new Uint8Array(SIZE);
+        for (let offset = 0; offset < SIZE; offset += partSize) {
+          const length = Math.min(partSize, SIZE - offset);
+          const got = await readAll(source.stream(offset, length), maxChunkSize);
+          assert.equal(got.bytes.length, length);
+          out.set(got.bytes, offset);
+        }
+        sameBytes(out, data, "whole");
+        // The whole file as one range too.
+        sameBytes((await readAll(source.stream(0, SIZE))).bytes, data, "one range");
+      });
+    });
+
+    it("reads zero-length ranges at the start, middle and end", async () => {
+      await withSource(data, async ({ source }) => {
+        for (const offset of [0, 1000, SIZE]) {
+          assert.equal((await readAll(source.stream(offset, 0))).bytes.length, 0);
+        }
+      });
+    });
+
+    it("rejects ranges past the end or negative with RangeError", async () => {
+      await withSource(data, ({ source }) => {
+        assert.throws(() => source.stream(SIZE - 10, 11), RangeError);
+        assert.throws(() => source.stream(SIZE + 1, 0), RangeError);
+        assert.throws(() => source.stream(-1, 5), RangeError);
+        assert.throws(() => source.stream(0, -1), RangeError);
+        assert.throws(() => source.stream(0.5, 1), RangeError);
+        if (source.slice) assert.throws(() => source.slice!(SIZE - 1, 2), RangeError);
+        return Promise.resolve();
+      });
+    });
+
+    it("serves concurrent reads of different ranges", async () => {
+      await withSource(data, async ({ source }) => {
+        const next = rng(999);
+        const ranges = Array.from({ length: 24 }, () => {
+          const offset = next(SIZE);
+          return [offset, next(Math.min(SIZE - offset, 700_000) + 1)] as const;
+        });
+        const results = await Promise.all(
+          ranges.map(([o, l]) => readAll(source.stream(o, l), maxChunkSize)),
+        );
+        results.forEach((r, i) => {
+          const [o, l] = ranges[i];
+          sameBytes(r.bytes, data.subarray(o, o + l), `concurrent ${o}+${l}`);
+        });
+      });
+    });
+
+    it("re-reads a range afresh, and a cancelled read does not disturb others", async () => {
+      await withSource(data, async ({ source }) => {
+        const first = await readAll(source.stream(5000, 600_000));
+        const reader = source.stream(0, SIZE).getReader();
+        await reader.read();
+        await reader.cancel();
+        const second = await readAll(source.stream(5000, 600_000));
+        sameBytes(second.bytes, first.bytes, "re-read");
+        // Chunks are not reused buffers: the first read's bytes are still intact.
+        sameBytes(first.bytes, data.subarray(5000, 605_000), "first read kept");
+      });
+    });
+
+    it(`${options.slices ? "offers" : "does not offer"} slice() bodies`, async () => {
+      await withSource(data, async ({ source }) => {
+        assert.equal(typeof source.slice === "function", options.slices === true);
+        if (!source.slice) return;
+        const blob = source.slice(1234, 100_000);
+        assert.equal(blob.size, 100_000);
+        sameBytes(new Uint8Array(await blob.arrayBuffer()), data.subarray(1234, 101_234), "slice");
+      });
+    });
+
+    it("handles an empty source", async () => {
+      await withSource(new Uint8Array(), async ({ source }) => {
+        assert.equal(source.size, 0);
+        assert.equal((await readAll(source.stream(0, 0))).bytes.length, 0);
+        assert.throws(() => source.stream(0, 1), RangeError);
+      });
+    });
+
+    it("closes twice without error", async () => {
+      const { source } = await open(data.subarray(0, 10));
+      await source.close();
+      await source.close();
+    });
+
+    if (!options.mutable) return;
+
+    it("notices a truncation: stat differs, a read past the new end fails", async () => {
+      const fixture = await open(data);
+      try {
+        await fixture.truncate!(1_000_000);
+        const now = await fixture.source.stat();
+        assert.equal(now.size, 1_000_000);
+        assert.notDeepEqual(now, { size: SIZE, lastModified: fixture.source.lastModified });
+        // A range wholly within what is left still reads.
+        sameBytes(
+          (await readAll(fixture.source.stream(0, 1000))).bytes,
+          data.subarray(0, 1000),
+          "kept",
+        );
+        for (const [o, l] of [[900_000, 200_000], [2_000_000, 5000]]) {
+          await assert.rejects(readAll(fixture.source.stream(o, l)), (err: unknown) => {
+            assert.ok(err instanceof SourceChangedError, `got ${err}`);
+            assert.equal(err.code, "SourceChanged");
+            return true;
+          });
+        }
+      } finally {
+        await fixture.source.close();
+      }
+    });
+
+    it("notices a rewrite in place: stat shows the new modification time", async () => {
+      const fixture = await open(data);
+      try {
+        await fixture.rewrite!(patternBytes(SIZE, 99));
+        const now = await fixture.source.stat();
+        assert.equal(now.size, SIZE);
+        assert.notEqual(now.lastModified, fixture.source.lastModified);
+      } finally {
+        await fixture.source.close();
+      }
+    });
+
+    it("notices a deletion: stat fails with SourceChangedError", async () => {
+      const fixture = await open(data.subarray(0, 100));
+      try {
+        await fixture.remove!();
+        await assert.rejects(fixture.source.stat(), SourceChangedError);
+      } finally {
+        await fixture.source.close();
+      }
+    });
+  });
+}

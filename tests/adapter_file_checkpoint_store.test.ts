@@ -1,0 +1,154 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import { FileCheckpointStore } from "../lib/adapters/node/file_checkpoint_store.ts";
+import { CheckpointError } from "../lib/errors.ts";
+import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
+
+const dir = await mkdtemp(join(tmpdir(), "ossup-cp-"));
+let counter = 0;
+const newId = () => join(dir, `cp-${counter++}`, "upload.cp");
+const isPosix = process.platform !== "win32";
+
+/** The pid of a process that has exited (so the pid is dead). */
+function deadPid(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("true", { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", () => resolve(child.pid!));
+  });
+}
+
+async function writeLock(id: string, info: object) {
+  await mkdir(join(id, ".."), { recursive: true });
+  await writeFile(`${id}.lock`, JSON.stringify(info));
+}
+
+checkpointStoreContract("file", {
+  store: new FileCheckpointStore({ pollInterval: 10 }),
+  peer: new FileCheckpointStore({ pollInterval: 10 }),
+  newId,
+  async makeStaleLock(id) {
+    await writeLock(id, { pid: await deadPid(), hostname: hostname(), time: 1, token: "dead" });
+  },
+  async makeForeignLiveLock(id) {
+    await writeLock(id, { pid: 1, hostname: "another-host.invalid", time: 1, token: "far" });
+  },
+  cleanup: () => rm(dir, { recursive: true, force: true }),
+});
+
+/** Command line that runs `code` (an ES module) on the runtime running this test. */
+function runtimeEval(code: string): string[] {
+  if ("Deno" in globalThis) return [process.execPath, "eval", code];
+  if ("Bun" in globalThis) return [process.execPath, "-e", code];
+  return [process.execPath, "--import", "tsx", "--input-type=module", "-e", code];
+}
+
+describe("FileCheckpointStore", () => {
+  const store = new FileCheckpointStore({ pollInterval: 10 });
+
+  it("creates files with mode 0600 and leaves no temporary files", async () => {
+    const id = newId();
+    await store.write(id, new Uint8Array([1]));
+    await store.write(id, new Uint8Array([2]));
+    const lock = await store.lock(id);
+    const other = newId();
+    await store.append(other, new Uint8Array([3]));
+    if (isPosix) {
+      assert.equal((await stat(id)).mode & 0o777, 0o600);
+      assert.equal((await stat(`${id}.lock`)).mode & 0o777, 0o600);
+      assert.equal((await stat(other)).mode & 0o777, 0o600);
+    }
+    assert.deepEqual((await readdir(join(id, ".."))).sort(), ["upload.cp", "upload.cp.lock"]);
+    await lock.release();
+    assert.deepEqual(await readdir(join(id, "..")), ["upload.cp"]);
+  });
+
+  it("the lock file names its holder, and the error says who holds it", async () => {
+    const id = newId();
+    const lock = await store.lock(id);
+    const info = JSON.parse(await readFile(`${id}.lock`, "utf8"));
+    assert.equal(info.pid, process.pid);
+    assert.equal(info.hostname, hostname());
+    assert.equal(typeof info.time, "number");
+    await assert.rejects(store.lock(id), (err: unknown) => {
+      assert.ok(err instanceof CheckpointError);
+      assert.match(err.message, new RegExp(`process ${process.pid} on `));
+      return true;
+    });
+    await lock.release();
+  });
+
+  it("a lock file being created (empty) is respected; an old unreadable one is taken over", async () => {
+    const quick = new FileCheckpointStore({ unreadableLockStaleAfter: 60_000 });
+    const id = newId();
+    await writeLock(id, {});
+    await writeFile(`${id}.lock`, "");
+    await assert.rejects(quick.lock(id), (err: unknown) => err instanceof CheckpointError);
+    const old = new Date(Date.now() - 120_000);
+    await utimes(`${id}.lock`, old, old);
+    const lock = await quick.lock(id);
+    await lock.release();
+  });
+
+  it("release does not delete a lock that is no longer its own", async () => {
+    const id = newId();
+    const lock = await store.lock(id);
+    await writeLock(id, { pid: process.pid, hostname: hostname(), time: 2, token: "someone-else" });
+    await lock.release();
+    assert.equal(JSON.parse(await readFile(`${id}.lock`, "utf8")).token, "someone-else");
+  });
+
+  it("reports I/O failures as CheckpointError CheckpointIo", async () => {
+    const id = newId();
+    await mkdir(id, { recursive: true }); // a directory where the file should be
+    for (const op of [() => store.read(id), () => store.append(id, new Uint8Array([1]))]) {
+      await assert.rejects(op(), (err: unknown) => {
+        assert.ok(err instanceof CheckpointError);
+        assert.equal(err.code, "CheckpointIo");
+        return true;
+      });
+    }
+  });
+
+  it("a lock held by another live process blocks; once that process is killed it is taken over", async () => {
+    const id = newId();
+    const moduleUrl =
+      new URL("../lib/adapters/node/file_checkpoint_store.ts", import.meta.url).href;
+    const code = `const { FileCheckpointStore } = await import(${JSON.stringify(moduleUrl)});
+await new FileCheckpointStore().lock(${JSON.stringify(id)});
+console.log("locked");
+setInterval(() => {}, 1000);`;
+    const [cmd, ...args] = runtimeEval(code);
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = "";
+        child.stdout!.on("data", (d) => {
+          out += d;
+          if (out.includes("locked")) resolve();
+        });
+        child.on("exit", (code) => reject(new Error(`child exited with ${code} before locking`)));
+      });
+      await assert.rejects(store.lock(id), (err: unknown) => {
+        assert.ok(err instanceof CheckpointError && err.code === "CheckpointLocked");
+        assert.match(err.message, new RegExp(`process ${child.pid} `));
+        return true;
+      });
+      const waiting = store.lock(id, { wait: true });
+      child.kill("SIGKILL");
+      await exited;
+      const lock = await waiting; // the dead holder's lock is taken over
+      assert.equal(JSON.parse(await readFile(`${id}.lock`, "utf8")).pid, process.pid);
+      await lock.release();
+    } finally {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+});

@@ -1,0 +1,7 @@
+import { MemoryCheckpointStore } from "../lib/memory_checkpoint_store.ts";
+import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
+
+const store = new MemoryCheckpointStore();
+let counter = 0;
+
+checkpointStoreContract("memory", { store, peer: store, newId: () => `upload-${counter++}` });
