@@ -1,0 +1,425 @@
+/**
+ * The OSS client: where to send requests, who signs them, and how they are
+ * retried. Buckets hang off it (`client.bucket(name)`).
+ *
+ * Built on `fetch`, streams and `crypto.subtle` only: the same code runs on
+ * Deno, Bun, Node, browsers and edge workers.
+ *
+ * @module
+ */
+
+import { buildXml } from "../xml.ts";
+import { Bucket } from "./bucket.ts";
+import {
+  CredentialsCache,
+  type OssCredentials,
+  type OssCredentialsProvider,
+} from "./credentials.ts";
+import { assertBucketName, parseEndpoint, regionFromEndpoint } from "./endpoint.ts";
+import type { OssPlatform } from "./platform.ts";
+import { requestOptions, RequestSender } from "./_request.ts";
+import { parseListBuckets, responseInfo } from "./_responses.ts";
+import type { BucketSummary, ListBucketsPage, ResponseInfo } from "./results.ts";
+import { resolveRetryPolicy, type RetryPolicy } from "./retry_policy.ts";
+import { registerSender } from "./_senders.ts";
+
+/**
+ * Default per-attempt timeout: 60 seconds.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TIMEOUT_MS } from "@ossup/ossup";
+ *
+ * console.log(DEFAULT_TIMEOUT_MS); // 60000
+ * ```
+ */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Options of {@linkcode OssClient}.
+ *
+ * @example
+ * ```ts
+ * import type { OssClientOptions } from "@ossup/ossup";
+ *
+ * const options: OssClientOptions = {
+ *   endpoint: "http://127.0.0.1:9000", // path-style, as for any IP endpoint
+ *   region: "cn-hangzhou",
+ *   accessKeyId: "test-ak",
+ *   accessKeySecret: "test-secret-key",
+ *   signatureVersion: "v1",
+ *   timeout: 120_000,
+ *   retry: { maxAttempts: 6 },
+ * };
+ * ```
+ */
+export interface OssClientOptions {
+  /**
+   * The OSS endpoint: `"oss-cn-hangzhou.aliyuncs.com"` (HTTPS), or a URL such
+   * as `"https://oss-cn-hangzhou.aliyuncs.com"` or `"http://127.0.0.1:9000"`.
+   */
+  endpoint: string;
+  /**
+   * Region ID, e.g. `"cn-hangzhou"`; signature V4 needs it. Default: derived
+   * from an `oss-<region>.aliyuncs.com` endpoint.
+   */
+  region?: string;
+  /** AccessKey ID (ali-oss's name); give `accessKeySecret` too, or `credentials` instead. */
+  accessKeyId?: string;
+  /** AccessKey secret. Never appears in an error, a log line or `toString()`. */
+  accessKeySecret?: string;
+  /** STS security token, with temporary credentials. */
+  securityToken?: string;
+  /**
+   * Credentials, instead of the three fields above: a static set, or an async
+   * provider whose result is cached and fetched again shortly before its `expiration`.
+   */
+  credentials?: OssCredentials | OssCredentialsProvider;
+  /** Signature version. Default `"v4"`. */
+  signatureVersion?: "v4" | "v1";
+  /**
+   * Put the bucket in the path (`host/bucket/key`) instead of the host name
+   * (`bucket.host/key`). Default: `true` for an IP address or `localhost`
+   * endpoint, `false` otherwise (as the official Go SDK does).
+   */
+  pathStyle?: boolean;
+  /** The `fetch` to send requests with. Default: the global `fetch`. */
+  fetch?: typeof fetch;
+  /**
+   * Per-attempt timeout in milliseconds: the time to get an answer's headers
+   * and, for answers read whole, its body (a `getObject` body stream is not
+   * timed; abort it with a signal). 0 disables it. Default 60 000. Large
+   * uploads over slow links need more: pass `timeout` per call.
+   */
+  timeout?: number;
+  /** Retry policy, or `false` to never retry. Default: 4 attempts, 200 ms base, 20 s cap. */
+  retry?: RetryPolicy | false;
+  /** Milliseconds since the epoch; signs requests and times credentials. Default `Date.now`. */
+  clock?: () => number;
+  /** Runtime pieces for the upload engine (file access, default checkpoint store). */
+  platform?: OssPlatform;
+}
+
+/**
+ * Options every operation accepts.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.headObject("a.txt", { signal: AbortSignal.timeout(5000), retry: false });
+ * ```
+ */
+export interface RequestOptions {
+  /** Aborts the operation, including any wait between retries. */
+  signal?: AbortSignal;
+  /** Per-attempt timeout in ms for this call, overriding the client's. */
+  timeout?: number;
+  /** Retry policy for this call, overriding the client's; `false` for none. */
+  retry?: RetryPolicy | false;
+  /** Extra headers to send. */
+  headers?: HeadersInit;
+}
+
+/**
+ * Options of {@linkcode OssClient.listBucketsPage}.
+ *
+ * @example
+ * ```ts
+ * import type { OssClient } from "@ossup/ossup";
+ *
+ * declare const client: OssClient;
+ * await client.listBucketsPage({ prefix: "logs-", maxKeys: 50 });
+ * ```
+ */
+export interface ListBucketsOptions extends RequestOptions {
+  /** Only buckets whose names start with this. */
+  prefix?: string;
+  /** Start after this bucket name. */
+  marker?: string;
+  /** Buckets per page, up to 1000. */
+  maxKeys?: number;
+}
+
+/**
+ * Options of {@linkcode OssClient.createBucket}.
+ *
+ * @example
+ * ```ts
+ * import type { OssClient } from "@ossup/ossup";
+ *
+ * declare const client: OssClient;
+ * await client.createBucket("examplebucket", { acl: "private", storageClass: "IA" });
+ * ```
+ */
+export interface CreateBucketOptions extends RequestOptions {
+  /** Bucket ACL: `private` (default), `public-read` or `public-read-write`. */
+  acl?: "private" | "public-read" | "public-read-write";
+  /** Storage class, e.g. `Standard` (default), `IA`, `Archive`. */
+  storageClass?: string;
+}
+
+function resolveCredentials(o: OssClientOptions): OssCredentials | OssCredentialsProvider {
+  if (o.credentials !== undefined) {
+    if (o.accessKeyId !== undefined || o.accessKeySecret !== undefined) {
+      throw new TypeError("give either credentials or accessKeyId/accessKeySecret, not both");
+    }
+    return o.credentials;
+  }
+  if (!o.accessKeyId || !o.accessKeySecret) {
+    throw new TypeError("OssClient needs accessKeyId and accessKeySecret, or credentials");
+  }
+  return {
+    accessKeyId: o.accessKeyId,
+    accessKeySecret: o.accessKeySecret,
+    securityToken: o.securityToken,
+  };
+}
+
+/**
+ * A client for Alibaba Cloud OSS (and OSS-compatible servers).
+ *
+ * @example
+ * ```ts
+ * import { OssClient } from "@ossup/ossup";
+ *
+ * const client = new OssClient({
+ *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
+ *   accessKeyId: "<id>",
+ *   accessKeySecret: "<secret>",
+ * });
+ * const bucket = client.bucket("examplebucket");
+ * await bucket.putObject("hello.txt", "hello", { contentType: "text/plain" });
+ * const obj = await bucket.getObject("hello.txt");
+ * console.log(await obj.text()); // "hello"
+ * ```
+ *
+ * @example Temporary credentials from a provider, refreshed before they expire
+ * ```ts
+ * import { OssClient } from "@ossup/ossup";
+ *
+ * declare function fetchStsToken(): Promise<
+ *   { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: Date }
+ * >;
+ * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", credentials: fetchStsToken });
+ * ```
+ */
+export class OssClient {
+  #sender: RequestSender;
+  #platform: OssPlatform;
+
+  /**
+   * @param options Where and how to connect; see {@linkcode OssClientOptions}.
+   * @throws {TypeError} When credentials are missing, the endpoint is malformed, or
+   * signature V4 is asked for without a region that can be known.
+   */
+  constructor(options: OssClientOptions) {
+    if (!options || typeof options !== "object") {
+      throw new TypeError("OssClient needs an options object");
+    }
+    const endpoint = parseEndpoint(options.endpoint);
+    const signatureVersion = options.signatureVersion ?? "v4";
+    if (signatureVersion !== "v4" && signatureVersion !== "v1") {
+      throw new TypeError(`signatureVersion must be "v4" or "v1"`);
+    }
+    const region = options.region ?? regionFromEndpoint(endpoint.hostname);
+    if (signatureVersion === "v4" && !region) {
+      throw new TypeError(
+        `signature V4 needs a region: the endpoint ${endpoint.host} names none; pass region, e.g. "cn-hangzhou"`,
+      );
+    }
+    const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+    if (!(timeout >= 0)) throw new RangeError("timeout must be ≥ 0 milliseconds");
+    const clock = options.clock ?? Date.now;
+    const userFetch = options.fetch;
+    this.#platform = { ...options.platform };
+    this.#sender = new RequestSender({
+      endpoint,
+      pathStyle: options.pathStyle ?? endpoint.isIpOrLocalhost,
+      region,
+      signatureVersion,
+      credentials: new CredentialsCache(resolveCredentials(options), clock),
+      // Called through a wrapper: some runtimes reject a detached `fetch` ("Illegal invocation").
+      fetch: userFetch ?? ((input, init) => globalThis.fetch(input, init)),
+      timeout,
+      retry: resolveRetryPolicy(options.retry),
+      clock,
+      clockOffset: 0,
+    });
+    registerSender(this, this.#sender);
+  }
+
+  /** The endpoint as a URL origin, e.g. `"https://oss-cn-hangzhou.aliyuncs.com"`. */
+  get endpoint(): string {
+    const { protocol, host } = this.#sender.ctx.endpoint;
+    return `${protocol}//${host}`;
+  }
+
+  /** Endpoint host and port, e.g. `"oss-cn-hangzhou.aliyuncs.com"` or `"127.0.0.1:9000"`. */
+  get endpointHost(): string {
+    return this.#sender.ctx.endpoint.host;
+  }
+
+  /** Region ID, when known. */
+  get region(): string | undefined {
+    return this.#sender.ctx.region;
+  }
+
+  /** `"v4"` or `"v1"`. */
+  get signatureVersion(): "v4" | "v1" {
+    return this.#sender.ctx.signatureVersion;
+  }
+
+  /** Whether buckets go in the path rather than the host name. */
+  get pathStyle(): boolean {
+    return this.#sender.ctx.pathStyle;
+  }
+
+  /** Milliseconds added to the clock when signing, learnt from a `RequestTimeTooSkewed` answer. */
+  get clockOffset(): number {
+    return this.#sender.ctx.clockOffset;
+  }
+
+  /** Runtime pieces given at construction (empty on the web). */
+  get platform(): OssPlatform {
+    return this.#platform;
+  }
+
+  /**
+   * A handle on one bucket (no request is sent).
+   *
+   * @param name The bucket name.
+   * @returns The bucket.
+   * @throws {TypeError} When the name is not a valid bucket name.
+   *
+   * @example
+   * ```ts
+   * import { OssClient } from "@ossup/ossup";
+   *
+   * declare const client: OssClient;
+   * const bucket = client.bucket("examplebucket");
+   * ```
+   */
+  bucket(name: string): Bucket {
+    return new Bucket(this, name);
+  }
+
+  /**
+   * One page of ListBuckets (GetService).
+   *
+   * @param options Prefix, marker and page size.
+   * @returns The page.
+   *
+   * @example
+   * ```ts
+   * import { OssClient } from "@ossup/ossup";
+   *
+   * declare const client: OssClient;
+   * const page = await client.listBucketsPage({ maxKeys: 10 });
+   * console.log(page.buckets.map((b) => b.name), page.isTruncated);
+   * ```
+   */
+  async listBucketsPage(options: ListBucketsOptions = {}): Promise<ListBucketsPage> {
+    const query: [string, string | undefined][] = [];
+    if (options.prefix !== undefined) query.push(["prefix", options.prefix]);
+    if (options.marker !== undefined) query.push(["marker", options.marker]);
+    if (options.maxKeys !== undefined) query.push(["max-keys", String(options.maxKeys)]);
+    const res = await this.#sender.sendForText({
+      ...requestOptions(options),
+      operation: "ListBuckets",
+      method: "GET",
+      query,
+    });
+    return parseListBuckets(res);
+  }
+
+  /**
+   * Every bucket, page after page.
+   *
+   * @param options Prefix and page size.
+   * @returns The buckets.
+   *
+   * @example
+   * ```ts
+   * import { OssClient } from "@ossup/ossup";
+   *
+   * declare const client: OssClient;
+   * for await (const b of client.listBuckets()) console.log(b.name);
+   * ```
+   */
+  async *listBuckets(options: ListBucketsOptions = {}): AsyncGenerator<BucketSummary> {
+    let marker = options.marker;
+    for (;;) {
+      const page = await this.listBucketsPage({ ...options, marker });
+      yield* page.buckets;
+      if (!page.isTruncated || !page.nextMarker || page.nextMarker === marker) return;
+      marker = page.nextMarker;
+    }
+  }
+
+  /**
+   * Creates a bucket (PutBucket).
+   *
+   * @param name The bucket name.
+   * @param options ACL and storage class.
+   * @returns The answer's request ID and headers.
+   *
+   * @example
+   * ```ts
+   * import { OssClient } from "@ossup/ossup";
+   *
+   * declare const client: OssClient;
+   * await client.createBucket("examplebucket", { acl: "private" });
+   * ```
+   */
+  async createBucket(name: string, options: CreateBucketOptions = {}): Promise<ResponseInfo> {
+    assertBucketName(name);
+    const headers = new Headers(options.headers);
+    if (options.acl) headers.set("x-oss-acl", options.acl);
+    const body = options.storageClass
+      ? buildXml("CreateBucketConfiguration", { StorageClass: options.storageClass })
+      : undefined;
+    if (body) headers.set("content-type", "application/xml");
+    const res = await this.#sender.sendForText({
+      ...requestOptions(options),
+      operation: "PutBucket",
+      method: "PUT",
+      bucket: name,
+      headers,
+      body,
+    });
+    return responseInfo(res.headers);
+  }
+
+  /**
+   * Deletes an empty bucket (DeleteBucket).
+   *
+   * @param name The bucket name.
+   * @param options Signal, timeout, retry.
+   * @returns The answer's request ID and headers.
+   *
+   * @example
+   * ```ts
+   * import { OssClient } from "@ossup/ossup";
+   *
+   * declare const client: OssClient;
+   * await client.deleteBucket("examplebucket");
+   * ```
+   */
+  async deleteBucket(name: string, options: RequestOptions = {}): Promise<ResponseInfo> {
+    assertBucketName(name);
+    const res = await this.#sender.sendForText({
+      ...requestOptions(options),
+      operation: "DeleteBucket",
+      method: "DELETE",
+      bucket: name,
+    });
+    return responseInfo(res.headers);
+  }
+
+  /** Describes the client without its credentials. */
+  toString(): string {
+    return `OssClient(${this.endpoint}, ${this.signatureVersion})`;
+  }
+}

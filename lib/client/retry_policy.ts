@@ -1,0 +1,161 @@
+/**
+ * When and how long to wait before retrying a request: exponential backoff
+ * with full jitter, for answers that may succeed if asked again.
+ *
+ * @module
+ */
+
+import { AbortError, NetworkError, OssError, TimeoutError } from "../errors.ts";
+
+/**
+ * How the client retries a failed request.
+ *
+ * @example
+ * ```ts
+ * import { OssClient } from "@ossup/ossup";
+ *
+ * const client = new OssClient({
+ *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
+ *   accessKeyId: "id",
+ *   accessKeySecret: "secret",
+ *   retry: { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 },
+ * });
+ * ```
+ */
+export interface RetryPolicy {
+  /** Attempts in all, the first included. Default 4 (three retries); 1 disables retries. */
+  maxAttempts?: number;
+  /** Cap of the first backoff in milliseconds; doubles each retry. Default 200. */
+  baseDelayMs?: number;
+  /** Longest backoff in milliseconds. Default 20 000. */
+  maxDelayMs?: number;
+}
+
+/**
+ * A {@linkcode RetryPolicy} with every field set.
+ *
+ * @example
+ * ```ts
+ * import { type ResolvedRetryPolicy, resolveRetryPolicy } from "@ossup/ossup";
+ *
+ * const policy: ResolvedRetryPolicy = resolveRetryPolicy({ maxAttempts: 2 });
+ * ```
+ */
+export type ResolvedRetryPolicy = Required<RetryPolicy>;
+
+/**
+ * The defaults of {@linkcode RetryPolicy}.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_RETRY_POLICY } from "@ossup/ossup";
+ *
+ * console.log(DEFAULT_RETRY_POLICY.maxAttempts); // 4
+ * ```
+ */
+export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = Object.freeze({
+  maxAttempts: 4,
+  baseDelayMs: 200,
+  maxDelayMs: 20_000,
+});
+
+/**
+ * Fills a partial policy with the defaults and checks it.
+ *
+ * @param policy A partial policy, or `false` for no retries.
+ * @returns The complete policy.
+ * @throws {RangeError} When a field is out of range.
+ *
+ * @example
+ * ```ts
+ * import { resolveRetryPolicy } from "@ossup/ossup";
+ *
+ * resolveRetryPolicy({ maxAttempts: 6 }).baseDelayMs; // 200
+ * resolveRetryPolicy(false).maxAttempts; // 1
+ * ```
+ */
+export function resolveRetryPolicy(policy?: RetryPolicy | false): ResolvedRetryPolicy {
+  if (policy === false) return { ...DEFAULT_RETRY_POLICY, maxAttempts: 1 };
+  const p = { ...DEFAULT_RETRY_POLICY, ...stripUndefined(policy ?? {}) };
+  if (!Number.isInteger(p.maxAttempts) || p.maxAttempts < 1) {
+    throw new RangeError("retry.maxAttempts must be an integer ≥ 1");
+  }
+  if (!(p.baseDelayMs >= 0) || !(p.maxDelayMs >= 0)) {
+    throw new RangeError("retry delays must be ≥ 0 milliseconds");
+  }
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * OSS error codes that mean "too much, slow down" whatever their status
+ * (OSS answers most of them with 503, `QpsLimitExceeded` with 429).
+ */
+const THROTTLING_CODES = new Set([
+  "QpsLimitExceeded",
+  "TotalQpsLimitExceeded",
+  "MetaOperationQpsLimitExceeded",
+  "ActiveRequestLimitExceeded",
+  "UploadTrafficRateLimitExceeded",
+  "DownloadTrafficRateLimitExceeded",
+  "CpuLimitExceeded",
+  "ServiceUnavailable",
+  "SlowDown",
+  "ServerBusy",
+  "TooManyRequests",
+]);
+
+/**
+ * Whether an error may go away if the request is sent again: network
+ * failures, timeouts, 5xx answers and OSS's throttling answers (429, and the
+ * 503 codes such as `TotalQpsLimitExceeded`). Other 4xx answers and aborts
+ * never are.
+ *
+ * @param err The error a request ended with.
+ * @returns `true` when a retry may succeed.
+ *
+ * @example
+ * ```ts
+ * import { isRetryableError, OssError } from "@ossup/ossup";
+ *
+ * isRetryableError(new OssError({ status: 503, code: "ServiceUnavailable", message: "busy" })); // true
+ * isRetryableError(new OssError({ status: 403, code: "AccessDenied", message: "no" })); // false
+ * ```
+ */
+export function isRetryableError(err: unknown): boolean {
+  if (err instanceof AbortError) return false;
+  if (err instanceof NetworkError || err instanceof TimeoutError) return true;
+  if (err instanceof OssError) {
+    return err.status >= 500 || err.status === 429 || THROTTLING_CODES.has(err.code);
+  }
+  return false;
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first retry): a uniformly
+ * random time between 0 and `min(maxDelayMs, baseDelayMs × 2^(retry-1))`
+ * ("full jitter", so that many clients failing together do not retry together).
+ *
+ * @param retry Which retry this is, from 1.
+ * @param policy The policy.
+ * @param random A source of numbers in [0, 1); defaults to `Math.random`.
+ * @returns Milliseconds to wait.
+ *
+ * @example
+ * ```ts
+ * import { backoffDelay, DEFAULT_RETRY_POLICY } from "@ossup/ossup";
+ *
+ * backoffDelay(3, DEFAULT_RETRY_POLICY); // somewhere in [0, 800)
+ * ```
+ */
+export function backoffDelay(
+  retry: number,
+  policy: ResolvedRetryPolicy,
+  random: () => number = Math.random,
+): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(random() * cap);
+}
