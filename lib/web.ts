@@ -21,46 +21,13 @@
  * @module
  */
 
-export { OssClient } from "./client/oss_client.ts";
+export * from "./_core.ts";
+export { OssClient } from "./adapters/web/oss_client.ts";
+export { webPlatform } from "./adapters/web/platform.ts";
+export { IndexedDbCheckpointStore } from "./adapters/web/indexeddb_checkpoint_store.ts";
 export type {
-  CreateBucketOptions,
-  ListBucketsOptions,
-  OssClientOptions,
-  RequestOptions,
-} from "./client/oss_client.ts";
-export { DEFAULT_TIMEOUT_MS } from "./client/oss_client.ts";
-export { Bucket, DEFAULT_PRESIGN_EXPIRES } from "./client/bucket.ts";
-export type {
-  ConditionalOptions,
-  GetObjectOptions,
-  ListMultipartUploadsOptions,
-  ListObjectsOptions,
-  ListPartsOptions,
-  ObjectWriteOptions,
-  PresignUrlOptions,
-  PutObjectOptions,
-  UploadPartOptions,
-} from "./client/bucket.ts";
-export type * from "./client/results.ts";
-export { isReplayableBody } from "./client/body.ts";
-export type { OssBody, OssBodyValue } from "./client/body.ts";
-export { CredentialsCache } from "./client/credentials.ts";
-export type { ExpiringOssCredentials, OssCredentialsProvider } from "./client/credentials.ts";
-export {
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  isRetryableError,
-  resolveRetryPolicy,
-} from "./client/retry_policy.ts";
-export type { ResolvedRetryPolicy, RetryPolicy } from "./client/retry_policy.ts";
-export { parseEndpoint, regionFromEndpoint } from "./client/endpoint.ts";
-export type { OssEndpoint } from "./client/endpoint.ts";
-export type { OssPlatform } from "./client/platform.ts";
-
-export * from "./errors.ts";
-export { Crc64, crc64, crc64Combine } from "./crc64.ts";
-export type { OssCredentials, RequestToSign } from "./signing.ts";
-export { presignV1, presignV4, signV1, signV4 } from "./signing.ts";
-export type { FileSource, OpenFile, SourceStat } from "./file_source.ts";
-export type { CheckpointLock, CheckpointStore } from "./checkpoint_store.ts";
-export { MemoryCheckpointStore } from "./memory_checkpoint_store.ts";
+  IdbFactoryLike,
+  IdbKeyRangeLike,
+  IndexedDbCheckpointStoreOptions,
+  LockManagerLike,
+} from "./adapters/web/indexeddb_checkpoint_store.ts";

@@ -38,6 +38,9 @@ import type {
   UploadPartResult,
 } from "./results.ts";
 import { senderOf } from "./_senders.ts";
+import { uploadFile, type UploadFileInput } from "../upload/upload_file.ts";
+import type { UploadFileOptions, UploadResult } from "../upload/upload_options.ts";
+import { uploadStream, type UploadStreamOptions } from "../upload/upload_stream.ts";
 
 /**
  * Default validity of a presigned URL, in seconds (as ali-oss's `signatureUrl`): 1800.
@@ -323,6 +326,75 @@ export class Bucket {
   /** Endpoint host (and port) the bucket is reached at, e.g. `"oss-cn-hangzhou.aliyuncs.com"`. */
   get endpointHost(): string {
     return this.client.endpointHost;
+  }
+
+  /**
+   * Resumable multipart upload of a file, the Go SDK's
+   * `bucket.UploadFile(objectKey, filePath, partSize, oss.Routines(n), oss.Checkpoint(true, cpPath))`:
+   * the source is cut into parts (`partSize`, 100 KB to 5 GB; raised when it
+   * would need more than 10,000 parts), `routines` parts go up at once, each
+   * part's CRC64 is checked against the server's and the object's against the
+   * combination of them. With `checkpoint`, progress is journalled (by default
+   * in `<filePath>.cp`); calling again after a failure, a pause through
+   * `signal` or a killed process resumes and sends only the missing parts.
+   * The checkpoint is deleted once the object is complete.
+   *
+   * @param key The object key.
+   * @param file A file path (runtime entries for Deno, Bun and Node), a `Blob`/`File`, or a `FileSource`.
+   * @param options Part size, routines, checkpoint, progress, signal.
+   * @returns The object's ETag and CRC64, and what this run did.
+   *
+   * @example Upload with four parts at once, resumable through big.iso.cp
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const result = await bucket.uploadFile("backups/big.iso", "./big.iso", {
+   *   partSize: 8 * 1024 * 1024,
+   *   routines: 4,
+   *   checkpoint: true,
+   *   onProgress: (p) => console.log(`${p.bytesDone}/${p.bytesTotal}`),
+   * });
+   * console.log(result.etag, result.crc64, result.resumed);
+   * ```
+   */
+  uploadFile(
+    key: string,
+    file: UploadFileInput,
+    options: UploadFileOptions = {},
+  ): Promise<UploadResult> {
+    assertObjectKey(key);
+    return uploadFile(this, this.client.platform, key, file, options);
+  }
+
+  /**
+   * Multipart upload of a stream of unknown length. Parts are buffered one at
+   * a time per routine (memory about `routines × partSize`); a stream cannot
+   * be read twice, so it resumes only within this call (part retries), and a
+   * failed upload is aborted.
+   *
+   * @param key The object key.
+   * @param stream The bytes, read to the end.
+   * @param options Part size, routines, headers, progress, signal.
+   * @returns The object's ETag, CRC64 and size.
+   *
+   * @example
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const body = new Blob(["streamed ", "bytes"]).stream();
+   * const result = await bucket.uploadStream("logs/today.txt", body, { partSize: 1024 * 1024 });
+   * console.log(result.size);
+   * ```
+   */
+  uploadStream(
+    key: string,
+    stream: ReadableStream<Uint8Array>,
+    options: UploadStreamOptions = {},
+  ): Promise<UploadResult> {
+    assertObjectKey(key);
+    return uploadStream(this, key, stream, options);
   }
 
   /**

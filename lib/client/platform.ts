@@ -28,6 +28,37 @@ import type { OpenFile } from "../file_source.ts";
 export interface OssPlatform {
   /** Opens a file path as a random-access source. Absent on the web. */
   openFile?: OpenFile;
-  /** Creates the default checkpoint store (a file store, where there are files). */
+  /**
+   * Creates the store for checkpoint files (`checkpoint: true` or a path):
+   * ids are file paths. Absent on the web.
+   */
   createCheckpointStore?: () => CheckpointStore;
+  /**
+   * Creates the store for `checkpoint: true` when the source is a `Blob` or
+   * `File` (no path to put a `.cp` beside): IndexedDB in browsers.
+   */
+  createBlobCheckpointStore?: () => CheckpointStore;
+}
+
+/**
+ * Options with `platform` filled in: the entry point's pieces, overridden
+ * by any the caller gave.
+ *
+ * @example
+ * ```ts
+ * import { withPlatform } from "@ossup/ossup";
+ *
+ * const options = withPlatform({ endpoint: "http://127.0.0.1:9000" }, { openFile: undefined });
+ * console.log(typeof options.platform); // "object"
+ * ```
+ *
+ * @param options Client options.
+ * @param platform The entry point's runtime pieces.
+ * @returns The options with the merged platform.
+ */
+export function withPlatform<T extends { platform?: OssPlatform }>(
+  options: T,
+  platform: OssPlatform,
+): T {
+  return { ...options, platform: { ...platform, ...options?.platform } };
 }

@@ -1,0 +1,35 @@
+/**
+ * The runtime pieces for `mod.ts`, which JSR serves to Deno, Bun and Node
+ * alike: each file is opened with the adapter of the runtime it runs on.
+ * Choosing here, in a composition root, keeps the core free of sniffing.
+ *
+ * @module
+ */
+
+import type { OssPlatform } from "../../client/platform.ts";
+import { openBunFile } from "../bun/file_source.ts";
+import { openDenoFile } from "../deno/file_source.ts";
+import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
+import { openNodeFile } from "../node/file_source.ts";
+
+/**
+ * Opens files with Deno's, Bun's or Node's adapter, whichever runtime this is.
+ *
+ * @example
+ * ```ts
+ * import { autoPlatform } from "@ossup/ossup";
+ *
+ * const source = await autoPlatform.openFile!("./deno.json");
+ * console.log(source.size > 0);
+ * await source.close();
+ * ```
+ */
+export const autoPlatform: OssPlatform = {
+  openFile: (path) => {
+    const g = globalThis as { Deno?: unknown; Bun?: unknown };
+    if (g.Deno !== undefined) return openDenoFile(path);
+    if (g.Bun !== undefined) return openBunFile(path);
+    return openNodeFile(path);
+  },
+  createCheckpointStore: () => new FileCheckpointStore(),
+};

@@ -1,0 +1,26 @@
+/**
+ * Bun's runtime pieces: files through `Bun.file`, checkpoint files beside
+ * them (the file store's `node:fs` works on Bun).
+ *
+ * @module
+ */
+
+import type { OssPlatform } from "../../client/platform.ts";
+import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
+import { openBunFile } from "./file_source.ts";
+
+/**
+ * The platform the Bun entry injects into every `OssClient`.
+ *
+ * @example
+ * ```ts
+ * import { BaseOssClient, bunPlatform } from "@ossup/ossup/bun";
+ *
+ * const client = new BaseOssClient({ endpoint: "http://127.0.0.1:9000", region: "cn-hangzhou",
+ *   accessKeyId: "ak", accessKeySecret: "sk", platform: bunPlatform });
+ * ```
+ */
+export const bunPlatform: OssPlatform = {
+  openFile: (path) => openBunFile(path),
+  createCheckpointStore: () => new FileCheckpointStore(),
+};

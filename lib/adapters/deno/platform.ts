@@ -1,0 +1,26 @@
+/**
+ * Deno's runtime pieces: files through `Deno.open`, checkpoint files beside
+ * them (the file store's `node:fs` works on Deno).
+ *
+ * @module
+ */
+
+import type { OssPlatform } from "../../client/platform.ts";
+import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
+import { openDenoFile } from "./file_source.ts";
+
+/**
+ * The platform the Deno entry injects into every `OssClient`.
+ *
+ * @example
+ * ```ts
+ * import { BaseOssClient, denoPlatform } from "@ossup/ossup/deno";
+ *
+ * const client = new BaseOssClient({ endpoint: "http://127.0.0.1:9000", region: "cn-hangzhou",
+ *   accessKeyId: "ak", accessKeySecret: "sk", platform: denoPlatform });
+ * ```
+ */
+export const denoPlatform: OssPlatform = {
+  openFile: (path) => openDenoFile(path),
+  createCheckpointStore: () => new FileCheckpointStore(),
+};

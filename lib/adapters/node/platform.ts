@@ -1,0 +1,26 @@
+/**
+ * Node's runtime pieces: files through `node:fs/promises`, checkpoint files
+ * beside them.
+ *
+ * @module
+ */
+
+import type { OssPlatform } from "../../client/platform.ts";
+import { FileCheckpointStore } from "./file_checkpoint_store.ts";
+import { openNodeFile } from "./file_source.ts";
+
+/**
+ * The platform the Node entry injects into every `OssClient`.
+ *
+ * @example
+ * ```ts
+ * import { BaseOssClient, nodePlatform } from "@ossup/ossup/node";
+ *
+ * const client = new BaseOssClient({ endpoint: "http://127.0.0.1:9000", region: "cn-hangzhou",
+ *   accessKeyId: "ak", accessKeySecret: "sk", platform: nodePlatform });
+ * ```
+ */
+export const nodePlatform: OssPlatform = {
+  openFile: (path) => openNodeFile(path),
+  createCheckpointStore: () => new FileCheckpointStore(),
+};

@@ -1,0 +1,31 @@
+/**
+ * The web's runtime pieces: no file paths; `checkpoint: true` on a `File`
+ * keeps its checkpoint in IndexedDB where there is one, else in memory.
+ *
+ * @module
+ */
+
+import type { CheckpointStore } from "../../checkpoint_store.ts";
+import type { OssPlatform } from "../../client/platform.ts";
+import { MemoryCheckpointStore } from "../../memory_checkpoint_store.ts";
+import { IndexedDbCheckpointStore } from "./indexeddb_checkpoint_store.ts";
+
+/**
+ * The platform the web entry injects into every `OssClient`.
+ *
+ * @example
+ * ```ts
+ * import { webPlatform } from "@ossup/ossup/web";
+ *
+ * console.log(webPlatform.openFile); // undefined: pass Blobs and Files
+ * ```
+ */
+export const webPlatform: OssPlatform = {
+  // One store per page or worker, so a retry in the same process finds its checkpoint.
+  createBlobCheckpointStore: () =>
+    shared ??= "indexedDB" in globalThis
+      ? new IndexedDbCheckpointStore()
+      : new MemoryCheckpointStore(),
+};
+
+let shared: CheckpointStore | undefined;

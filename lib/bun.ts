@@ -1,0 +1,25 @@
+/**
+ * ossup for Bun: the core plus Bun's adapters. `new OssClient(…)` can
+ * upload by file path with checkpoint files beside the source.
+ *
+ * Published as `@ossup/ossup/bun` (JSR) and `ossup` under the `bun`
+ * export condition (npm).
+ *
+ * @example
+ * ```ts ignore
+ * import { OssClient } from "@ossup/ossup/bun";
+ *
+ * const bucket = OssClient.fromEnv().bucket("examplebucket");
+ * const result = await bucket.uploadFile("big.iso", "./big.iso", { routines: 4, checkpoint: true });
+ * console.log(result.crc64);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./_core.ts";
+export { OssClient } from "./adapters/bun/oss_client.ts";
+export { bunPlatform } from "./adapters/bun/platform.ts";
+export { FileCheckpointStore } from "./adapters/node/file_checkpoint_store.ts";
+export type { FileCheckpointStoreOptions } from "./adapters/node/file_checkpoint_store.ts";
+export { openBunFile } from "./adapters/bun/file_source.ts";

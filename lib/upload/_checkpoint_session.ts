@@ -1,0 +1,110 @@
+/**
+ * One upload's hold on its checkpoint: the lock, the journal's header, and
+ * the serialized appends of finished parts.
+ *
+ * @module
+ */
+
+import type { CheckpointLock, CheckpointStore } from "../checkpoint_store.ts";
+import {
+  type CheckpointHeader,
+  checkpointMismatch,
+  type CheckpointTarget,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  encodePartRecord,
+  type PartRecord,
+} from "./checkpoint_journal.ts";
+
+/** A checkpoint found in the store and how it relates to this upload. */
+export type LoadedCheckpoint =
+  | { kind: "none" }
+  | {
+    kind: "usable";
+    header: CheckpointHeader;
+    parts: Map<number, PartRecord>;
+    needsRewrite: boolean;
+  }
+  | { kind: "discarded"; reason: string; header?: CheckpointHeader };
+
+/** A locked checkpoint id in a store. */
+export class CheckpointSession {
+  #store: CheckpointStore;
+  #id: string;
+  #lock: CheckpointLock;
+  #header: CheckpointHeader | undefined;
+  // Appends run one after another so records never interleave.
+  #tail: Promise<void> = Promise.resolve();
+
+  private constructor(store: CheckpointStore, id: string, lock: CheckpointLock) {
+    this.#store = store;
+    this.#id = id;
+    this.#lock = lock;
+  }
+
+  /** Locks `id` in `store`; throws `CheckpointError("CheckpointLocked")` when another holder has it. */
+  static async open(
+    store: CheckpointStore,
+    id: string,
+    options: { wait?: boolean; signal?: AbortSignal },
+  ): Promise<CheckpointSession> {
+    const lock = await store.lock(id, options);
+    return new CheckpointSession(store, id, lock);
+  }
+
+  /** The id inside the store (the file path for the file store). */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** Reads the checkpoint and judges it: usable for `target`, or discarded (and why). */
+  async load(target: CheckpointTarget): Promise<LoadedCheckpoint> {
+    const bytes = await this.#store.read(this.#id);
+    if (bytes === null || bytes.length === 0) return { kind: "none" };
+    const decoded = decodeCheckpoint(bytes);
+    if ("damaged" in decoded) return { kind: "discarded", reason: `damaged: ${decoded.damaged}` };
+    const mismatch = checkpointMismatch(decoded.header, target);
+    if (mismatch !== undefined) {
+      return { kind: "discarded", reason: mismatch, header: decoded.header };
+    }
+    return {
+      kind: "usable",
+      header: decoded.header,
+      parts: decoded.parts,
+      needsRewrite: decoded.droppedTail,
+    };
+  }
+
+  /** Starts a new journal for `header`, replacing whatever was there atomically. */
+  async begin(header: CheckpointHeader, parts: Iterable<PartRecord> = []): Promise<void> {
+    this.#header = header;
+    await this.#store.write(this.#id, encodeCheckpoint(header, parts));
+  }
+
+  /** Continues an existing journal as it is. */
+  adopt(header: CheckpointHeader): void {
+    this.#header = header;
+  }
+
+  /** Appends a finished part; resolves once it is stored. */
+  record(part: PartRecord): Promise<void> {
+    const header = this.#header;
+    if (header === undefined) throw new Error("CheckpointSession.record before begin/adopt");
+    const line = encodePartRecord(header, part);
+    const next = this.#tail.then(() => this.#store.append(this.#id, line));
+    this.#tail = next.catch(() => {});
+    return next;
+  }
+
+  /** Removes the checkpoint. */
+  async remove(): Promise<void> {
+    await this.#tail;
+    await this.#store.remove(this.#id);
+  }
+
+  /** Waits for pending appends and releases the lock. */
+  async close(): Promise<void> {
+    await this.#tail;
+    await this.#lock.release();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Reads one part of a source into memory, computing its CRC64 on the way,
+ * so that each part is read once per attempt and hashed without a second pass.
+ *
+ * @module
+ */
+
+import { Crc64 } from "../crc64.ts";
+import { AbortError, SourceChangedError } from "../errors.ts";
+import type { FileSource } from "../file_source.ts";
+
+/** Bytes of a part and their CRC64. */
+export interface PartBytes {
+  bytes: Uint8Array;
+  crc64: bigint;
+}
+
+/** Reads `size` bytes at `offset`; a short or long read means the source changed. */
+export async function readPart(
+  source: FileSource,
+  offset: number,
+  size: number,
+  signal?: AbortSignal,
+): Promise<PartBytes> {
+  const bytes = new Uint8Array(size);
+  const crc = new Crc64();
+  let filled = 0;
+  const reader = source.stream(offset, size).getReader();
+  try {
+    for (;;) {
+      if (signal?.aborted) throw new AbortError("read of a part aborted", { cause: signal.reason });
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (filled + value.length > size) {
+        throw new SourceChangedError(
+          `${source.name}: read past the expected part length; the source changed`,
+        );
+      }
+      bytes.set(value, filled);
+      crc.update(value);
+      filled += value.length;
+    }
+  } catch (err) {
+    await reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    reader.releaseLock();
+  }
+  if (filled !== size) {
+    throw new SourceChangedError(
+      `${source.name}: expected ${size} bytes at offset ${offset}, read ${filled}; the source changed`,
+    );
+  }
+  return { bytes, crc64: crc.digest() };
+}

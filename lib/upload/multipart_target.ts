@@ -1,0 +1,73 @@
+/**
+ * What the upload engine needs from a bucket: the multipart calls, and where
+ * the bucket is (to bind a checkpoint to its destination). `Bucket` fills it;
+ * the engine depends on nothing else of the client.
+ *
+ * @module
+ */
+
+/** Body of a part: bytes read afresh from the source on every attempt. */
+export type PartBodyFactory = () => Promise<Uint8Array>;
+
+/** Options every engine call passes through. */
+export interface TargetCallOptions {
+  /** Aborts the call. */
+  signal?: AbortSignal;
+}
+
+/** Headers an upload gives its object. */
+export interface ObjectWriteOptions extends TargetCallOptions {
+  /** `Content-Type` of the object. Default: `application/octet-stream` (server's choice). */
+  contentType?: string;
+  /** User metadata, sent as `x-oss-meta-<name>`. */
+  meta?: Record<string, string>;
+  /** Other headers to send (e.g. `Cache-Control`, `x-oss-object-acl`, `x-oss-storage-class`). */
+  headers?: Record<string, string>;
+}
+
+/** The part of a bucket the upload engine drives. */
+export interface MultipartTarget {
+  /** Bucket name. */
+  readonly name: string;
+  /** Endpoint host (and port) the bucket is reached at, e.g. `oss-cn-hangzhou.aliyuncs.com`. */
+  readonly endpointHost: string;
+  /** InitiateMultipartUpload. */
+  initiateMultipartUpload(key: string, options?: ObjectWriteOptions): Promise<{ uploadId: string }>;
+  /** UploadPart; `body` is called again for every retry. */
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: PartBodyFactory,
+    options?: TargetCallOptions,
+  ): Promise<{ etag: string; crc64?: bigint }>;
+  /** CompleteMultipartUpload. */
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+    options?: TargetCallOptions,
+  ): Promise<{ etag: string; crc64?: bigint; requestId?: string }>;
+  /** AbortMultipartUpload. */
+  abortMultipartUpload(
+    key: string,
+    uploadId: string,
+    options?: TargetCallOptions,
+  ): Promise<unknown>;
+  /** ListParts, every page. */
+  listParts(
+    key: string,
+    uploadId: string,
+    options?: TargetCallOptions,
+  ): AsyncIterable<{ partNumber: number; size: number; etag: string }>;
+  /** PutObject, for sources that fit one request (empty ones). */
+  putObject(
+    key: string,
+    body: Uint8Array,
+    options?: ObjectWriteOptions,
+  ): Promise<{ etag: string; crc64?: bigint; requestId?: string }>;
+  /** HeadObject, to read an object's CRC64 when Complete did not send it. */
+  headObject(key: string, options?: TargetCallOptions): Promise<{ crc64?: bigint }>;
+  /** DeleteObject, to remove an object that failed its end-to-end CRC check. */
+  deleteObject(key: string, options?: TargetCallOptions): Promise<unknown>;
+}

@@ -1,0 +1,146 @@
+/**
+ * How a source of known size is cut into multipart parts, under OSS's
+ * limits: parts of 100 KB to 5 GB, at most 10,000 parts.
+ *
+ * @module
+ */
+
+/** Smallest part size OSS accepts for every part but the last: 100 KB. */
+export const MIN_PART_SIZE = 100 * 1024;
+/** Largest part size OSS accepts: 5 GB. */
+export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
+/** Most parts one multipart upload may have. */
+export const MAX_PARTS = 10_000;
+/** Default part size, as the Go SDK's `UploadFile` documents it: 100 KB. */
+export const DEFAULT_PART_SIZE = MIN_PART_SIZE;
+
+/** One part of a plan. */
+export interface PlannedPart {
+  /** 1-based part number. */
+  partNumber: number;
+  /** Byte offset of the part in the source. */
+  offset: number;
+  /** Length in bytes (only the last part may be shorter than the part size). */
+  size: number;
+}
+
+/** The result of {@linkcode planParts}. */
+export interface PartPlan {
+  /** Part size used: the one asked for, or a larger one if that needed more than 10,000 parts. */
+  partSize: number;
+  /** True when the part size asked for was raised to fit within 10,000 parts. */
+  partSizeRaised: boolean;
+  /** Number of parts (at least 1, even for an empty source). */
+  partCount: number;
+}
+
+/** Options of {@linkcode planParts}. */
+export interface PlanPartsOptions {
+  /**
+   * Raise the part size when the source needs more than 10,000 parts at the
+   * size asked for. When false, such a source is rejected with a `RangeError`.
+   * @default {true}
+   */
+  raisePartSize?: boolean;
+}
+
+/**
+ * Checks a part size against OSS's limits.
+ *
+ * @example
+ * ```ts
+ * import { assertPartSize } from "@ossup/ossup";
+ *
+ * assertPartSize(8 * 1024 * 1024); // fine
+ * try {
+ *   assertPartSize(1024);
+ * } catch (err) {
+ *   console.log((err as RangeError).message); // partSize must be ... 102400 ...
+ * }
+ * ```
+ *
+ * @param partSize The part size in bytes.
+ * @throws {RangeError} When it is not a whole number from 100 KB to 5 GB.
+ */
+export function assertPartSize(partSize: number): void {
+  if (!Number.isSafeInteger(partSize) || partSize < MIN_PART_SIZE || partSize > MAX_PART_SIZE) {
+    throw new RangeError(
+      `partSize must be a whole number of bytes from ${MIN_PART_SIZE} (100 KB) to ${MAX_PART_SIZE} (5 GB); got ${partSize}`,
+    );
+  }
+}
+
+/**
+ * Chooses the part size and count for a source of `size` bytes.
+ *
+ * When `size / partSize` exceeds 10,000, the part size is raised to the
+ * smallest multiple of 100 KB that fits (so parts stay aligned to the size
+ * asked for's unit) unless `raisePartSize` is false.
+ *
+ * @example
+ * ```ts
+ * import { planParts } from "@ossup/ossup";
+ *
+ * const plan = planParts(10 * 1024 * 1024 * 1024, 100 * 1024);
+ * console.log(plan.partSizeRaised, plan.partCount <= 10_000); // true true
+ * ```
+ *
+ * @param size Size of the source in bytes.
+ * @param partSize Part size asked for, in bytes (100 KB to 5 GB).
+ * @param options Whether the part size may be raised.
+ * @returns The part size used and the number of parts.
+ * @throws {RangeError} For a bad part size, a negative size, a source larger than
+ * 10,000 × 5 GB, or one needing a raise when `raisePartSize` is false.
+ */
+export function planParts(
+  size: number,
+  partSize: number,
+  options: PlanPartsOptions = {},
+): PartPlan {
+  assertPartSize(partSize);
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw new RangeError(`source size must be a whole number of bytes ≥ 0; got ${size}`);
+  }
+  if (size > MAX_PART_SIZE * MAX_PARTS) {
+    throw new RangeError(
+      `source of ${size} bytes is larger than OSS's multipart limit of ${MAX_PARTS} parts × 5 GB`,
+    );
+  }
+  const needed = Math.max(1, Math.ceil(size / partSize));
+  if (needed <= MAX_PARTS) return { partSize, partSizeRaised: false, partCount: needed };
+  if (options.raisePartSize === false) {
+    throw new RangeError(
+      `a source of ${size} bytes needs ${needed} parts of ${partSize} bytes, more than OSS's ${MAX_PARTS}; ` +
+        `use a partSize of at least ${Math.ceil(size / MAX_PARTS)} or allow raisePartSize`,
+    );
+  }
+  const raised = Math.min(
+    MAX_PART_SIZE,
+    Math.ceil(size / MAX_PARTS / MIN_PART_SIZE) * MIN_PART_SIZE,
+  );
+  return {
+    partSize: raised,
+    partSizeRaised: true,
+    partCount: Math.max(1, Math.ceil(size / raised)),
+  };
+}
+
+/**
+ * The offset and size of part `partNumber` (1-based) of a plan.
+ *
+ * @example
+ * ```ts
+ * import { partAt } from "@ossup/ossup";
+ *
+ * console.log(partAt(250_000, 102_400, 3)); // { partNumber: 3, offset: 204800, size: 45200 }
+ * ```
+ *
+ * @param size Size of the source in bytes.
+ * @param partSize Part size in bytes.
+ * @param partNumber 1-based part number.
+ * @returns The part's number, offset and size.
+ */
+export function partAt(size: number, partSize: number, partNumber: number): PlannedPart {
+  const offset = (partNumber - 1) * partSize;
+  return { partNumber, offset, size: Math.max(0, Math.min(partSize, size - offset)) };
+}

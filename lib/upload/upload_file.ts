@@ -1,0 +1,141 @@
+/**
+ * `bucket.uploadFile(key, file, options)`: resolves what the caller gave (a
+ * path, a `Blob`/`File`, or any `FileSource`) and where its checkpoint goes,
+ * with the runtime pieces the entry point injected, then runs the engine.
+ *
+ * @module
+ */
+
+import type { CheckpointStore } from "../checkpoint_store.ts";
+import type { FileSource } from "../file_source.ts";
+import type { OssPlatform } from "../client/platform.ts";
+import { blobSource } from "../adapters/web/blob_source.ts";
+import type { MultipartTarget } from "./multipart_target.ts";
+import type { UploadFileOptions, UploadResult } from "./upload_options.ts";
+import { type CheckpointLocation, uploadSource } from "./upload_source.ts";
+
+/** What `uploadFile` accepts as the thing to upload. */
+export type UploadFileInput = string | Blob | FileSource;
+
+function isCheckpointStore(value: unknown): value is CheckpointStore {
+  const v = value as CheckpointStore;
+  return typeof value === "object" && value !== null && typeof v.read === "function" &&
+    typeof v.write === "function" && typeof v.append === "function" && typeof v.lock === "function";
+}
+
+function isFileSource(value: unknown): value is FileSource {
+  const v = value as FileSource;
+  return typeof value === "object" && value !== null && typeof v.stream === "function" &&
+    typeof v.stat === "function" && typeof v.size === "number";
+}
+
+/** The default id of a checkpoint in a store, for sources without a path. */
+function defaultCheckpointId(target: MultipartTarget, key: string, source: FileSource): string {
+  return `ossup:${target.endpointHost}/${target.name}/${key}#${source.name}:${source.size}`;
+}
+
+function locateCheckpoint(
+  option: UploadFileOptions["checkpoint"],
+  checkpointId: string | undefined,
+  path: string | undefined,
+  target: MultipartTarget,
+  key: string,
+  source: FileSource,
+  platform: OssPlatform,
+): CheckpointLocation | undefined {
+  if (option === undefined || option === false) return undefined;
+  if (isCheckpointStore(option)) {
+    return {
+      store: option,
+      id: checkpointId ?? (path ? `${path}.cp` : defaultCheckpointId(target, key, source)),
+    };
+  }
+  if (option === true || typeof option === "string") {
+    if (path !== undefined || typeof option === "string") {
+      const create = platform.createCheckpointStore;
+      if (!create) {
+        throw new TypeError(
+          "checkpoint files need a runtime with files (Deno, Bun, Node); here pass a CheckpointStore as checkpoint",
+        );
+      }
+      return { store: create(), id: typeof option === "string" ? option : `${path}.cp` };
+    }
+    const createForBlob = platform.createBlobCheckpointStore;
+    if (!createForBlob) {
+      throw new TypeError(
+        "checkpoint: true needs a file path to put <file>.cp beside; for a Blob or a custom source pass a " +
+          "checkpoint file path or a CheckpointStore as checkpoint",
+      );
+    }
+    return { store: createForBlob(), id: checkpointId ?? defaultCheckpointId(target, key, source) };
+  }
+  throw new TypeError(
+    `checkpoint must be true, false, a file path or a CheckpointStore; got ${typeof option}`,
+  );
+}
+
+/**
+ * Uploads a file path, `Blob`/`File` or `FileSource` to `key` with resumable
+ * multipart upload. This is what `bucket.uploadFile` runs.
+ *
+ * @example
+ * ```ts ignore
+ * import { OssClient } from "@ossup/ossup";
+ *
+ * const bucket = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "…", accessKeySecret: "…" })
+ *   .bucket("examplebucket");
+ * const result = await bucket.uploadFile("backups/big.iso", "./big.iso", {
+ *   partSize: 8 * 1024 * 1024,
+ *   routines: 4,
+ *   checkpoint: true, // ./big.iso.cp
+ * });
+ * console.log(result.etag, result.crc64, result.resumed);
+ * ```
+ *
+ * @param target The bucket.
+ * @param platform The runtime pieces the entry point injected.
+ * @param key The object key.
+ * @param file A path (needs a runtime entry with files), a `Blob`/`File`, or a `FileSource`.
+ * @param options Part size, routines, checkpoint, progress, signal.
+ * @returns The object's ETag and CRC64, and what this run did.
+ */
+export async function uploadFile(
+  target: MultipartTarget,
+  platform: OssPlatform,
+  key: string,
+  file: UploadFileInput,
+  options: UploadFileOptions = {},
+): Promise<UploadResult> {
+  let source: FileSource;
+  let path: string | undefined;
+  if (typeof file === "string") {
+    if (!platform.openFile) {
+      throw new TypeError(
+        "uploading by file path needs a runtime entry with files (Deno, Bun, Node); in browsers and edge " +
+          "workers pass a Blob or File",
+      );
+    }
+    path = file;
+    source = await platform.openFile(file);
+  } else if (typeof Blob !== "undefined" && file instanceof Blob) {
+    source = blobSource(file);
+  } else if (isFileSource(file)) {
+    source = file;
+  } else {
+    throw new TypeError("file must be a path, a Blob/File, or a FileSource");
+  }
+  try {
+    const checkpoint = locateCheckpoint(
+      options.checkpoint,
+      options.checkpointId,
+      path,
+      target,
+      key,
+      source,
+      platform,
+    );
+    return await uploadSource(target, key, source, { ...options, checkpoint });
+  } finally {
+    if (source !== file) await source.close();
+  }
+}

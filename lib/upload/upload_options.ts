@@ -1,0 +1,164 @@
+/**
+ * Options, progress and result of a resumable upload, mirroring the Go SDK's
+ * `Bucket.UploadFile(objectKey, filePath, partSize, oss.Routines(n),
+ * oss.Checkpoint(true, cpPath))` in TypeScript idiom.
+ *
+ * @module
+ */
+
+import type { CheckpointStore } from "../checkpoint_store.ts";
+import { DEFAULT_PART_SIZE } from "./part_plan.ts";
+
+/** Default number of parts uploaded at once, as in the Go SDK: 1. */
+export const DEFAULT_ROUTINES = 1;
+/** Most parts uploaded at once, as in the Go SDK: 100. */
+export const MAX_ROUTINES = 100;
+
+/** Progress of an upload, reported after every finished part. */
+export interface UploadProgress {
+  /** Bytes confirmed by the server so far, including parts from an earlier run. */
+  bytesDone: number;
+  /** Size of the source. */
+  bytesTotal: number;
+  /** Parts confirmed so far, including parts from an earlier run. */
+  partsDone: number;
+  /** Number of parts. */
+  partsTotal: number;
+  /** Bytes per second sent in this run, averaged since it started. */
+  bytesPerSecond: number;
+  /** True when this run resumed from a checkpoint. */
+  resumed: boolean;
+}
+
+/**
+ * Where progress is recorded between runs:
+ * - `false`: nowhere; a failed upload starts over (and its parts are aborted).
+ * - `true`: a checkpoint file `<filePath>.cp` beside the source (paths only).
+ * - a string: the checkpoint file's path.
+ * - a {@linkcode CheckpointStore}: any store, under `checkpointId`.
+ */
+export type CheckpointOption = boolean | string | CheckpointStore;
+
+/** Options of `bucket.uploadFile(key, source, options)`. */
+export interface UploadFileOptions {
+  /**
+   * Part size in bytes, 100 KB (102,400) to 5 GB.
+   * @default {102400}
+   */
+  partSize?: number;
+  /**
+   * When the source needs more than 10,000 parts at `partSize`, raise the
+   * part size (reported as `partSizeRaised` in the result) instead of failing.
+   * @default {true}
+   */
+  raisePartSize?: boolean;
+  /**
+   * Parts uploaded at once, 1 to 100. Memory use is about `routines × partSize`.
+   * @default {1}
+   */
+  routines?: number;
+  /**
+   * Resumable-upload checkpoint: `true` for `<filePath>.cp`, a path, or a
+   * store. Off by default, as in the Go SDK.
+   * @default {false}
+   */
+  checkpoint?: CheckpointOption;
+  /**
+   * Id of the checkpoint inside a `CheckpointStore` given as `checkpoint`.
+   * Default: derived from the destination and the source's name and size.
+   */
+  checkpointId?: string;
+  /**
+   * When another process holds the checkpoint, wait for it instead of failing
+   * with a `CheckpointError("CheckpointLocked")`.
+   * @default {false}
+   */
+  waitForCheckpoint?: boolean;
+  /**
+   * What to do with the multipart upload when the upload fails or is aborted
+   * through `signal`: `"keep"` leaves its parts and the checkpoint for a later
+   * resume; `"abort"` calls AbortMultipartUpload and removes the checkpoint.
+   * @default {"keep" with a checkpoint, "abort" without}
+   */
+  onFailure?: "keep" | "abort";
+  /** `Content-Type` of the object. Default: `application/octet-stream`. */
+  contentType?: string;
+  /** User metadata, sent as `x-oss-meta-<name>`. */
+  meta?: Record<string, string>;
+  /** Other headers for InitiateMultipartUpload (e.g. `Cache-Control`, `x-oss-object-acl`). */
+  headers?: Record<string, string>;
+  /** Pauses (with a checkpoint) or cancels the upload. */
+  signal?: AbortSignal;
+  /** Called after every finished part. */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+/** The result of a finished upload. */
+export interface UploadResult {
+  /** Bucket name. */
+  bucket: string;
+  /** Object key. */
+  key: string;
+  /** ETag of the object, without quotes. */
+  etag: string;
+  /** CRC64-ECMA of the object, checked end to end against the bytes read. */
+  crc64: bigint;
+  /** True when the server reported the object's CRC64 and it matched. */
+  crc64Verified: boolean;
+  /** Size in bytes. */
+  size: number;
+  /** Part size used. */
+  partSize: number;
+  /** True when `partSize` was raised to fit within 10,000 parts. */
+  partSizeRaised: boolean;
+  /** Number of parts of the object (0 for an empty source, sent with PutObject). */
+  parts: number;
+  /** The multipart upload ID (absent for PutObject). */
+  uploadId?: string;
+  /** True when this run resumed from a checkpoint. */
+  resumed: boolean;
+  /** Parts uploaded in this run. */
+  partsUploaded: number;
+  /** Bytes sent in this run (retries included). */
+  bytesSent: number;
+  /** Bytes sent in this run more than once (retries), or again although a checkpoint recorded them. */
+  bytesResent: number;
+  /** Request ID of the completing request. */
+  requestId?: string;
+}
+
+/** Options after validation, with defaults applied. */
+export interface ResolvedUploadOptions {
+  partSize: number;
+  raisePartSize: boolean;
+  routines: number;
+  onFailure: "keep" | "abort";
+}
+
+/**
+ * Validates upload options and applies defaults.
+ *
+ * @throws {RangeError} For `routines` outside 1–100 (part size is checked by the planner).
+ * @throws {TypeError} For an `onFailure` other than `"keep"` or `"abort"`.
+ */
+export function resolveUploadOptions(
+  options: Pick<UploadFileOptions, "partSize" | "raisePartSize" | "routines" | "onFailure">,
+  hasCheckpoint: boolean,
+): ResolvedUploadOptions {
+  const routines = options.routines ?? DEFAULT_ROUTINES;
+  if (!Number.isSafeInteger(routines) || routines < 1 || routines > MAX_ROUTINES) {
+    throw new RangeError(
+      `routines must be a whole number from 1 to ${MAX_ROUTINES}; got ${routines}`,
+    );
+  }
+  const onFailure = options.onFailure ?? (hasCheckpoint ? "keep" : "abort");
+  if (onFailure !== "keep" && onFailure !== "abort") {
+    throw new TypeError(`onFailure must be "keep" or "abort"; got ${JSON.stringify(onFailure)}`);
+  }
+  return {
+    partSize: options.partSize ?? DEFAULT_PART_SIZE,
+    raisePartSize: options.raisePartSize ?? true,
+    routines,
+    onFailure,
+  };
+}

@@ -1,0 +1,387 @@
+/**
+ * The resumable upload engine: a source of known size, cut into parts that
+ * go up in parallel, recorded in a checkpoint journal, reconciled with the
+ * server on resume, and checked end to end with CRC64.
+ *
+ * @module
+ */
+
+import type { CheckpointStore } from "../checkpoint_store.ts";
+import { crc64Combine } from "../crc64.ts";
+import { AbortError, IntegrityError, OssError, SourceChangedError } from "../errors.ts";
+import type { FileSource } from "../file_source.ts";
+import { type CheckpointHeader, fingerprintSource, type PartRecord } from "./checkpoint_journal.ts";
+import { CheckpointSession } from "./_checkpoint_session.ts";
+import type { MultipartTarget } from "./multipart_target.ts";
+import { partAt, planParts } from "./part_plan.ts";
+import { readPart } from "./_read_part.ts";
+import {
+  resolveUploadOptions,
+  type UploadFileOptions,
+  type UploadProgress,
+  type UploadResult,
+} from "./upload_options.ts";
+
+/** Where the engine keeps its checkpoint: a store and the id inside it. */
+export interface CheckpointLocation {
+  store: CheckpointStore;
+  id: string;
+}
+
+/** Options of {@linkcode uploadSource}: the public options with the checkpoint already located. */
+export interface UploadSourceOptions
+  extends Omit<UploadFileOptions, "checkpoint" | "checkpointId"> {
+  /** The checkpoint's store and id; none disables resuming across runs. */
+  checkpoint?: CheckpointLocation;
+}
+
+// A part whose CRC disagrees is read and sent again this many times before the
+// upload fails: corruption in transit is rare and should not end an upload.
+const INTEGRITY_RETRIES = 2;
+
+function unquote(etag: string): string {
+  return etag.replace(/^"|"$/g, "").toUpperCase();
+}
+
+function isNoSuchUpload(err: unknown): boolean {
+  return err instanceof OssError && err.code === "NoSuchUpload";
+}
+
+function abortErrorFrom(signal: AbortSignal): AbortError {
+  const reason = signal.reason;
+  if (reason instanceof AbortError) return reason;
+  return new AbortError("upload aborted", { cause: reason });
+}
+
+/**
+ * Uploads `source` to `key` as a multipart upload, resuming from the
+ * checkpoint when one matches. Runtime entry points wrap this as
+ * `bucket.uploadFile(key, filePathOrBlob, options)`.
+ *
+ * @example
+ * ```ts ignore
+ * import { uploadSource } from "@ossup/ossup";
+ *
+ * const result = await uploadSource(bucket, "backups/big.iso", source, { partSize: 8 << 20, routines: 4 });
+ * console.log(result.etag, result.crc64);
+ * ```
+ *
+ * @param target The bucket to upload to.
+ * @param key The object key.
+ * @param source The source, opened; the caller closes it.
+ * @param options Part size, routines, checkpoint location, progress, signal.
+ * @returns The object's ETag and CRC64, and what this run did.
+ */
+export async function uploadSource(
+  target: MultipartTarget,
+  key: string,
+  source: FileSource,
+  options: UploadSourceOptions = {},
+): Promise<UploadResult> {
+  const opts = resolveUploadOptions(options, options.checkpoint !== undefined);
+  const signal = options.signal;
+  if (signal?.aborted) throw abortErrorFrom(signal);
+  const size = source.size;
+  const plan = planParts(size, opts.partSize, { raisePartSize: opts.raisePartSize });
+  const writeOptions = {
+    contentType: options.contentType,
+    meta: options.meta,
+    headers: options.headers,
+  };
+
+  if (size === 0) {
+    // Nothing to resume: one PutObject, with the empty CRC checked like any other.
+    const put = await target.putObject(key, new Uint8Array(0), { ...writeOptions, signal });
+    if (put.crc64 !== undefined && put.crc64 !== 0n) {
+      throw new IntegrityError(`${key}: server CRC64 ${put.crc64} of an empty object is not 0`);
+    }
+    if (options.checkpoint) await options.checkpoint.store.remove(options.checkpoint.id);
+    return {
+      bucket: target.name,
+      key,
+      etag: unquote(put.etag),
+      crc64: 0n,
+      crc64Verified: put.crc64 !== undefined,
+      size: 0,
+      partSize: plan.partSize,
+      partSizeRaised: false,
+      parts: 0,
+      resumed: false,
+      partsUploaded: 0,
+      bytesSent: 0,
+      bytesResent: 0,
+      requestId: put.requestId,
+    };
+  }
+
+  const session = options.checkpoint
+    ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
+      wait: options.waitForCheckpoint,
+      signal,
+    })
+    : undefined;
+  try {
+    return await runUpload(target, key, source, session, plan, opts, options, writeOptions);
+  } finally {
+    await session?.close();
+  }
+}
+
+async function runUpload(
+  target: MultipartTarget,
+  key: string,
+  source: FileSource,
+  session: CheckpointSession | undefined,
+  plan: ReturnType<typeof planParts>,
+  opts: ReturnType<typeof resolveUploadOptions>,
+  options: UploadSourceOptions,
+  writeOptions: {
+    contentType?: string;
+    meta?: Record<string, string>;
+    headers?: Record<string, string>;
+  },
+): Promise<UploadResult> {
+  const signal = options.signal;
+  const identity = {
+    name: source.name,
+    size: source.size,
+    lastModified: source.lastModified,
+    fingerprint: await fingerprintSource(source),
+  };
+  const checkpointTarget = {
+    endpoint: target.endpointHost,
+    bucket: target.name,
+    key,
+    partSize: plan.partSize,
+    source: identity,
+  };
+
+  // 1. Find what an earlier run finished, and confirm it with the server.
+  let header: CheckpointHeader | undefined;
+  let done = new Map<number, PartRecord>();
+  let resumed = false;
+  let bytesResent = 0;
+  if (session) {
+    const loaded = await session.load(checkpointTarget);
+    if (loaded.kind === "usable") {
+      const confirmed = await confirmWithServer(
+        target,
+        key,
+        loaded.header.uploadId,
+        loaded.parts,
+        signal,
+      );
+      if (confirmed === undefined) {
+        // The upload expired or was aborted: its parts are gone, start afresh.
+      } else {
+        header = loaded.header;
+        done = confirmed;
+        resumed = true;
+        for (const [n, part] of loaded.parts) if (!confirmed.has(n)) bytesResent += part.size;
+        if (loaded.needsRewrite || confirmed.size !== loaded.parts.size) {
+          await session.begin(header, done.values());
+        } else {
+          session.adopt(header);
+        }
+      }
+    } else if (
+      loaded.kind === "discarded" && loaded.header &&
+      loaded.header.endpoint === checkpointTarget.endpoint &&
+      loaded.header.bucket === target.name &&
+      loaded.header.key === key
+    ) {
+      // Same destination, different source or part size: its parts are useless now.
+      await target.abortMultipartUpload(key, loaded.header.uploadId, { signal }).catch(() => {});
+    }
+  }
+
+  // 2. Or start a new multipart upload.
+  if (header === undefined) {
+    const init = await target.initiateMultipartUpload(key, { ...writeOptions, signal });
+    header = {
+      ...checkpointTarget,
+      uploadId: init.uploadId,
+      partCount: plan.partCount,
+      createdAt: Date.now(),
+    };
+    await session?.begin(header);
+  }
+  const uploadId = header.uploadId;
+
+  // 3. Upload the missing parts, `routines` at a time.
+  const started = Date.now();
+  let bytesSent = 0;
+  let partsUploaded = 0;
+  let bytesDone = 0;
+  for (const part of done.values()) bytesDone += part.size;
+  const progress = (): UploadProgress => ({
+    bytesDone,
+    bytesTotal: source.size,
+    partsDone: done.size,
+    partsTotal: plan.partCount,
+    bytesPerSecond: bytesSent / Math.max((Date.now() - started) / 1000, 0.001),
+    resumed,
+  });
+  options.onProgress?.(progress());
+
+  const missing: number[] = [];
+  for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) missing.push(n);
+
+  const internal = new AbortController();
+  const onAbort = () => internal.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let firstError: unknown;
+  const fail = (err: unknown) => {
+    if (firstError === undefined) firstError = err;
+    internal.abort(err);
+  };
+
+  const uploadOne = async (partNumber: number): Promise<void> => {
+    const { offset, size } = partAt(source.size, plan.partSize, partNumber);
+    for (let attempt = 0;; attempt++) {
+      let localCrc = 0n;
+      let sends = 0;
+      const result = await target.uploadPart(key, uploadId, partNumber, async () => {
+        const read = await readPart(source, offset, size, internal.signal);
+        localCrc = read.crc64;
+        sends++;
+        if (sends > 1) bytesResent += size;
+        return read.bytes;
+      }, { signal: internal.signal });
+      bytesSent += size * sends;
+      if (result.crc64 !== undefined && result.crc64 !== localCrc) {
+        if (attempt < INTEGRITY_RETRIES) {
+          bytesResent += size;
+          continue;
+        }
+        throw new IntegrityError(
+          `${key}: part ${partNumber} arrived with CRC64 ${result.crc64}, but ${localCrc} was sent ` +
+            `(${attempt + 1} attempts)`,
+        );
+      }
+      const record: PartRecord = { partNumber, size, etag: unquote(result.etag), crc64: localCrc };
+      await session?.record(record);
+      done.set(partNumber, record);
+      partsUploaded++;
+      bytesDone += size;
+      options.onProgress?.(progress());
+      return;
+    }
+  };
+
+  let next = 0;
+  const worker = async () => {
+    while (firstError === undefined && !internal.signal.aborted && next < missing.length) {
+      const partNumber = missing[next++];
+      try {
+        await uploadOne(partNumber);
+      } catch (err) {
+        fail(err);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.routines, missing.length) }, worker));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+
+  if (firstError === undefined && signal?.aborted) firstError = abortErrorFrom(signal);
+  if (firstError !== undefined) {
+    // A user's abort surfaces as AbortError whatever the in-flight call threw.
+    const err = signal?.aborted ? abortErrorFrom(signal) : firstError;
+    if (opts.onFailure === "abort") {
+      await target.abortMultipartUpload(key, uploadId).catch(() => {});
+      await session?.remove();
+    }
+    throw err;
+  }
+
+  // 4. The source must still be what was read, then complete and check end to end.
+  const now = await source.stat();
+  if (now.size !== source.size || now.lastModified !== source.lastModified) {
+    const err = new SourceChangedError(
+      `${source.name} changed during the upload (size ${source.size} → ${now.size}); run again to upload it whole`,
+    );
+    if (opts.onFailure === "abort") {
+      await target.abortMultipartUpload(key, uploadId).catch(() => {});
+      await session?.remove();
+    }
+    throw err;
+  }
+
+  const ordered = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
+  let expected = 0n;
+  for (const part of ordered) expected = crc64Combine(expected, part.crc64, part.size);
+  let completed;
+  try {
+    completed = await target.completeMultipartUpload(
+      key,
+      uploadId,
+      ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      { signal },
+    );
+  } catch (err) {
+    if (isNoSuchUpload(err)) await session?.remove();
+    throw err;
+  }
+  let serverCrc = completed.crc64;
+  if (serverCrc === undefined) serverCrc = (await target.headObject(key, { signal })).crc64;
+  if (serverCrc !== undefined && serverCrc !== expected) {
+    // The object is known wrong: do not leave it under the user's key.
+    await target.deleteObject(key).catch(() => {});
+    await session?.remove();
+    throw new IntegrityError(
+      `${key}: the completed object's CRC64 ${serverCrc} differs from the ${expected} of the bytes read; ` +
+        `the object was deleted`,
+    );
+  }
+  await session?.remove();
+  return {
+    bucket: target.name,
+    key,
+    etag: unquote(completed.etag),
+    crc64: expected,
+    crc64Verified: serverCrc !== undefined,
+    size: source.size,
+    partSize: plan.partSize,
+    partSizeRaised: plan.partSizeRaised,
+    parts: plan.partCount,
+    uploadId,
+    resumed,
+    partsUploaded,
+    bytesSent,
+    bytesResent,
+    requestId: completed.requestId,
+  };
+}
+
+/**
+ * Keeps the checkpoint's parts that the server still holds with the same
+ * size and ETag; `undefined` when the upload itself is gone.
+ */
+async function confirmWithServer(
+  target: MultipartTarget,
+  key: string,
+  uploadId: string,
+  parts: Map<number, PartRecord>,
+  signal: AbortSignal | undefined,
+): Promise<Map<number, PartRecord> | undefined> {
+  const onServer = new Map<number, { size: number; etag: string }>();
+  try {
+    for await (const part of target.listParts(key, uploadId, { signal })) {
+      onServer.set(part.partNumber, { size: part.size, etag: unquote(part.etag) });
+    }
+  } catch (err) {
+    if (isNoSuchUpload(err)) return undefined;
+    throw err;
+  }
+  const confirmed = new Map<number, PartRecord>();
+  for (const [n, part] of parts) {
+    const there = onServer.get(n);
+    if (there && there.size === part.size && there.etag === unquote(part.etag)) {
+      confirmed.set(n, part);
+    }
+  }
+  return confirmed;
+}

@@ -1,0 +1,34 @@
+/**
+ * ossup: resumable multipart upload to Alibaba Cloud OSS, for Deno, Bun,
+ * Node, browsers and edge workers. This entry serves Deno, Bun and Node
+ * alike: files are opened with the adapter of the runtime it runs on. The
+ * web entry (`@ossup/ossup/web`) holds the core without file adapters.
+ *
+ * @example The Go SDK's UploadFile(key, file, 100 KB, Routines(3), Checkpoint(true, ""))
+ * ```ts ignore
+ * import { OssClient } from "@ossup/ossup";
+ *
+ * const client = new OssClient({
+ *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
+ *   accessKeyId: "<yourAccessKeyId>",
+ *   accessKeySecret: "<yourAccessKeySecret>",
+ * });
+ * const result = await client.bucket("examplebucket").uploadFile("abc/efg/123.jpg", "LocalFile", {
+ *   partSize: 100 * 1024,
+ *   routines: 3,
+ *   checkpoint: true, // LocalFile.cp beside the file
+ * });
+ * console.log(result.etag, result.crc64);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/_core.ts";
+export { OssClient } from "./lib/adapters/auto/oss_client.ts";
+export { autoPlatform } from "./lib/adapters/auto/platform.ts";
+export { FileCheckpointStore } from "./lib/adapters/node/file_checkpoint_store.ts";
+export type { FileCheckpointStoreOptions } from "./lib/adapters/node/file_checkpoint_store.ts";
+export { openNodeFile } from "./lib/adapters/node/file_source.ts";
+export { openDenoFile } from "./lib/adapters/deno/file_source.ts";
+export { openBunFile } from "./lib/adapters/bun/file_source.ts";
