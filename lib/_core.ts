@@ -43,6 +43,9 @@ export type { OssEndpoint } from "./client/endpoint.ts";
 export type { OssPlatform } from "./client/platform.ts";
 export { withPlatform } from "./client/platform.ts";
 export { clientOptionsFromEnv, mergeEnvOptions } from "./client/env_options.ts";
+export type { OssSigner, SignerContext } from "./client/signer.ts";
+export { remoteSigner, TICKET_HEADER } from "./client/remote_signer.ts";
+export type { RemoteSignerOptions } from "./client/remote_signer.ts";
 
 export * from "./errors.ts";
 export { Crc64, crc64, crc64Combine } from "./crc64.ts";

@@ -11,6 +11,7 @@ import { AbortError, NetworkError, type OssError, OssupError, TimeoutError } fro
 import { type RequestToSign, signV1, signV4 } from "../signing.ts";
 import { isReplayableBody, type OssBody, prepareBody } from "./body.ts";
 import type { CredentialsCache } from "./credentials.ts";
+import type { OssSigner } from "./signer.ts";
 import { buildUrl, type OssEndpoint } from "./endpoint.ts";
 import { parseErrorResponse, type TextResponse } from "./_responses.ts";
 import {
@@ -28,6 +29,8 @@ export interface RequestContext {
   region: string | undefined;
   signatureVersion: "v4" | "v1";
   credentials: CredentialsCache;
+  /** Signs instead of `credentials` when set (a client that holds no secret). */
+  signer?: OssSigner;
   fetch: typeof fetch;
   /** Default per-attempt timeout in ms; 0 or Infinity for none. */
   timeout: number;
@@ -234,7 +237,7 @@ export class RequestSender {
     stream: boolean,
   ): Promise<Outcome<TextResponse | StreamResponse>> {
     const { ctx } = this;
-    const credentials = await ctx.credentials.get();
+    const credentials = ctx.signer ? undefined : await ctx.credentials.get();
     const prepared = await prepareBody(req.body);
     const headers = new Headers(req.headers);
     if (prepared.body !== undefined && !headers.has("content-type")) {
@@ -249,10 +252,20 @@ export class RequestSender {
       headers,
     };
     const signedAt = this.now();
-    if (ctx.signatureVersion === "v1") {
-      await signV1(toSign, { credentials, now: signedAt });
+    if (ctx.signer) {
+      const { operation, signal } = req;
+      const { signatureVersion, region } = ctx;
+      try {
+        await ctx.signer(toSign, { operation, signal, signatureVersion, region, now: signedAt });
+      } catch (err) {
+        // The body was never sent: release what it holds (a file stream).
+        if (prepared.body instanceof ReadableStream) prepared.body.cancel().catch(() => {});
+        throw err;
+      }
+    } else if (ctx.signatureVersion === "v1") {
+      await signV1(toSign, { credentials: credentials!, now: signedAt });
     } else {
-      await signV4(toSign, { credentials, region: ctx.region!, now: signedAt });
+      await signV4(toSign, { credentials: credentials!, region: ctx.region!, now: signedAt });
     }
     const url = buildUrl(ctx.endpoint, ctx.pathStyle, req);
     const timeout = req.timeout ?? ctx.timeout;

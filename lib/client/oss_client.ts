@@ -17,6 +17,7 @@ import {
 } from "./credentials.ts";
 import { assertBucketName, parseEndpoint, regionFromEndpoint } from "./endpoint.ts";
 import type { OssPlatform } from "./platform.ts";
+import type { OssSigner } from "./signer.ts";
 import { requestOptions, RequestSender } from "./_request.ts";
 import { parseListBuckets, responseInfo } from "./_responses.ts";
 import type { BucketSummary, ListBucketsPage, ResponseInfo } from "./results.ts";
@@ -75,6 +76,12 @@ export interface OssClientOptions {
    * provider whose result is cached and fetched again shortly before its `expiration`.
    */
   credentials?: OssCredentials | OssCredentialsProvider;
+  /**
+   * Signs each request instead of credentials, for a client that must not
+   * hold the secret (a browser): e.g. `remoteSigner("/api/oss/sign", { ticket })`.
+   * Give no credentials with it; `presignUrl` is then unavailable.
+   */
+  signer?: OssSigner;
   /** Signature version. Default `"v4"`. */
   signatureVersion?: "v4" | "v1";
   /**
@@ -161,6 +168,16 @@ export interface CreateBucketOptions extends RequestOptions {
 }
 
 function resolveCredentials(o: OssClientOptions): OssCredentials | OssCredentialsProvider {
+  if (o.signer !== undefined) {
+    if (typeof o.signer !== "function") throw new TypeError("signer must be a function");
+    if (
+      o.credentials !== undefined || o.accessKeyId !== undefined || o.accessKeySecret !== undefined
+    ) {
+      throw new TypeError("give either a signer or credentials, not both");
+    }
+    return () =>
+      Promise.reject(new TypeError("this client has a signer and no credentials to presign with"));
+  }
   if (o.credentials !== undefined) {
     if (o.accessKeyId !== undefined || o.accessKeySecret !== undefined) {
       throw new TypeError("give either credentials or accessKeyId/accessKeySecret, not both");
@@ -224,7 +241,7 @@ export class OssClient {
       throw new TypeError(`signatureVersion must be "v4" or "v1"`);
     }
     const region = options.region ?? regionFromEndpoint(endpoint.hostname);
-    if (signatureVersion === "v4" && !region) {
+    if (signatureVersion === "v4" && !region && !options.signer) {
       throw new TypeError(
         `signature V4 needs a region: the endpoint ${endpoint.host} names none; pass region, e.g. "cn-hangzhou"`,
       );
@@ -240,6 +257,7 @@ export class OssClient {
       region,
       signatureVersion,
       credentials: new CredentialsCache(resolveCredentials(options), clock),
+      signer: options.signer,
       // Called through a wrapper: some runtimes reject a detached `fetch` ("Illegal invocation").
       fetch: userFetch ?? ((input, init) => globalThis.fetch(input, init)),
       timeout,

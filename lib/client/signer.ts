@@ -1,0 +1,49 @@
+/**
+ * The signing hook: a client given a `signer` holds no credentials and asks
+ * the signer to sign each request instead — for browsers, whose page must
+ * never see the access key secret (see {@linkcode remoteSigner}).
+ *
+ * @module
+ */
+
+import type { RequestToSign } from "../signing.ts";
+
+/**
+ * What the client tells a {@linkcode OssSigner} besides the request.
+ *
+ * @example
+ * ```ts
+ * import type { SignerContext } from "@ossup/ossup";
+ *
+ * const context: SignerContext = { operation: "UploadPart", signatureVersion: "v4", now: new Date() };
+ * ```
+ */
+export interface SignerContext {
+  /** OSS API name of the request, e.g. `"UploadPart"`. */
+  operation: string;
+  /** The client's signature version. A remote signer may use its own. */
+  signatureVersion: "v4" | "v1";
+  /** The client's region, when known. */
+  region?: string;
+  /** The client's signing time (its clock plus any skew correction learnt from OSS). */
+  now: Date;
+  /** The caller's signal: a signer that fetches should pass it on. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Signs one request in place: adds its authentication headers
+ * (`authorization`, `x-oss-date`, ...) to `request.headers`. Used by the
+ * client instead of credentials when given as `OssClientOptions.signer`.
+ * An {@linkcode OssupError} it throws is passed on (retried if retryable,
+ * e.g. a `NetworkError`).
+ *
+ * @example Sign locally (what the client does with credentials)
+ * ```ts
+ * import { type OssSigner, signV4 } from "@ossup/ossup";
+ *
+ * const signer: OssSigner = (request, { now }) =>
+ *   signV4(request, { credentials: { accessKeyId: "ak", accessKeySecret: "sk" }, region: "cn-hangzhou", now });
+ * ```
+ */
+export type OssSigner = (request: RequestToSign, context: SignerContext) => Promise<void>;

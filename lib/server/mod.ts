@@ -1,0 +1,74 @@
+/**
+ * ossup's server side, on Hono: the local OSS-compatible server (for tests
+ * and development: storages, authentication, fault injection) and the
+ * signing route that lets browsers upload without holding the secret.
+ *
+ * Published as `@ossup/ossup/server` (JSR) and `ossup/server` (npm). Runs on
+ * Deno, Bun and Node (`listen` picks the runtime's server).
+ *
+ * @example A local OSS server in memory
+ * ```ts
+ * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * const { app } = createOssApp({
+ *   storage: new MemoryStorage(),
+ *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
+ * });
+ * const server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
+ * console.log(server.url);
+ * await server.close();
+ * ```
+ *
+ * @example A signing route for browsers
+ * ```ts
+ * import { Hono } from "hono";
+ * import { createSigningRoute, UploadTickets } from "@ossup/ossup/server";
+ *
+ * const tickets = new UploadTickets({ secret: "at least thirty-two characters of secret" });
+ * const app = new Hono();
+ * app.post("/api/upload-ticket", async (c) =>
+ *   c.json({ ticket: await tickets.issue({ bucket: "uploads", key: "user-7/a.bin" }) }));
+ * app.route("/api/oss", createSigningRoute({
+ *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
+ *   region: "cn-hangzhou",
+ *   tickets,
+ * }));
+ * ```
+ *
+ * @module
+ */
+
+export { createOssApp } from "./app.ts";
+export type { FaultHandler, OssApp, ServerOptions } from "./app.ts";
+export { createAuthenticator } from "./auth.ts";
+export type { Authenticator, AuthOptions, ServerCredential } from "./auth.ts";
+export { listen } from "./listen.ts";
+export type { FetchHandler, Listening, ListenOptions } from "./listen.ts";
+export { MemoryStorage } from "./memory_storage.ts";
+export { DiskStorage } from "./disk_storage.ts";
+export type { DiskStorageOptions } from "./disk_storage.ts";
+export { StorageError } from "./storage.ts";
+export type {
+  BodyInput,
+  BucketInfo,
+  ListedObject,
+  MultipartUploadInfo,
+  ObjectHeaders,
+  ObjectMeta,
+  ObjectReader,
+  PartMeta,
+  Storage,
+} from "./storage.ts";
+export { FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "./faults.ts";
+export type {
+  FaultAction,
+  FaultInjectorOptions,
+  FaultRule,
+  FaultRuleState,
+  FaultStats,
+} from "./faults.ts";
+export { allowUploads, createSigningRoute, UPLOAD_OPERATIONS } from "./signing_route.ts";
+export type { SigningContext, SigningRequest, SigningRouteOptions } from "./signing_route.ts";
+export { DEFAULT_TICKET_TTL_SECONDS, UploadTickets } from "./upload_tickets.ts";
+export type { UploadTicket, UploadTicketsOptions } from "./upload_tickets.ts";
+export type { OssRequestInfo } from "./request_info.ts";
