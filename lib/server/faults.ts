@@ -23,7 +23,17 @@ import type { Context, Hono } from "hono";
 import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 
-/** What a rule does to the requests it acts on. */
+/**
+ * What a rule does to the requests it acts on.
+ *
+ * @example
+ * ```ts
+ * import type { FaultAction } from "@ossup/ossup/server";
+ *
+ * const cut: FaultAction = { type: "reset", phase: "request", afterBytes: 50_000 };
+ * const slow: FaultAction = { type: "bandwidth", phase: "request", bytesPerSecond: 100_000 };
+ * ```
+ */
 export type FaultAction =
   /** Answer with this HTTP status and OSS error code (after reading the request body). */
   | { type: "error"; status: number; code: string; message?: string }
@@ -36,12 +46,32 @@ export type FaultAction =
   /** Wait `ms` milliseconds before running the operation. */
   | { type: "latency"; ms: number }
   /** Read the request body, or send the response body, at most `bytesPerSecond`. */
-  | { type: "bandwidth"; phase: "request" | "response"; bytesPerSecond: number };
+  | { type: "bandwidth"; phase: "request" | "response"; bytesPerSecond: number }
+  /**
+   * Flip the bits of one byte of the request body, at `atByte` (default 0),
+   * before the operation reads it: the stored bytes, ETag and CRC64 then
+   * differ from what the client sent, as after corruption in transit.
+   */
+  | { type: "corrupt"; phase: "request"; atByte?: number };
 
 /**
  * A fault rule: which requests it matches and what it does to them. Every
  * field that is set must match. JSON-serializable, so the control route
  * accepts the same shape.
+ *
+ * @example
+ * ```ts
+ * import { FaultInjector } from "@ossup/ossup/server";
+ *
+ * const faults = new FaultInjector();
+ * // The first two attempts at part 3 fail with 500.
+ * faults.add({
+ *   operation: "UploadPart",
+ *   partNumber: 3,
+ *   times: 2,
+ *   action: { type: "error", status: 500, code: "InternalError" },
+ * });
+ * ```
  */
 export interface FaultRule {
   /** OSS API name, e.g. `"UploadPart"`, `"CompleteMultipartUpload"`; any when unset. */
@@ -60,7 +90,17 @@ export interface FaultRule {
   action: FaultAction;
 }
 
-/** A rule as stored: with its id and how many requests it matched and acted on so far. */
+/**
+ * A rule as stored: with its id and how many requests it matched and acted on so far.
+ *
+ * @example
+ * ```ts
+ * import type { FaultInjector } from "@ossup/ossup/server";
+ *
+ * declare const faults: FaultInjector;
+ * for (const rule of faults.rules()) console.log(rule.id, rule.matched, rule.applied);
+ * ```
+ */
 export interface FaultRuleState extends FaultRule {
   /** Id given by {@linkcode FaultInjector.add}. */
   id: number;
@@ -70,7 +110,18 @@ export interface FaultRuleState extends FaultRule {
   applied: number;
 }
 
-/** Counts since the injector was created or last {@linkcode FaultInjector.clear}ed. */
+/**
+ * Counts since the injector was created or last {@linkcode FaultInjector.clear}ed.
+ *
+ * @example
+ * ```ts
+ * import type { FaultInjector } from "@ossup/ossup/server";
+ *
+ * declare const faults: FaultInjector;
+ * const { requests, parts, partBytes, injected } = faults.stats();
+ * console.log(requests["UploadPart"], parts["1"], partBytes, injected);
+ * ```
+ */
 export interface FaultStats {
   /** Requests handled, per OSS API name. */
   requests: Record<string, number>;
@@ -82,7 +133,17 @@ export interface FaultStats {
   injected: number;
 }
 
-/** Options of {@linkcode FaultInjector}. */
+/**
+ * Options of {@linkcode FaultInjector}.
+ *
+ * @example
+ * ```ts
+ * import { FaultInjector } from "@ossup/ossup/server";
+ *
+ * // Also reachable over HTTP, by whoever holds the token.
+ * const faults = new FaultInjector({ controlToken: crypto.randomUUID() });
+ * ```
+ */
 export interface FaultInjectorOptions {
   /**
    * Token the control route requires in `x-ossup-control`. When unset the
@@ -91,10 +152,35 @@ export interface FaultInjectorOptions {
   controlToken?: string;
 }
 
-/** Path of the control route. */
+/**
+ * Path of the control route.
+ *
+ * @example
+ * ```ts
+ * import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "@ossup/ossup/server";
+ *
+ * await fetch(`http://127.0.0.1:9000${FAULTS_CONTROL_PATH}`, {
+ *   method: "POST",
+ *   headers: { [FAULTS_CONTROL_HEADER]: "<control token>", "content-type": "application/json" },
+ *   body: JSON.stringify({ operation: "UploadPart", action: { type: "error", status: 503, code: "ServiceUnavailable" } }),
+ * });
+ * ```
+ */
 export const FAULTS_CONTROL_PATH = "/_ossup/faults";
 
-/** Header that carries the control token. */
+/**
+ * Header that carries the control token.
+ *
+ * @example
+ * ```ts
+ * import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "@ossup/ossup/server";
+ *
+ * const res = await fetch(`http://127.0.0.1:9000${FAULTS_CONTROL_PATH}`, {
+ *   headers: { [FAULTS_CONTROL_HEADER]: "<control token>" },
+ * });
+ * const { rules, stats } = await res.json();
+ * ```
+ */
 export const FAULTS_CONTROL_HEADER = "x-ossup-control";
 
 const DEFAULT_MESSAGES: Record<string, string> = {
@@ -131,7 +217,11 @@ export class FaultInjector {
   #nextId = 1;
   #stats: FaultStats = emptyStats();
 
-  /** @param options The control token, if the control route is wanted. */
+  /**
+   * Creates an injector with no rules (see {@linkcode FaultInjectorOptions}).
+   *
+   * @param options The control token, if the control route is wanted.
+   */
   constructor(options: FaultInjectorOptions = {}) {
     if (options.controlToken !== undefined && options.controlToken.length < 8) {
       throw new RangeError("controlToken must be at least 8 characters");
@@ -175,12 +265,20 @@ export class FaultInjector {
     this.#stats = emptyStats();
   }
 
-  /** @returns The rules with their match counts. */
+  /**
+   * The rules in force, copied.
+   *
+   * @returns The rules with their match counts.
+   */
   rules(): FaultRuleState[] {
     return structuredClone(this.#rules);
   }
 
-  /** @returns A snapshot of the counts. */
+  /**
+   * What the injector saw and did so far, copied.
+   *
+   * @returns A snapshot of the counts.
+   */
   stats(): FaultStats {
     return structuredClone(this.#stats);
   }
@@ -236,6 +334,10 @@ export class FaultInjector {
       return abortConnection(c);
     }
 
+    const corrupt = actions.find((a) => a.type === "corrupt");
+    if (corrupt?.type === "corrupt") {
+      replaceRequestBody(c, (body) => flipByte(body, corrupt.atByte ?? 0));
+    }
     const inCap = actions.find((a) => a.type === "bandwidth" && a.phase === "request");
     if (inCap?.type === "bandwidth") {
       replaceRequestBody(c, (body) => throttled(body, inCap.bytesPerSecond));
@@ -385,8 +487,16 @@ function validateRule(value: unknown): void {
         throw new RangeError("action.bytesPerSecond must be ≥ 1");
       }
       return;
+    case "corrupt":
+      if (a.phase !== "request") throw new TypeError('action.phase must be "request"');
+      if (a.atByte !== undefined && (!Number.isInteger(a.atByte) || a.atByte < 0)) {
+        throw new RangeError("action.atByte must be an integer ≥ 0");
+      }
+      return;
     default:
-      throw new TypeError('action.type must be "error", "reset", "latency" or "bandwidth"');
+      throw new TypeError(
+        'action.type must be "error", "reset", "latency", "bandwidth" or "corrupt"',
+      );
   }
 }
 
@@ -541,6 +651,25 @@ function throttled(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/** Passes `body` with the byte at `at` inverted (unchanged when the body is shorter). */
+function flipByte(body: ReadableStream<Uint8Array>, at: number): ReadableStream<Uint8Array> {
+  let seen = 0;
+  return body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        if (at >= seen && at < seen + chunk.byteLength) {
+          // A copy: the chunk may be a view the runtime reuses.
+          const copy = chunk.slice();
+          copy[at - seen] ^= 0xff;
+          chunk = copy;
+        }
+        seen += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
 }
 
 /** Swaps the request body that the operation will read from `c.req.raw`. */

@@ -15,14 +15,20 @@ export interface PartBytes {
   crc64: bigint;
 }
 
-/** Reads `size` bytes at `offset`; a short or long read means the source changed. */
+/**
+ * Reads `size` bytes at `offset`; a short or long read means the source
+ * changed. With `into` (at least `size` bytes) the part is read into it, so
+ * a routine reuses one buffer for all its parts instead of leaving one
+ * part-sized buffer per part for the garbage collector.
+ */
 export async function readPart(
   source: FileSource,
   offset: number,
   size: number,
   signal?: AbortSignal,
+  into?: Uint8Array,
 ): Promise<PartBytes> {
-  const bytes = new Uint8Array(size);
+  const bytes = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
   const crc = new Crc64();
   let filled = 0;
   const reader = source.stream(offset, size).getReader();

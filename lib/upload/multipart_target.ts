@@ -6,16 +6,50 @@
  * @module
  */
 
-/** Body of a part: bytes read afresh from the source on every attempt. */
+/**
+ * Body of a part: bytes read afresh from the source on every attempt.
+ *
+ * @example
+ * ```ts
+ * import type { PartBodyFactory } from "@ossup/ossup";
+ *
+ * const bytes = new Uint8Array(100 * 1024);
+ * const body: PartBodyFactory = () => Promise.resolve(bytes.slice());
+ * ```
+ */
 export type PartBodyFactory = () => Promise<Uint8Array>;
 
-/** Options every engine call passes through. */
+/**
+ * Options every engine call passes through.
+ *
+ * @example
+ * ```ts
+ * import type { MultipartTarget } from "@ossup/ossup";
+ *
+ * declare const target: MultipartTarget;
+ * const controller = new AbortController();
+ * await target.abortMultipartUpload("big.bin", "<upload id>", { signal: controller.signal });
+ * ```
+ */
 export interface TargetCallOptions {
   /** Aborts the call. */
   signal?: AbortSignal;
 }
 
-/** Headers an upload gives its object. */
+/**
+ * Headers an upload gives its object.
+ *
+ * @example
+ * ```ts
+ * import type { MultipartTarget } from "@ossup/ossup";
+ *
+ * declare const target: MultipartTarget;
+ * const { uploadId } = await target.initiateMultipartUpload("big.bin", {
+ *   contentType: "application/octet-stream",
+ *   meta: { owner: "me" },
+ * });
+ * ```
+ */
 export interface ObjectWriteOptions extends TargetCallOptions {
   /** `Content-Type` of the object. Default: `application/octet-stream` (server's choice). */
   contentType?: string;
@@ -25,7 +59,17 @@ export interface ObjectWriteOptions extends TargetCallOptions {
   headers?: Record<string, string>;
 }
 
-/** The part of a bucket the upload engine drives. */
+/**
+ * The part of a bucket the upload engine drives.
+ *
+ * @example
+ * ```ts
+ * import { type MultipartTarget, OssClient } from "@ossup/ossup";
+ *
+ * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "ak", accessKeySecret: "sk" });
+ * const target: MultipartTarget = client.bucket("examplebucket"); // a Bucket is one
+ * ```
+ */
 export interface MultipartTarget {
   /** Bucket name. */
   readonly name: string;
@@ -66,8 +110,14 @@ export interface MultipartTarget {
     body: Uint8Array,
     options?: ObjectWriteOptions,
   ): Promise<{ etag: string; crc64?: bigint; requestId?: string }>;
-  /** HeadObject, to read an object's CRC64 when Complete did not send it. */
-  headObject(key: string, options?: TargetCallOptions): Promise<{ crc64?: bigint }>;
+  /**
+   * HeadObject, to read an object's CRC64 when Complete did not send it, or
+   * to recognize the object a Complete whose answer was lost has made.
+   */
+  headObject(
+    key: string,
+    options?: TargetCallOptions,
+  ): Promise<{ crc64?: bigint; size?: number; etag?: string; requestId?: string }>;
   /** DeleteObject, to remove an object that failed its end-to-end CRC check. */
   deleteObject(key: string, options?: TargetCallOptions): Promise<unknown>;
 }

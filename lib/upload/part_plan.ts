@@ -5,16 +5,62 @@
  * @module
  */
 
-/** Smallest part size OSS accepts for every part but the last: 100 KB. */
+/**
+ * Smallest part size OSS accepts for every part but the last: 100 KB.
+ *
+ * @example
+ * ```ts
+ * import { MIN_PART_SIZE, planParts } from "@ossup/ossup";
+ *
+ * const { partCount } = planParts(1_000_000, MIN_PART_SIZE); // 10 parts
+ * ```
+ */
 export const MIN_PART_SIZE = 100 * 1024;
-/** Largest part size OSS accepts: 5 GB. */
+/**
+ * Largest part size OSS accepts: 5 GB.
+ *
+ * @example
+ * ```ts
+ * import { assertPartSize, MAX_PART_SIZE } from "@ossup/ossup";
+ *
+ * assertPartSize(MAX_PART_SIZE); // fine; one byte more throws a RangeError
+ * ```
+ */
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
-/** Most parts one multipart upload may have. */
+/**
+ * Most parts one multipart upload may have.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PARTS } from "@ossup/ossup";
+ *
+ * const size = 2 * 1024 ** 4; // 2 TiB
+ * const smallestPartSize = Math.ceil(size / MAX_PARTS);
+ * ```
+ */
 export const MAX_PARTS = 10_000;
-/** Default part size, as the Go SDK's `UploadFile` documents it: 100 KB. */
-export const DEFAULT_PART_SIZE = MIN_PART_SIZE;
+/**
+ * Default part size, as the Go SDK's `UploadFile` documents it: 100 KB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_PART_SIZE, planParts } from "@ossup/ossup";
+ *
+ * const { partCount } = planParts(1024 * 1024, DEFAULT_PART_SIZE); // 11 parts
+ * ```
+ */
+export const DEFAULT_PART_SIZE: number = MIN_PART_SIZE;
 
-/** One part of a plan. */
+/**
+ * One part of a plan.
+ *
+ * @example
+ * ```ts
+ * import { partAt } from "@ossup/ossup";
+ *
+ * const { partNumber, offset, size } = partAt(1_000_000, 102_400, 10); // the last, shorter part
+ * ```
+ */
 export interface PlannedPart {
   /** 1-based part number. */
   partNumber: number;
@@ -24,7 +70,16 @@ export interface PlannedPart {
   size: number;
 }
 
-/** The result of {@linkcode planParts}. */
+/**
+ * The result of {@linkcode planParts}.
+ *
+ * @example
+ * ```ts
+ * import { planParts } from "@ossup/ossup";
+ *
+ * const { partSize, partCount, partSizeRaised } = planParts(2 * 1024 ** 4, 100 * 1024);
+ * ```
+ */
 export interface PartPlan {
   /** Part size used: the one asked for, or a larger one if that needed more than 10,000 parts. */
   partSize: number;
@@ -34,7 +89,17 @@ export interface PartPlan {
   partCount: number;
 }
 
-/** Options of {@linkcode planParts}. */
+/**
+ * Options of {@linkcode planParts}.
+ *
+ * @example
+ * ```ts
+ * import { planParts } from "@ossup/ossup";
+ *
+ * // A RangeError instead of a larger part size when 100 KB parts would exceed 10,000.
+ * const plan = planParts(500 * 1024 * 1024, 100 * 1024, { raisePartSize: false });
+ * ```
+ */
 export interface PlanPartsOptions {
   /**
    * Raise the part size when the source needs more than 10,000 parts at the

@@ -14,7 +14,18 @@ import type { MultipartTarget } from "./multipart_target.ts";
 import type { UploadFileOptions, UploadResult } from "./upload_options.ts";
 import { type CheckpointLocation, uploadSource } from "./upload_source.ts";
 
-/** What `uploadFile` accepts as the thing to upload. */
+/**
+ * What `uploadFile` accepts as the thing to upload.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket, UploadFileInput } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const inputs: UploadFileInput[] = ["./big.iso", new Blob(["hello"])];
+ * for (const [i, input] of inputs.entries()) await bucket.uploadFile(`upload-${i}`, input);
+ * ```
+ */
 export type UploadFileInput = string | Blob | FileSource;
 
 function isCheckpointStore(value: unknown): value is CheckpointStore {

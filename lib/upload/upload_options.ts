@@ -9,12 +9,45 @@
 import type { CheckpointStore } from "../checkpoint_store.ts";
 import { DEFAULT_PART_SIZE } from "./part_plan.ts";
 
-/** Default number of parts uploaded at once, as in the Go SDK: 1. */
+/**
+ * Default number of parts uploaded at once, as in the Go SDK: 1.
+ *
+ * @example
+ * ```ts
+ * import { type Bucket, DEFAULT_ROUTINES } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.uploadFile("big.iso", "./big.iso", { routines: DEFAULT_ROUTINES * 4 });
+ * ```
+ */
 export const DEFAULT_ROUTINES = 1;
-/** Most parts uploaded at once, as in the Go SDK: 100. */
+/**
+ * Most parts uploaded at once, as in the Go SDK: 100.
+ *
+ * @example
+ * ```ts
+ * import { type Bucket, MAX_ROUTINES } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const wanted = 256;
+ * await bucket.uploadFile("big.iso", "./big.iso", { routines: Math.min(wanted, MAX_ROUTINES) });
+ * ```
+ */
 export const MAX_ROUTINES = 100;
 
-/** Progress of an upload, reported after every finished part. */
+/**
+ * Progress of an upload, reported after every finished part.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket, UploadProgress } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const show = (p: UploadProgress) =>
+ *   console.log(`${p.partsDone}/${p.partsTotal} parts, ${Math.round(p.bytesPerSecond / 1024)} KB/s`);
+ * await bucket.uploadFile("big.iso", "./big.iso", { onProgress: show });
+ * ```
+ */
 export interface UploadProgress {
   /** Bytes confirmed by the server so far, including parts from an earlier run. */
   bytesDone: number;
@@ -36,10 +69,37 @@ export interface UploadProgress {
  * - `true`: a checkpoint file `<filePath>.cp` beside the source (paths only).
  * - a string: the checkpoint file's path.
  * - a {@linkcode CheckpointStore}: any store, under `checkpointId`.
+ *
+ * @example
+ * ```ts
+ * import { type Bucket, type CheckpointOption, MemoryCheckpointStore } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const beside: CheckpointOption = true; // ./big.iso.cp
+ * const elsewhere: CheckpointOption = "/var/tmp/big.iso.cp";
+ * const inMemory: CheckpointOption = new MemoryCheckpointStore();
+ * await bucket.uploadFile("big.iso", "./big.iso", { checkpoint: elsewhere });
+ * ```
  */
 export type CheckpointOption = boolean | string | CheckpointStore;
 
-/** Options of `bucket.uploadFile(key, source, options)`. */
+/**
+ * Options of `bucket.uploadFile(key, source, options)`.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket, UploadFileOptions } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const options: UploadFileOptions = {
+ *   partSize: 8 * 1024 * 1024,
+ *   routines: 4,
+ *   checkpoint: true,
+ *   contentType: "application/x-iso9660-image",
+ * };
+ * await bucket.uploadFile("big.iso", "./big.iso", options);
+ * ```
+ */
 export interface UploadFileOptions {
   /**
    * Part size in bytes, 100 KB (102,400) to 5 GB.
@@ -93,7 +153,19 @@ export interface UploadFileOptions {
   onProgress?: (progress: UploadProgress) => void;
 }
 
-/** The result of a finished upload. */
+/**
+ * The result of a finished upload.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const { etag, crc64, parts, resumed, bytesSent } = await bucket.uploadFile("big.iso", "./big.iso", {
+ *   checkpoint: true,
+ * });
+ * ```
+ */
 export interface UploadResult {
   /** Bucket name. */
   bucket: string;

@@ -22,13 +22,41 @@ import {
   type UploadResult,
 } from "./upload_options.ts";
 
-/** Where the engine keeps its checkpoint: a store and the id inside it. */
+/**
+ * Where the engine keeps its checkpoint: a store and the id inside it.
+ *
+ * @example
+ * ```ts
+ * import { blobSource, type Bucket, MemoryCheckpointStore, uploadSource } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const store = new MemoryCheckpointStore();
+ * await uploadSource(bucket, "hello.txt", blobSource(new Blob(["hello"])), {
+ *   checkpoint: { store, id: "hello-upload" },
+ * });
+ * ```
+ */
 export interface CheckpointLocation {
+  /** The store that keeps the checkpoint. */
   store: CheckpointStore;
+  /** The checkpoint's id in that store. */
   id: string;
 }
 
-/** Options of {@linkcode uploadSource}: the public options with the checkpoint already located. */
+/**
+ * Options of {@linkcode uploadSource}: the public options with the checkpoint already located.
+ *
+ * @example
+ * ```ts
+ * import { blobSource, type Bucket, uploadSource } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const result = await uploadSource(bucket, "hello.txt", blobSource(new Blob(["hello"])), {
+ *   partSize: 100 * 1024,
+ *   routines: 2,
+ * });
+ * ```
+ */
 export interface UploadSourceOptions
   extends Omit<UploadFileOptions, "checkpoint" | "checkpointId"> {
   /** The checkpoint's store and id; none disables resuming across runs. */
@@ -96,6 +124,15 @@ export async function uploadSource(
       throw new IntegrityError(`${key}: server CRC64 ${put.crc64} of an empty object is not 0`);
     }
     if (options.checkpoint) await options.checkpoint.store.remove(options.checkpoint.id);
+    // One event even here, so a progress bar reaches its end for empty files too.
+    options.onProgress?.({
+      bytesDone: 0,
+      bytesTotal: 0,
+      partsDone: 0,
+      partsTotal: 0,
+      bytesPerSecond: 0,
+      resumed: false,
+    });
     return {
       bucket: target.name,
       key,
@@ -171,7 +208,37 @@ async function runUpload(
         loaded.parts,
         signal,
       );
-      if (confirmed === undefined) {
+      const finished = confirmed === undefined && loaded.parts.size === plan.partCount
+        ? await completedObject(
+          target,
+          key,
+          source.size,
+          combinedCrc(loaded.parts.values()),
+          signal,
+        )
+        : undefined;
+      if (finished !== undefined) {
+        // A run that ended between Complete and removing its checkpoint: the
+        // object is there, with the CRC64 of the parts recorded.
+        await session.remove();
+        return {
+          bucket: target.name,
+          key,
+          etag: finished.etag,
+          crc64: finished.crc64,
+          crc64Verified: true,
+          size: source.size,
+          partSize: plan.partSize,
+          partSizeRaised: plan.partSizeRaised,
+          parts: plan.partCount,
+          uploadId: loaded.header.uploadId,
+          resumed: true,
+          partsUploaded: 0,
+          bytesSent: 0,
+          bytesResent: 0,
+          requestId: finished.requestId,
+        };
+      } else if (confirmed === undefined) {
         // The upload expired or was aborted: its parts are gone, start afresh.
       } else {
         header = loaded.header;
@@ -236,13 +303,13 @@ async function runUpload(
     internal.abort(err);
   };
 
-  const uploadOne = async (partNumber: number): Promise<void> => {
+  const uploadOne = async (partNumber: number, buffer: Uint8Array): Promise<void> => {
     const { offset, size } = partAt(source.size, plan.partSize, partNumber);
     for (let attempt = 0;; attempt++) {
       let localCrc = 0n;
       let sends = 0;
       const result = await target.uploadPart(key, uploadId, partNumber, async () => {
-        const read = await readPart(source, offset, size, internal.signal);
+        const read = await readPart(source, offset, size, internal.signal, buffer);
         localCrc = read.crc64;
         sends++;
         if (sends > 1) bytesResent += size;
@@ -271,10 +338,15 @@ async function runUpload(
 
   let next = 0;
   const worker = async () => {
+    // One buffer per routine, reused part after part: memory stays about
+    // routines × part size, not waiting on the garbage collector. A part's
+    // request has ended (its body sent) before the next part is read into it.
+    let buffer: Uint8Array | undefined;
     while (firstError === undefined && !internal.signal.aborted && next < missing.length) {
       const partNumber = missing[next++];
+      buffer ??= new Uint8Array(Math.min(plan.partSize, source.size));
       try {
-        await uploadOne(partNumber);
+        await uploadOne(partNumber, buffer);
       } catch (err) {
         fail(err);
       }
@@ -286,33 +358,34 @@ async function runUpload(
     signal?.removeEventListener("abort", onAbort);
   }
 
-  if (firstError === undefined && signal?.aborted) firstError = abortErrorFrom(signal);
-  if (firstError !== undefined) {
-    // A user's abort surfaces as AbortError whatever the in-flight call threw.
-    const err = signal?.aborted ? abortErrorFrom(signal) : firstError;
+  // On a fatal error: leave the parts for a later resume, or abort them.
+  const giveUp = async (err: unknown): Promise<never> => {
     if (opts.onFailure === "abort") {
       await target.abortMultipartUpload(key, uploadId).catch(() => {});
       await session?.remove();
     }
     throw err;
+  };
+
+  if (firstError === undefined && signal?.aborted) firstError = abortErrorFrom(signal);
+  if (firstError !== undefined) {
+    // A user's abort surfaces as AbortError whatever the in-flight call threw.
+    await giveUp(signal?.aborted ? abortErrorFrom(signal) : firstError);
   }
 
   // 4. The source must still be what was read, then complete and check end to end.
   const now = await source.stat();
   if (now.size !== source.size || now.lastModified !== source.lastModified) {
-    const err = new SourceChangedError(
-      `${source.name} changed during the upload (size ${source.size} → ${now.size}); run again to upload it whole`,
+    await giveUp(
+      new SourceChangedError(
+        `${source.name} changed during the upload (size ${source.size} → ${now.size}, ` +
+          `modified ${source.lastModified} → ${now.lastModified}); run again to upload it whole`,
+      ),
     );
-    if (opts.onFailure === "abort") {
-      await target.abortMultipartUpload(key, uploadId).catch(() => {});
-      await session?.remove();
-    }
-    throw err;
   }
 
   const ordered = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
-  let expected = 0n;
-  for (const part of ordered) expected = crc64Combine(expected, part.crc64, part.size);
+  const expected = combinedCrc(ordered);
   let completed;
   try {
     completed = await target.completeMultipartUpload(
@@ -322,8 +395,15 @@ async function runUpload(
       { signal },
     );
   } catch (err) {
-    if (isNoSuchUpload(err)) await session?.remove();
-    throw err;
+    if (signal?.aborted) await giveUp(abortErrorFrom(signal));
+    if (!isNoSuchUpload(err)) await giveUp(err);
+    // A retried Complete whose first answer was lost finds the upload gone,
+    // because that first one made the object: accept it iff it is ours.
+    completed = await completedObject(target, key, source.size, expected, signal);
+    if (completed === undefined) {
+      await session?.remove();
+      throw err;
+    }
   }
   let serverCrc = completed.crc64;
   if (serverCrc === undefined) serverCrc = (await target.headObject(key, { signal })).crc64;
@@ -354,6 +434,37 @@ async function runUpload(
     bytesResent,
     requestId: completed.requestId,
   };
+}
+
+/** CRC64 of the whole source from its parts' CRC64s. */
+function combinedCrc(parts: Iterable<PartRecord>): bigint {
+  const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  let crc = 0n;
+  for (const part of ordered) crc = crc64Combine(crc, part.crc64, part.size);
+  return crc;
+}
+
+/**
+ * The object at `key` if it has the size and CRC64 of the parts this upload
+ * sent (so a Complete of this upload made it); `undefined` otherwise, also
+ * when the server does not tell the object's CRC64.
+ */
+async function completedObject(
+  target: MultipartTarget,
+  key: string,
+  size: number,
+  crc: bigint,
+  signal: AbortSignal | undefined,
+): Promise<{ etag: string; crc64: bigint; requestId?: string } | undefined> {
+  let head;
+  try {
+    head = await target.headObject(key, { signal });
+  } catch (err) {
+    if (err instanceof OssError && err.status === 404) return undefined;
+    throw err;
+  }
+  if (head.crc64 !== crc || (head.size !== undefined && head.size !== size)) return undefined;
+  return { etag: unquote(head.etag ?? ""), crc64: crc, requestId: head.requestId };
 }
 
 /**

@@ -18,11 +18,25 @@ import {
   type UploadResult,
 } from "./upload_options.ts";
 
-/** Options of {@linkcode uploadStream}: those of `uploadFile` without a checkpoint. */
+/**
+ * Options of {@linkcode uploadStream}: those of `uploadFile` without a checkpoint.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const body = new Blob(["line 1\n", "line 2\n"]).stream();
+ * await bucket.uploadStream("logs/today.txt", body, { partSize: 1024 * 1024, routines: 2 });
+ * ```
+ */
 export type UploadStreamOptions = Omit<
   UploadFileOptions,
   "checkpoint" | "checkpointId" | "waitForCheckpoint" | "onFailure" | "raisePartSize"
 >;
+
+// As in uploadSource: a part whose CRC disagrees is sent again this many times.
+const INTEGRITY_RETRIES = 2;
 
 function unquote(etag: string): string {
   return etag.replace(/^"|"$/g, "").toUpperCase();
@@ -142,17 +156,23 @@ export async function uploadStream(
 
     const send = (partNumber: number, bytes: Uint8Array, crc: bigint) => {
       const task = (async () => {
-        let sends = 0;
-        const result = await target.uploadPart(key, uploadId, partNumber, () => {
-          sends++;
-          return Promise.resolve(bytes);
-        }, { signal: internal.signal });
-        bytesSent += bytes.length * sends;
-        bytesResent += bytes.length * (sends - 1);
-        if (result.crc64 !== undefined && result.crc64 !== crc) {
-          throw new IntegrityError(
-            `${key}: part ${partNumber} arrived with CRC64 ${result.crc64}, but ${crc} was sent`,
-          );
+        let result;
+        // The part is still in memory: one that arrives corrupted is sent again.
+        for (let attempt = 0;; attempt++) {
+          let sends = 0;
+          result = await target.uploadPart(key, uploadId, partNumber, () => {
+            sends++;
+            return Promise.resolve(bytes);
+          }, { signal: internal.signal });
+          bytesSent += bytes.length * sends;
+          bytesResent += bytes.length * (sends - 1 + (attempt > 0 ? 1 : 0));
+          if (result.crc64 === undefined || result.crc64 === crc) break;
+          if (attempt >= INTEGRITY_RETRIES) {
+            throw new IntegrityError(
+              `${key}: part ${partNumber} arrived with CRC64 ${result.crc64}, but ${crc} was sent ` +
+                `(${attempt + 1} attempts)`,
+            );
+          }
         }
         parts.push({ partNumber, etag: unquote(result.etag), crc64: crc, size: bytes.length });
         options.onProgress?.({

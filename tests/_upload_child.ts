@@ -1,0 +1,30 @@
+/**
+ * Child process of the SIGKILL resume tests: runs one resumable
+ * `uploadFile` against a server in the parent, printing a line per finished
+ * part, until it finishes or is killed.
+ *
+ * Usage: `<runtime> tests/_upload_child.ts '<json>'` where the JSON holds
+ * endpoint, region, accessKeyId, accessKeySecret, bucket, key, path,
+ * partSize and routines.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { OssClient } from "../mod.ts";
+
+const o = JSON.parse(process.argv[process.argv.length - 1]);
+const client = new OssClient({
+  endpoint: o.endpoint,
+  region: o.region,
+  accessKeyId: o.accessKeyId,
+  accessKeySecret: o.accessKeySecret,
+  retry: { maxAttempts: 100, baseDelayMs: 5, maxDelayMs: 20 },
+});
+const result = await client.bucket(o.bucket).uploadFile(o.key, o.path, {
+  partSize: o.partSize,
+  routines: o.routines,
+  checkpoint: true,
+  onProgress: (p) => console.log(`part ${p.partsDone}/${p.partsTotal}`),
+});
+console.log(`done ${result.etag}`);

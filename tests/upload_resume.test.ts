@@ -1,0 +1,129 @@
+// A child process running a resumable upload is SIGKILLed at several points;
+// the same call then runs again here. It completes, the object is
+// byte-identical, it says it resumed, and the bytes the server received for
+// parts across both runs exceed the file's size by at most routines × part size.
+
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import {
+  delay,
+  KB100,
+  objectBytes,
+  ROOT,
+  runtimeCommand,
+  sameBytes,
+  type UploadEnv,
+  uploadEnv,
+  uploadIdsOf,
+  waitFor,
+  writeTestFile,
+} from "./_upload_fixtures.ts";
+
+const CHILD = join(ROOT, "tests", "_upload_child.ts");
+const PARTS = 30;
+const SIZE = PARTS * KB100 - 1000; // about 3 MB
+const ROUTINES = 3;
+
+function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+function partsReceived(env: UploadEnv): number {
+  return Object.values(env.server.control.stats().parts).reduce((a, b) => a + b, 0);
+}
+
+describe("uploadFile resumes after SIGKILL", () => {
+  let env: UploadEnv;
+  before(async () => {
+    env = await uploadEnv("resume");
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  const points: [string, (env: UploadEnv) => boolean][] = [
+    ["after the first part", (env) => partsReceived(env) >= 1],
+    ["midway", (env) => partsReceived(env) >= PARTS / 2],
+    [
+      "right before Complete",
+      (env) => (env.server.control.stats().requests.CompleteMultipartUpload ?? 0) >= 1,
+    ],
+  ];
+  for (const [name, killWhen] of points) {
+    it(`completes after a kill ${name}, sending at most routines × part size again`, async () => {
+      const key = `killed-${name.replaceAll(" ", "-")}`;
+      const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 21);
+      const control = env.server.control;
+      control.clear();
+      // Slow parts, so the child is still at work when it is killed.
+      const slow = control.add({
+        operation: "UploadPart",
+        times: 0,
+        action: { type: "latency", ms: 25 },
+      });
+      // Complete never gets through to the child: it is killed while retrying.
+      const noComplete = control.add({
+        operation: "CompleteMultipartUpload",
+        times: 0,
+        action: { type: "reset", phase: "request" },
+      });
+
+      const [command, args] = runtimeCommand(CHILD, [JSON.stringify({
+        endpoint: env.server.url,
+        region: env.server.region,
+        accessKeyId: env.server.accessKeyId,
+        accessKeySecret: env.server.accessKeySecret,
+        bucket: env.bucketName,
+        key,
+        path,
+        partSize: KB100,
+        routines: ROUTINES,
+      })]);
+      const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+      let output = "";
+      child.stdout!.on("data", (d) => (output += d));
+      child.stderr!.on("data", (d) => (output += d));
+      let exited = false;
+      const exit = new Promise<string | null>((resolve) => {
+        child.on("exit", (_code, signal) => {
+          exited = true;
+          resolve(signal);
+        });
+      });
+      await waitFor(() => exited || killWhen(env), `the child to reach "${name}"`, 60_000);
+      assert.equal(exited, false, `the child ended before it was killed:\n${output}`);
+      child.kill("SIGKILL");
+      assert.equal(await exit, "SIGKILL");
+      assert.ok(!/^done/m.test(output), "killed before it finished");
+      assert.ok(await exists(`${path}.cp`), "the child left its checkpoint");
+      // Let the server finish the requests the kill cut short.
+      await delay(100);
+      control.remove(slow);
+      control.remove(noComplete);
+      const sentBefore = control.stats().partBytes;
+
+      const result = await env.bucket.uploadFile(key, path, {
+        partSize: KB100,
+        routines: ROUTINES,
+        checkpoint: true,
+      });
+      assert.equal(result.resumed, true);
+      assert.equal(result.crc64Verified, true);
+      assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes), "byte-identical");
+      const received = control.stats().partBytes;
+      const again = received - SIZE;
+      assert.ok(
+        again <= ROUTINES * KB100,
+        `${again} bytes sent again (child sent ${sentBefore}, this run ${received - sentBefore})`,
+      );
+      assert.equal(result.bytesSent, received - sentBefore);
+      if (name === "right before Complete") assert.equal(result.partsUploaded, 0);
+      assert.equal(await exists(`${path}.cp`), false, "checkpoint deleted");
+      assert.equal(await exists(`${path}.cp.lock`), false, "lock released");
+      assert.deepEqual(await uploadIdsOf(env.bucket, key), []);
+    });
+  }
+});
