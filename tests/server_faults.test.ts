@@ -9,6 +9,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
 import { createOssApp } from "../lib/server/app.ts";
 import { FaultInjector, type FaultRule } from "../lib/server/faults.ts";
 import { listen } from "../lib/server/listen.ts";
@@ -71,6 +72,66 @@ async function attempt(
     assert.notEqual(err.name, "AssertionError");
     return "network error";
   }
+}
+
+/**
+ * Asserts a clean reset: `fetch` itself fails, before any status line. (A
+ * server that sends `200` and then cuts the body would give the client a
+ * success without an ETag.)
+ */
+async function assertResetBeforeAnswer(p: Promise<Response>): Promise<void> {
+  let status: number | undefined;
+  try {
+    status = (await p).status;
+  } catch (err) {
+    assert.ok(err instanceof Error, String(err));
+    return;
+  }
+  assert.fail(`expected a connection reset before any answer, got HTTP ${status}`);
+}
+
+/**
+ * Sends a signed request on a raw socket and returns every byte the server
+ * sent before closing the connection.
+ */
+async function rawExchange(
+  server: TestServer,
+  method: string,
+  key: string,
+  query: [string, string | undefined][],
+  body: Uint8Array,
+): Promise<Uint8Array> {
+  const headers = new Headers({ "content-length": String(body.byteLength) });
+  await signV4({ method, bucket: BUCKET, key, query, headers }, {
+    credentials: { accessKeyId: server.accessKeyId, accessKeySecret: server.accessKeySecret },
+    region: server.region,
+  });
+  const qs = query
+    .map(([k, v]) => (v === undefined ? k : `${k}=${encodeURIComponent(v)}`))
+    .join("&");
+  const lines = [`${method} /${BUCKET}/${encodeURIComponent(key)}${qs ? `?${qs}` : ""} HTTP/1.1`];
+  lines.push(`host: ${server.endpoint}`);
+  for (const [k, v] of headers) lines.push(`${k}: ${v}`);
+  const head = new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n");
+  const [host, port] = server.endpoint.split(":");
+  return await new Promise((resolve) => {
+    const received: Uint8Array[] = [];
+    const socket = connect({ host, port: Number(port) }, () => {
+      socket.write(head);
+      socket.write(body);
+    });
+    socket.on("data", (d: Uint8Array) => received.push(new Uint8Array(d)));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      const all = new Uint8Array(received.reduce((n, c) => n + c.byteLength, 0));
+      let at = 0;
+      for (const c of received) {
+        all.set(c, at);
+        at += c.byteLength;
+      }
+      resolve(all);
+    });
+  });
 }
 
 function text(b: Uint8Array): string {
@@ -186,8 +247,7 @@ describe("fault injection", () => {
       times: 0, // every attempt: Bun's fetch retries a PUT once on a reused connection's reset
       action: { type: "reset", phase: "request", afterBytes: 64 * 1024 },
     });
-    const result = await attempt(oss(server, "PUT", "cut.bin", [], { body: bytes(4 << 20) }));
-    assert.equal(result, "network error");
+    await assertResetBeforeAnswer(oss(server, "PUT", "cut.bin", [], { body: bytes(4 << 20) }));
     server.control.clear();
     const get = await oss(server, "GET", "cut.bin");
     await get.body?.cancel();
@@ -207,10 +267,7 @@ describe("fault injection", () => {
     });
     const key = "reset-zero.bin";
     const uploadId = await initiate(server, key);
-    assert.equal(
-      await attempt(uploadPart(server, key, uploadId, 1, bytes(256 * 1024))),
-      "network error",
-    );
+    await assertResetBeforeAnswer(uploadPart(server, key, uploadId, 1, bytes(256 * 1024)));
     assert.deepEqual(await listedParts(server, key, uploadId), []);
   });
 
@@ -224,10 +281,36 @@ describe("fault injection", () => {
     });
     const key = "lost-answer.bin";
     const uploadId = await initiate(server, key);
-    const result = await attempt(uploadPart(server, key, uploadId, 1, bytes(128 * 1024)));
-    assert.equal(result, "network error");
+    await assertResetBeforeAnswer(uploadPart(server, key, uploadId, 1, bytes(128 * 1024)));
     assert.deepEqual(await listedParts(server, key, uploadId), [1]);
     assert.ok(server.control.stats().parts["1"] >= 1);
+  });
+
+  it("resets without sending a single byte of the answer, on the wire", async () => {
+    server.control.clear();
+    server.control.add({
+      operation: "UploadPart",
+      partNumber: 1,
+      times: 0,
+      action: { type: "reset", phase: "response" },
+    });
+    server.control.add({
+      operation: "UploadPart",
+      partNumber: 2,
+      times: 0,
+      action: { type: "reset", phase: "request", afterBytes: 1000 },
+    });
+    const key = "wire-reset.bin";
+    const uploadId = await initiate(server, key);
+    for (const partNumber of [1, 2]) {
+      const received = await rawExchange(server, "PUT", key, [
+        ["partNumber", String(partNumber)],
+        ["uploadId", uploadId],
+      ], bytes(64 * 1024));
+      assert.equal(received.byteLength, 0, `part ${partNumber}: got ${text(received)}`);
+    }
+    // Part 1 ran before its answer was cut; part 2 was cut while its body was read.
+    assert.deepEqual(await listedParts(server, key, uploadId), [1]);
   });
 
   it("resets partway through the response body: the client gets headers, then a network error", async () => {

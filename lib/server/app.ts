@@ -14,6 +14,7 @@ import { listingRoutes } from "./_routes_listing.ts";
 import { multipartRoutes } from "./_routes_multipart.ts";
 import { objectRoutes } from "./_routes_object.ts";
 import { operationOf } from "./operation.ts";
+import { CUTS_CONNECTIONS } from "./listen.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { errorResponse, newRequestId, ServerError } from "./server_error.ts";
 import { type Storage, StorageError } from "./storage.ts";
@@ -21,17 +22,42 @@ import { type Storage, StorageError } from "./storage.ts";
 /** Checks one request; resolves when it may proceed, throws a `ServerError` otherwise. */
 export type Authenticator = (req: OssRequestInfo) => Promise<void>;
 
-/** What the app needs of a fault injector (`faults.ts`'s `FaultInjector`). */
+/**
+ * What the app needs of a fault injector (`faults.ts`'s `FaultInjector`).
+ *
+ * @example
+ * ```ts
+ * import { createOssApp, FaultInjector, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * const faults = new FaultInjector(); // fills FaultHandler
+ * const { app } = createOssApp({ storage: new MemoryStorage(), faults });
+ * ```
+ */
 export interface FaultHandler {
+  /** Runs the operation (`run`) under the fault rules that match it, or answers in its place. */
   handle(
     info: OssRequestInfo & { partNumber?: number },
     c: Context,
     run: () => Promise<Response>,
   ): Promise<Response>;
+  /** Adds the handler's control route to the app, when it has one. */
   mountControlRoute?(app: Hono): void;
 }
 
-/** Options of {@linkcode createOssApp}. */
+/**
+ * Options of {@linkcode createOssApp}.
+ *
+ * @example
+ * ```ts
+ * import { createAuthenticator, createOssApp, DiskStorage } from "@ossup/ossup/server";
+ *
+ * const { app } = createOssApp({
+ *   storage: await DiskStorage.open("./.ossup-data"),
+ *   region: "cn-hangzhou",
+ *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
+ * });
+ * ```
+ */
 export interface ServerOptions {
   /** Where buckets and objects live. */
   storage: Storage;
@@ -62,7 +88,18 @@ export interface ServerOptions {
   onError?: (err: unknown, info?: OssRequestInfo) => void;
 }
 
-/** What {@linkcode createOssApp} returns. */
+/**
+ * What {@linkcode createOssApp} returns.
+ *
+ * @example
+ * ```ts
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * await server.close();
+ * ```
+ */
 export interface OssApp {
   /** The Hono app; `app.fetch` is the request handler. */
   app: Hono;
@@ -152,11 +189,12 @@ export function createOssApp(options: ServerOptions): OssApp {
 
   const cors = options.cors ?? true;
   app.all("*", async (c) => {
+    const started = performance.now();
     const requestId = newRequestId();
     const method = c.req.raw.method.toUpperCase();
     const origin = cors ? c.req.header("origin") : undefined;
     if (origin !== undefined && method === "OPTIONS") {
-      return finish(preflight(origin, c.req.raw.headers), requestId, method, origin);
+      return finish(preflight(origin, c.req.raw.headers), requestId, method, started, origin);
     }
     const host = c.req.header("host") ?? "";
     let info: OssRequestInfo | undefined;
@@ -196,8 +234,12 @@ export function createOssApp(options: ServerOptions): OssApp {
     } catch (err) {
       res = errorResponse(toServerError(err, info), { requestId, hostId: host, method });
     }
-    return finish(res, requestId, method, origin);
+    return finish(res, requestId, method, started, origin);
   });
+  if (options.faults) {
+    // Resets must reach the client before any answer byte: `listen` serves this through node:http.
+    Object.defineProperty(app.fetch, CUTS_CONNECTIONS, { value: true });
+  }
   return { app, storage: options.storage };
 }
 
@@ -213,6 +255,9 @@ const EXPOSED_HEADERS = [
   "Content-MD5",
   "Last-Modified",
   "Date",
+  "x-oss-server-time",
+  "x-oss-err",
+  "x-oss-ec",
 ];
 
 function preflight(origin: string, headers: Headers): Response {
@@ -228,10 +273,18 @@ function preflight(origin: string, headers: Headers): Response {
 }
 
 /** Adds the headers every OSS answer has, and drops the body of HEAD answers. */
-function finish(res: Response, requestId: string, method: string, origin?: string): Response {
+function finish(
+  res: Response,
+  requestId: string,
+  method: string,
+  started: number,
+  origin?: string,
+): Response {
   let out = res;
   const apply = (h: Headers) => {
     setCommon(h, requestId);
+    // OSS reports the milliseconds it spent on the request (before the answer's body).
+    h.set("x-oss-server-time", String(Math.max(0, Math.round(performance.now() - started))));
     if (origin !== undefined) {
       h.set("access-control-allow-origin", origin);
       h.set("access-control-expose-headers", EXPOSED_HEADERS.join(", "));

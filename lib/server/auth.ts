@@ -50,7 +50,17 @@ import {
 import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 
-/** A key pair the server accepts; with `securityToken` it is an STS key that requires that token. */
+/**
+ * A key pair the server accepts; with `securityToken` it is an STS key that requires that token.
+ *
+ * @example
+ * ```ts
+ * import { createAuthenticator, type ServerCredential } from "@ossup/ossup/server";
+ *
+ * const sts: ServerCredential = { accessKeyId: "STS.ak", accessKeySecret: "sk", securityToken: "token" };
+ * const authenticate = createAuthenticator({ credentials: [sts] });
+ * ```
+ */
 export interface ServerCredential {
   /** The AccessKey ID. */
   accessKeyId: string;
@@ -60,7 +70,20 @@ export interface ServerCredential {
   securityToken?: string;
 }
 
-/** Options of {@linkcode createAuthenticator}. */
+/**
+ * Options of {@linkcode createAuthenticator}.
+ *
+ * @example
+ * ```ts
+ * import { createAuthenticator } from "@ossup/ossup/server";
+ *
+ * const authenticate = createAuthenticator({
+ *   credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }],
+ *   region: "cn-hangzhou",
+ *   maxSkewMs: 5 * 60_000,
+ * });
+ * ```
+ */
 export interface AuthOptions {
   /** The accepted keys. AccessKey IDs must be unique. */
   credentials: ServerCredential[];
@@ -77,7 +100,18 @@ export interface AuthOptions {
   region?: string;
 }
 
-/** Checks one request; resolves when it may proceed, throws a `ServerError` otherwise. */
+/**
+ * Checks one request; resolves when it may proceed, throws a `ServerError` otherwise.
+ *
+ * @example
+ * ```ts
+ * import { type Authenticator, createAuthenticator } from "@ossup/ossup/server";
+ *
+ * const authenticate: Authenticator = createAuthenticator({
+ *   credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }],
+ * });
+ * ```
+ */
 export type Authenticator = (req: OssRequestInfo) => Promise<void>;
 
 const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;

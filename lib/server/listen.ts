@@ -10,15 +10,61 @@
  * (oven-sh/bun#10507), while OSS always sends `Content-Length` on GetObject.
  * `engine: "native"` picks `Bun.serve` anyway (faster, chunked downloads).
  *
+ * On Deno the default is `Deno.serve`, except for a handler that must cut
+ * connections (fault injection, marked with {@linkcode CUTS_CONNECTIONS}):
+ * `Deno.serve` has no way to drop a connection before the status line goes
+ * out, so a "reset" reached the client as a `200` without an ETag. Deno's
+ * `node:http` destroys the socket before any byte of the answer, as on Bun
+ * and Node.
+ *
  * @module
  */
 
 import { newRequestId, renderErrorXml, ServerError } from "./server_error.ts";
 
-/** A fetch handler; `env` is runtime-specific (Node: `{ incoming, outgoing }`). */
+/**
+ * A fetch handler; `env` is runtime-specific (Node: `{ incoming, outgoing }`).
+ *
+ * @example
+ * ```ts
+ * import { type FetchHandler, listen } from "@ossup/ossup/server";
+ *
+ * const hello: FetchHandler = () => new Response("hello");
+ * const server = await listen(hello, { port: 0 });
+ * await server.close();
+ * ```
+ */
 export type FetchHandler = (req: Request, env?: unknown) => Response | Promise<Response>;
 
-/** Options of {@linkcode listen}. */
+/**
+ * Property set to `true` on a handler that destroys sockets (through the
+ * `node:http` `env.incoming.socket`) to reset connections before answering.
+ * `engine: "auto"` then serves it through `node:http` on Deno too.
+ * `createOssApp` sets it on `app.fetch` when fault injection is configured.
+ *
+ * @example
+ * ```ts
+ * import { CUTS_CONNECTIONS, listen } from "./listen.ts";
+ *
+ * const handler = Object.assign(() => new Response("ok"), { [CUTS_CONNECTIONS]: true });
+ * const server = await listen(handler, { port: 0 }); // node:http on every runtime
+ * await server.close();
+ * ```
+ */
+export const CUTS_CONNECTIONS: unique symbol = Symbol.for("ossup.server.cutsConnections");
+
+/**
+ * Options of {@linkcode listen}.
+ *
+ * @example
+ * ```ts
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * const { app } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch, { host: "127.0.0.1", port: 9000, engine: "node" });
+ * await server.close();
+ * ```
+ */
 export interface ListenOptions {
   /** Interface to bind. Default `"127.0.0.1"`. */
   host?: string;
@@ -29,12 +75,25 @@ export interface ListenOptions {
   /**
    * Which server: `"native"` (`Deno.serve` / `Bun.serve`), `"node"`
    * (`node:http` via `@hono/node-server`, on any runtime that has it), or
-   * `"auto"`: `Deno.serve` on Deno, `node:http` on Bun and Node. Default `"auto"`.
+   * `"auto"`: `Deno.serve` on Deno (`node:http` for a handler marked with
+   * {@linkcode CUTS_CONNECTIONS}), `node:http` on Bun and Node. Default `"auto"`.
    */
   engine?: "auto" | "native" | "node";
 }
 
-/** A running server. */
+/**
+ * A running server.
+ *
+ * @example
+ * ```ts
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * const { app } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * console.log(`${server.runtime} server on ${server.url}`);
+ * await server.close();
+ * ```
+ */
 export interface Listening {
   /** `http://host:port` (IPv6 hosts in brackets). */
   url: string;
@@ -85,7 +144,9 @@ export async function listen(fetch: FetchHandler, options: ListenOptions = {}): 
   // deno-lint-ignore no-explicit-any
   const g = globalThis as any;
   const engine = options.engine ?? "auto";
-  if (engine !== "node" && g.Deno?.serve) return listenDeno(g.Deno, fetch, host, port);
+  const cuts = (fetch as { [CUTS_CONNECTIONS]?: boolean })[CUTS_CONNECTIONS] === true;
+  const deno = engine === "native" || (engine === "auto" && !cuts);
+  if (deno && g.Deno?.serve) return listenDeno(g.Deno, fetch, host, port);
   if (engine === "native" && g.Bun?.serve) {
     return listenBun(g.Bun, fetch, host, port, options.maxRequestBodySize);
   }
@@ -105,7 +166,8 @@ function listenDeno(
       port,
       onListen() {},
       onError(err: unknown) {
-        console.error("ossup server:", err);
+        // A body stream errored with `undefined` is a deliberate cut, not a failure.
+        if (err !== undefined) console.error("ossup server:", err);
         return new Response("internal error", { status: 500 });
       },
     }, (req: Request, info: unknown) => fetch(req, info));
@@ -139,7 +201,7 @@ function listenBun(
     idleTimeout: 0,
     fetch: (req: Request, srv: unknown) => fetch(req, srv),
     error(err: unknown) {
-      console.error("ossup server:", err);
+      if (err !== undefined) console.error("ossup server:", err);
       return new Response("internal error", { status: 500 });
     },
   });

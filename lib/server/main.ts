@@ -41,6 +41,8 @@ export interface ServeOptions {
   faultsToken?: string;
   /** Extra host names that address the service (for `bucket.<host>`). */
   serviceHosts: string[];
+  /** MD5 worker threads of the storage; default: the storage's (cores − 1, at most 4). */
+  hashThreads?: number;
 }
 
 /** The usage text. */
@@ -48,6 +50,7 @@ export const USAGE =
   `Usage: main.ts (--memory | --data DIR) --access-key-id ID --access-key-secret SECRET
                [--host 127.0.0.1] [--port 0] [--region cn-hangzhou] [--sts-token TOKEN]
                [--allow-anonymous] [--faults-token TOKEN] [--service-host HOST]...
+               [--hash-threads N]
 
   --host HOST               interface to bind (default 127.0.0.1)
   --port PORT               port; 0 picks a free one (default 0)
@@ -61,6 +64,8 @@ export const USAGE =
   --faults-token TOKEN      enable fault injection, controlled through
                             ${FAULTS_CONTROL_PATH} with header ${FAULTS_CONTROL_HEADER}: TOKEN
   --service-host HOST       also read HOST as the service host (bucket.HOST is virtual-hosted)
+  --hash-threads N          worker threads computing the MD5 of large bodies; 0 hashes on the
+                            socket thread (default: cores - 1, at most 4)
 `;
 
 /** A command-line mistake: printed with the usage, exit status 2. */
@@ -106,6 +111,7 @@ export function parseArgs(
     "--region",
     "--faults-token",
     "--service-host",
+    "--hash-threads",
   ]);
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -158,6 +164,11 @@ export function parseArgs(
   if (faultsToken !== undefined && faultsToken.length < 8) {
     throw new UsageError("--faults-token must be at least 8 characters");
   }
+  const hashThreadsText = values.get("--hash-threads");
+  const hashThreads = hashThreadsText === undefined ? undefined : Number(hashThreadsText);
+  if (hashThreadsText !== undefined && !/^\d{1,2}$/.test(hashThreadsText)) {
+    throw new UsageError("--hash-threads must be an integer from 0 to 99");
+  }
   const region = values.get("--region") ?? "cn-hangzhou";
   if (!/^[a-z0-9-]+$/.test(region) || region.startsWith("oss-")) {
     throw new UsageError('--region must look like "cn-hangzhou" (no "oss-" prefix)');
@@ -171,6 +182,7 @@ export function parseArgs(
     allowAnonymous,
     faultsToken,
     serviceHosts,
+    hashThreads,
   };
 }
 
@@ -198,7 +210,10 @@ export interface RunningServer {
  * ```
  */
 export async function serve(o: ServeOptions): Promise<RunningServer> {
-  const storage: Storage = o.dataDir ? await DiskStorage.open(o.dataDir) : new MemoryStorage();
+  const storageOptions = { hashThreads: o.hashThreads };
+  const storage: Storage = o.dataDir
+    ? await DiskStorage.open(o.dataDir, storageOptions)
+    : new MemoryStorage(storageOptions);
   const { app } = createOssApp({
     storage,
     region: o.region,

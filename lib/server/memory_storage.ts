@@ -5,6 +5,7 @@
  * @module
  */
 
+import { type Md5Threads, md5ThreadsFor } from "./_md5_threads.ts";
 import { drainBody } from "./_storage_body.ts";
 import {
   checkBucketName,
@@ -62,6 +63,26 @@ interface StoredBucket {
 }
 
 /**
+ * Options of {@linkcode MemoryStorage}.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage } from "./memory_storage.ts";
+ *
+ * const storage = new MemoryStorage({ hashThreads: 0 }); // MD5 on the calling thread
+ * await storage.close();
+ * ```
+ */
+export interface MemoryStorageOptions {
+  /**
+   * Worker threads computing the MD5 of bodies of 1 MiB and more, while the
+   * socket thread reads, computes CRC64 and stores. `0` hashes inline.
+   * Default: one less than the cores, at most 4 (0 on one core).
+   */
+  hashThreads?: number;
+}
+
+/**
  * A {@linkcode Storage} held in memory.
  *
  * @example
@@ -85,6 +106,16 @@ interface StoredBucket {
  */
 export class MemoryStorage implements Storage {
   #buckets = new Map<string, StoredBucket>();
+  #md5Threads?: Md5Threads;
+
+  /**
+   * Creates an empty storage.
+   *
+   * @param options Hashing threads.
+   */
+  constructor(options: MemoryStorageOptions = {}) {
+    this.#md5Threads = md5ThreadsFor(options.hashThreads);
+  }
 
   #bucket(name: string): StoredBucket {
     checkBucketName(name);
@@ -101,6 +132,7 @@ export class MemoryStorage implements Storage {
     return upload;
   }
 
+  /** All buckets. */
   listBuckets(): Promise<BucketInfo[]> {
     return Promise.resolve(
       [...this.#buckets.values()].map((b) => ({ ...b.info }))
@@ -131,6 +163,7 @@ export class MemoryStorage implements Storage {
     return Promise.resolve(bucket ? { ...bucket.info } : undefined);
   }
 
+  /** Sets a bucket's ACL. */
   setBucketAcl(name: string, acl: string): Promise<void> {
     return run(() => {
       this.#bucket(name).info.acl = acl;
@@ -163,7 +196,7 @@ export class MemoryStorage implements Storage {
     const chunks: Uint8Array[] = [];
     const digest = await drainBody(body, (chunk) => {
       chunks.push(chunk);
-    });
+    }, { md5Threads: this.#md5Threads });
     const meta: ObjectMeta = {
       ...copyHeaders(headers),
       key,
@@ -225,6 +258,7 @@ export class MemoryStorage implements Storage {
     });
   }
 
+  /** Sets an object's ACL. */
   setObjectAcl(bucket: string, key: string, acl: string): Promise<void> {
     return run(() => {
       this.#object(bucket, key).meta.acl = acl;
@@ -242,6 +276,7 @@ export class MemoryStorage implements Storage {
     }
   }
 
+  /** Starts a multipart upload of `key` with the headers the object will get. */
   initiateMultipartUpload(
     bucket: string,
     key: string,
@@ -279,7 +314,7 @@ export class MemoryStorage implements Storage {
     const chunks: Uint8Array[] = [];
     const digest = await drainBody(body, (chunk) => {
       chunks.push(chunk);
-    });
+    }, { md5Threads: this.#md5Threads });
     const meta: PartMeta = { partNumber, ...digest, lastModified: nowToSecond() };
     // The upload may have been completed or aborted while the body streamed.
     this.#upload(bucket, key, uploadId).parts.set(partNumber, { meta, chunks });
@@ -360,8 +395,9 @@ export class MemoryStorage implements Storage {
     return run(() => copyUpload(this.#upload(bucket, key, uploadId).info));
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** Stops the hashing threads. */
+  async close(): Promise<void> {
+    await this.#md5Threads?.close();
   }
 }
 

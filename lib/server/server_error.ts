@@ -109,8 +109,9 @@ export function renderErrorXml(err: ServerError, ctx: ErrorContext): string {
 }
 
 /**
- * The HTTP answer for `err`: status, OSS error XML (none for HEAD), `x-oss-request-id`,
- * `Content-Type: application/xml`, `Server: AliyunOSS` and `Date`.
+ * The HTTP answer for `err`: status, OSS error XML, `x-oss-request-id`,
+ * `Content-Type: application/xml`, `Server: AliyunOSS` and `Date`. HEAD answers
+ * carry no body; the XML goes base64-encoded in `x-oss-err` instead, as OSS sends it.
  *
  * @param err The error.
  * @param ctx The request it answers.
@@ -136,10 +137,25 @@ export function errorResponse(err: ServerError, ctx: ErrorContext): Response {
   });
   if (err.extra.EC) headers.set("x-oss-ec", err.extra.EC);
   for (const [k, v] of Object.entries(err.headers)) headers.set(k, v);
-  if (ctx.method === "HEAD" || err.status === 304) {
-    if (err.status !== 304) headers.set("content-length", "0");
+  if (err.status === 304) {
     headers.delete("content-type");
     return new Response(null, { status: err.status, headers });
   }
+  if (ctx.method === "HEAD") {
+    // A HEAD answer has no body: OSS repeats the error XML, base64, in `x-oss-err`
+    // (the Go SDK v2 and Python SDK v2 read the code and message from it).
+    headers.set("content-length", "0");
+    headers.delete("content-type");
+    headers.set("x-oss-err", errHeaderValue(renderErrorXml(err, ctx)));
+    return new Response(null, { status: err.status, headers });
+  }
   return new Response(renderErrorXml(err, ctx), { status: err.status, headers });
+}
+
+/** Base64 of the UTF-8 bytes of `xml`: the `x-oss-err` header value. */
+function errHeaderValue(xml: string): string {
+  const bytes = new TextEncoder().encode(xml);
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
 }

@@ -42,6 +42,8 @@ export class StorageError extends Error {
   /** OSS error code, e.g. `"NoSuchKey"`. */
   readonly code: string;
   /**
+   * Creates a storage error carrying an OSS error code.
+   *
    * @param code OSS error code.
    * @param message OSS-style message.
    */
@@ -52,15 +54,36 @@ export class StorageError extends Error {
   }
 }
 
-/** Headers stored with an object and returned on GET/HEAD. */
+/**
+ * Headers stored with an object and returned on GET/HEAD.
+ *
+ * @example
+ * ```ts
+ * import { MemoryStorage, type ObjectHeaders } from "@ossup/ossup/server";
+ *
+ * const storage = new MemoryStorage();
+ * await storage.createBucket("b", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const headers: ObjectHeaders = {
+ *   contentType: "text/plain",
+ *   userMeta: { author: "me" },
+ *   acl: "default",
+ *   storageClass: "Standard",
+ * };
+ * await storage.putObject("b", "hello.txt", { stream: new Blob(["hello"]).stream(), length: 5 }, headers);
+ * ```
+ */
 export interface ObjectHeaders {
   /** `Content-Type` as the request sent it; `application/octet-stream` when absent. */
   contentType: string;
   /** Other standard headers kept verbatim when sent. */
   cacheControl?: string;
+  /** `Content-Disposition`, when sent. */
   contentDisposition?: string;
+  /** `Content-Encoding`, when sent. */
   contentEncoding?: string;
+  /** `Content-Language`, when sent. */
   contentLanguage?: string;
+  /** `Expires`, when sent. */
   expires?: string;
   /** User metadata, keys lower-cased without the `x-oss-meta-` prefix. */
   userMeta: Record<string, string>;
@@ -70,51 +93,125 @@ export interface ObjectHeaders {
   storageClass: string;
 }
 
-/** Metadata of a stored object. */
+/**
+ * Metadata of a stored object.
+ *
+ * @example
+ * ```ts
+ * import type { Storage } from "@ossup/ossup/server";
+ *
+ * declare const storage: Storage;
+ * const { meta } = await storage.getObject("b", "hello.txt");
+ * console.log(meta.size, meta.etag, meta.crc64, meta.lastModified);
+ * ```
+ */
 export interface ObjectMeta extends ObjectHeaders {
+  /** The object key. */
   key: string;
+  /** Size in bytes. */
   size: number;
   /** ETag without quotes, upper-case hex as OSS writes it; `<md5hex>-<parts>` for multipart objects. */
   etag: string;
   /** CRC64-ECMA of the whole object. */
   crc64: bigint;
+  /** When it was last written. */
   lastModified: Date;
   /** `Normal` for PutObject/CopyObject, `Multipart` for CompleteMultipartUpload. */
   objectType: "Normal" | "Multipart";
 }
 
-/** A bucket. */
+/**
+ * A bucket.
+ *
+ * @example
+ * ```ts
+ * import type { Storage } from "@ossup/ossup/server";
+ *
+ * declare const storage: Storage;
+ * const bucket = await storage.getBucket("b");
+ * console.log(bucket?.location, bucket?.creationDate);
+ * ```
+ */
 export interface BucketInfo {
+  /** The bucket name. */
   name: string;
+  /** When it was created. */
   creationDate: Date;
   /** E.g. `oss-cn-hangzhou`. */
   location: string;
+  /** Bucket ACL (`private`, `public-read`, `public-read-write`). */
   acl: string;
+  /** Default storage class, e.g. `Standard`. */
   storageClass: string;
 }
 
-/** An unfinished multipart upload. */
+/**
+ * An unfinished multipart upload.
+ *
+ * @example
+ * ```ts
+ * import type { ObjectHeaders, Storage } from "@ossup/ossup/server";
+ *
+ * declare const storage: Storage;
+ * declare const headers: ObjectHeaders;
+ * const { uploadId, initiated } = await storage.initiateMultipartUpload("b", "big.bin", headers);
+ * ```
+ */
 export interface MultipartUploadInfo {
+  /** The upload ID. */
   uploadId: string;
+  /** The bucket it uploads to. */
   bucket: string;
+  /** The object key it will complete into. */
   key: string;
+  /** When it was initiated. */
   initiated: Date;
   /** Headers given at InitiateMultipartUpload, applied to the completed object. */
   headers: ObjectHeaders;
 }
 
-/** A part uploaded to a multipart upload. */
+/**
+ * A part uploaded to a multipart upload.
+ *
+ * @example
+ * ```ts
+ * import type { Storage } from "@ossup/ossup/server";
+ *
+ * declare const storage: Storage;
+ * const bytes = new Uint8Array(100 * 1024);
+ * const part = await storage.uploadPart("b", "big.bin", "<upload id>", 1, {
+ *   stream: new Blob([bytes]).stream(),
+ *   length: bytes.length,
+ * });
+ * console.log(part.etag, part.crc64);
+ * ```
+ */
 export interface PartMeta {
+  /** Part number, 1 to 10000. */
   partNumber: number;
+  /** Size in bytes. */
   size: number;
   /** MD5 hex of the part, upper-case, no quotes. */
   etag: string;
+  /** CRC64-ECMA of the part. */
   crc64: bigint;
+  /** When it was uploaded. */
   lastModified: Date;
 }
 
-/** A body to store, consumed exactly once. */
+/**
+ * A body to store, consumed exactly once.
+ *
+ * @example
+ * ```ts
+ * import type { BodyInput } from "@ossup/ossup/server";
+ *
+ * const bytes = new TextEncoder().encode("hello");
+ * const body: BodyInput = { stream: new Blob([bytes]).stream(), length: bytes.length };
+ * ```
+ */
 export interface BodyInput {
+  /** The bytes. */
   stream: ReadableStream<Uint8Array>;
   /**
    * Declared length; the storage fails with `IncompleteBody` if the stream has fewer bytes,
@@ -125,8 +222,20 @@ export interface BodyInput {
   contentMd5?: string;
 }
 
-/** An object opened for reading. */
+/**
+ * An object opened for reading.
+ *
+ * @example
+ * ```ts
+ * import type { Storage } from "@ossup/ossup/server";
+ *
+ * declare const storage: Storage;
+ * const reader = await storage.getObject("b", "big.bin");
+ * const firstKilobyte = reader.stream({ start: 0, end: 1023 });
+ * ```
+ */
 export interface ObjectReader {
+  /** The object's metadata as of `getObject`. */
   meta: ObjectMeta;
   /**
    * Streams bytes `[start, end]` inclusive (the whole object when omitted); the range must
@@ -137,7 +246,17 @@ export interface ObjectReader {
   stream(range?: { start: number; end: number }): ReadableStream<Uint8Array>;
 }
 
-/** One key listed by {@linkcode Storage.listObjects}, in byte order of its UTF-8 key. */
+/**
+ * One key listed by {@linkcode Storage.listObjects}, in byte order of its UTF-8 key.
+ *
+ * @example
+ * ```ts
+ * import type { Storage } from "@ossup/ossup/server";
+ *
+ * declare const storage: Storage;
+ * for await (const { key, size } of storage.listObjects("b", { prefix: "logs/" })) console.log(key, size);
+ * ```
+ */
 export type ListedObject = Pick<
   ObjectMeta,
   "key" | "size" | "etag" | "lastModified" | "storageClass" | "objectType"
@@ -147,8 +266,20 @@ export type ListedObject = Pick<
  * What a backend provides. All methods are safe to call concurrently;
  * writes are atomic: after a crash an object is either whole or absent, and
  * a part either whole or absent.
+ *
+ * @example
+ * ```ts
+ * import { createOssApp, DiskStorage, MemoryStorage, type Storage } from "@ossup/ossup/server";
+ *
+ * declare const inMemory: boolean;
+ * const storage: Storage = inMemory
+ *   ? new MemoryStorage()
+ *   : await DiskStorage.open("./.ossup-data");
+ * const { app } = createOssApp({ storage });
+ * ```
  */
 export interface Storage {
+  /** All buckets. */
   listBuckets(): Promise<BucketInfo[]>;
   /** Creates a bucket; `BucketAlreadyExists` if it exists. */
   createBucket(
@@ -157,6 +288,7 @@ export interface Storage {
   ): Promise<BucketInfo>;
   /** `undefined` when there is no such bucket. */
   getBucket(name: string): Promise<BucketInfo | undefined>;
+  /** Sets a bucket's ACL. */
   setBucketAcl(name: string, acl: string): Promise<void>;
   /** `BucketNotEmpty` if it holds objects or unfinished multipart uploads. */
   deleteBucket(name: string): Promise<void>;
@@ -178,6 +310,7 @@ export interface Storage {
     target: { bucket: string; key: string },
     headers?: ObjectHeaders,
   ): Promise<ObjectMeta>;
+  /** Sets an object's ACL. */
   setObjectAcl(bucket: string, key: string, acl: string): Promise<void>;
   /** Every key in the bucket with `key > after` (when given) and the prefix, sorted, lazily. */
   listObjects(
@@ -185,6 +318,7 @@ export interface Storage {
     options: { prefix?: string; after?: string },
   ): AsyncIterable<ListedObject>;
 
+  /** Starts a multipart upload of `key` with the headers the object will get. */
   initiateMultipartUpload(
     bucket: string,
     key: string,

@@ -54,7 +54,20 @@ export interface UploadTicketsOptions {
   now?: () => number;
 }
 
-/** Default ticket lifetime: 15 minutes. */
+/**
+ * Default ticket lifetime: 15 minutes.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_TICKET_TTL_SECONDS, UploadTickets } from "@ossup/ossup/server";
+ *
+ * // Twice the default lifetime, for slow connections.
+ * const tickets = new UploadTickets({
+ *   secret: "at least thirty-two characters of secret",
+ *   ttlSeconds: 2 * DEFAULT_TICKET_TTL_SECONDS,
+ * });
+ * ```
+ */
 export const DEFAULT_TICKET_TTL_SECONDS = 900;
 
 const PREFIX = "v1";
