@@ -1,0 +1,119 @@
+/**
+ * A small command-line parser: `--flag value`, `--flag=value`, boolean
+ * `--flag` / `--no-flag`, short aliases, and `--` to end the flags.
+ *
+ * @module
+ */
+
+import { UsageError } from "./cli_error.ts";
+
+/** One flag a command accepts. */
+export interface FlagSpec {
+  /** `"string"` takes a value; `"boolean"` does not. */
+  type: "string" | "boolean";
+  /** One-letter alias, e.g. `"j"` for `-j`. */
+  short?: string;
+}
+
+/** The parsed arguments. */
+export interface ParsedArgs {
+  /** Arguments that are not flags, in order. */
+  positionals: string[];
+  /** Values of string flags (the last one given wins). */
+  strings: Map<string, string>;
+  /** Boolean flags that were given: `true` for `--x`, `false` for `--no-x`. */
+  booleans: Map<string, boolean>;
+}
+
+/**
+ * Parses `argv` against `spec` (flag names without dashes).
+ *
+ * @param argv The arguments.
+ * @param spec The flags allowed.
+ * @returns Positionals and flag values.
+ * @throws {UsageError} For an unknown flag or a missing value. Values are
+ * never echoed: one could be a secret.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./args.ts";
+ *
+ * const a = parseFlags(["a.bin", "--parallel", "4", "-j"], {
+ *   parallel: { type: "string" },
+ *   json: { type: "boolean", short: "j" },
+ * });
+ * console.log(a.positionals, a.strings.get("parallel"), a.booleans.get("json")); // ["a.bin"] "4" true
+ * ```
+ */
+export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): ParsedArgs {
+  const out: ParsedArgs = { positionals: [], strings: new Map(), booleans: new Map() };
+  const shorts = new Map<string, string>();
+  for (const [name, s] of Object.entries(spec)) if (s.short) shorts.set(s.short, name);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      out.positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    let name: string;
+    let value: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      if (eq >= 0) value = arg.slice(eq + 1);
+    } else if (/^-[a-zA-Z]$/.test(arg)) {
+      const long = shorts.get(arg[1]);
+      if (long === undefined) throw new UsageError(`unknown flag ${arg}; see ossup --help`);
+      name = long;
+    } else {
+      out.positionals.push(arg);
+      continue;
+    }
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) {
+      throw new UsageError(`unknown flag #${i + 1}; see ossup --help`);
+    }
+    const s = spec[name];
+    if (s === undefined && name.startsWith("no-") && spec[name.slice(3)]?.type === "boolean") {
+      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
+      out.booleans.set(name.slice(3), false);
+      continue;
+    }
+    if (s === undefined) throw new UsageError(`unknown flag --${name}; see ossup --help`);
+    if (s.type === "boolean") {
+      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
+      out.booleans.set(name, true);
+      continue;
+    }
+    if (value === undefined) {
+      value = argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+    }
+    out.strings.set(name, value);
+  }
+  return out;
+}
+
+/**
+ * Parses a whole number flag value within bounds.
+ *
+ * @param name The flag name, for the message.
+ * @param text The value.
+ * @param min Smallest allowed.
+ * @param max Largest allowed.
+ * @returns The number.
+ * @throws {UsageError} When it is not a whole number in range.
+ *
+ * @example
+ * ```ts
+ * import { parseWhole } from "./args.ts";
+ *
+ * console.log(parseWhole("parallel", "4", 1, 100)); // 4
+ * ```
+ */
+export function parseWhole(name: string, text: string, min: number, max: number): number {
+  const n = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(n >= min && n <= max)) {
+    throw new UsageError(`--${name} must be a whole number from ${min} to ${max}; got "${text}"`);
+  }
+  return n;
+}

@@ -1,0 +1,82 @@
+/**
+ * Exit codes of `ossup` and the error the command line raises for expected
+ * failures: printed as one line, never with a stack trace.
+ *
+ * @module
+ */
+
+/**
+ * Exit codes, documented in `ossup --help`.
+ *
+ * @example
+ * ```ts
+ * import { EXIT } from "./cli_error.ts";
+ *
+ * console.log(EXIT.network); // 4
+ * ```
+ */
+export const EXIT = {
+  /** Done. */
+  ok: 0,
+  /** An unexpected error (a bug): rerun with --verbose and report it. */
+  unexpected: 1,
+  /** Bad input: usage, missing local file, bad oss:// URL, bad size or number. */
+  usage: 2,
+  /** Authentication or permission refused: wrong key, bad signature, access denied. */
+  auth: 3,
+  /** Network failure: endpoint unreachable, connection reset, timeout. */
+  network: 4,
+  /** Integrity failure: CRC64 mismatch, or the source changed during the upload. */
+  integrity: 5,
+  /** OSS refused the request for another reason: no such bucket or key, and so on. */
+  oss: 6,
+  /** The checkpoint is in use by another process or cannot be read or written. */
+  checkpoint: 7,
+  /** Interrupted (Ctrl-C); the checkpoint is kept, run the same command to resume. */
+  interrupted: 130,
+} as const;
+
+/**
+ * An expected failure of a command: its message is one line saying what
+ * failed, why, and what to do; `exitCode` is one of {@linkcode EXIT}.
+ *
+ * @example
+ * ```ts
+ * import { CliError, EXIT } from "./cli_error.ts";
+ *
+ * throw new CliError(EXIT.usage, "no such file: big.iso (check the path)");
+ * ```
+ */
+export class CliError extends Error {
+  /** The process exit code. */
+  readonly exitCode: number;
+
+  /**
+   * @param exitCode One of {@linkcode EXIT}.
+   * @param message One line: what, why, what to do. Never a secret.
+   * @param options The underlying error, if any.
+   */
+  constructor(exitCode: number, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CliError";
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * A command-line mistake (exit code 2).
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "./cli_error.ts";
+ *
+ * throw new UsageError("cp needs a source and a destination");
+ * ```
+ */
+export class UsageError extends CliError {
+  /** @param message What is wrong and how to write it instead. */
+  constructor(message: string) {
+    super(EXIT.usage, message);
+    this.name = "UsageError";
+  }
+}

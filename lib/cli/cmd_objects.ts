@@ -1,0 +1,97 @@
+/**
+ * The one-request commands: `ossup rm`, `ossup mb`, `ossup presign`.
+ *
+ * @module
+ */
+
+import { parseWhole } from "./args.ts";
+import type { CliContext } from "./cli_context.ts";
+import { EXIT, UsageError } from "./cli_error.ts";
+import { parseObjectUrl, parseOssUrl } from "./oss_url.ts";
+
+/**
+ * `ossup rm oss://bucket/key` deletes an object; `ossup rm --bucket oss://bucket` an empty bucket.
+ *
+ * @param ctx The command context.
+ * @param target The URL.
+ * @returns The exit code.
+ */
+export async function rmCommand(ctx: CliContext, target: string): Promise<number> {
+  const conn = await ctx.connect();
+  if (ctx.args.booleans.get("bucket")) {
+    const url = parseOssUrl(target);
+    if (url.key !== "") throw new UsageError(`rm --bucket takes oss://bucket, not a key`);
+    const r = await conn.client.deleteBucket(url.bucket);
+    report(ctx, `removed bucket oss://${url.bucket}`, { bucket: url.bucket }, r.requestId);
+    return EXIT.ok;
+  }
+  if (parseOssUrl(target).key === "") {
+    throw new UsageError(`${target} names no object; to remove an empty bucket use rm --bucket`);
+  }
+  const url = parseObjectUrl(target);
+  const bucket = await conn.bucket(url.bucket, false);
+  const r = await bucket.deleteObject(url.key);
+  report(
+    ctx,
+    `removed oss://${url.bucket}/${url.key}`,
+    { bucket: url.bucket, key: url.key },
+    r.requestId,
+  );
+  return EXIT.ok;
+}
+
+/**
+ * `ossup mb oss://bucket` creates a bucket.
+ *
+ * @param ctx The command context.
+ * @param target The URL.
+ * @returns The exit code.
+ */
+export async function mbCommand(ctx: CliContext, target: string): Promise<number> {
+  const url = parseOssUrl(target);
+  if (url.key !== "") throw new UsageError(`mb takes oss://bucket, not a key`);
+  const conn = await ctx.connect();
+  const r = await conn.client.createBucket(url.bucket);
+  report(ctx, `created bucket oss://${url.bucket}`, { bucket: url.bucket }, r.requestId);
+  return EXIT.ok;
+}
+
+/**
+ * `ossup presign oss://bucket/key [--expires 3600] [--method GET]` prints a presigned URL.
+ *
+ * @param ctx The command context.
+ * @param target The URL.
+ * @returns The exit code.
+ */
+export async function presignCommand(ctx: CliContext, target: string): Promise<number> {
+  const url = parseObjectUrl(target);
+  const expiresText = ctx.args.strings.get("expires");
+  const expires = expiresText === undefined
+    ? 3600
+    : parseWhole("expires", expiresText, 1, 7 * 24 * 3600);
+  const method = (ctx.args.strings.get("method") ?? "GET").toUpperCase();
+  if (!["GET", "PUT", "HEAD", "DELETE"].includes(method)) {
+    throw new UsageError(`--method must be GET, PUT, HEAD or DELETE`);
+  }
+  const conn = await ctx.connect();
+  const bucket = await conn.bucket(url.bucket, false);
+  const signed = await bucket.presignUrl(url.key, {
+    expires,
+    method: method as "GET" | "PUT" | "HEAD" | "DELETE",
+  });
+  if (conn.local && !conn.local.shared && !ctx.quiet) {
+    ctx.err(
+      "ossup: note: this URL works only while a local server runs at that address; " +
+        "run `ossup serve` to keep one up\n",
+    );
+  }
+  ctx.out(ctx.json ? JSON.stringify({ url: signed, expires, method }) + "\n" : signed + "\n");
+  return EXIT.ok;
+}
+
+function report(ctx: CliContext, line: string, json: object, requestId?: string): void {
+  const id = ctx.verbose && requestId ? { requestId } : {};
+  if (ctx.json) ctx.out(JSON.stringify({ ...json, ...id }) + "\n");
+  else if (!ctx.quiet) ctx.out(line + "\n");
+  if (!ctx.json && ctx.verbose && requestId) ctx.err(`ossup: request ID ${requestId}\n`);
+}

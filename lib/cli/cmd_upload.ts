@@ -1,0 +1,244 @@
+/**
+ * `ossup cp <file> oss://bucket/key`: resumable multipart upload with
+ * `bucket.uploadFile`, a checkpoint beside the file by default, progress,
+ * Ctrl-C to pause and the same command to resume.
+ *
+ * @module
+ */
+
+import { stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import { AbortError } from "../errors.ts";
+import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
+import type { UploadProgress } from "../upload/upload_options.ts";
+import { parseWhole } from "./args.ts";
+import type { CliContext } from "./cli_context.ts";
+import { CliError, EXIT, UsageError } from "./cli_error.ts";
+import type { OssUrl } from "./oss_url.ts";
+import { createProgress } from "./progress.ts";
+import { formatBytes, formatDuration, parseSize } from "./units.ts";
+
+/** Parts uploaded at once unless `--parallel` says otherwise. */
+export const DEFAULT_PARALLEL = 4;
+
+/**
+ * The part size when `--part-size` is not given: 1 MiB, doubled until the
+ * file fits in 1,000 parts (so a 48 MiB file goes in 48 parts, 10 GiB in 640).
+ *
+ * @param size The file size.
+ * @returns The part size in bytes.
+ *
+ * @example
+ * ```ts
+ * import { autoPartSize } from "./cmd_upload.ts";
+ *
+ * console.log(autoPartSize(48 * 1024 * 1024)); // 1048576
+ * ```
+ */
+export function autoPartSize(size: number): number {
+  let partSize = 1024 * 1024;
+  while (size / partSize > 1000 && partSize < MAX_PART_SIZE) partSize *= 2;
+  return partSize;
+}
+
+/**
+ * Reads `--part-size`.
+ *
+ * @param text The flag's value, if given.
+ * @param size The size of what is transferred.
+ * @returns Bytes per part.
+ * @throws {UsageError} When malformed or outside 100 KB–5 GB.
+ *
+ * @example
+ * ```ts
+ * import { partSizeFlag } from "./cmd_upload.ts";
+ *
+ * console.log(partSizeFlag("8MB", 0)); // 8388608
+ * ```
+ */
+export function partSizeFlag(text: string | undefined, size: number): number {
+  if (text === undefined) return autoPartSize(size);
+  let bytes: number;
+  try {
+    bytes = parseSize(text);
+  } catch (err) {
+    throw new UsageError(`--part-size: ${(err as Error).message}`);
+  }
+  if (bytes < MIN_PART_SIZE || bytes > MAX_PART_SIZE) {
+    throw new UsageError(
+      `--part-size must be from 100KB to 5GB (1 KB = 1024 bytes); got "${text}" (${bytes} bytes)`,
+    );
+  }
+  return bytes;
+}
+
+/**
+ * Reads `--parallel`.
+ *
+ * @param text The flag's value, if given.
+ * @returns Parts at once, 1–100.
+ *
+ * @example
+ * ```ts
+ * import { parallelFlag } from "./cmd_upload.ts";
+ *
+ * console.log(parallelFlag(undefined)); // 4
+ * ```
+ */
+export function parallelFlag(text: string | undefined): number {
+  return text === undefined ? DEFAULT_PARALLEL : parseWhole("parallel", text, 1, 100);
+}
+
+async function checkpointPath(
+  ctx: CliContext,
+  file: string,
+  dst: OssUrl,
+  key: string,
+): Promise<string | false> {
+  const path = ctx.args.strings.get("checkpoint");
+  const dir = ctx.args.strings.get("checkpoint-dir");
+  const off = ctx.args.booleans.get("checkpoint") === false;
+  if ([path !== undefined, dir !== undefined, off].filter(Boolean).length > 1) {
+    throw new UsageError("give at most one of --checkpoint, --checkpoint-dir and --no-checkpoint");
+  }
+  if (off) return false;
+  if (path !== undefined) return path;
+  if (dir !== undefined) {
+    // One file per (source, destination) in the folder, named so people can tell them apart.
+    const digest = new Uint8Array(
+      await crypto.subtle.digest(
+        "SHA-256",
+        new TextEncoder().encode(`${resolve(file)}\n${dst.bucket}/${key}`),
+      ),
+    );
+    const tag = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+    return join(dir, `${basename(file)}.${tag}.cp`);
+  }
+  return `${file}.cp`;
+}
+
+/**
+ * Runs the upload.
+ *
+ * @param ctx The command context.
+ * @param file The local file.
+ * @param dst The destination; a key ending in `/` (or none) gets the file's name appended.
+ * @returns The exit code.
+ */
+export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl): Promise<number> {
+  const key = dst.key === "" || dst.key.endsWith("/") ? dst.key + basename(file) : dst.key;
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new UsageError(`${file} is not a regular file; cp uploads one file`);
+    size = info.size;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as { code?: string }).code;
+    throw new UsageError(
+      code === "ENOENT"
+        ? `no such file: ${file} (check the path)`
+        : `cannot read ${file}: ${code ?? (err as Error).message}`,
+    );
+  }
+  const partSize = partSizeFlag(ctx.args.strings.get("part-size"), size);
+  const routines = parallelFlag(ctx.args.strings.get("parallel"));
+  const checkpoint = await checkpointPath(ctx, file, dst, key);
+  const conn = await ctx.connect();
+  const bucket = await conn.bucket(dst.bucket);
+
+  const controller = new AbortController();
+  const removeInterrupt = ctx.onInterrupt(() =>
+    controller.abort(new AbortError("interrupted (Ctrl-C)"))
+  );
+  const progress = createProgress({
+    write: ctx.err,
+    tty: ctx.tty,
+    columns: ctx.columns,
+    quiet: ctx.quiet || ctx.json,
+  });
+  let last: UploadProgress | undefined;
+  let saidResume = false;
+  const started = performance.now();
+  try {
+    const result = await bucket.uploadFile(key, file, {
+      partSize,
+      routines,
+      checkpoint: checkpoint === false ? false : checkpoint,
+      signal: controller.signal,
+      onProgress: (p) => {
+        // Said once the upload is under way, so a failure before it is the only line.
+        if (!last && !ctx.quiet && !ctx.json) {
+          ctx.err(
+            `ossup: uploading ${file} (${
+              formatBytes(size)
+            }) to oss://${dst.bucket}/${key} in parts of ` +
+              `${formatBytes(partSize)}, ${routines} at once` +
+              `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
+          );
+        }
+        last = p;
+        if (p.resumed && !saidResume && !ctx.quiet && !ctx.json) {
+          saidResume = true;
+          ctx.err(
+            `ossup: resuming from ${checkpoint}: ${p.partsDone}/${p.partsTotal} parts ` +
+              `(${formatBytes(p.bytesDone)}) already uploaded\n`,
+          );
+        }
+        progress.update(p);
+      },
+    });
+    progress.stop();
+    const seconds = (performance.now() - started) / 1000;
+    if (ctx.json) {
+      ctx.out(
+        JSON.stringify({
+          bucket: result.bucket,
+          key: result.key,
+          size: result.size,
+          etag: result.etag,
+          crc64: result.crc64.toString(),
+          crc64Verified: result.crc64Verified,
+          parts: result.parts,
+          partSize: result.partSize,
+          seconds: Math.round(seconds * 1000) / 1000,
+          bytesSent: result.bytesSent,
+          bytesResent: result.bytesResent,
+          resumed: result.resumed,
+          ...(ctx.verbose && result.requestId ? { requestId: result.requestId } : {}),
+        }) + "\n",
+      );
+    } else if (!ctx.quiet) {
+      const rate = seconds > 0 ? result.bytesSent / seconds : 0;
+      ctx.out(
+        `uploaded ${file} to oss://${result.bucket}/${result.key}: ${
+          formatBytes(result.size)
+        } in ` +
+          `${result.parts} parts, ${formatDuration(seconds)} (${formatBytes(rate)}/s), ` +
+          `CRC64 ${result.crc64}${
+            result.crc64Verified ? " verified" : " (not reported by the server)"
+          }` +
+          `${result.resumed ? `, resumed (${formatBytes(result.bytesSent)} sent this run)` : ""}\n`,
+      );
+      if (ctx.verbose && result.requestId) ctx.err(`ossup: request ID ${result.requestId}\n`);
+    }
+    return EXIT.ok;
+  } catch (err) {
+    progress.stop();
+    if (controller.signal.aborted) {
+      const where = last
+        ? ` at ${last.partsDone}/${last.partsTotal} parts (${formatBytes(last.bytesDone)} of ` +
+          `${formatBytes(last.bytesTotal)})`
+        : "";
+      throw new CliError(
+        EXIT.interrupted,
+        checkpoint
+          ? `paused${where}; the checkpoint is kept in ${checkpoint}: run the same command again to resume`
+          : `interrupted${where}; with --no-checkpoint nothing is kept: the next run starts over`,
+      );
+    }
+    throw err;
+  } finally {
+    removeInterrupt();
+  }
+}

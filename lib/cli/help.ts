@@ -1,0 +1,61 @@
+/**
+ * The text of `ossup --help`, `ossup --version`.
+ *
+ * @module
+ */
+
+/** The version `ossup --version` prints. */
+export const VERSION = "0.1.0";
+
+/** `ossup --help`. */
+export const HELP = `ossup ${VERSION}: resumable multipart upload to Alibaba Cloud OSS
+
+Usage:
+  ossup cp <file> oss://<bucket>/<key>   upload, resumably (Ctrl-C pauses; run again to resume)
+  ossup cp oss://<bucket>/<key> <file>   download by parallel ranges, resumable, CRC64-verified
+  ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
+  ossup rm oss://<bucket>/<key>          remove an object (rm --bucket oss://<bucket>: an empty bucket)
+  ossup mb oss://<bucket>                make a bucket
+  ossup presign oss://<bucket>/<key>     print a presigned URL (--expires 3600, --method GET)
+  ossup serve                            run the local OSS-compatible server
+
+cp options:
+  --part-size SIZE        bytes per part, 100KB to 5GB; KB/MB/GB are powers of 1024 as in OSS
+                          (100KB = 102400 bytes). Default: 1MB, doubled until at most 1000 parts
+  --parallel N            parts (or ranges) transferred at once, 1-100 (default 4)
+  --checkpoint PATH       where progress is kept (default <file>.cp for uploads,
+                          <file>.ossup-download.cp for downloads)
+  --checkpoint-dir DIR    keep the checkpoint in DIR instead
+  --no-checkpoint         keep nothing: an interrupted transfer starts over
+  -j, --json              print one JSON object as the result (key, size, etag, crc64, parts,
+                          partSize, seconds, bytesSent, bytesResent, resumed); no progress
+serve options:
+  --host HOST             interface to bind (default 127.0.0.1)
+  --port PORT             port; 0 picks a free one (default 0)
+  --data DIR | --memory   storage; with neither, ./.ossup is served with its local key and
+                          ossup commands in this folder share the server
+  --faults-token TOKEN    enable fault injection (with --data or --memory)
+Connection (flags win over the environment):
+  -e, --endpoint URL      OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com      OSS_ENDPOINT
+  --region ID             region, e.g. cn-hangzhou (default: from the endpoint)  OSS_REGION
+  -i, --access-key-id ID                                                       OSS_ACCESS_KEY_ID
+  -k, --access-key-secret SECRET                                               OSS_ACCESS_KEY_SECRET
+  -t, --sts-token TOKEN   security token of temporary (STS) credentials        OSS_SESSION_TOKEN
+  --signature-version v4|v1   (default v4)
+  With no endpoint configured, ossup uses a local server with its data in ./.ossup, started
+  for the command (or the one \`ossup serve\` runs there); buckets are created on first use.
+Output:
+  -q, --quiet             no progress or summary      --verbose   request IDs, stack traces
+  -h, --help              this text                   --version   the version
+
+Exit codes:
+  0    done
+  1    unexpected error (a bug: rerun with --verbose and report it)
+  2    bad input: usage, missing local file, bad oss:// URL, bad part size or number
+  3    authentication or permission refused: wrong key or secret, access denied
+  4    network failure: endpoint unreachable, connection reset, timeout
+  5    integrity failure: CRC64 mismatch, or the file changed during the upload
+  6    OSS refused the request otherwise: no such bucket or key, bucket not empty...
+  7    checkpoint or local data in use by another process, or unreadable
+  130  interrupted (Ctrl-C): the checkpoint is kept; run the same command again to resume
+`;

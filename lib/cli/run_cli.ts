@@ -1,0 +1,240 @@
+/**
+ * `ossup`'s command dispatcher: parses the command line, runs one command,
+ * prints failures as one line, and returns the exit code. The process edge
+ * (signals, exit) is in `main.ts`.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { type FlagSpec, parseFlags } from "./args.ts";
+import type { CliContext } from "./cli_context.ts";
+import { EXIT, UsageError } from "./cli_error.ts";
+import { downloadCommand } from "./cmd_download.ts";
+import { lsCommand } from "./cmd_ls.ts";
+import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
+import { serveCommand } from "./cmd_serve.ts";
+import { uploadCommand } from "./cmd_upload.ts";
+import { connect, type Connection, GLOBAL_FLAGS } from "./connection.ts";
+import { reportError } from "./error_report.ts";
+import { HELP, VERSION } from "./help.ts";
+import { isOssUrl, parseObjectUrl, parseOssUrl } from "./oss_url.ts";
+import { NetworkError, TimeoutError } from "../errors.ts";
+
+const TRANSFER_FLAGS: Record<string, FlagSpec> = {
+  "part-size": { type: "string" },
+  parallel: { type: "string", short: "p" },
+  checkpoint: { type: "boolean" }, // --no-checkpoint; --checkpoint PATH is handled below
+  "checkpoint-dir": { type: "string" },
+};
+
+const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
+  cp: TRANSFER_FLAGS,
+  ls: {},
+  rm: { bucket: { type: "boolean", short: "b" } },
+  mb: {},
+  presign: { expires: { type: "string" }, method: { type: "string" } },
+  serve: {
+    host: { type: "string" },
+    port: { type: "string" },
+    data: { type: "string" },
+    memory: { type: "boolean" },
+    "faults-token": { type: "string" },
+  },
+};
+
+/** The process pieces a run uses; tests and `main.ts` fill them. */
+export interface CliIo {
+  /** Environment variables. */
+  env: Record<string, string | undefined>;
+  /** Writes to stdout. */
+  out(text: string): void;
+  /** Writes to stderr. */
+  err(text: string): void;
+  /** Whether stderr is a terminal. */
+  tty: boolean;
+  /** Terminal width. */
+  columns: number;
+  /** Registers an interrupt handler; returns its remover. */
+  onInterrupt(handler: () => void): () => void;
+}
+
+/** `--checkpoint PATH` takes a value but `--no-checkpoint` is boolean: split them before parsing. */
+function takeCheckpointPath(argv: string[]): { argv: string[]; path?: string } {
+  const rest: string[] = [];
+  let path: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    if (arg === "--checkpoint") {
+      path = argv[++i];
+      if (path === undefined) throw new UsageError("--checkpoint needs a path");
+    } else if (arg.startsWith("--checkpoint=")) {
+      path = arg.slice("--checkpoint=".length);
+    } else {
+      rest.push(arg);
+    }
+  }
+  if (path === "") throw new UsageError("--checkpoint needs a path");
+  return { argv: rest, path };
+}
+
+/**
+ * Runs `ossup` with `argv` (the arguments after the program).
+ *
+ * @param argv The arguments.
+ * @param io Environment, output and interrupts.
+ * @returns The exit code (see `ossup --help`).
+ *
+ * @example
+ * ```ts ignore
+ * import { runCli } from "./run_cli.ts";
+ *
+ * const code = await runCli(["ls"], io);
+ * ```
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let verbose = argv.includes("--verbose");
+  let conn: Connection | undefined;
+  let resumeHint: string | undefined;
+  try {
+    const command = argv[0];
+    if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+      io.out(HELP);
+      return command === undefined ? EXIT.usage : EXIT.ok;
+    }
+    if (command === "--version" || command === "version") {
+      io.out(`ossup ${VERSION}\n`);
+      return EXIT.ok;
+    }
+    const spec = COMMAND_FLAGS[command];
+    if (spec === undefined) {
+      throw new UsageError(
+        /^[a-z-]+$/.test(command)
+          ? `unknown command "${command}"; commands: cp, ls, rm, mb, presign, serve (see ossup --help)`
+          : "the first argument must be a command: cp, ls, rm, mb, presign, serve (see ossup --help)",
+      );
+    }
+    let rest = argv.slice(1);
+    let checkpointPath: string | undefined;
+    if (command === "cp") ({ argv: rest, path: checkpointPath } = takeCheckpointPath(rest));
+    const args = parseFlags(rest, { ...GLOBAL_FLAGS, ...spec });
+    if (checkpointPath !== undefined) args.strings.set("checkpoint", checkpointPath);
+    verbose = args.booleans.get("verbose") === true;
+    if (args.booleans.get("help")) {
+      io.out(HELP);
+      return EXIT.ok;
+    }
+    const ctx: CliContext = {
+      args,
+      env: io.env,
+      out: io.out,
+      err: io.err,
+      tty: io.tty,
+      columns: io.columns,
+      verbose,
+      quiet: args.booleans.get("quiet") === true,
+      json: args.booleans.get("json") === true,
+      onInterrupt: io.onInterrupt,
+      connect: async () => {
+        conn ??= await connect(args, io.env, { note: (line) => io.err(line + "\n") });
+        return conn;
+      },
+    };
+    const p = args.positionals;
+    const arity = (min: number, max: number, usage: string) => {
+      if (p.length < min || p.length > max) throw new UsageError(`usage: ossup ${usage}`);
+    };
+    switch (command) {
+      case "cp": {
+        arity(2, 2, "cp <file> oss://bucket/key  or  ossup cp oss://bucket/key <file>");
+        const [src, dst] = p;
+        if (isOssUrl(src) && isOssUrl(dst)) {
+          throw new UsageError(
+            "copying between two oss:// URLs is not supported; one side must be a file",
+          );
+        }
+        if (isOssUrl(src)) return await downloadCommand(ctx, parseObjectUrl(src), dst);
+        if (!isOssUrl(dst)) {
+          throw new UsageError(`one side of cp must be an oss:// URL, e.g. oss://bucket/${dst}`);
+        }
+        const url = parseOssUrl(dst);
+        resumeHint = ctx.args.booleans.get("checkpoint") === false
+          ? undefined
+          : "the checkpoint is kept: run the same command again to resume";
+        return await uploadCommand(ctx, src, url);
+      }
+      case "ls":
+        arity(0, 1, "ls [oss://bucket[/prefix]]");
+        return await lsCommand(ctx, p[0]);
+      case "rm":
+        arity(1, 1, "rm oss://bucket/key");
+        return await rmCommand(ctx, p[0]);
+      case "mb":
+        arity(1, 1, "mb oss://bucket");
+        return await mbCommand(ctx, p[0]);
+      case "presign":
+        arity(1, 1, "presign oss://bucket/key [--expires SECONDS]");
+        return await presignCommand(ctx, p[0]);
+      case "serve":
+        arity(0, 0, "serve [--host H] [--port P] [--data DIR | --memory]");
+        return await serveCommand(ctx);
+    }
+    return EXIT.unexpected;
+  } catch (err) {
+    const network = err instanceof NetworkError || err instanceof TimeoutError;
+    const report = reportError(err, {
+      verbose,
+      endpoint: conn?.endpoint,
+      resumeHint: network ? resumeHint : undefined,
+    });
+    io.err(`ossup: ${report.message}\n`);
+    return report.exitCode;
+  } finally {
+    await conn?.close().catch(() => {});
+  }
+}
+
+/**
+ * The {@linkcode CliIo} of this process.
+ *
+ * @returns Real stdout/stderr, environment and signals.
+ */
+export function processIo(): CliIo {
+  const handlers = new Set<() => void>();
+  let interrupts = 0;
+  const onSignal = (signal: string) => {
+    interrupts++;
+    if (handlers.size === 0 || interrupts > 1) {
+      process.stderr.write(`\nossup: ${signal}: stopped\n`);
+      process.exit(EXIT.interrupted);
+    }
+    for (const h of [...handlers]) h();
+  };
+  const sigint = () => onSignal("interrupted");
+  const sigterm = () => onSignal("terminated");
+  return {
+    env: process.env,
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+    tty: process.stderr.isTTY === true,
+    columns: process.stderr.columns ?? 80,
+    onInterrupt(handler) {
+      if (handlers.size === 0) {
+        process.on("SIGINT", sigint);
+        process.on("SIGTERM", sigterm);
+      }
+      handlers.add(handler);
+      return () => {
+        handlers.delete(handler);
+        if (handlers.size === 0) {
+          process.off("SIGINT", sigint);
+          process.off("SIGTERM", sigterm);
+        }
+      };
+    },
+  };
+}

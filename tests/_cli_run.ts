@@ -1,0 +1,105 @@
+/**
+ * Runs the `ossup` command line (lib/cli/main.ts) in a child process on the
+ * runtime running the test: `deno run -A`, `bun run`, or Node through the
+ * checkout launcher `bin/ossup.mjs` (tsx), which works from any folder.
+ *
+ * @module
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+
+const MAIN = fileURLToPath(new URL("../lib/cli/main.ts", import.meta.url));
+const LAUNCHER = fileURLToPath(new URL("../bin/ossup.mjs", import.meta.url));
+
+/** The command that runs ossup with `args` on this runtime. */
+export function ossupCommand(args: string[]): [string, string[]] {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  if (g.Deno) return [g.Deno.execPath(), ["run", "-A", MAIN, ...args]];
+  if (g.Bun) return [process.execPath, ["run", MAIN, ...args]];
+  return [process.execPath, [LAUNCHER, ...args]];
+}
+
+/** The environment without any OSS_* variable (so nothing real is reached). */
+export function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !k.startsWith("OSS_") && !k.startsWith("OSSUP_")) env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** A running ossup. */
+export interface OssupRun {
+  child: ChildProcess;
+  /**
+   * Sends SIGINT as Ctrl-C would. Through `process.kill`: Deno's
+   * `child.kill` reports a killed child's exit code as null.
+   */
+  interrupt(): void;
+  /** Exit code (null when killed) and signal. */
+  exit: Promise<{ code: number | null; signal: string | null }>;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when stderr has a match for `re`. */
+  waitForStderr(re: RegExp): Promise<void>;
+}
+
+/** Starts ossup. */
+export function startOssup(
+  args: string[],
+  o: { cwd: string; env?: Record<string, string> },
+): OssupRun {
+  const [cmd, cmdArgs] = ossupCommand(args);
+  const child = spawn(cmd, cmdArgs, {
+    cwd: o.cwd,
+    env: o.env ?? cleanEnv(),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  child.stdout!.on("data", (d) => out += d);
+  child.stderr!.on("data", (d) => {
+    err += d;
+    for (const w of [...waiters]) {
+      if (w.re.test(err)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal }))
+  );
+  return {
+    child,
+    interrupt: () => void process.kill(child.pid!, "SIGINT"),
+    exit,
+    stdout: () => out,
+    stderr: () => err,
+    waitForStderr: (re) =>
+      new Promise<void>((resolve, reject) => {
+        if (re.test(err)) return resolve();
+        waiters.push({ re, resolve });
+        exit.then(({ code }) => reject(new Error(`ossup exited (${code}) before ${re}: ${err}`)));
+      }),
+  };
+}
+
+/** Runs ossup to the end. */
+export async function runOssup(
+  args: string[],
+  o: { cwd: string; env?: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startOssup(args, o);
+  const { code } = await run.exit;
+  return { code, stdout: run.stdout(), stderr: run.stderr() };
+}
+
+/** Lines of stderr that are not progress or the embedded-default note. */
+export function messageLines(stderr: string): string[] {
+  return stderr.split("\n").filter((l) => l.trim() !== "");
+}

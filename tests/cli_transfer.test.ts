@@ -1,0 +1,265 @@
+/**
+ * `ossup cp` end to end in child processes against the local server
+ * (in-process here, on 127.0.0.1): upload with --json, Ctrl-C (SIGINT) and
+ * SIGKILL partway then resume, download (and an interrupted download
+ * resumed), ls, rm, mb, presign.
+ */
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { crc64 } from "../lib/crc64.ts";
+import { type Bucket, OssClient } from "../mod.ts";
+import { startServer, type TestServer } from "./_server.ts";
+import { cleanEnv, runOssup, startOssup } from "./_cli_run.ts";
+
+let server: TestServer;
+let dir: string;
+let env: Record<string, string>;
+let bucket: Bucket;
+const BUCKET = "cli-bucket";
+
+function bytes(n: number, seed: number): Uint8Array {
+  const b = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false);
+}
+
+before(async () => {
+  server = await startServer();
+  dir = await mkdtemp(join(tmpdir(), "ossup-cli-"));
+  env = cleanEnv({
+    OSS_ENDPOINT: server.url,
+    OSS_REGION: server.region,
+    OSS_ACCESS_KEY_ID: server.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: server.accessKeySecret,
+  });
+  bucket = new OssClient({
+    endpoint: server.url,
+    region: server.region,
+    accessKeyId: server.accessKeyId,
+    accessKeySecret: server.accessKeySecret,
+  }).bucket(BUCKET);
+  const mb = await runOssup(["mb", `oss://${BUCKET}`], { cwd: dir, env });
+  assert.equal(mb.code, 0, mb.stderr);
+});
+
+after(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("ossup cp (upload)", () => {
+  it("uploads with --json: one JSON object with the result, CRC64 of the file", async () => {
+    const data = bytes(1_500_000, 1);
+    await writeFile(join(dir, "a.bin"), data);
+    const r = await runOssup(
+      ["cp", "a.bin", `oss://${BUCKET}/dir/a.bin`, "--part-size", "500KB", "--json"],
+      { cwd: dir, env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.equal(lines.length, 1);
+    const j = JSON.parse(lines[0]);
+    assert.equal(j.key, "dir/a.bin");
+    assert.equal(j.size, data.length);
+    assert.equal(j.parts, 3);
+    assert.equal(j.partSize, 500 * 1024);
+    assert.equal(j.crc64, crc64(data).toString());
+    assert.equal(j.resumed, false);
+    assert.equal(j.bytesSent, data.length);
+    assert.equal(j.bytesResent, 0);
+    assert.equal(typeof j.etag, "string");
+    assert.equal(typeof j.seconds, "number");
+    assert.ok(!(await exists(join(dir, "a.bin.cp"))), "checkpoint removed after success");
+    const head = await bucket.headObject("dir/a.bin");
+    assert.equal(head.size, data.length);
+    assert.equal(head.crc64, crc64(data));
+  });
+
+  it("prints plain progress lines when stderr is not a terminal", async () => {
+    await writeFile(join(dir, "p.bin"), bytes(400_000, 2));
+    const r = await runOssup(["cp", "p.bin", `oss://${BUCKET}/p.bin`, "--part-size", "100KB"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /parts 4\/4/);
+    assert.ok(!r.stderr.includes("\r"), "no carriage returns off a terminal");
+    assert.match(
+      r.stdout,
+      /^uploaded p\.bin to oss:\/\/cli-bucket\/p\.bin: .* CRC64 \d+ verified\n$/,
+    );
+  });
+
+  for (const signal of ["SIGINT", "SIGKILL"] as const) {
+    it(`pauses on ${signal} partway and the same command resumes`, async () => {
+      const data = bytes(1_024_000, signal.length);
+      const file = `${signal}.bin`;
+      await writeFile(join(dir, file), data);
+      server.control.clear();
+      server.control.add({
+        operation: "UploadPart",
+        times: 0,
+        action: { type: "latency", ms: 150 },
+      });
+      const args = [
+        "cp",
+        file,
+        `oss://${BUCKET}/${file}`,
+        "--part-size",
+        "100KB",
+        "--parallel",
+        "1",
+      ];
+      const run = startOssup(args, { cwd: dir, env });
+      await run.waitForStderr(/parts 3\/10/);
+      signal === "SIGKILL" ? run.child.kill(signal) : run.interrupt();
+      const { code, signal: killedBy } = await run.exit;
+      if (signal === "SIGINT") {
+        assert.equal(code, 130, run.stderr());
+        const last = run.stderr().trim().split("\n").pop()!;
+        assert.match(
+          last,
+          /^ossup: paused at \d+\/10 parts .*run the same command again to resume$/,
+        );
+      } else {
+        assert.equal(killedBy, "SIGKILL");
+      }
+      assert.ok(await exists(join(dir, `${file}.cp`)), "checkpoint kept");
+      server.control.clear();
+      const again = await runOssup([...args, "--json"], { cwd: dir, env });
+      assert.equal(again.code, 0, again.stderr);
+      const j = JSON.parse(again.stdout);
+      assert.equal(j.resumed, true);
+      assert.ok(j.bytesSent < data.length, `sent ${j.bytesSent} of ${data.length}`);
+      assert.equal(j.crc64, crc64(data).toString());
+      assert.ok(!(await exists(join(dir, `${file}.cp`))));
+    });
+  }
+
+  it("keeps the checkpoint where --checkpoint and --checkpoint-dir say, none with --no-checkpoint", async () => {
+    await writeFile(join(dir, "c.bin"), bytes(300_000, 3));
+    server.control.clear();
+    server.control.add({ operation: "UploadPart", times: 0, action: { type: "latency", ms: 150 } });
+    const base = [
+      "cp",
+      "c.bin",
+      `oss://${BUCKET}/c.bin`,
+      "--part-size",
+      "100KB",
+      "--parallel",
+      "1",
+    ];
+    for (
+      const [flags, where] of [
+        [["--checkpoint", "my.cp"], "my.cp"],
+        [["--checkpoint-dir", "cps"], "cps"],
+      ] as const
+    ) {
+      const run = startOssup([...base, ...flags], { cwd: dir, env });
+      await run.waitForStderr(/parts 1\/3/);
+      run.interrupt();
+      assert.equal((await run.exit).code, 130);
+      assert.ok(await exists(join(dir, where)), `${where} exists`);
+      assert.ok(!(await exists(join(dir, "c.bin.cp"))));
+    }
+    server.control.clear();
+    const off = await runOssup([...base, "--no-checkpoint", "--json"], { cwd: dir, env });
+    assert.equal(off.code, 0, off.stderr);
+    assert.equal(JSON.parse(off.stdout).resumed, false);
+    assert.ok(!(await exists(join(dir, "c.bin.cp"))));
+  });
+});
+
+describe("ossup cp (download)", () => {
+  it("downloads by ranges, CRC64-verified, with --json", async () => {
+    const data = bytes(1_300_000, 9);
+    await bucket.putObject("d.bin", data);
+    const r = await runOssup(
+      ["cp", `oss://${BUCKET}/d.bin`, "d.out", "--part-size", "256KB", "--json"],
+      { cwd: dir, env },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    assert.equal(j.size, data.length);
+    assert.equal(j.parts, 5);
+    assert.equal(j.crc64Verified, true);
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, "d.out"))), data);
+    assert.ok(!(await exists(join(dir, "d.out.ossup-download"))));
+    assert.ok(!(await exists(join(dir, "d.out.ossup-download.cp"))));
+  });
+
+  it("resumes an interrupted download", async () => {
+    const data = bytes(1_000_000, 10);
+    await bucket.putObject("slow.bin", data);
+    server.control.clear();
+    server.control.add({ operation: "GetObject", times: 0, action: { type: "latency", ms: 150 } });
+    const args = [
+      "cp",
+      `oss://${BUCKET}/slow.bin`,
+      "slow.out",
+      "--part-size",
+      "100KB",
+      "--parallel",
+      "1",
+    ];
+    const run = startOssup(args, { cwd: dir, env });
+    await run.waitForStderr(/parts 3\/10/);
+    run.interrupt();
+    assert.equal((await run.exit).code, 130, run.stderr());
+    assert.ok(await exists(join(dir, "slow.out.ossup-download.cp")));
+    assert.ok(!(await exists(join(dir, "slow.out"))));
+    server.control.clear();
+    const again = await runOssup([...args, "--json"], { cwd: dir, env });
+    assert.equal(again.code, 0, again.stderr);
+    const j = JSON.parse(again.stdout);
+    assert.equal(j.resumed, true);
+    assert.ok(j.bytesReceived < data.length);
+    assert.deepEqual(new Uint8Array(await readFile(join(dir, "slow.out"))), data);
+  });
+});
+
+describe("ossup ls, rm, mb, presign", () => {
+  it("lists, presigns a working URL, removes", async () => {
+    await bucket.putObject("list/x.txt", "hello");
+    const ls = await runOssup(["ls", `oss://${BUCKET}/list/`], { cwd: dir, env });
+    assert.equal(ls.code, 0, ls.stderr);
+    assert.match(ls.stdout, /\s5\s+oss:\/\/cli-bucket\/list\/x\.txt\n$/);
+    const buckets = await runOssup(["ls", "--json"], { cwd: dir, env });
+    assert.ok(buckets.stdout.split("\n").some((l) => l.includes(`"bucket":"${BUCKET}"`)));
+    const pre = await runOssup(["presign", `oss://${BUCKET}/list/x.txt`, "--expires", "60"], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(pre.code, 0, pre.stderr);
+    const res = await fetch(pre.stdout.trim());
+    assert.equal(await res.text(), "hello");
+    const del = await runOssup(["rm", `oss://${BUCKET}/list/x.txt`], { cwd: dir, env });
+    assert.equal(del.code, 0, del.stderr);
+    const after = await runOssup(["ls", `oss://${BUCKET}/list/`, "--json"], { cwd: dir, env });
+    assert.equal(after.stdout, "");
+    bucket = new OssClient({
+      endpoint: server.url,
+      region: server.region,
+      accessKeyId: server.accessKeyId,
+      accessKeySecret: server.accessKeySecret,
+    }).bucket(BUCKET);
+    const mb = await runOssup(["mb", "oss://cli-second"], { cwd: dir, env });
+    assert.equal(mb.code, 0, mb.stderr);
+    const rb = await runOssup(["rm", "--bucket", "oss://cli-second"], { cwd: dir, env });
+    assert.equal(rb.code, 0, rb.stderr);
+  });
+});
