@@ -1,0 +1,102 @@
+/**
+ * What the upload clients of scripts/bench_upload.ts measure about their own
+ * process on Linux, and how they report it: peak resident set and CPU time,
+ * read from `/proc/self`, and one JSON line on stdout.
+ *
+ * @module
+ */
+
+import { readFileSync } from "node:fs";
+import process from "node:process";
+
+/** What every bench client prints, as one JSON line. */
+export interface ClientReport {
+  /** Wall-clock seconds of the upload call alone (no runtime start-up). */
+  seconds: number;
+  /** CPU seconds (user + system) this process spent during the upload call. */
+  cpuSeconds: number;
+  /** Peak resident set of the process (VmHWM), KiB, read after the upload. */
+  peakRssKiB: number;
+  /** Peak resident set (VmHWM), KiB, right before the upload: the runtime and the loaded code. */
+  startRssKiB: number;
+  /** Bytes written to the checkpoint (see each client for how they are counted). */
+  checkpointBytes: number;
+  /** Number of checkpoint writes. */
+  checkpointWrites: number;
+}
+
+/** VmHWM of /proc/self/status in KiB: the process's peak resident set so far. */
+export function peakRssKiB(): number {
+  const status = readFileSync("/proc/self/status", "utf8");
+  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
+  return match ? Number(match[1]) : -1;
+}
+
+/**
+ * CPU seconds (user + system) of the whole process so far, from
+ * /proc/self/stat (clock ticks of 1/100 s, Linux's USER_HZ).
+ */
+export function cpuSeconds(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The command-line flags every client takes. */
+export interface ClientArgs {
+  endpoint: string;
+  ak: string;
+  sk: string;
+  bucket: string;
+  key: string;
+  file: string;
+  partSize: number;
+  routines: number;
+}
+
+/** Parses `--name value` flags into {@linkcode ClientArgs}. */
+export function clientArgs(argv: string[] = process.argv.slice(2)): ClientArgs {
+  const get = (name: string): string => {
+    const i = argv.indexOf(`--${name}`);
+    if (i < 0 || argv[i + 1] === undefined) throw new TypeError(`--${name} is required`);
+    return argv[i + 1];
+  };
+  return {
+    endpoint: get("endpoint"),
+    ak: get("ak"),
+    sk: get("sk"),
+    bucket: get("bucket"),
+    key: get("key"),
+    file: get("file"),
+    partSize: Number(get("part-size")),
+    routines: Number(get("routines")),
+  };
+}
+
+/**
+ * Times `upload`, then prints the {@linkcode ClientReport} line and exits
+ * (status 1 with the error on stderr if it throws).
+ */
+export async function runClient(
+  upload: () => Promise<{ checkpointBytes: number; checkpointWrites: number }>,
+): Promise<void> {
+  try {
+    const startRssKiB = peakRssKiB();
+    const cpu0 = cpuSeconds();
+    const start = performance.now();
+    const counted = await upload();
+    const report: ClientReport = {
+      seconds: (performance.now() - start) / 1000,
+      cpuSeconds: cpuSeconds() - cpu0,
+      peakRssKiB: peakRssKiB(),
+      startRssKiB,
+      ...counted,
+    };
+    process.stdout.write(JSON.stringify(report) + "\n");
+    process.exit(0);
+  } catch (err) {
+    process.stderr.write(`bench client failed: ${(err as Error)?.stack ?? err}\n`);
+    process.exit(1);
+  }
+}
