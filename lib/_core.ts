@@ -49,7 +49,14 @@ export type { RemoteSignerOptions } from "./client/remote_signer.ts";
 
 export * from "./errors.ts";
 export { Crc64, crc64, crc64Combine } from "./crc64.ts";
-export type { OssCredentials, RequestToSign } from "./signing.ts";
+export type {
+  OssCredentials,
+  PresignV1Options,
+  PresignV4Options,
+  RequestToSign,
+  SignV1Options,
+  SignV4Options,
+} from "./signing.ts";
 export { presignV1, presignV4, signV1, signV4 } from "./signing.ts";
 export type { FileSource, OpenFile, SourceStat } from "./file_source.ts";
 export type { CheckpointLock, CheckpointStore } from "./checkpoint_store.ts";
@@ -78,6 +85,11 @@ export {
   planParts,
 } from "./upload/part_plan.ts";
 export type { PartPlan, PlannedPart, PlanPartsOptions } from "./upload/part_plan.ts";
-export type { MultipartTarget, PartBodyFactory } from "./upload/multipart_target.ts";
+export type {
+  MultipartTarget,
+  ObjectWriteOptions as TargetWriteOptions,
+  PartBodyFactory,
+  TargetCallOptions,
+} from "./upload/multipart_target.ts";
 export { blobSource } from "./adapters/web/blob_source.ts";
 export type { BlobSourceOptions } from "./adapters/web/blob_source.ts";

@@ -6,7 +6,22 @@
  * @module
  */
 
-/** A held lock on one checkpoint id; release it when the upload ends. */
+/**
+ * A held lock on one checkpoint id; release it when the upload ends.
+ *
+ * @example
+ * ```ts
+ * import { MemoryCheckpointStore } from "@ossup/ossup";
+ *
+ * const store = new MemoryCheckpointStore();
+ * const lock = await store.lock("upload-1");
+ * try {
+ *   await store.write("upload-1", new Uint8Array([1, 2, 3]));
+ * } finally {
+ *   await lock.release();
+ * }
+ * ```
+ */
 export interface CheckpointLock {
   /** Releases the lock. Safe to call twice. */
   release(): Promise<void>;

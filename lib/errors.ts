@@ -10,7 +10,16 @@
  * @module
  */
 
-/** Options accepted by every ossup error constructor. */
+/**
+ * Options accepted by every ossup error constructor.
+ *
+ * @example
+ * ```ts
+ * import { NetworkError } from "@ossup/ossup";
+ *
+ * const err = new NetworkError("connection reset", { cause: new Error("ECONNRESET") });
+ * ```
+ */
 export interface OssupErrorOptions {
   /** The underlying error, if any. */
   cause?: unknown;
@@ -37,6 +46,8 @@ export class OssupError extends Error {
   readonly code: string;
 
   /**
+   * Creates an error with a stable `code`.
+   *
    * @param code Stable machine-readable code.
    * @param message Human-readable message: what went wrong and what to do.
    * @param options The underlying cause, if any.
@@ -48,7 +59,23 @@ export class OssupError extends Error {
   }
 }
 
-/** Fields of an error answer from OSS (or an OSS-compatible server). */
+/**
+ * Fields of an error answer from OSS (or an OSS-compatible server).
+ *
+ * @example
+ * ```ts
+ * import { OssError } from "@ossup/ossup";
+ *
+ * const err = new OssError({
+ *   status: 404,
+ *   code: "NoSuchKey",
+ *   message: "The specified key does not exist.",
+ *   requestId: "5C3D9175B6FC201293AD4890",
+ *   operation: "GetObject",
+ * });
+ * console.log(err.message);
+ * ```
+ */
 export interface OssErrorInit {
   /** HTTP status of the answer. */
   status: number;
@@ -89,7 +116,11 @@ export class OssError extends OssupError {
   /** The operation that failed, e.g. `"UploadPart"`. */
   readonly operation?: string;
 
-  /** @param init The fields of the error answer. */
+  /**
+   * Creates the error from what OSS answered.
+   *
+   * @param init The fields of the error answer.
+   */
   constructor(init: OssErrorInit) {
     const where = init.operation ? `${init.operation}: ` : "";
     const id = init.requestId ? ` (request ID ${init.requestId})` : "";
@@ -117,6 +148,8 @@ export class OssError extends OssupError {
  */
 export class NetworkError extends OssupError {
   /**
+   * Creates a network error; `options.cause` keeps the underlying one.
+   *
    * @param message What failed.
    * @param options The underlying cause, if any.
    */
@@ -139,6 +172,8 @@ export class NetworkError extends OssupError {
  */
 export class TimeoutError extends OssupError {
   /**
+   * Creates a timeout error.
+   *
    * @param message What timed out.
    * @param options The underlying cause, if any.
    */
@@ -162,6 +197,8 @@ export class TimeoutError extends OssupError {
  */
 export class AbortError extends OssupError {
   /**
+   * Creates an abort error.
+   *
    * @param message What was aborted.
    * @param options The abort reason, if any.
    */
@@ -185,6 +222,8 @@ export class AbortError extends OssupError {
  */
 export class IntegrityError extends OssupError {
   /**
+   * Creates an integrity error.
+   *
    * @param message Which data, and the two checksums.
    * @param options The underlying cause, if any.
    */
@@ -210,6 +249,8 @@ export class IntegrityError extends OssupError {
  */
 export class CheckpointError extends OssupError {
   /**
+   * Creates a checkpoint error.
+   *
    * @param code `"CheckpointLocked"` or `"CheckpointIo"`.
    * @param message What happened and what to do.
    * @param options The underlying cause, if any.
@@ -238,6 +279,8 @@ export class CheckpointError extends OssupError {
  */
 export class SourceChangedError extends OssupError {
   /**
+   * Creates a source-changed error.
+   *
    * @param message Which source changed and how.
    * @param options The underlying cause, if any.
    */

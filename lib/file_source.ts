@@ -5,7 +5,17 @@
  * @module
  */
 
-/** Size and modification time of a source, as read from it now. */
+/**
+ * Size and modification time of a source, as read from it now.
+ *
+ * @example
+ * ```ts
+ * import { blobSource } from "@ossup/ossup";
+ *
+ * const source = blobSource(new Blob(["hello"]));
+ * const { size, lastModified } = await source.stat();
+ * ```
+ */
 export interface SourceStat {
   /** Size in bytes. */
   size: number;
@@ -59,5 +69,15 @@ export interface FileSource {
 /**
  * Opens a file path as a {@linkcode FileSource}. Each runtime's entry point
  * provides one; the web entry has none (use a `Blob` or `File` instead).
+ *
+ * @example
+ * ```ts
+ * import type { OpenFile } from "@ossup/ossup";
+ * import { openNodeFile } from "@ossup/ossup/node";
+ *
+ * const open: OpenFile = (path) => openNodeFile(path);
+ * const source = await open("./big.iso");
+ * await source.close();
+ * ```
  */
 export type OpenFile = (path: string) => Promise<FileSource>;

@@ -72,7 +72,24 @@ export interface RequestToSign {
   headers: Headers;
 }
 
-/** Options of {@linkcode signV4} and {@linkcode presignV4}. */
+/**
+ * Options of {@linkcode signV4} and {@linkcode presignV4}.
+ *
+ * @example
+ * ```ts
+ * import { signV4 } from "@ossup/ossup";
+ *
+ * const request = {
+ *   method: "GET",
+ *   bucket: "examplebucket",
+ *   key: "notes/a.txt",
+ *   query: [],
+ *   headers: new Headers(),
+ * };
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * await signV4(request, { credentials, region: "cn-hangzhou", additionalHeaders: ["host"] });
+ * ```
+ */
 export interface SignV4Options {
   /** Who signs. */
   credentials: OssCredentials;
@@ -87,7 +104,24 @@ export interface SignV4Options {
   additionalHeaders?: string[];
 }
 
-/** Options of {@linkcode signV1}. */
+/**
+ * Options of {@linkcode signV1}.
+ *
+ * @example
+ * ```ts
+ * import { signV1 } from "@ossup/ossup";
+ *
+ * const request = {
+ *   method: "GET",
+ *   bucket: "examplebucket",
+ *   key: "notes/a.txt",
+ *   query: [],
+ *   headers: new Headers(),
+ * };
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * await signV1(request, { credentials, now: new Date("2024-01-01T00:00:00Z") });
+ * ```
+ */
 export interface SignV1Options {
   /** Who signs. */
   credentials: OssCredentials;
@@ -98,13 +132,47 @@ export interface SignV1Options {
   now?: Date;
 }
 
-/** Options of {@linkcode presignV4}. */
+/**
+ * Options of {@linkcode presignV4}.
+ *
+ * @example
+ * ```ts
+ * import { presignV4 } from "@ossup/ossup";
+ *
+ * const request = {
+ *   method: "GET",
+ *   bucket: "examplebucket",
+ *   key: "notes/a.txt",
+ *   query: [],
+ *   headers: new Headers(),
+ * };
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * const params = await presignV4(request, { credentials, region: "cn-hangzhou", expires: 3600 });
+ * ```
+ */
 export interface PresignV4Options extends SignV4Options {
   /** How long the URL stays valid, in seconds: an integer from 1 to 604800 (7 days). */
   expires: number;
 }
 
-/** Options of {@linkcode presignV1}. */
+/**
+ * Options of {@linkcode presignV1}.
+ *
+ * @example
+ * ```ts
+ * import { presignV1 } from "@ossup/ossup";
+ *
+ * const request = {
+ *   method: "GET",
+ *   bucket: "examplebucket",
+ *   key: "notes/a.txt",
+ *   query: [],
+ *   headers: new Headers(),
+ * };
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * const params = await presignV1(request, { credentials, expires: 3600 });
+ * ```
+ */
 export interface PresignV1Options {
   /** Who signs. */
   credentials: OssCredentials;
@@ -246,7 +314,7 @@ export async function presignV4(
  *
  * @example
  * ```ts
- * import { canonicalRequestV4 } from "@ossup/ossup";
+ * import { canonicalRequestV4 } from "./signing.ts";
  *
  * const headers = new Headers({ "x-oss-date": "20231216T162057Z" });
  * canonicalRequestV4({ method: "GET", bucket: "b", key: "a b", query: [["acl", undefined]], headers }, []);
@@ -288,7 +356,7 @@ export function canonicalRequestV4(req: RequestToSign, additionalHeaders: string
  *
  * @example
  * ```ts
- * import { stringToSignV4 } from "@ossup/ossup";
+ * import { stringToSignV4 } from "./signing.ts";
  *
  * const sts = await stringToSignV4("GET\n/\n\n\n\nUNSIGNED-PAYLOAD", "20231216T162057Z", "cn-hangzhou");
  * sts.split("\n")[2]; // "20231216/cn-hangzhou/oss/aliyun_v4_request"
@@ -316,7 +384,7 @@ export async function stringToSignV4(
  *
  * @example
  * ```ts
- * import { signatureV4 } from "@ossup/ossup";
+ * import { signatureV4 } from "./signing.ts";
  *
  * const signature = await signatureV4("sk", "20231216", "cn-hangzhou", "OSS4-HMAC-SHA256\n...");
  * signature.length; // 64
@@ -436,7 +504,7 @@ export const SUB_RESOURCES_V1: ReadonlySet<string> = new Set(
  *
  * @example
  * ```ts
- * import { stringToSignV1 } from "@ossup/ossup";
+ * import { stringToSignV1 } from "./signing.ts";
  *
  * const headers = new Headers({ "content-type": "text/html" });
  * stringToSignV1({ method: "PUT", bucket: "b", key: "k", query: [["acl", undefined]], headers }, "Wed, 28 Dec 2022 10:27:41 GMT");
@@ -467,7 +535,7 @@ export function stringToSignV1(req: RequestToSign, dateOrExpires: string): strin
  *
  * @example
  * ```ts
- * import { signatureV1 } from "@ossup/ossup";
+ * import { signatureV1 } from "./signing.ts";
  *
  * await signatureV1("sk", "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k"); // 28 base64 characters
  * ```
@@ -482,7 +550,7 @@ export async function signatureV1(secret: string, stringToSign: string): Promise
  *
  * @example
  * ```ts
- * import { dateForV1 } from "@ossup/ossup";
+ * import { dateForV1 } from "./signing.ts";
  *
  * dateForV1(new Headers({ date: "Wed, 28 Dec 2022 10:27:41 GMT" })); // "Wed, 28 Dec 2022 10:27:41 GMT"
  * ```
@@ -501,7 +569,7 @@ export function dateForV1(headers: Headers): string | undefined {
  *
  * @example
  * ```ts
- * import { parseAuthorizationV4 } from "@ossup/ossup";
+ * import { parseAuthorizationV4 } from "./signing.ts";
  *
  * parseAuthorizationV4("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=e21d");
  * // { accessKeyId: "ak", day: "20231216", region: "cn-hangzhou", product: "oss", additionalHeaders: [], signature: "e21d" }
@@ -534,7 +602,7 @@ export function parseAuthorizationV4(value: string): AuthorizationV4 | undefined
  *
  * @example
  * ```ts
- * import { parseCredentialV4 } from "@ossup/ossup";
+ * import { parseCredentialV4 } from "./signing.ts";
  *
  * parseCredentialV4("ak/20231216/cn-hangzhou/oss/aliyun_v4_request");
  * // { accessKeyId: "ak", day: "20231216", region: "cn-hangzhou", product: "oss" }
@@ -556,7 +624,7 @@ export function parseCredentialV4(
  *
  * @example
  * ```ts
- * import { parseAuthorizationV1 } from "@ossup/ossup";
+ * import { parseAuthorizationV1 } from "./signing.ts";
  *
  * parseAuthorizationV1("OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M="); // { accessKeyId: "ak", signature: "kSHK…" }
  * ```
@@ -575,7 +643,7 @@ export function parseAuthorizationV1(value: string): AuthorizationV1 | undefined
  *
  * @example
  * ```ts
- * import { signaturesEqual } from "@ossup/ossup";
+ * import { signaturesEqual } from "./signing.ts";
  *
  * signaturesEqual("abc", "abc"); // true
  * ```

@@ -1,6 +1,7 @@
 /**
  * Runs the whole test suite (`tests/**\/*.test.ts`) on Deno, Bun and Node 20,
- * one runtime after another, and ends with one total line across runtimes:
+ * then on Node again against the built npm package ("npm"), one runtime after
+ * another, and ends with one total line across runtimes:
  * `N passed, N failed` (`, N skipped` appended when any were skipped).
  *
  * ```sh
@@ -8,6 +9,8 @@
  * npm test -- --runtime bun                  # one runtime (repeat or comma-separate for more)
  * npm test -- --runtime node xml crc64       # files whose path contains "xml" or "crc64"
  * npm test -- --jobs 1 --timeout 600         # one file at a time, 600 s per file
+ * npm test -- --runtime npm                  # Node against the npm build (= --node-build)
+ * npm test -- --runtime npm --no-build       # … reusing npm/ as it is (npm run build:npm)
  * ```
  *
  * Each file runs in its own runtime process (at most `--jobs` at once, default 2),
@@ -20,6 +23,14 @@
  * are type-checked once, together (a type error is one failed test), then run
  * with `--no-check`. Node runs them with `node --import tsx --test`: Node 20
  * passes `--import tsx` on to the per-file test process.
+ *
+ * The "npm" runtime builds the package first (`scripts/build_npm.ts`, into
+ * this run's temp directory unless `--npm-dir` names one; `--no-build` uses
+ * `npm/` as it is; a failed build is one failed test), then
+ * runs the transpiled test files (those of all runtimes and the
+ * `*.node.test.ts`) with plain `node --test` from `npm/`: there the public
+ * entries are imported by package name, `ossup`, `ossup/web`, … (see
+ * build_npm.ts).
  *
  * Output is streamed in file order: the oldest running file prints live, the
  * others are held until it finishes.
@@ -36,9 +47,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import process from "node:process";
+import { buildNpm } from "./build_npm.ts";
 
-type Runtime = "deno" | "bun" | "node";
-const RUNTIMES: Runtime[] = ["deno", "bun", "node"];
+type Runtime = "deno" | "bun" | "node" | "npm";
+const RUNTIMES: Runtime[] = ["deno", "bun", "node", "npm"];
 
 const root = resolve(import.meta.dirname ?? ".", "..");
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -48,18 +60,32 @@ interface Options {
   filters: string[];
   jobs: number;
   timeoutSeconds: number;
+  /**
+   * The npm package directory of the "npm" runtime. Default: a fresh one in
+   * this run's temp directory (so concurrent runs do not share a build), or
+   * `npm/` with `--no-build`.
+   */
+  npmDir?: string;
+  /** Build it before the "npm" runtime runs (`--no-build` reuses it). */
+  build: boolean;
 }
 
 function usage(): never {
   console.log(
-    "usage: deno run -A scripts/run_tests.ts [--runtime deno|bun|node]... [--jobs N] " +
-      "[--timeout SECONDS] [FILTER...]",
+    "usage: deno run -A scripts/run_tests.ts [--runtime deno|bun|node|npm]... [--node-build] " +
+      "[--no-build] [--npm-dir DIR] [--jobs N] [--timeout SECONDS] [FILTER...]",
   );
   process.exit(2);
 }
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { runtimes: [], filters: [], jobs: 2, timeoutSeconds: 900 };
+  const o: Options = {
+    runtimes: [],
+    filters: [],
+    jobs: 2,
+    timeoutSeconds: 300,
+    build: true,
+  };
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].startsWith("--") ? args[i].split(/=(.*)/s) : [args[i]];
     const value = () => inline ?? args[++i] ?? usage();
@@ -68,10 +94,16 @@ function parseArgs(args: string[]): Options {
         if (!RUNTIMES.includes(r as Runtime)) usage();
         if (!o.runtimes.includes(r as Runtime)) o.runtimes.push(r as Runtime);
       }
+    } else if (flag === "--node-build") {
+      if (!o.runtimes.includes("npm")) o.runtimes.push("npm");
+    } else if (flag === "--no-build") {
+      o.build = false;
+    } else if (flag === "--npm-dir") {
+      o.npmDir = resolve(value());
     } else if (flag === "--jobs" || flag === "-j") {
       o.jobs = Math.max(1, Number(value()) || 1);
     } else if (flag === "--timeout") {
-      o.timeoutSeconds = Math.max(1, Number(value()) || 900);
+      o.timeoutSeconds = Math.max(1, Number(value()) || 300);
     } else if (flag === "--help" || flag === "-h") {
       usage();
     } else if (flag.startsWith("-")) {
@@ -102,6 +134,21 @@ function listTestFiles(dir: string): string[] {
 function onlyRuntime(file: string): Runtime | undefined {
   const m = /\.(deno|bun|node)\.test\.ts$/.exec(file);
   return m ? (m[1] as Runtime) : undefined;
+}
+
+/** Whether `file` runs on `runtime`: the npm build runs Node's files. */
+function runsOn(file: string, runtime: Runtime): boolean {
+  const only = onlyRuntime(file);
+  return only === undefined || only === (runtime === "npm" ? "node" : runtime);
+}
+
+function npmDirOf(o: Options): string {
+  return o.npmDir ?? join(root, "npm");
+}
+
+/** `tests/a/x.test.ts` → its transpiled file, `<npmDir>/tests/a/x.test.js`. */
+function builtTestFile(o: Options, file: string): string {
+  return join(npmDirOf(o), file.replace(/\.ts$/, ".js"));
 }
 
 // ---------------------------------------------------------------- JUnit
@@ -217,7 +264,12 @@ interface FileResult {
   timedOut: boolean;
 }
 
-function commandFor(runtime: Runtime, file: string, junit: string): [string, string[]] {
+function commandFor(
+  runtime: Runtime,
+  file: string,
+  junit: string,
+  o: Options,
+): [string, string[]] {
   switch (runtime) {
     case "deno":
       // Type-checked beforehand, all files at once (see denoCheck).
@@ -245,7 +297,21 @@ function commandFor(runtime: Runtime, file: string, junit: string): [string, str
         `--test-reporter-destination=${junit}`,
         file,
       ]];
+    case "npm":
+      return [nodeBinary(), [
+        "--test",
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=junit",
+        `--test-reporter-destination=${junit}`,
+        builtTestFile(o, file),
+      ]];
   }
+}
+
+/** Working directory of a runtime's test processes: the npm build mirrors the root. */
+function cwdFor(runtime: Runtime, o: Options): string {
+  return runtime === "npm" ? npmDirOf(o) : root;
 }
 
 function nodeBinary(): string {
@@ -291,10 +357,11 @@ function runProcess(
   env: Record<string, string | undefined>,
   timeoutSeconds: number,
   sink: { write(s: string): void },
+  cwd: string = root,
 ): Promise<{ exitCode: number | null; timedOut: boolean }> {
   return new Promise((done) => {
     const child = spawn(cmd, args, {
-      cwd: root,
+      cwd,
       stdio: ["ignore", "pipe", "pipe"],
       // Own process group, so a timeout also ends servers and peers the file started.
       detached: true,
@@ -337,12 +404,13 @@ async function runFile(
   file: string,
   workDir: string,
   index: number,
-  timeoutSeconds: number,
+  o: Options,
   out: OrderedOutput,
 ): Promise<FileResult> {
+  const timeoutSeconds = o.timeoutSeconds;
   const junit = join(workDir, `${runtime}-${index}.xml`);
   rmSync(junit, { force: true });
-  const [cmd, args] = commandFor(runtime, file, junit);
+  const [cmd, args] = commandFor(runtime, file, junit, o);
   const sink = out.open(`\n── ${runtime} ${file}\n`);
   const started = Date.now();
   const { exitCode, timedOut } = await runProcess(
@@ -351,6 +419,7 @@ async function runFile(
     { OSSUP_TEST_RUNTIME: runtime },
     timeoutSeconds,
     sink,
+    cwdFor(runtime, o),
   );
   let leaves: Leaf[] = [];
   if (existsSync(junit)) {
@@ -406,10 +475,36 @@ async function denoCheck(files: string[], o: Options, out: OrderedOutput): Promi
   return { file: "deno check", leaves, exitCode, timedOut };
 }
 
+/**
+ * Builds the npm package and its test build for the "npm" runtime. A failed
+ * build (or a test file it did not emit) counts as one failed test.
+ */
+function npmBuild(files: string[], o: Options, out: OrderedOutput): FileResult {
+  const sink = out.open(`\n── npm build (${npmDirOf(o)})\n`);
+  let message: string | undefined;
+  try {
+    if (o.build) buildNpm({ outDir: npmDirOf(o), log: false });
+    const missing = files.filter((f) => !existsSync(builtTestFile(o, f)));
+    if (missing.length > 0) message = `not in the test build: ${missing.join(", ")}`;
+  } catch (err) {
+    message = err instanceof Error ? err.message : String(err);
+  }
+  sink.write(message ? `!! ${message}\n` : o.build ? "built\n" : "reusing the build\n");
+  sink.close();
+  const leaves: Leaf[] = message
+    ? [{ name: "(npm build)", status: "failed", message: message.split("\n")[0] }]
+    : [];
+  return { file: "npm build", leaves, exitCode: message ? 1 : 0, timedOut: false };
+}
+
 const running = new Set<() => void>();
+/** This run's temp directory (JUnit reports, the npm build), removed on exit. */
+let workDir: string | undefined;
+
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
     for (const kill of running) kill();
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
     process.exit(signal === "SIGINT" ? 130 : 143);
   });
 }
@@ -418,12 +513,17 @@ async function runRuntime(runtime: Runtime, files: string[], o: Options, workDir
   const out = new OrderedOutput();
   const results: FileResult[] = [];
   if (runtime === "deno") results.push(await denoCheck(files, o, out));
+  if (runtime === "npm") {
+    const build = npmBuild(files, o, out);
+    results.push(build);
+    if (build.exitCode !== 0) return results;
+  }
   const first = results.length;
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
       const i = next++;
-      results[first + i] = await runFile(runtime, files[i], workDir, i, o.timeoutSeconds, out);
+      results[first + i] = await runFile(runtime, files[i], workDir, i, o, out);
     }
   };
   await Promise.all(Array.from({ length: Math.min(o.jobs, files.length) }, worker));
@@ -450,14 +550,15 @@ async function main() {
     console.error(`no test files match ${o.filters.join(" ")}`);
     process.exit(1);
   }
-  const workDir = mkdtempSync(join(tmpdir(), "ossup-run-tests-"));
+  workDir = mkdtempSync(join(tmpdir(), "ossup-run-tests-"));
+  if (o.build) o.npmDir ??= join(workDir, "npm");
   const total = { passed: 0, failed: 0, skipped: 0 };
   const summaries: string[] = [];
   const problems: string[] = [];
   let runtimeBroken = false;
   try {
     for (const runtime of o.runtimes) {
-      const files = all.filter((f) => (onlyRuntime(f) ?? runtime) === runtime);
+      const files = all.filter((f) => runsOn(f, runtime));
       if (files.length === 0) continue;
       console.log(`\n════ ${runtime}: ${files.length} test files`);
       const started = Date.now();

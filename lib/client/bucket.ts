@@ -312,6 +312,8 @@ export class Bucket {
   #sender: RequestSender;
 
   /**
+   * Addresses bucket `name` through `client`; usually made with `client.bucket(name)`.
+   *
    * @param client The client.
    * @param name The bucket name.
    * @throws {TypeError} When the name is not a valid bucket name.

@@ -91,6 +91,8 @@ export class CredentialsCache {
   #pending?: Promise<OssCredentials>;
 
   /**
+   * Caches the credentials of `source` (fixed, or a provider called again before they expire).
+   *
    * @param source Static credentials or a provider.
    * @param clock Milliseconds since the epoch; defaults to `Date.now`.
    */

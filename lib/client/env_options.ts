@@ -47,6 +47,17 @@ export function clientOptionsFromEnv(
  * checks an endpoint was given one way or the other.
  *
  * @throws {TypeError} When neither names an endpoint.
+ *
+ * @example
+ * ```ts
+ * import { mergeEnvOptions, OssClient } from "@ossup/ossup";
+ *
+ * const options = mergeEnvOptions(
+ *   { OSS_ENDPOINT: "oss-cn-hangzhou.aliyuncs.com", OSS_ACCESS_KEY_ID: "ak", OSS_ACCESS_KEY_SECRET: "sk" },
+ *   { timeout: 30_000 },
+ * );
+ * const client = new OssClient(options);
+ * ```
  */
 export function mergeEnvOptions(
   env: Record<string, string | undefined>,

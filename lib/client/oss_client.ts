@@ -227,6 +227,8 @@ export class OssClient {
   #platform: OssPlatform;
 
   /**
+   * Creates a client (see {@linkcode OssClientOptions} for the endpoint, credentials and defaults).
+   *
    * @param options Where and how to connect; see {@linkcode OssClientOptions}.
    * @throws {TypeError} When credentials are missing, the endpoint is malformed, or
    * signature V4 is asked for without a region that can be known.

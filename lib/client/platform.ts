@@ -46,9 +46,10 @@ export interface OssPlatform {
  *
  * @example
  * ```ts
- * import { withPlatform } from "@ossup/ossup";
+ * import { type OssClientOptions, withPlatform } from "@ossup/ossup";
  *
- * const options = withPlatform({ endpoint: "http://127.0.0.1:9000" }, { openFile: undefined });
+ * declare const base: OssClientOptions;
+ * const options = withPlatform(base, { openFile: undefined });
  * console.log(typeof options.platform); // "object"
  * ```
  *

@@ -42,7 +42,16 @@ export interface RemoteSignerOptions {
   fetch?: typeof fetch;
 }
 
-/** The header that carries the upload ticket to the signing route. */
+/**
+ * The header that carries the upload ticket to the signing route.
+ *
+ * @example
+ * ```ts
+ * import { TICKET_HEADER } from "@ossup/ossup/web";
+ *
+ * const headers = new Headers({ [TICKET_HEADER]: "<the ticket your server issued>" });
+ * ```
+ */
 export const TICKET_HEADER = "x-ossup-ticket";
 
 /**

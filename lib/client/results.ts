@@ -118,13 +118,17 @@ export interface GetObjectResult extends ObjectMetadata {
  * ```
  */
 export interface ObjectSummary {
+  /** The object key. */
   key: string;
+  /** Size in bytes. */
   size: number;
   /** ETag as OSS sent it. */
   etag: string;
+  /** When it was last written. */
   lastModified: Date;
   /** `Normal`, `Multipart` or `Appendable`. */
   type?: string;
+  /** E.g. `Standard`. */
   storageClass?: string;
 }
 
@@ -140,15 +144,21 @@ export interface ObjectSummary {
  * ```
  */
 export interface ListObjectsPage extends ResponseInfo {
+  /** The objects of this page, in key order. */
   objects: ObjectSummary[];
   /** With a delimiter: the "directories" rolled up at this level. */
   commonPrefixes: string[];
+  /** Whether more objects follow this page. */
   isTruncated: boolean;
   /** Pass as `marker` to get the next page. */
   nextMarker?: string;
+  /** The prefix asked for. */
   prefix?: string;
+  /** The delimiter asked for. */
   delimiter?: string;
+  /** The marker asked for. */
   marker?: string;
+  /** The page size asked for. */
   maxKeys?: number;
 }
 
@@ -164,8 +174,11 @@ export interface ListObjectsPage extends ResponseInfo {
  * ```
  */
 export interface InitiateMultipartUploadResult extends ResponseInfo {
+  /** The bucket. */
   bucket: string;
+  /** The object key. */
   key: string;
+  /** The new upload's ID: pass it to `uploadPart` and `completeMultipartUpload`. */
   uploadId: string;
 }
 
@@ -181,6 +194,7 @@ export interface InitiateMultipartUploadResult extends ResponseInfo {
  * ```
  */
 export interface UploadPartResult extends ResponseInfo {
+  /** The part number, 1 to 10000. */
   partNumber: number;
   /** ETag of the part as OSS sent it: pass it to `completeMultipartUpload`. */
   etag: string;
@@ -200,6 +214,7 @@ export interface UploadPartResult extends ResponseInfo {
  * ```
  */
 export interface CompletedPart {
+  /** The part number, 1 to 10000. */
   partNumber: number;
   /** The part's ETag, with or without quotes. */
   etag: string;
@@ -217,13 +232,17 @@ export interface CompletedPart {
  * ```
  */
 export interface CompleteMultipartUploadResult extends ResponseInfo {
+  /** The bucket. */
   bucket: string;
+  /** The object key. */
   key: string;
   /** ETag of the object (`"<hex>-<parts>"`). */
   etag: string;
+  /** The object's URL, as OSS sent it. */
   location?: string;
   /** CRC64-ECMA of the whole object, when the server sent it. */
   crc64?: bigint;
+  /** The object's version, in a versioned bucket. */
   versionId?: string;
 }
 
@@ -239,10 +258,13 @@ export interface CompleteMultipartUploadResult extends ResponseInfo {
  * ```
  */
 export interface PartSummary {
+  /** The part number, 1 to 10000. */
   partNumber: number;
+  /** Size in bytes. */
   size: number;
   /** ETag as OSS sent it. */
   etag: string;
+  /** When it was uploaded. */
   lastModified: Date;
   /** CRC64-ECMA of the part, when the server sent it. */
   crc64?: bigint;
@@ -260,14 +282,21 @@ export interface PartSummary {
  * ```
  */
 export interface ListPartsPage extends ResponseInfo {
+  /** The bucket. */
   bucket: string;
+  /** The object key. */
   key: string;
+  /** The upload ID. */
   uploadId: string;
+  /** The parts of this page, by part number. */
   parts: PartSummary[];
+  /** Whether more parts follow this page. */
   isTruncated: boolean;
   /** Pass as `partNumberMarker` to get the next page. */
   nextPartNumberMarker?: number;
+  /** The marker asked for. */
   partNumberMarker?: number;
+  /** The page size asked for. */
   maxParts?: number;
 }
 
@@ -283,9 +312,13 @@ export interface ListPartsPage extends ResponseInfo {
  * ```
  */
 export interface MultipartUploadSummary {
+  /** The object key. */
   key: string;
+  /** The upload ID. */
   uploadId: string;
+  /** When it was initiated. */
   initiated: Date;
+  /** E.g. `Standard`. */
   storageClass?: string;
 }
 
@@ -301,16 +334,25 @@ export interface MultipartUploadSummary {
  * ```
  */
 export interface ListMultipartUploadsPage extends ResponseInfo {
+  /** The uploads of this page. */
   uploads: MultipartUploadSummary[];
+  /** With a delimiter: the "directories" rolled up at this level. */
   commonPrefixes: string[];
+  /** Whether more uploads follow this page. */
   isTruncated: boolean;
   /** Pass as `keyMarker` (with `uploadIdMarker`) to get the next page. */
   nextKeyMarker?: string;
+  /** Pass as `uploadIdMarker` (with `keyMarker`) to get the next page. */
   nextUploadIdMarker?: string;
+  /** The prefix asked for. */
   prefix?: string;
+  /** The delimiter asked for. */
   delimiter?: string;
+  /** The key marker asked for. */
   keyMarker?: string;
+  /** The upload ID marker asked for. */
   uploadIdMarker?: string;
+  /** The page size asked for. */
   maxUploads?: number;
 }
 
@@ -326,14 +368,19 @@ export interface ListMultipartUploadsPage extends ResponseInfo {
  * ```
  */
 export interface BucketSummary {
+  /** The bucket name. */
   name: string;
+  /** When it was created. */
   creationDate: Date;
   /** E.g. `oss-cn-hangzhou`. */
   location?: string;
   /** E.g. `cn-hangzhou`. */
   region?: string;
+  /** Default storage class, e.g. `Standard`. */
   storageClass?: string;
+  /** Public endpoint, e.g. `oss-cn-hangzhou.aliyuncs.com`. */
   extranetEndpoint?: string;
+  /** Endpoint inside Alibaba Cloud, e.g. `oss-cn-hangzhou-internal.aliyuncs.com`. */
   intranetEndpoint?: string;
 }
 
@@ -349,11 +396,16 @@ export interface BucketSummary {
  * ```
  */
 export interface ListBucketsPage extends ResponseInfo {
+  /** The buckets of this page, by name. */
   buckets: BucketSummary[];
+  /** Whether more buckets follow this page. */
   isTruncated: boolean;
   /** Pass as `marker` to get the next page. */
   nextMarker?: string;
+  /** The prefix asked for. */
   prefix?: string;
+  /** The marker asked for. */
   marker?: string;
+  /** The page size asked for. */
   maxKeys?: number;
 }

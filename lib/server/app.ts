@@ -15,12 +15,12 @@ import { multipartRoutes } from "./_routes_multipart.ts";
 import { objectRoutes } from "./_routes_object.ts";
 import { operationOf } from "./operation.ts";
 import { CUTS_CONNECTIONS } from "./listen.ts";
+import type { Authenticator } from "./auth.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { errorResponse, newRequestId, ServerError } from "./server_error.ts";
 import { type Storage, StorageError } from "./storage.ts";
 
-/** Checks one request; resolves when it may proceed, throws a `ServerError` otherwise. */
-export type Authenticator = (req: OssRequestInfo) => Promise<void>;
+export type { Authenticator } from "./auth.ts";
 
 /**
  * What the app needs of a fault injector (`faults.ts`'s `FaultInjector`).

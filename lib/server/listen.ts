@@ -224,6 +224,9 @@ async function listenNode(fetch: FetchHandler, host: string, port: number): Prom
     hostname: host,
     // No overall request deadline: large uploads may take long (Node's default is 300 s).
     serverOptions: { requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_SIZE },
+    // Replacing the global Request/Response would break every Deno.serve and
+    // every `instanceof Response` check elsewhere in the process.
+    overrideGlobalObjects: false,
     // deno-lint-ignore no-explicit-any
   }) as any;
   // Requests node:http cannot parse never reach the app: answer them in OSS's form too.

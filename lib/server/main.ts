@@ -14,6 +14,7 @@
  * @module
  */
 
+import { realpathSync } from "node:fs";
 import process from "node:process";
 import { createOssApp } from "./app.ts";
 import { createAuthenticator, type ServerCredential } from "./auth.ts";
@@ -288,5 +289,10 @@ function isMainNode(): boolean {
   const started = process.argv[1];
   if (!started) return false;
   const here = new URL(import.meta.url).pathname;
-  return here === started || here === started.replace(/\\/g, "/");
+  // Installs through symlinks (npm link, pnpm) start the script by another path.
+  let real = started;
+  try {
+    real = realpathSync(started);
+  } catch { /* keep the path as given */ }
+  return here === started || here === real || here === real.replace(/\\/g, "/");
 }

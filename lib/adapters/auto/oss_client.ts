@@ -22,7 +22,11 @@ import { autoPlatform } from "./platform.ts";
  * ```
  */
 export class OssClient extends BaseOssClient {
-  /** @param options Where and how to connect; see {@linkcode OssClientOptions}. */
+  /**
+   * Creates a client whose file uploads use the adapter of the runtime it runs on (see {@linkcode OssClientOptions}).
+   *
+   * @param options Where and how to connect; see {@linkcode OssClientOptions}.
+   */
   constructor(options: OssClientOptions) {
     super(withPlatform(options, autoPlatform));
   }

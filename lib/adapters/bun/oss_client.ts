@@ -22,7 +22,11 @@ import { bunPlatform } from "./platform.ts";
  * ```
  */
 export class OssClient extends BaseOssClient {
-  /** @param options Where and how to connect; see {@linkcode OssClientOptions}. */
+  /**
+   * Creates a client with Bun's platform injected (see {@linkcode OssClientOptions}).
+   *
+   * @param options Where and how to connect; see {@linkcode OssClientOptions}.
+   */
   constructor(options: OssClientOptions) {
     super(withPlatform(options, bunPlatform));
   }

@@ -32,7 +32,17 @@ interface DenoLike {
 
 const SEEK_START = 0; // Deno.SeekMode.Start
 
-/** Options of {@linkcode openDenoFile}. */
+/**
+ * Options of {@linkcode openDenoFile}.
+ *
+ * @example
+ * ```ts
+ * import { openDenoFile } from "@ossup/ossup/deno";
+ *
+ * const source = await openDenoFile("./big.iso", { chunkSize: 1024 * 1024 });
+ * await source.close();
+ * ```
+ */
 export interface DenoFileSourceOptions {
   /** Largest chunk a part's stream yields, in bytes. Default 262144 (256 KiB). */
   chunkSize?: number;

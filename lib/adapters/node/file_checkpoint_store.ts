@@ -12,7 +12,16 @@ import process from "node:process";
 import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
 import { AbortError, CheckpointError } from "../../errors.ts";
 
-/** Options of {@linkcode FileCheckpointStore}. */
+/**
+ * Options of {@linkcode FileCheckpointStore}.
+ *
+ * @example
+ * ```ts
+ * import { FileCheckpointStore } from "@ossup/ossup";
+ *
+ * const store = new FileCheckpointStore({ mode: 0o600, pollInterval: 100 });
+ * ```
+ */
 export interface FileCheckpointStoreOptions {
   /** File mode of checkpoint and lock files. Default `0o600` (owner only). */
   mode?: number;

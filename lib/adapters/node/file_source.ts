@@ -10,7 +10,17 @@ import type { FileSource, SourceStat } from "../../file_source.ts";
 import { SourceChangedError } from "../../errors.ts";
 import { checkRange, chunkSizeOption, positionalReadStream } from "../_source_range.ts";
 
-/** Options of {@linkcode openNodeFile}. */
+/**
+ * Options of {@linkcode openNodeFile}.
+ *
+ * @example
+ * ```ts
+ * import { openNodeFile } from "@ossup/ossup/node";
+ *
+ * const source = await openNodeFile("./big.iso", { chunkSize: 1024 * 1024 });
+ * await source.close();
+ * ```
+ */
 export interface NodeFileSourceOptions {
   /** Largest chunk a part's stream yields, in bytes. Default 262144 (256 KiB). */
   chunkSize?: number;

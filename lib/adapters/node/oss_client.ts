@@ -22,7 +22,11 @@ import { nodePlatform } from "./platform.ts";
  * ```
  */
 export class OssClient extends BaseOssClient {
-  /** @param options Where and how to connect; see {@linkcode OssClientOptions}. */
+  /**
+   * Creates a client with Node's platform injected (see {@linkcode OssClientOptions}).
+   *
+   * @param options Where and how to connect; see {@linkcode OssClientOptions}.
+   */
   constructor(options: OssClientOptions) {
     super(withPlatform(options, nodePlatform));
   }

@@ -8,7 +8,16 @@
 import type { FileSource, SourceStat } from "../../file_source.ts";
 import { checkRange, exactLengthStream } from "../_source_range.ts";
 
-/** Options of {@linkcode blobSource}. */
+/**
+ * Options of {@linkcode blobSource}.
+ *
+ * @example
+ * ```ts
+ * import { blobSource } from "@ossup/ossup/web";
+ *
+ * const source = blobSource(new Blob(["hello"]), { name: "hello.txt" });
+ * ```
+ */
 export interface BlobSourceOptions {
   /** Name for messages and the checkpoint; default the `File`'s name, else `"blob"`. */
   name?: string;

@@ -57,19 +57,49 @@ interface IdbDatabase {
   onversionchange: (() => void) | null;
 }
 
-/** The part of `IDBFactory` (`indexedDB`) used here. */
+/**
+ * The part of `IDBFactory` (`indexedDB`) used here.
+ *
+ * @example
+ * ```ts
+ * import { type IdbFactoryLike, IndexedDbCheckpointStore } from "@ossup/ossup/web";
+ *
+ * declare const factory: IdbFactoryLike; // `indexedDB`, or an in-memory one in tests
+ * const store = new IndexedDbCheckpointStore({ indexedDB: factory });
+ * ```
+ */
 export interface IdbFactoryLike {
   /** Opens a database. */
   open(name: string, version?: number): unknown;
 }
 
-/** The part of `IDBKeyRange` used here. */
+/**
+ * The part of `IDBKeyRange` used here.
+ *
+ * @example
+ * ```ts
+ * import { type IdbKeyRangeLike, IndexedDbCheckpointStore } from "@ossup/ossup/web";
+ *
+ * declare const keyRange: IdbKeyRangeLike; // `IDBKeyRange`, or an in-memory one in tests
+ * const store = new IndexedDbCheckpointStore({ keyRange });
+ * ```
+ */
 export interface IdbKeyRangeLike {
   /** A key range between two keys. */
   bound(lower: unknown, upper: unknown): unknown;
 }
 
-/** The part of the Web Locks `LockManager` (`navigator.locks`) used here. */
+/**
+ * The part of the Web Locks `LockManager` (`navigator.locks`) used here.
+ *
+ * @example
+ * ```ts
+ * import { IndexedDbCheckpointStore, type LockManagerLike } from "@ossup/ossup/web";
+ *
+ * declare const locks: LockManagerLike; // `navigator.locks`
+ * const store = new IndexedDbCheckpointStore({ locks });
+ * ```
+ */
 export interface LockManagerLike {
   /** Requests a lock; the callback holds it until its promise settles. */
   request(
@@ -79,7 +109,17 @@ export interface LockManagerLike {
   ): Promise<unknown>;
 }
 
-/** Options of {@linkcode IndexedDbCheckpointStore}. */
+/**
+ * Options of {@linkcode IndexedDbCheckpointStore}.
+ *
+ * @example
+ * ```ts
+ * import { IndexedDbCheckpointStore } from "@ossup/ossup/web";
+ *
+ * // Lock by a lease in the database where Web Locks are missing.
+ * const store = new IndexedDbCheckpointStore({ databaseName: "my-app-uploads", locks: null });
+ * ```
+ */
 export interface IndexedDbCheckpointStoreOptions {
   /** Database name. Default `"ossup-checkpoints"`. */
   databaseName?: string;

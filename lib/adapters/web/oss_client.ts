@@ -26,7 +26,11 @@ import { webPlatform } from "./platform.ts";
  * ```
  */
 export class OssClient extends BaseOssClient {
-  /** @param options Where and how to connect; see {@linkcode OssClientOptions}. */
+  /**
+   * Creates a client with the web platform injected (see {@linkcode OssClientOptions}).
+   *
+   * @param options Where and how to connect; see {@linkcode OssClientOptions}.
+   */
   constructor(options: OssClientOptions) {
     super(withPlatform(options, webPlatform));
   }
