@@ -60,6 +60,15 @@ export interface FileSource {
    * runtime can send a `Blob` without reading it into memory.
    */
   slice?(offset: number, length: number): Blob;
+  /**
+   * Optional copy-free read: fills `target` with the `target.length` bytes
+   * at `offset` and resolves to the number of bytes read, fewer only if the
+   * source now ends sooner (it changed). Each call reads afresh. The engine
+   * prefers it to `stream()`: a part is read straight into the buffer a
+   * routine reuses, instead of copied there from a stream's fresh chunks.
+   * Rejects with a `RangeError` if the range is past `size` or negative.
+   */
+  readInto?(offset: number, target: Uint8Array): Promise<number>;
   /** Reads size and modification time now, to notice a source changed under the upload. */
   stat(): Promise<SourceStat>;
   /** Releases the source (closes a file handle). Safe to call twice. */

@@ -33,6 +33,8 @@ export interface FileSourceContractOptions {
   mutable?: boolean;
   /** True if the adapter offers `slice()` bodies; they are then tested. */
   slices?: boolean;
+  /** True if the adapter offers `readInto()`; it is then tested like `stream()`. */
+  readInto?: boolean;
   /** Largest chunk the adapter promises to yield; checked when given. */
   maxChunkSize?: number;
   /** Runs after all tests (delete a temp directory). */
@@ -243,6 +245,84 @@ export function fileSourceContract(
       });
     });
 
+    it(`${options.readInto ? "offers" : "does not offer"} readInto()`, async () => {
+      await withSource(data.subarray(0, 10), ({ source }) => {
+        assert.equal(typeof source.readInto === "function", options.readInto === true);
+        return Promise.resolve();
+      });
+    });
+
+    if (options.readInto) {
+      it("readInto: fills random ranges exactly, into views at any byte offset", async () => {
+        await withSource(data, async ({ source }) => {
+          const next = rng(4242);
+          const backing = new Uint8Array(1_600_000);
+          for (let i = 0; i < 60; i++) {
+            const offset = next(SIZE);
+            const length = next(i % 3 === 0 ? 64 : Math.min(SIZE - offset, 1_500_000) + 1);
+            const at = next(backing.length - length + 1);
+            backing.fill(0xee);
+            const target = backing.subarray(at, at + length);
+            assert.equal(await source.readInto!(offset, target), length, `${offset}+${length}`);
+            sameBytes(target, data.subarray(offset, offset + length), `${offset}+${length}`);
+            // Nothing outside the target is written.
+            if (at > 0) assert.equal(backing[at - 1], 0xee, "byte before the target");
+            if (at + length < backing.length) {
+              assert.equal(backing[at + length], 0xee, "byte after the target");
+            }
+          }
+        });
+      });
+
+      it("readInto: reads part by part into one reused buffer, last part partial", async () => {
+        await withSource(data, async ({ source }) => {
+          const partSize = 1024 * 1024;
+          const buffer = new Uint8Array(partSize);
+          for (let offset = 0; offset < SIZE; offset += partSize) {
+            const length = Math.min(partSize, SIZE - offset);
+            const target = buffer.subarray(0, length);
+            assert.equal(await source.readInto!(offset, target), length);
+            sameBytes(target, data.subarray(offset, offset + length), `part at ${offset}`);
+          }
+          const whole = new Uint8Array(SIZE);
+          assert.equal(await source.readInto!(0, whole), SIZE);
+          sameBytes(whole, data, "whole");
+        });
+      });
+
+      it("readInto: zero-length targets read 0; ranges past the end reject RangeError", async () => {
+        await withSource(data, async ({ source }) => {
+          for (const offset of [0, 1000, SIZE]) {
+            assert.equal(await source.readInto!(offset, new Uint8Array(0)), 0);
+          }
+          await assert.rejects(source.readInto!(SIZE - 10, new Uint8Array(11)), RangeError);
+          await assert.rejects(source.readInto!(SIZE + 1, new Uint8Array(0)), RangeError);
+          await assert.rejects(source.readInto!(-1, new Uint8Array(5)), RangeError);
+          await assert.rejects(source.readInto!(0.5, new Uint8Array(1)), RangeError);
+        });
+      });
+
+      it("readInto: serves concurrent reads, beside concurrent streams", async () => {
+        await withSource(data, async ({ source }) => {
+          const next = rng(777);
+          const ranges = Array.from({ length: 24 }, () => {
+            const offset = next(SIZE);
+            return [offset, next(Math.min(SIZE - offset, 700_000) + 1)] as const;
+          });
+          const results = await Promise.all(ranges.map(async ([o, l], i) => {
+            if (i % 4 === 3) return (await readAll(source.stream(o, l))).bytes;
+            const target = new Uint8Array(l);
+            assert.equal(await source.readInto!(o, target), l);
+            return target;
+          }));
+          results.forEach((bytes, i) => {
+            const [o, l] = ranges[i];
+            sameBytes(bytes, data.subarray(o, o + l), `concurrent ${o}+${l}`);
+          });
+        });
+      });
+    }
+
     it("handles an empty source", async () => {
       await withSource(new Uint8Array(), async ({ source }) => {
         assert.equal(source.size, 0);
@@ -283,6 +363,42 @@ export function fileSourceContract(
         await fixture.source.close();
       }
     });
+
+    if (options.readInto) {
+      it("readInto: a file cut short reads short, up to its new end", async () => {
+        const fixture = await open(data);
+        try {
+          // Read once before, so a handle opened on first use is open.
+          assert.equal(await fixture.source.readInto!(0, new Uint8Array(10)), 10);
+          await fixture.truncate!(1_000_000);
+          const target = new Uint8Array(200_000).fill(0xee);
+          assert.equal(await fixture.source.readInto!(900_000, target), 100_000);
+          sameBytes(target.subarray(0, 100_000), data.subarray(900_000, 1_000_000), "kept");
+          assert.equal(await fixture.source.readInto!(2_000_000, new Uint8Array(5000)), 0);
+          const within = new Uint8Array(1000);
+          assert.equal(await fixture.source.readInto!(0, within), 1000);
+          sameBytes(within, data.subarray(0, 1000), "within");
+        } finally {
+          await fixture.source.close();
+        }
+      });
+
+      it("readInto: reads afresh, so a file rewritten in place gives its new bytes", async () => {
+        const fixture = await open(data);
+        try {
+          const before = new Uint8Array(50_000);
+          assert.equal(await fixture.source.readInto!(7000, before), 50_000);
+          sameBytes(before, data.subarray(7000, 57_000), "before");
+          const changed = patternBytes(SIZE, 99);
+          await fixture.rewrite!(changed);
+          const after = new Uint8Array(50_000);
+          assert.equal(await fixture.source.readInto!(7000, after), 50_000);
+          sameBytes(after, changed.subarray(7000, 57_000), "after");
+        } finally {
+          await fixture.source.close();
+        }
+      });
+    }
 
     it("notices a rewrite in place: stat shows the new modification time", async () => {
       const fixture = await open(data);

@@ -9,5 +9,10 @@ const dir = await mkdtemp(join(tmpdir(), "ossup-bun-src-"));
 fileSourceContract(
   "Bun.file",
   (bytes) => fileFixture(dir, bytes, openBunFile),
-  { mutable: true, slices: true, cleanup: () => rm(dir, { recursive: true, force: true }) },
+  {
+    mutable: true,
+    slices: true,
+    readInto: true,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  },
 );

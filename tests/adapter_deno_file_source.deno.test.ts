@@ -11,6 +11,7 @@ fileSourceContract(
   (bytes) => fileFixture(dir, bytes, (path) => openDenoFile(path, { chunkSize: 100_000 })),
   {
     mutable: true,
+    readInto: true,
     maxChunkSize: 100_000,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   },

@@ -95,6 +95,35 @@ export function positionalReadStream(
 }
 
 /**
+ * Fills `target` with the bytes at `offset` by positional reads straight
+ * into it (no chunk buffers), for a source's `readInto`.
+ *
+ * @param readAt Reads into `buffer` from `position`; returns the bytes read, 0 at end of file.
+ * @param name The source's name, for errors.
+ * @param size The source's size when opened.
+ * @param offset First byte.
+ * @param target Where the bytes go; its length is the number asked for.
+ * @returns The bytes read: `target.length`, or fewer if the file now ends sooner.
+ * @throws {RangeError} If the range is negative or past `size`.
+ */
+export async function readIntoAt(
+  readAt: (buffer: Uint8Array, position: number) => Promise<number>,
+  name: string,
+  size: number,
+  offset: number,
+  target: Uint8Array,
+): Promise<number> {
+  checkRange(name, size, offset, target.length);
+  let filled = 0;
+  while (filled < target.length) {
+    const n = await readAt(target.subarray(filled), offset + filled);
+    if (n <= 0) break;
+    filled += n;
+  }
+  return filled;
+}
+
+/**
  * Passes `stream` through, checking it yields exactly `length` bytes: fewer
  * or more, or a `NotReadableError` (a `File` whose file changed on disk),
  * error the stream with `SourceChangedError`.

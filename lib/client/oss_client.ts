@@ -90,7 +90,7 @@ export interface OssClientOptions {
    * endpoint, `false` otherwise (as the official Go SDK does).
    */
   pathStyle?: boolean;
-  /** The `fetch` to send requests with. Default: the global `fetch`. */
+  /** The `fetch` to send requests with. Default: the global `fetch` (on Node, the Node and default entries wrap it to send large byte bodies as a sized stream, which Node handles without copying). */
   fetch?: typeof fetch;
   /**
    * Per-attempt timeout in milliseconds: the time to get an answer's headers

@@ -1,11 +1,12 @@
 /**
- * Reads one part of a source into memory, computing its CRC64 on the way,
- * so that each part is read once per attempt and hashed without a second pass.
+ * Reads one part of a source into memory with its CRC64: straight into the
+ * routine's buffer where the source can (`readInto`), else from its stream,
+ * hashing each chunk on the way. Each part is read once per attempt.
  *
  * @module
  */
 
-import { Crc64 } from "../crc64.ts";
+import { Crc64, crc64 } from "../crc64.ts";
 import { AbortError, SourceChangedError } from "../errors.ts";
 import type { FileSource } from "../file_source.ts";
 
@@ -29,6 +30,12 @@ export async function readPart(
   into?: Uint8Array,
 ): Promise<PartBytes> {
   const bytes = into && into.length >= size ? into.subarray(0, size) : new Uint8Array(size);
+  if (source.readInto) {
+    if (signal?.aborted) throw new AbortError("read of a part aborted", { cause: signal.reason });
+    const filled = await source.readInto(offset, bytes);
+    if (filled !== size) throw shortRead(source, offset, size, filled);
+    return { bytes, crc64: crc64(bytes) };
+  }
   const crc = new Crc64();
   let filled = 0;
   const reader = source.stream(offset, size).getReader();
@@ -52,10 +59,12 @@ export async function readPart(
   } finally {
     reader.releaseLock();
   }
-  if (filled !== size) {
-    throw new SourceChangedError(
-      `${source.name}: expected ${size} bytes at offset ${offset}, read ${filled}; the source changed`,
-    );
-  }
+  if (filled !== size) throw shortRead(source, offset, size, filled);
   return { bytes, crc64: crc.digest() };
+}
+
+function shortRead(source: FileSource, offset: number, size: number, filled: number) {
+  return new SourceChangedError(
+    `${source.name}: expected ${size} bytes at offset ${offset}, read ${filled}; the source changed`,
+  );
 }

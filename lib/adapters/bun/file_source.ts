@@ -5,9 +5,10 @@
  * @module
  */
 
+import { type FileHandle, open } from "node:fs/promises";
 import type { FileSource, SourceStat } from "../../file_source.ts";
 import { SourceChangedError } from "../../errors.ts";
-import { checkRange, exactLengthStream } from "../_source_range.ts";
+import { checkRange, exactLengthStream, readIntoAt } from "../_source_range.ts";
 
 /** The part of a `BunFile` used here. */
 interface BunFileLike extends Blob {
@@ -24,10 +25,13 @@ interface BunLike {
 /**
  * Opens a file as a {@linkcode FileSource} with `Bun.file`. Parts are file
  * slices: streamed by `stream()`, or handed to `fetch` by `slice()`, which
- * Bun sends straight from the file. `stat()` looks at the path afresh.
+ * Bun sends straight from the file. `readInto()` reads by position into the
+ * caller's buffer through a `node:fs` handle, opened on its first call (Bun
+ * has no positional read of its own that fills a given buffer). `stat()`
+ * looks at the path afresh.
  *
  * @param path The file's path; also the source's name.
- * @returns The source (there is no handle to close).
+ * @returns The source; close it when done (it closes the handle `readInto()` opened).
  * @throws {TypeError} If the path is not a regular file.
  *
  * @example
@@ -45,6 +49,17 @@ export async function openBunFile(path: string): Promise<FileSource> {
   const info = await file.stat();
   if (!info.isFile()) throw new TypeError(`${path} is not a regular file`);
   const size = info.size;
+  let handle: Promise<FileHandle> | undefined;
+  let closed: Promise<void> | undefined;
+  const readAt = async (buffer: Uint8Array, position: number) => {
+    if (closed) throw new TypeError(`${path}: the source is closed`);
+    handle ??= open(path, "r").catch((err) => {
+      throw new SourceChangedError(`${path} can no longer be opened: it was moved or deleted`, {
+        cause: err,
+      });
+    });
+    return (await (await handle).read(buffer, 0, buffer.length, position)).bytesRead;
+  };
   return {
     name: path,
     size,
@@ -59,6 +74,9 @@ export async function openBunFile(path: string): Promise<FileSource> {
       checkRange(path, size, offset, length);
       return file.slice(offset, offset + length);
     },
+    readInto(offset: number, target: Uint8Array): Promise<number> {
+      return readIntoAt(readAt, path, size, offset, target);
+    },
     async stat(): Promise<SourceStat> {
       try {
         const now = await bun.file(path).stat();
@@ -70,7 +88,8 @@ export async function openBunFile(path: string): Promise<FileSource> {
       }
     },
     close(): Promise<void> {
-      return Promise.resolve();
+      closed ??= handle ? handle.then((h) => h.close(), () => {}) : Promise.resolve();
+      return closed;
     },
   };
 }

@@ -7,7 +7,7 @@
 
 import type { FileSource, SourceStat } from "../../file_source.ts";
 import { SourceChangedError } from "../../errors.ts";
-import { checkRange, chunkSizeOption, positionalReadStream } from "../_source_range.ts";
+import { checkRange, chunkSizeOption, positionalReadStream, readIntoAt } from "../_source_range.ts";
 
 /** The part of `Deno.FileInfo` used here. */
 interface DenoFileInfo {
@@ -115,6 +115,9 @@ export async function openDenoFile(
     stream(offset: number, length: number): ReadableStream<Uint8Array> {
       checkRange(path, size, offset, length);
       return positionalReadStream(readAt, path, offset, length, chunkSize);
+    },
+    readInto(offset: number, target: Uint8Array): Promise<number> {
+      return readIntoAt(readAt, path, size, offset, target);
     },
     async stat(): Promise<SourceStat> {
       try {

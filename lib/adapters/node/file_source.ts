@@ -8,7 +8,7 @@
 import { open, stat } from "node:fs/promises";
 import type { FileSource, SourceStat } from "../../file_source.ts";
 import { SourceChangedError } from "../../errors.ts";
-import { checkRange, chunkSizeOption, positionalReadStream } from "../_source_range.ts";
+import { checkRange, chunkSizeOption, positionalReadStream, readIntoAt } from "../_source_range.ts";
 
 /**
  * Options of {@linkcode openNodeFile}.
@@ -28,7 +28,8 @@ export interface NodeFileSourceOptions {
 
 /**
  * Opens a file as a {@linkcode FileSource}: one `FileHandle`, read by
- * position, so parts can be read concurrently and retried. `stat()` looks
+ * position, so parts can be read concurrently and retried, and `readInto`
+ * reads a part straight into the caller's buffer. `stat()` looks
  * at the path, so a file replaced (renamed over) or deleted is noticed too.
  *
  * @param path The file's path; also the source's name.
@@ -77,6 +78,9 @@ export async function openNodeFile(
     stream(offset: number, length: number): ReadableStream<Uint8Array> {
       checkRange(path, size, offset, length);
       return positionalReadStream(readAt, path, offset, length, chunkSize);
+    },
+    readInto(offset: number, target: Uint8Array): Promise<number> {
+      return readIntoAt(readAt, path, size, offset, target);
     },
     async stat(): Promise<SourceStat> {
       try {
