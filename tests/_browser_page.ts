@@ -10,6 +10,7 @@
  */
 
 import { OssClient, remoteSigner } from "../lib/web.ts";
+import { testBytes as seededBytes } from "./_test_bytes.ts";
 
 const PART = 100 * 1024;
 const PARTS = 12;
@@ -21,19 +22,6 @@ interface Session {
   endpoint: string;
   bucket: string;
   key: string;
-}
-
-/** Same generator as `testBytes` in `_client_setup.ts` (xorshift32). */
-function seededBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
 }
 
 async function ossupUpload(): Promise<Record<string, unknown>> {

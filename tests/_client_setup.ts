@@ -59,18 +59,8 @@ export function makeClient(
   };
 }
 
-/** Deterministic test bytes. */
-export function testBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+/** Deterministic test bytes (kept in `_test_bytes.ts`, which the bundled pages import too). */
+export { testBytes } from "./_test_bytes.ts";
 
 /** Collects an async iterable. */
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -115,6 +115,11 @@ function fillSynthetic(out: Uint8Array, position: number, seed: number): void {
     if (inBlock === 0) out[i] = (Math.floor(p / BLOCK.length) * 31 + seed) & 0xff;
     i += n;
   }
+}
+
+/** Whether a file or folder is at `path`. */
+export function exists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 /** The first `size` bytes a {@linkcode syntheticSource} with `seed` yields. */

@@ -9,6 +9,7 @@
 
 import { MemoryCheckpointStore, OssClient } from "../lib/web.ts";
 import { crc64Implementation } from "../lib/_crc64_engine.ts";
+import { testBytes as seededBytes } from "./_test_bytes.ts";
 
 /** The worker's bindings (text bindings in the workerd config). */
 interface Env {
@@ -20,19 +21,6 @@ interface Env {
 }
 
 const PART = 100 * 1024;
-
-/** Same generator as `testBytes` in `_client_setup.ts` (xorshift32). */
-function seededBytes(length: number, seed: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {

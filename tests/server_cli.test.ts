@@ -19,6 +19,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { signV1, signV4 } from "../lib/signing.ts";
+import { lcgBytes as data } from "./_test_bytes.ts";
 
 const MAIN = fileURLToPath(new URL("../lib/server/main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -118,16 +119,6 @@ async function oss(
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { status: res.status, text: new TextDecoder().decode(bytes), bytes, headers: res.headers };
-}
-
-function data(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
 }
 
 function md5(b: Uint8Array): string {

@@ -16,18 +16,9 @@ import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { signV4 } from "../lib/signing.ts";
 import { startServer, type TestServer } from "./_server.ts";
+import { lcgBytes as bytes } from "./_test_bytes.ts";
 
 const BUCKET = "faults";
-
-function bytes(n: number, seed = 1): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 function md5(b: Uint8Array): string {
   return createHash("md5").update(b).digest("hex");

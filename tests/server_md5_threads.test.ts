@@ -15,16 +15,7 @@ import { createOssApp } from "../lib/server/app.ts";
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { StorageError } from "../lib/server/storage.ts";
-
-function bytes(n: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
+import { lcgBytes as bytes } from "./_test_bytes.ts";
 
 /** A stream of `data` in chunks of the given sizes, cycling. */
 function chunked(data: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {

@@ -6,6 +6,7 @@ import { startServer, type TestServer } from "./_server.ts";
 import { md5Hex, ossFetch, ossText } from "./_oss_http.ts";
 import { assertOssError } from "./_assert_oss.ts";
 import { createHash } from "node:crypto";
+import { lcgBytes as bytes } from "./_test_bytes.ts";
 
 let server: TestServer;
 const B = "multi";
@@ -18,16 +19,6 @@ before(async () => {
 after(async () => {
   await server.close();
 });
-
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 async function initiate(key: string, headers: Record<string, string> = {}): Promise<string> {
   const r = await ossText(server, {

@@ -5,6 +5,7 @@ import { childElement, childElements, childText, parseXml } from "../lib/xml.ts"
 import { startServer, type TestServer } from "./_server.ts";
 import { md5Base64, md5Hex, ossFetch, ossText } from "./_oss_http.ts";
 import { assertOssError } from "./_assert_oss.ts";
+import { lcgBytes as bytes } from "./_test_bytes.ts";
 
 let server: TestServer;
 const B = "objects";
@@ -16,16 +17,6 @@ before(async () => {
 after(async () => {
   await server.close();
 });
-
-function bytes(n: number, seed = 1): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed;
-  for (let i = 0; i < n; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    b[i] = x >>> 24;
-  }
-  return b;
-}
 
 async function put(key: string, body: Uint8Array | string, headers: Record<string, string> = {}) {
   const r = await ossFetch(server, { method: "PUT", bucket: B, key, body, headers });

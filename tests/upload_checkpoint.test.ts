@@ -16,6 +16,7 @@ import {
 } from "../mod.ts";
 import {
   delay,
+  exists,
   KB100,
   objectBytes,
   sameBytes,
@@ -29,10 +30,6 @@ import { testBytes } from "./_client_setup.ts";
 
 const PARTS = 8;
 const SIZE = PARTS * KB100 - 123;
-
-function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
 
 describe("uploadFile checkpoints", () => {
   let env: UploadEnv;

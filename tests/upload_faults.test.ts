@@ -5,11 +5,11 @@
 
 import assert from "node:assert/strict";
 import { appendFileSync, truncateSync } from "node:fs";
-import { stat } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { IntegrityError, OssError, SourceChangedError } from "../mod.ts";
 import { collect } from "./_client_setup.ts";
 import {
+  exists,
   KB100,
   objectBytes,
   sameBytes,
@@ -20,10 +20,6 @@ import {
   uploadIdsOf,
   writeTestFile,
 } from "./_upload_fixtures.ts";
-
-function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
 
 describe("uploadFile under faults", () => {
   let env: UploadEnv;

@@ -5,11 +5,11 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   delay,
+  exists,
   KB100,
   objectBytes,
   ROOT,
@@ -26,10 +26,6 @@ const CHILD = join(ROOT, "tests", "_upload_child.ts");
 const PARTS = 30;
 const SIZE = PARTS * KB100 - 1000; // about 3 MB
 const ROUTINES = 3;
-
-function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
-}
 
 function partsReceived(env: UploadEnv): number {
   return Object.values(env.server.control.stats().parts).reduce((a, b) => a + b, 0);

@@ -7,12 +7,11 @@
 
 import { stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { AbortError } from "../errors.ts";
+import { checkpointFlags, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
-import { CliError, EXIT, UsageError } from "./cli_error.ts";
+import { EXIT } from "./cli_error.ts";
 import { parallelFlag, partSizeFlag } from "./cmd_upload.ts";
 import type { OssUrl } from "./oss_url.ts";
-import { createProgress } from "./progress.ts";
 import { DOWNLOAD_TEMP_SUFFIX, downloadObject, type DownloadProgress } from "./ranged_download.ts";
 import { formatBytes, formatDuration } from "./units.ts";
 
@@ -33,12 +32,7 @@ export async function downloadCommand(
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory() || target.endsWith("/")) file = join(target, basename(src.key));
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
-  const cpFlag = ctx.args.strings.get("checkpoint");
-  const cpDir = ctx.args.strings.get("checkpoint-dir");
-  const off = ctx.args.booleans.get("checkpoint") === false;
-  if ([cpFlag !== undefined, cpDir !== undefined, off].filter(Boolean).length > 1) {
-    throw new UsageError("give at most one of --checkpoint, --checkpoint-dir and --no-checkpoint");
-  }
+  const { path: cpFlag, dir: cpDir, off } = checkpointFlags(ctx);
   const checkpoint = off
     ? false
     : cpFlag ?? (cpDir !== undefined
@@ -49,16 +43,6 @@ export async function downloadCommand(
   const head = await bucket.headObject(src.key);
   const partSize = partSizeFlag(ctx.args.strings.get("part-size"), head.size);
 
-  const controller = new AbortController();
-  const removeInterrupt = ctx.onInterrupt(() =>
-    controller.abort(new AbortError("interrupted (Ctrl-C)"))
-  );
-  const progress = createProgress({
-    write: ctx.err,
-    tty: ctx.tty,
-    columns: ctx.columns,
-    quiet: ctx.quiet || ctx.json,
-  });
   let last: DownloadProgress | undefined;
   const started = performance.now();
   if (!ctx.quiet && !ctx.json) {
@@ -67,63 +51,52 @@ export async function downloadCommand(
         `${routines} ranges at once${checkpoint ? `, checkpoint ${checkpoint}` : ""}\n`,
     );
   }
-  try {
-    const result = await downloadObject(bucket, src.key, file, {
-      partSize,
-      routines,
-      checkpoint,
-      signal: controller.signal,
-      onProgress: (p) => {
-        if (!last && p.resumed && !ctx.quiet && !ctx.json) {
-          ctx.err(
-            `ossup: resuming from ${checkpoint}: ${p.partsDone}/${p.partsTotal} parts already on disk\n`,
-          );
-        }
-        last = p;
-        progress.update(p);
-      },
-    });
-    progress.stop();
-    const seconds = (performance.now() - started) / 1000;
-    if (ctx.json) {
-      ctx.out(
-        JSON.stringify({
-          bucket: src.bucket,
-          key: src.key,
-          file,
-          size: result.size,
-          etag: result.etag.replace(/"/g, ""),
-          crc64: result.crc64.toString(),
-          crc64Verified: result.crc64Verified,
-          parts: result.parts,
-          partSize: result.partSize,
-          seconds: Math.round(seconds * 1000) / 1000,
-          bytesReceived: result.bytesReceived,
-          resumed: result.resumed,
-        }) + "\n",
-      );
-    } else if (!ctx.quiet) {
-      ctx.out(
-        `downloaded oss://${src.bucket}/${src.key} to ${file}: ${formatBytes(result.size)} in ` +
-          `${result.parts} parts, ${formatDuration(seconds)}, CRC64 ${result.crc64}` +
-          `${result.crc64Verified ? " verified" : " (not reported by the server)"}` +
-          `${result.resumed ? ", resumed" : ""}\n`,
-      );
-    }
-    return EXIT.ok;
-  } catch (err) {
-    progress.stop();
-    if (controller.signal.aborted) {
-      const where = last ? ` at ${last.partsDone}/${last.partsTotal} parts` : "";
-      throw new CliError(
-        EXIT.interrupted,
-        checkpoint
-          ? `paused${where}; the checkpoint is kept in ${checkpoint}: run the same command again to resume`
-          : `interrupted${where}; with --no-checkpoint nothing is kept`,
-      );
-    }
-    throw err;
-  } finally {
-    removeInterrupt();
+  const where = () => last ? ` at ${last.partsDone}/${last.partsTotal} parts` : "";
+  const result = await runTransfer(
+    ctx,
+    { checkpoint, where },
+    ({ signal, progress }) =>
+      downloadObject(bucket, src.key, file, {
+        partSize,
+        routines,
+        checkpoint,
+        signal,
+        onProgress: (p) => {
+          if (!last && p.resumed && !ctx.quiet && !ctx.json) {
+            ctx.err(
+              `ossup: resuming from ${checkpoint}: ${p.partsDone}/${p.partsTotal} parts already on disk\n`,
+            );
+          }
+          last = p;
+          progress.update(p);
+        },
+      }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (ctx.json) {
+    ctx.out(
+      JSON.stringify({
+        bucket: src.bucket,
+        key: src.key,
+        file,
+        size: result.size,
+        etag: result.etag.replace(/"/g, ""),
+        crc64: result.crc64.toString(),
+        crc64Verified: result.crc64Verified,
+        parts: result.parts,
+        partSize: result.partSize,
+        seconds: Math.round(seconds * 1000) / 1000,
+        bytesReceived: result.bytesReceived,
+        resumed: result.resumed,
+      }) + "\n",
+    );
+  } else if (!ctx.quiet) {
+    ctx.out(
+      `downloaded oss://${src.bucket}/${src.key} to ${file}: ${formatBytes(result.size)} in ` +
+        `${result.parts} parts, ${formatDuration(seconds)}, CRC64 ${result.crc64}` +
+        `${result.crc64Verified ? " verified" : " (not reported by the server)"}` +
+        `${result.resumed ? ", resumed" : ""}\n`,
+    );
   }
+  return EXIT.ok;
 }

@@ -8,14 +8,13 @@
 
 import { stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import { AbortError } from "../errors.ts";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
 import type { UploadProgress } from "../upload/upload_options.ts";
 import { parseWhole } from "./args.ts";
+import { checkpointFlags, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
-import { CliError, EXIT, UsageError } from "./cli_error.ts";
+import { EXIT, UsageError } from "./cli_error.ts";
 import type { OssUrl } from "./oss_url.ts";
-import { createProgress } from "./progress.ts";
 import { formatBytes, formatDuration, parseSize } from "./units.ts";
 
 /** Parts uploaded at once unless `--parallel` says otherwise. */
@@ -95,12 +94,7 @@ async function checkpointPath(
   dst: OssUrl,
   key: string,
 ): Promise<string | false> {
-  const path = ctx.args.strings.get("checkpoint");
-  const dir = ctx.args.strings.get("checkpoint-dir");
-  const off = ctx.args.booleans.get("checkpoint") === false;
-  if ([path !== undefined, dir !== undefined, off].filter(Boolean).length > 1) {
-    throw new UsageError("give at most one of --checkpoint, --checkpoint-dir and --no-checkpoint");
-  }
+  const { path, dir, off } = checkpointFlags(ctx);
   if (off) return false;
   if (path !== undefined) return path;
   if (dir !== undefined) {
@@ -147,98 +141,77 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   const conn = await ctx.connect();
   const bucket = await conn.bucket(dst.bucket);
 
-  const controller = new AbortController();
-  const removeInterrupt = ctx.onInterrupt(() =>
-    controller.abort(new AbortError("interrupted (Ctrl-C)"))
-  );
-  const progress = createProgress({
-    write: ctx.err,
-    tty: ctx.tty,
-    columns: ctx.columns,
-    quiet: ctx.quiet || ctx.json,
-  });
   let last: UploadProgress | undefined;
   let saidResume = false;
   const started = performance.now();
-  try {
-    const result = await bucket.uploadFile(key, file, {
-      partSize,
-      routines,
-      checkpoint: checkpoint === false ? false : checkpoint,
-      signal: controller.signal,
-      onProgress: (p) => {
-        // Said once the upload is under way, so a failure before it is the only line.
-        if (!last && !ctx.quiet && !ctx.json) {
-          ctx.err(
-            `ossup: uploading ${file} (${
-              formatBytes(size)
-            }) to oss://${dst.bucket}/${key} in parts of ` +
-              `${formatBytes(partSize)}, ${routines} at once` +
-              `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
-          );
-        }
-        last = p;
-        if (p.resumed && !saidResume && !ctx.quiet && !ctx.json) {
-          saidResume = true;
-          ctx.err(
-            `ossup: resuming from ${checkpoint}: ${p.partsDone}/${p.partsTotal} parts ` +
-              `(${formatBytes(p.bytesDone)}) already uploaded\n`,
-          );
-        }
-        progress.update(p);
-      },
-    });
-    progress.stop();
-    const seconds = (performance.now() - started) / 1000;
-    if (ctx.json) {
-      ctx.out(
-        JSON.stringify({
-          bucket: result.bucket,
-          key: result.key,
-          size: result.size,
-          etag: result.etag,
-          crc64: result.crc64.toString(),
-          crc64Verified: result.crc64Verified,
-          parts: result.parts,
-          partSize: result.partSize,
-          seconds: Math.round(seconds * 1000) / 1000,
-          bytesSent: result.bytesSent,
-          bytesResent: result.bytesResent,
-          resumed: result.resumed,
-          ...(ctx.verbose && result.requestId ? { requestId: result.requestId } : {}),
-        }) + "\n",
-      );
-    } else if (!ctx.quiet) {
-      const rate = seconds > 0 ? result.bytesSent / seconds : 0;
-      ctx.out(
-        `uploaded ${file} to oss://${result.bucket}/${result.key}: ${
-          formatBytes(result.size)
-        } in ` +
-          `${result.parts} parts, ${formatDuration(seconds)} (${formatBytes(rate)}/s), ` +
-          `CRC64 ${result.crc64}${
-            result.crc64Verified ? " verified" : " (not reported by the server)"
-          }` +
-          `${result.resumed ? `, resumed (${formatBytes(result.bytesSent)} sent this run)` : ""}\n`,
-      );
-      if (ctx.verbose && result.requestId) ctx.err(`ossup: request ID ${result.requestId}\n`);
-    }
-    return EXIT.ok;
-  } catch (err) {
-    progress.stop();
-    if (controller.signal.aborted) {
-      const where = last
-        ? ` at ${last.partsDone}/${last.partsTotal} parts (${formatBytes(last.bytesDone)} of ` +
-          `${formatBytes(last.bytesTotal)})`
-        : "";
-      throw new CliError(
-        EXIT.interrupted,
-        checkpoint
-          ? `paused${where}; the checkpoint is kept in ${checkpoint}: run the same command again to resume`
-          : `interrupted${where}; with --no-checkpoint nothing is kept: the next run starts over`,
-      );
-    }
-    throw err;
-  } finally {
-    removeInterrupt();
+  const where = () =>
+    last
+      ? ` at ${last.partsDone}/${last.partsTotal} parts (${formatBytes(last.bytesDone)} of ` +
+        `${formatBytes(last.bytesTotal)})`
+      : "";
+  const nothingKeptNote = ": the next run starts over";
+  const result = await runTransfer(
+    ctx,
+    { checkpoint, where, nothingKeptNote },
+    ({ signal, progress }) =>
+      bucket.uploadFile(key, file, {
+        partSize,
+        routines,
+        checkpoint: checkpoint === false ? false : checkpoint,
+        signal,
+        onProgress: (p) => {
+          // Said once the upload is under way, so a failure before it is the only line.
+          if (!last && !ctx.quiet && !ctx.json) {
+            ctx.err(
+              `ossup: uploading ${file} (${
+                formatBytes(size)
+              }) to oss://${dst.bucket}/${key} in parts of ` +
+                `${formatBytes(partSize)}, ${routines} at once` +
+                `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
+            );
+          }
+          last = p;
+          if (p.resumed && !saidResume && !ctx.quiet && !ctx.json) {
+            saidResume = true;
+            ctx.err(
+              `ossup: resuming from ${checkpoint}: ${p.partsDone}/${p.partsTotal} parts ` +
+                `(${formatBytes(p.bytesDone)}) already uploaded\n`,
+            );
+          }
+          progress.update(p);
+        },
+      }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (ctx.json) {
+    ctx.out(
+      JSON.stringify({
+        bucket: result.bucket,
+        key: result.key,
+        size: result.size,
+        etag: result.etag,
+        crc64: result.crc64.toString(),
+        crc64Verified: result.crc64Verified,
+        parts: result.parts,
+        partSize: result.partSize,
+        seconds: Math.round(seconds * 1000) / 1000,
+        bytesSent: result.bytesSent,
+        bytesResent: result.bytesResent,
+        resumed: result.resumed,
+        ...(ctx.verbose && result.requestId ? { requestId: result.requestId } : {}),
+      }) + "\n",
+    );
+  } else if (!ctx.quiet) {
+    const rate = seconds > 0 ? result.bytesSent / seconds : 0;
+    ctx.out(
+      `uploaded ${file} to oss://${result.bucket}/${result.key}: ${formatBytes(result.size)} in ` +
+        `${result.parts} parts, ${formatDuration(seconds)} (${formatBytes(rate)}/s), ` +
+        `CRC64 ${result.crc64}${
+          result.crc64Verified ? " verified" : " (not reported by the server)"
+        }` +
+        `${result.resumed ? `, resumed (${formatBytes(result.bytesSent)} sent this run)` : ""}\n`,
+    );
+    if (ctx.verbose && result.requestId) ctx.err(`ossup: request ID ${result.requestId}\n`);
   }
+  return EXIT.ok;
 }

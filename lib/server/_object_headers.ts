@@ -18,36 +18,29 @@ export const STORAGE_CLASSES = ["Standard", "IA", "Archive", "ColdArchive", "Dee
 /** OSS's cap on the total size of `x-oss-meta-*` names and values. */
 export const USER_META_MAX_BYTES = 8 * 1024;
 
+/** The `InvalidArgument` error for a `header` whose `value` is none of `allowed`. */
+function notOneOf(header: string, value: string, allowed: string[]): ServerError {
+  return new ServerError(
+    400,
+    "InvalidArgument",
+    `${header} must be one of ${allowed.join(", ")}.`,
+    {
+      ArgumentName: header,
+      ArgumentValue: value,
+    },
+  );
+}
+
 /** Checks an ACL value; `InvalidArgument` when unknown. */
 export function checkAcl(value: string, allowed: string[], header: string): string {
-  if (!allowed.includes(value)) {
-    throw new ServerError(
-      400,
-      "InvalidArgument",
-      `${header} must be one of ${allowed.join(", ")}.`,
-      {
-        ArgumentName: header,
-        ArgumentValue: value,
-      },
-    );
-  }
+  if (!allowed.includes(value)) throw notOneOf(header, value, allowed);
   return value;
 }
 
 /** Checks a storage class (case-insensitive); returns OSS's spelling. */
 export function checkStorageClass(value: string, header: string): string {
   const found = STORAGE_CLASSES.find((s) => s.toLowerCase() === value.trim().toLowerCase());
-  if (!found) {
-    throw new ServerError(
-      400,
-      "InvalidArgument",
-      `${header} must be one of ${STORAGE_CLASSES.join(", ")}.`,
-      {
-        ArgumentName: header,
-        ArgumentValue: value,
-      },
-    );
-  }
+  if (!found) throw notOneOf(header, value, STORAGE_CLASSES);
   return found;
 }
 

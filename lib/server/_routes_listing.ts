@@ -107,20 +107,46 @@ function contents(
 
 const identity = (s: string) => s;
 
-const listObjects: OpHandler = async (op) => {
-  await requireBucket(op);
+/** The query parameters both ListObjects versions read the same way. */
+interface ListingQuery {
+  prefix: string;
+  delimiter: string;
+  max: number;
+  /** The `encoding-type=url` encoder, when asked for. */
+  encoder?: (s: string) => string;
+  /** What keys and prefixes go through in the answer: the encoder or identity. */
+  enc: (s: string) => string;
+}
+
+/** Reads prefix, delimiter, max-keys and encoding-type (a bad one throws). */
+function listingQuery(op: OpContext): ListingQuery {
   const prefix = queryValue(op, "prefix") ?? "";
-  const marker = queryValue(op, "marker") ?? "";
   const delimiter = queryValue(op, "delimiter") ?? "";
   const max = intQuery(op, "max-keys", 100, 0, 1000);
   const encoder = encodingType(op);
-  const enc = encoder ?? identity;
-  const after = marker === "" ? undefined : marker;
-  const page = await pageOf(
-    op.storage.listObjects(bucketOf(op), { prefix, after }),
+  return { prefix, delimiter, max, encoder, enc: encoder ?? identity };
+}
+
+/** One page of the bucket's objects after `after`. */
+function objectPage(
+  op: OpContext,
+  q: ListingQuery,
+  after: string | undefined,
+): Promise<ListingPage<ListedObject>> {
+  return pageOf(
+    op.storage.listObjects(bucketOf(op), { prefix: q.prefix, after }),
     (o) => o.key,
-    { prefix, delimiter: delimiter || undefined, after, max },
+    { prefix: q.prefix, delimiter: q.delimiter || undefined, after, max: q.max },
   );
+}
+
+const listObjects: OpHandler = async (op) => {
+  await requireBucket(op);
+  const marker = queryValue(op, "marker") ?? "";
+  const q = listingQuery(op);
+  const { prefix, delimiter, max, encoder, enc } = q;
+  const after = marker === "" ? undefined : marker;
+  const page = await objectPage(op, q, after);
   return xmlResponse(buildXml("ListBucketResult", {
     Name: bucketOf(op),
     Prefix: enc(prefix),
@@ -157,21 +183,14 @@ function decodeToken(token: string): string {
 
 const listObjectsV2: OpHandler = async (op) => {
   await requireBucket(op);
-  const prefix = queryValue(op, "prefix") ?? "";
-  const delimiter = queryValue(op, "delimiter") ?? "";
   const token = queryValue(op, "continuation-token");
   const startAfter = queryValue(op, "start-after");
-  const max = intQuery(op, "max-keys", 100, 0, 1000);
   const fetchOwner = queryValue(op, "fetch-owner") === "true";
-  const encoder = encodingType(op);
-  const enc = encoder ?? identity;
+  const q = listingQuery(op);
+  const { prefix, delimiter, max, encoder, enc } = q;
   const fromToken = token !== undefined && token !== "" ? decodeToken(token) : undefined;
   const after = fromToken ?? (startAfter === "" ? undefined : startAfter);
-  const page = await pageOf(
-    op.storage.listObjects(bucketOf(op), { prefix, after }),
-    (o) => o.key,
-    { prefix, delimiter: delimiter || undefined, after, max },
-  );
+  const page = await objectPage(op, q, after);
   return xmlResponse(buildXml("ListBucketResult", {
     Name: bucketOf(op),
     Prefix: enc(prefix),

@@ -1,14 +1,23 @@
 /**
  * OSS's rules and record-keeping that both storage backends share:
  * argument checks, part selection at CompleteMultipartUpload, the digest of
- * an assembled object, and defensive copies of stored records.
+ * an assembled object, the records of new objects, parts and uploads, and
+ * defensive copies of stored records.
  *
  * @module
  */
 
 import { crc64Combine } from "../crc64.ts";
-import { compareUtf8, multipartEtag, normalizeEtag } from "./_storage_names.ts";
+import type { BodyDigest } from "./_storage_body.ts";
 import {
+  compareUtf8,
+  multipartEtag,
+  newUploadId,
+  normalizeEtag,
+  nowToSecond,
+} from "./_storage_names.ts";
+import {
+  type BodyInput,
   type MultipartUploadInfo,
   type ObjectHeaders,
   type ObjectMeta,
@@ -22,6 +31,19 @@ export function run<T>(fn: () => T | Promise<T>): Promise<T> {
     return Promise.resolve(fn());
   } catch (err) {
     return Promise.reject(err);
+  }
+}
+
+/**
+ * Runs the checks that come before a body is read; when one fails, the body
+ * is cancelled too, so the client is not left sending into nothing.
+ */
+export function checkBeforeBody(body: BodyInput, check: () => void): void {
+  try {
+    check();
+  } catch (err) {
+    body.stream.cancel(err).catch(() => {});
+    throw err;
   }
 }
 
@@ -103,6 +125,58 @@ export function assembledDigest(
     size += p.size;
   }
   return { size, etag: multipartEtag(parts.map((p) => p.etag)), crc64: crc };
+}
+
+/** The metadata of a new object `key` with `headers` and the digest of its bytes, modified now. */
+export function newObjectMeta(
+  key: string,
+  headers: ObjectHeaders,
+  digest: { size: number; etag: string; crc64: bigint },
+  objectType: ObjectMeta["objectType"],
+): ObjectMeta {
+  return {
+    ...copyHeaders(headers),
+    key,
+    size: digest.size,
+    etag: digest.etag,
+    crc64: digest.crc64,
+    lastModified: nowToSecond(),
+    objectType,
+  };
+}
+
+/** The metadata of a copy of `from` under `key`: its headers replaced when `headers` are given. */
+export function copiedObjectMeta(
+  from: ObjectMeta,
+  key: string,
+  headers?: ObjectHeaders,
+): ObjectMeta {
+  return {
+    ...copyMeta(from),
+    ...(headers ? copyHeaders(headers) : {}),
+    key,
+    lastModified: nowToSecond(),
+  };
+}
+
+/** The metadata of part `partNumber` with the digest of its bytes, modified now. */
+export function newPartMeta(partNumber: number, digest: BodyDigest): PartMeta {
+  return { partNumber, ...digest, lastModified: nowToSecond() };
+}
+
+/** A new multipart upload of `key`, initiated now, with the headers the object will get. */
+export function newUploadInfo(
+  bucket: string,
+  key: string,
+  headers: ObjectHeaders,
+): MultipartUploadInfo {
+  return {
+    uploadId: newUploadId(),
+    bucket,
+    key,
+    initiated: new Date(),
+    headers: copyHeaders(headers),
+  };
 }
 
 /** Uploads sorted by key (UTF-8 order) then initiation time. */

@@ -41,24 +41,40 @@ import {
 } from "./_storage_blob_file.ts";
 import { KeyedLock } from "./_storage_lock.ts";
 import {
+  bucketAlreadyExists,
+  bucketInfoOf,
+  bucketNotEmpty,
+  findBucket,
+  findObject,
+  findUpload,
+  isBucketInUse,
+  listBucketInfos,
+  listedObjects,
+  listedParts,
+  listedUploads,
+  noSuchBucket,
+} from "./_storage_index.ts";
+import {
   checkBucketName,
   checkKey,
   isBucketName,
   isUploadId,
   keyDigest,
-  newUploadId,
   nowToSecond,
 } from "./_storage_names.ts";
 import {
   assembledDigest,
+  checkBeforeBody,
   checkPartNumber,
   checkRange,
   choosePartsFor,
+  copiedObjectMeta,
   copyHeaders,
   copyMeta,
   copyUpload,
-  noSuchUpload,
-  sortUploads,
+  newObjectMeta,
+  newPartMeta,
+  newUploadInfo,
 } from "./_storage_rules.ts";
 import { SortedKeys } from "./_storage_sorted_keys.ts";
 import {
@@ -165,9 +181,6 @@ interface BucketRecord {
   acl: string;
   storageClass: string;
 }
-
-const noSuchBucket = () => new StorageError("NoSuchBucket", "The specified bucket does not exist.");
-const noSuchKey = () => new StorageError("NoSuchKey", "The specified key does not exist.");
 
 /**
  * A {@linkcode Storage} in a data directory that survives restarts. The
@@ -321,26 +334,15 @@ export class DiskStorage implements Storage {
   }
 
   #bucket(name: string): IndexedBucket {
-    checkBucketName(name);
-    const bucket = this.#buckets.get(name);
-    if (!bucket) throw noSuchBucket();
-    return bucket;
+    return findBucket(this.#buckets, name);
   }
 
   #object(bucket: string, key: string): IndexedObject {
-    const b = this.#bucket(bucket);
-    checkKey(key);
-    const object = b.objects.get(key);
-    if (!object) throw noSuchKey();
-    return object;
+    return findObject(this.#bucket(bucket), key);
   }
 
   #upload(bucket: string, key: string, uploadId: string): IndexedUpload {
-    const b = this.#bucket(bucket);
-    checkKey(key);
-    const upload = isUploadId(uploadId) ? b.uploads.get(uploadId) : undefined;
-    if (!upload || upload.info.key !== key) throw noSuchUpload();
-    return upload;
+    return findUpload(this.#bucket(bucket), key, uploadId);
   }
 
   async #syncDir(dir: string): Promise<void> {
@@ -379,8 +381,7 @@ export class DiskStorage implements Storage {
   /** All buckets. */
   async listBuckets(): Promise<BucketInfo[]> {
     await this.#ready;
-    return [...this.#buckets.values()].map((b) => ({ ...b.info }))
-      .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    return listBucketInfos(this.#buckets);
   }
 
   async createBucket(
@@ -390,12 +391,7 @@ export class DiskStorage implements Storage {
     await this.#ready;
     checkBucketName(name);
     return await this.#locks.run(`b:${name}`, async () => {
-      if (this.#buckets.has(name)) {
-        throw new StorageError(
-          "BucketAlreadyExists",
-          "The requested bucket name is not available.",
-        );
-      }
+      if (this.#buckets.has(name)) throw bucketAlreadyExists();
       const info: BucketInfo = { name, creationDate: nowToSecond(), ...options };
       await this.#createDir(this.#bucketDir(name), this.#bucketsDir, async (dir) => {
         await mkdir(join(dir, "objects"));
@@ -418,8 +414,7 @@ export class DiskStorage implements Storage {
 
   async getBucket(name: string): Promise<BucketInfo | undefined> {
     await this.#ready;
-    const bucket = isBucketName(name) ? this.#buckets.get(name) : undefined;
-    return bucket ? { ...bucket.info } : undefined;
+    return bucketInfoOf(this.#buckets, name);
   }
 
   /** Sets a bucket's ACL. */
@@ -446,9 +441,7 @@ export class DiskStorage implements Storage {
     this.#bucket(name);
     await this.#locks.run(`b:${name}`, async () => {
       const bucket = this.#bucket(name);
-      if (bucket.objects.size > 0 || bucket.uploads.size > 0 || bucket.pending > 0) {
-        throw new StorageError("BucketNotEmpty", "The bucket you tried to delete is not empty.");
-      }
+      if (isBucketInUse(bucket) || bucket.pending > 0) throw bucketNotEmpty();
       this.#buckets.delete(name);
       await this.#removeDir(this.#bucketDir(name), this.#bucketsDir);
     });
@@ -523,23 +516,16 @@ export class DiskStorage implements Storage {
     headers: ObjectHeaders,
   ): Promise<ObjectMeta> {
     await this.#ready;
-    try {
+    checkBeforeBody(body, () => {
       this.#bucket(bucket);
       checkKey(key);
-    } catch (err) {
-      body.stream.cancel(err).catch(() => {});
-      throw err;
-    }
-    const received = await this.#receive(body);
-    return await this.#publishObject(bucket, received.writer, {
-      ...copyHeaders(headers),
-      key,
-      size: received.size,
-      etag: received.etag,
-      crc64: received.crc64,
-      lastModified: nowToSecond(),
-      objectType: "Normal",
     });
+    const { writer, ...digest } = await this.#receive(body);
+    return await this.#publishObject(
+      bucket,
+      writer,
+      newObjectMeta(key, headers, digest, "Normal"),
+    );
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectReader> {
@@ -590,13 +576,12 @@ export class DiskStorage implements Storage {
     const from = this.#object(source.bucket, source.key);
     this.#bucket(target.bucket);
     checkKey(target.key);
-    const received = await this.#receive({ stream: this.#objectStream(source.bucket, from) });
-    return await this.#publishObject(target.bucket, received.writer, {
-      ...copyMeta(from.meta),
-      ...(headers ? copyHeaders(headers) : {}),
-      key: target.key,
-      lastModified: nowToSecond(),
-    });
+    const { writer } = await this.#receive({ stream: this.#objectStream(source.bucket, from) });
+    return await this.#publishObject(
+      target.bucket,
+      writer,
+      copiedObjectMeta(from.meta, target.key, headers),
+    );
   }
 
   /** Sets an object's ACL. */
@@ -619,11 +604,7 @@ export class DiskStorage implements Storage {
     options: { prefix?: string; after?: string },
   ): AsyncIterable<ListedObject> {
     await this.#ready;
-    const b = this.#bucket(bucket);
-    for (const [, object] of b.objects.list(options.prefix, options.after)) {
-      const { key, size, etag, lastModified, storageClass, objectType } = object.meta;
-      yield { key, size, etag, lastModified: new Date(lastModified), storageClass, objectType };
-    }
+    yield* listedObjects(this.#bucket(bucket), options);
   }
 
   // ---- multipart uploads ----
@@ -637,13 +618,7 @@ export class DiskStorage implements Storage {
     await this.#ready;
     const b = this.#bucket(bucket);
     checkKey(key);
-    const info: MultipartUploadInfo = {
-      uploadId: newUploadId(),
-      bucket,
-      key,
-      initiated: new Date(),
-      headers: copyHeaders(headers),
-    };
+    const info = newUploadInfo(bucket, key, headers);
     const record: UploadRecord = {
       uploadId: info.uploadId,
       key,
@@ -695,19 +670,12 @@ export class DiskStorage implements Storage {
     body: BodyInput,
   ): Promise<PartMeta> {
     await this.#ready;
-    try {
+    checkBeforeBody(body, () => {
       this.#upload(bucket, key, uploadId);
       checkPartNumber(partNumber);
-    } catch (err) {
-      body.stream.cancel(err).catch(() => {});
-      throw err;
-    }
-    const { writer, ...digest } = await this.#receive(body);
-    return await this.#publishPart(bucket, key, uploadId, writer, {
-      partNumber,
-      ...digest,
-      lastModified: nowToSecond(),
     });
+    const { writer, ...digest } = await this.#receive(body);
+    return await this.#publishPart(bucket, key, uploadId, writer, newPartMeta(partNumber, digest));
   }
 
   async uploadPartCopy(
@@ -724,18 +692,12 @@ export class DiskStorage implements Storage {
     checkRange(source.range, from.meta.size);
     const stream = this.#objectStream(source.bucket, from, source.range);
     const { writer, ...digest } = await this.#receive({ stream });
-    return await this.#publishPart(bucket, key, uploadId, writer, {
-      partNumber,
-      ...digest,
-      lastModified: nowToSecond(),
-    });
+    return await this.#publishPart(bucket, key, uploadId, writer, newPartMeta(partNumber, digest));
   }
 
   async listParts(bucket: string, key: string, uploadId: string): Promise<PartMeta[]> {
     await this.#ready;
-    return [...this.#upload(bucket, key, uploadId).parts.values()]
-      .map((p) => ({ ...p.meta }))
-      .sort((a, b) => a.partNumber - b.partNumber);
+    return listedParts(this.#upload(bucket, key, uploadId));
   }
 
   async completeMultipartUpload(
@@ -763,13 +725,16 @@ export class DiskStorage implements Storage {
         await writer.discard();
         throw err;
       }
-      const meta = await this.#publishObject(bucket, writer, {
-        ...copyHeaders(upload.info.headers),
-        key,
-        ...assembledDigest(chosen.map((p) => p.meta)),
-        lastModified: nowToSecond(),
-        objectType: "Multipart",
-      });
+      const meta = await this.#publishObject(
+        bucket,
+        writer,
+        newObjectMeta(
+          key,
+          upload.info.headers,
+          assembledDigest(chosen.map((p) => p.meta)),
+          "Multipart",
+        ),
+      );
       // Only now that the object is published may the upload and its parts go.
       await this.#forgetUpload(bucket, uploadId);
       return meta;
@@ -796,7 +761,7 @@ export class DiskStorage implements Storage {
 
   async listMultipartUploads(bucket: string): Promise<MultipartUploadInfo[]> {
     await this.#ready;
-    return sortUploads([...this.#bucket(bucket).uploads.values()].map((u) => copyUpload(u.info)));
+    return listedUploads(this.#bucket(bucket));
   }
 
   async getMultipartUpload(

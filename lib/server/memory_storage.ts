@@ -6,39 +6,46 @@
  */
 
 import { type Md5Threads, md5ThreadsFor } from "./_md5_threads.ts";
-import { drainBody } from "./_storage_body.ts";
+import { type BodyDigest, drainBody, type DrainOptions } from "./_storage_body.ts";
 import {
-  checkBucketName,
-  checkKey,
-  isBucketName,
-  isUploadId,
-  newUploadId,
-  nowToSecond,
-} from "./_storage_names.ts";
+  bucketAlreadyExists,
+  bucketInfoOf,
+  bucketNotEmpty,
+  findBucket,
+  findObject,
+  findUpload,
+  isBucketInUse,
+  listBucketInfos,
+  listedObjects,
+  listedParts,
+  listedUploads,
+} from "./_storage_index.ts";
+import { checkBucketName, checkKey, nowToSecond } from "./_storage_names.ts";
 import {
   assembledDigest,
+  checkBeforeBody,
   checkPartNumber,
   checkRange,
   choosePartsFor,
-  copyHeaders,
+  copiedObjectMeta,
   copyMeta,
   copyUpload,
-  noSuchUpload,
+  newObjectMeta,
+  newPartMeta,
+  newUploadInfo,
   run,
-  sortUploads,
 } from "./_storage_rules.ts";
 import { SortedKeys } from "./_storage_sorted_keys.ts";
-import {
-  type BodyInput,
-  type BucketInfo,
-  type ListedObject,
-  type MultipartUploadInfo,
-  type ObjectHeaders,
-  type ObjectMeta,
-  type ObjectReader,
-  type PartMeta,
-  type Storage,
-  StorageError,
+import type {
+  BodyInput,
+  BucketInfo,
+  ListedObject,
+  MultipartUploadInfo,
+  ObjectHeaders,
+  ObjectMeta,
+  ObjectReader,
+  PartMeta,
+  Storage,
 } from "./storage.ts";
 
 interface StoredObject {
@@ -118,26 +125,20 @@ export class MemoryStorage implements Storage {
   }
 
   #bucket(name: string): StoredBucket {
-    checkBucketName(name);
-    const bucket = this.#buckets.get(name);
-    if (!bucket) throw new StorageError("NoSuchBucket", "The specified bucket does not exist.");
-    return bucket;
+    return findBucket(this.#buckets, name);
+  }
+
+  #object(bucket: string, key: string): StoredObject {
+    return findObject(this.#bucket(bucket), key);
   }
 
   #upload(bucket: string, key: string, uploadId: string): StoredUpload {
-    const b = this.#bucket(bucket);
-    checkKey(key);
-    const upload = isUploadId(uploadId) ? b.uploads.get(uploadId) : undefined;
-    if (!upload || upload.info.key !== key) throw noSuchUpload();
-    return upload;
+    return findUpload(this.#bucket(bucket), key, uploadId);
   }
 
   /** All buckets. */
   listBuckets(): Promise<BucketInfo[]> {
-    return Promise.resolve(
-      [...this.#buckets.values()].map((b) => ({ ...b.info }))
-        .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
-    );
+    return Promise.resolve(listBucketInfos(this.#buckets));
   }
 
   createBucket(
@@ -146,12 +147,7 @@ export class MemoryStorage implements Storage {
   ): Promise<BucketInfo> {
     return run(() => {
       checkBucketName(name);
-      if (this.#buckets.has(name)) {
-        throw new StorageError(
-          "BucketAlreadyExists",
-          "The requested bucket name is not available.",
-        );
-      }
+      if (this.#buckets.has(name)) throw bucketAlreadyExists();
       const info: BucketInfo = { name, creationDate: nowToSecond(), ...options };
       this.#buckets.set(name, { info, objects: new SortedKeys(), uploads: new Map() });
       return { ...info };
@@ -159,8 +155,7 @@ export class MemoryStorage implements Storage {
   }
 
   getBucket(name: string): Promise<BucketInfo | undefined> {
-    const bucket = isBucketName(name) ? this.#buckets.get(name) : undefined;
-    return Promise.resolve(bucket ? { ...bucket.info } : undefined);
+    return Promise.resolve(bucketInfoOf(this.#buckets, name));
   }
 
   /** Sets a bucket's ACL. */
@@ -172,10 +167,7 @@ export class MemoryStorage implements Storage {
 
   deleteBucket(name: string): Promise<void> {
     return run(() => {
-      const bucket = this.#bucket(name);
-      if (bucket.objects.size > 0 || bucket.uploads.size > 0) {
-        throw new StorageError("BucketNotEmpty", "The bucket you tried to delete is not empty.");
-      }
+      if (isBucketInUse(this.#bucket(name))) throw bucketNotEmpty();
       this.#buckets.delete(name);
     });
   }
@@ -186,26 +178,12 @@ export class MemoryStorage implements Storage {
     body: BodyInput,
     headers: ObjectHeaders,
   ): Promise<ObjectMeta> {
-    try {
+    checkBeforeBody(body, () => {
       this.#bucket(bucket);
       checkKey(key);
-    } catch (err) {
-      body.stream.cancel(err).catch(() => {});
-      throw err;
-    }
-    const chunks: Uint8Array[] = [];
-    const digest = await drainBody(body, (chunk) => {
-      chunks.push(chunk);
-    }, { md5Threads: this.#md5Threads });
-    const meta: ObjectMeta = {
-      ...copyHeaders(headers),
-      key,
-      size: digest.size,
-      etag: digest.etag,
-      crc64: digest.crc64,
-      lastModified: nowToSecond(),
-      objectType: "Normal",
-    };
+    });
+    const { chunks, digest } = await drainToChunks(body, { md5Threads: this.#md5Threads });
+    const meta = newObjectMeta(key, headers, digest, "Normal");
     // The bucket may have gone while the body streamed.
     this.#bucket(bucket).objects.set(key, { meta, chunks });
     return copyMeta(meta);
@@ -219,14 +197,6 @@ export class MemoryStorage implements Storage {
         stream: (range) => chunkStream(object.chunks, range),
       };
     });
-  }
-
-  #object(bucket: string, key: string): StoredObject {
-    const b = this.#bucket(bucket);
-    checkKey(key);
-    const object = b.objects.get(key);
-    if (!object) throw new StorageError("NoSuchKey", "The specified key does not exist.");
-    return object;
   }
 
   deleteObject(bucket: string, key: string): Promise<void> {
@@ -246,12 +216,7 @@ export class MemoryStorage implements Storage {
       const from = this.#object(source.bucket, source.key);
       const to = this.#bucket(target.bucket);
       checkKey(target.key);
-      const meta: ObjectMeta = {
-        ...copyMeta(from.meta),
-        ...(headers ? copyHeaders(headers) : {}),
-        key: target.key,
-        lastModified: nowToSecond(),
-      };
+      const meta = copiedObjectMeta(from.meta, target.key, headers);
       // Chunks are never mutated, so the copy can share them.
       to.objects.set(target.key, { meta, chunks: from.chunks });
       return copyMeta(meta);
@@ -269,11 +234,7 @@ export class MemoryStorage implements Storage {
     bucket: string,
     options: { prefix?: string; after?: string },
   ): AsyncIterable<ListedObject> {
-    const b = this.#bucket(bucket);
-    for (const [, object] of b.objects.list(options.prefix, options.after)) {
-      const { key, size, etag, lastModified, storageClass, objectType } = object.meta;
-      yield { key, size, etag, lastModified: new Date(lastModified), storageClass, objectType };
-    }
+    yield* listedObjects(this.#bucket(bucket), options);
   }
 
   /** Starts a multipart upload of `key` with the headers the object will get. */
@@ -285,13 +246,7 @@ export class MemoryStorage implements Storage {
     return run(() => {
       const b = this.#bucket(bucket);
       checkKey(key);
-      const info: MultipartUploadInfo = {
-        uploadId: newUploadId(),
-        bucket,
-        key,
-        initiated: new Date(),
-        headers: copyHeaders(headers),
-      };
+      const info = newUploadInfo(bucket, key, headers);
       b.uploads.set(info.uploadId, { info, parts: new Map() });
       return copyUpload(info);
     });
@@ -304,18 +259,12 @@ export class MemoryStorage implements Storage {
     partNumber: number,
     body: BodyInput,
   ): Promise<PartMeta> {
-    try {
+    checkBeforeBody(body, () => {
       this.#upload(bucket, key, uploadId);
       checkPartNumber(partNumber);
-    } catch (err) {
-      body.stream.cancel(err).catch(() => {});
-      throw err;
-    }
-    const chunks: Uint8Array[] = [];
-    const digest = await drainBody(body, (chunk) => {
-      chunks.push(chunk);
-    }, { md5Threads: this.#md5Threads });
-    const meta: PartMeta = { partNumber, ...digest, lastModified: nowToSecond() };
+    });
+    const { chunks, digest } = await drainToChunks(body, { md5Threads: this.#md5Threads });
+    const meta = newPartMeta(partNumber, digest);
     // The upload may have been completed or aborted while the body streamed.
     this.#upload(bucket, key, uploadId).parts.set(partNumber, { meta, chunks });
     return { ...meta };
@@ -333,25 +282,17 @@ export class MemoryStorage implements Storage {
       checkPartNumber(partNumber);
       const from = this.#object(source.bucket, source.key);
       checkRange(source.range, from.meta.size);
-      const chunks: Uint8Array[] = [];
-      const digest = await drainBody(
-        { stream: chunkStream(from.chunks, source.range) },
-        (chunk) => {
-          chunks.push(chunk);
-        },
-      );
-      const meta: PartMeta = { partNumber, ...digest, lastModified: nowToSecond() };
+      const { chunks, digest } = await drainToChunks({
+        stream: chunkStream(from.chunks, source.range),
+      });
+      const meta = newPartMeta(partNumber, digest);
       this.#upload(bucket, key, uploadId).parts.set(partNumber, { meta, chunks });
       return { ...meta };
     });
   }
 
   listParts(bucket: string, key: string, uploadId: string): Promise<PartMeta[]> {
-    return run(() =>
-      [...this.#upload(bucket, key, uploadId).parts.values()]
-        .map((p) => ({ ...p.meta }))
-        .sort((a, b) => a.partNumber - b.partNumber)
-    );
+    return run(() => listedParts(this.#upload(bucket, key, uploadId)));
   }
 
   completeMultipartUpload(
@@ -365,13 +306,12 @@ export class MemoryStorage implements Storage {
       const upload = this.#upload(bucket, key, uploadId);
       const chosen = choosePartsFor(upload.parts, parts, (p) => p.meta);
       const chunks = chosen.flatMap((p) => p.chunks);
-      const meta: ObjectMeta = {
-        ...copyHeaders(upload.info.headers),
+      const meta = newObjectMeta(
         key,
-        ...assembledDigest(chosen.map((p) => p.meta)),
-        lastModified: nowToSecond(),
-        objectType: "Multipart",
-      };
+        upload.info.headers,
+        assembledDigest(chosen.map((p) => p.meta)),
+        "Multipart",
+      );
       b.objects.set(key, { meta, chunks });
       b.uploads.delete(uploadId);
       return copyMeta(meta);
@@ -386,9 +326,7 @@ export class MemoryStorage implements Storage {
   }
 
   listMultipartUploads(bucket: string): Promise<MultipartUploadInfo[]> {
-    return run(() =>
-      sortUploads([...this.#bucket(bucket).uploads.values()].map((u) => copyUpload(u.info)))
-    );
+    return run(() => listedUploads(this.#bucket(bucket)));
   }
 
   getMultipartUpload(bucket: string, key: string, uploadId: string): Promise<MultipartUploadInfo> {
@@ -399,6 +337,18 @@ export class MemoryStorage implements Storage {
   async close(): Promise<void> {
     await this.#md5Threads?.close();
   }
+}
+
+/** Reads `body` whole into the chunks it arrived in. */
+async function drainToChunks(
+  body: BodyInput,
+  options?: DrainOptions,
+): Promise<{ chunks: Uint8Array[]; digest: BodyDigest }> {
+  const chunks: Uint8Array[] = [];
+  const digest = await drainBody(body, (chunk) => {
+    chunks.push(chunk);
+  }, options);
+  return { chunks, digest };
 }
 
 /** Streams bytes `[start, end]` of the concatenated chunks. */

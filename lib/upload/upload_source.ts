@@ -15,6 +15,7 @@ import { CheckpointSession } from "./_checkpoint_session.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { partAt, planParts } from "./part_plan.ts";
 import { readPart } from "./_read_part.ts";
+import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
 import {
   resolveUploadOptions,
   type UploadFileOptions,
@@ -66,10 +67,6 @@ export interface UploadSourceOptions
 // A part whose CRC disagrees is read and sent again this many times before the
 // upload fails: corruption in transit is rare and should not end an upload.
 const INTEGRITY_RETRIES = 2;
-
-function unquote(etag: string): string {
-  return etag.replace(/^"|"$/g, "").toUpperCase();
-}
 
 function isNoSuchUpload(err: unknown): boolean {
   return err instanceof OssError && err.code === "NoSuchUpload";
@@ -133,12 +130,7 @@ export async function uploadSource(
       bytesPerSecond: 0,
       resumed: false,
     });
-    return {
-      bucket: target.name,
-      key,
-      etag: unquote(put.etag),
-      crc64: 0n,
-      crc64Verified: put.crc64 !== undefined,
+    return uploadResult(target, key, put, 0n, put.crc64, {
       size: 0,
       partSize: plan.partSize,
       partSizeRaised: false,
@@ -147,8 +139,7 @@ export async function uploadSource(
       partsUploaded: 0,
       bytesSent: 0,
       bytesResent: 0,
-      requestId: put.requestId,
-    };
+    });
   }
 
   const session = options.checkpoint
@@ -405,24 +396,16 @@ async function runUpload(
       throw err;
     }
   }
-  let serverCrc = completed.crc64;
-  if (serverCrc === undefined) serverCrc = (await target.headObject(key, { signal })).crc64;
-  if (serverCrc !== undefined && serverCrc !== expected) {
-    // The object is known wrong: do not leave it under the user's key.
-    await target.deleteObject(key).catch(() => {});
-    await session?.remove();
-    throw new IntegrityError(
-      `${key}: the completed object's CRC64 ${serverCrc} differs from the ${expected} of the bytes read; ` +
-        `the object was deleted`,
-    );
-  }
-  await session?.remove();
-  return {
-    bucket: target.name,
+  const serverCrc = await checkCompletedCrc(
+    target,
     key,
-    etag: unquote(completed.etag),
-    crc64: expected,
-    crc64Verified: serverCrc !== undefined,
+    completed.crc64,
+    expected,
+    signal,
+    async () => await session?.remove(),
+  );
+  await session?.remove();
+  return uploadResult(target, key, completed, expected, serverCrc, {
     size: source.size,
     partSize: plan.partSize,
     partSizeRaised: plan.partSizeRaised,
@@ -432,8 +415,7 @@ async function runUpload(
     partsUploaded,
     bytesSent,
     bytesResent,
-    requestId: completed.requestId,
-  };
+  });
 }
 
 /** CRC64 of the whole source from its parts' CRC64s. */

@@ -12,6 +12,7 @@ import { Crc64, crc64Combine } from "../crc64.ts";
 import { AbortError, IntegrityError } from "../errors.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { assertPartSize, MAX_PARTS } from "./part_plan.ts";
+import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
 import {
   resolveUploadOptions,
   type UploadFileOptions,
@@ -37,10 +38,6 @@ export type UploadStreamOptions = Omit<
 
 // As in uploadSource: a part whose CRC disagrees is sent again this many times.
 const INTEGRITY_RETRIES = 2;
-
-function unquote(etag: string): string {
-  return etag.replace(/^"|"$/g, "").toUpperCase();
-}
 
 /** Fills `partSize` bytes from the reader (fewer at the end of the stream). */
 async function fillPart(
@@ -125,12 +122,7 @@ export async function uploadStream(
           `${key}: server CRC64 ${put.crc64} differs from the ${first.crc64} sent`,
         );
       }
-      return {
-        bucket: target.name,
-        key,
-        etag: unquote(put.etag),
-        crc64: first.crc64,
-        crc64Verified: put.crc64 !== undefined,
+      return uploadResult(target, key, put, first.crc64, put.crc64, {
         size: first.bytes.length,
         partSize: opts.partSize,
         partSizeRaised: false,
@@ -139,8 +131,7 @@ export async function uploadStream(
         partsUploaded: 0,
         bytesSent: first.bytes.length,
         bytesResent: 0,
-        requestId: put.requestId,
-      };
+      });
     }
 
     const { uploadId } = await target.initiateMultipartUpload(key, writeOptions);
@@ -217,20 +208,8 @@ export async function uploadStream(
       let expected = 0n;
       for (const p of parts) expected = crc64Combine(expected, p.crc64, p.size);
       const completed = await target.completeMultipartUpload(key, uploadId, parts, { signal });
-      const serverCrc = completed.crc64 ?? (await target.headObject(key, { signal })).crc64;
-      if (serverCrc !== undefined && serverCrc !== expected) {
-        await target.deleteObject(key).catch(() => {});
-        throw new IntegrityError(
-          `${key}: the completed object's CRC64 ${serverCrc} differs from the ${expected} of the bytes read; ` +
-            `the object was deleted`,
-        );
-      }
-      return {
-        bucket: target.name,
-        key,
-        etag: unquote(completed.etag),
-        crc64: expected,
-        crc64Verified: serverCrc !== undefined,
+      const serverCrc = await checkCompletedCrc(target, key, completed.crc64, expected, signal);
+      return uploadResult(target, key, completed, expected, serverCrc, {
         size,
         partSize: opts.partSize,
         partSizeRaised: false,
@@ -240,8 +219,7 @@ export async function uploadStream(
         partsUploaded: parts.length,
         bytesSent,
         bytesResent,
-        requestId: completed.requestId,
-      };
+      });
     } catch (err) {
       internal.abort(err);
       await Promise.allSettled(inFlight);
