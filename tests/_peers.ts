@@ -21,6 +21,21 @@ export const GO_OSS_SDK_DIR = join(GO_SHARED_GOPATH, "src/github.com/aliyun/aliy
 /** Debian's Chromium binary. */
 export const CHROMIUM_PATH = "/usr/bin/chromium";
 
+/**
+ * Headless Chromium flags for this machine: without the background-networking
+ * ones Chromium keeps trying hosts a closed network refuses.
+ */
+export const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
 const GO_INSTALL = "apt-get install golang-go golang-github-aliyun-aliyun-oss-go-sdk-dev";
 
 let goBinary: string | null | undefined;

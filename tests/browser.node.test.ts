@@ -5,11 +5,9 @@
 // resumes from IndexedDB; the object is byte-identical. Node only (Playwright).
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { Hono } from "hono";
 import { OssClient } from "../lib/web.ts";
@@ -17,35 +15,17 @@ import { createSigningRoute, UploadTickets } from "../lib/server/mod.ts";
 import { listen, type Listening } from "../lib/server/listen.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { testBytes } from "./_client_setup.ts";
-import { CHROMIUM_PATH, chromiumMissing } from "./_peers.ts";
+import { bundleForBrowser } from "./_browser_bundle.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing } from "./_peers.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 const PART = 100 * 1024;
 const PARTS = 12;
 const SEED = 7;
 const BUCKET = "browser-uploads";
 const KEY = "user-7/video.bin";
 
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 function bundlePage(): string {
-  return execFileSync(join(root, "node_modules/.bin/esbuild"), [
-    "tests/_browser_page.ts",
-    "--bundle",
-    "--format=esm",
-    "--platform=browser",
-    "--target=es2022",
-    "--log-level=error",
-  ], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return bundleForBrowser("tests/_browser_page.ts");
 }
 
 /** Resolves once `condition()` holds; polls every 10 ms, gives up after `ms`. */

@@ -7,14 +7,14 @@
 // (Playwright).
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { listen, type Listening } from "../lib/server/listen.ts";
-import { CHROMIUM_PATH, chromiumMissing } from "./_peers.ts";
+import { bundleForBrowser } from "./_browser_bundle.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing } from "./_peers.ts";
 import type { CaseResult } from "./_browser_node_test_shim.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -24,28 +24,11 @@ const CONTRACT = "tests/_checkpoint_store_contract.ts";
 /** The page runs the contract once per locking mode, each with every optional hook. */
 const VARIANTS = ["IndexedDB, Web Locks", "IndexedDB, leases"];
 
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 function bundlePage(): string {
-  return execFileSync(join(root, "node_modules/.bin/esbuild"), [
-    PAGE_SCRIPT,
-    "--bundle",
-    "--format=esm",
-    "--platform=browser",
-    "--target=es2022",
-    "--log-level=error",
+  return bundleForBrowser(PAGE_SCRIPT, [
     `--alias:node:test=./${SHIM}`,
     `--alias:node:assert/strict=./${SHIM}`,
-  ], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  ]);
 }
 
 /**
