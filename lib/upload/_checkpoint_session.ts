@@ -10,9 +10,9 @@ import {
   type CheckpointHeader,
   checkpointMismatch,
   type CheckpointTarget,
+  createPartRecordEncoder,
   decodeCheckpoint,
   encodeCheckpoint,
-  encodePartRecord,
   type PartRecord,
 } from "./checkpoint_journal.ts";
 
@@ -32,7 +32,8 @@ export class CheckpointSession {
   #store: CheckpointStore;
   #id: string;
   #lock: CheckpointLock;
-  #header: CheckpointHeader | undefined;
+  // Encodes records under the journal's header; set by begin/adopt.
+  #encodeRecord: ((part: PartRecord) => Uint8Array) | undefined;
   // Appends run one after another so records never interleave.
   #tail: Promise<void> = Promise.resolve();
 
@@ -77,20 +78,20 @@ export class CheckpointSession {
 
   /** Starts a new journal for `header`, replacing whatever was there atomically. */
   async begin(header: CheckpointHeader, parts: Iterable<PartRecord> = []): Promise<void> {
-    this.#header = header;
+    this.#encodeRecord = createPartRecordEncoder(header);
     await this.#store.write(this.#id, encodeCheckpoint(header, parts));
   }
 
   /** Continues an existing journal as it is. */
   adopt(header: CheckpointHeader): void {
-    this.#header = header;
+    this.#encodeRecord = createPartRecordEncoder(header);
   }
 
   /** Appends a finished part; resolves once it is stored. */
   record(part: PartRecord): Promise<void> {
-    const header = this.#header;
-    if (header === undefined) throw new Error("CheckpointSession.record before begin/adopt");
-    const line = encodePartRecord(header, part);
+    const encodeRecord = this.#encodeRecord;
+    if (encodeRecord === undefined) throw new Error("CheckpointSession.record before begin/adopt");
+    const line = encodeRecord(part);
     const next = this.#tail.then(() => this.#store.append(this.#id, line));
     this.#tail = next.catch(() => {});
     return next;
