@@ -90,7 +90,12 @@ export interface OssClientOptions {
    * endpoint, `false` otherwise (as the official Go SDK does).
    */
   pathStyle?: boolean;
-  /** The `fetch` to send requests with. Default: the global `fetch` (on Node, the Node and default entries wrap it to send large byte bodies as a sized stream, which Node handles without copying). */
+  /**
+   * The `fetch` to send requests with. Default: the global `fetch`; the Node and Deno entries
+   * (and the default entry on those runtimes) send byte bodies, such as parts, through
+   * `node:http` instead, which writes the part's buffer to the socket without copying it
+   * (Deno keeps its own `fetch` when a proxy variable such as `HTTPS_PROXY` is set).
+   */
   fetch?: typeof fetch;
   /**
    * Per-attempt timeout in milliseconds: the time to get an answer's headers

@@ -8,7 +8,8 @@ import process from "node:process";
 import { OssClient as BaseOssClient, type OssClientOptions } from "../../client/oss_client.ts";
 import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
-import { withNodeFetch } from "../node/fetch_body.ts";
+import { withDenoFetch } from "../deno/default_fetch.ts";
+import { withHttpFetch } from "../node/http_fetch.ts";
 import { autoPlatform } from "./platform.ts";
 
 /**
@@ -29,7 +30,7 @@ export class OssClient extends BaseOssClient {
    * @param options Where and how to connect; see {@linkcode OssClientOptions}.
    */
   constructor(options: OssClientOptions) {
-    super(withPlatform(withNodeFetch(options), autoPlatform));
+    super(withPlatform(withRuntimeFetch(options), autoPlatform));
   }
 
   /**
@@ -42,4 +43,12 @@ export class OssClient extends BaseOssClient {
   static fromEnv(options: Partial<OssClientOptions> = {}): OssClient {
     return new OssClient(mergeEnvOptions(process.env, options));
   }
+}
+
+/** Each runtime's fastest `fetch` for uploads: `node:http` on Node and Deno, Bun's own on Bun. */
+function withRuntimeFetch(options: OssClientOptions): OssClientOptions {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  if (g.Deno !== undefined) return withDenoFetch(options);
+  if (g.Bun !== undefined) return options;
+  return withHttpFetch(options);
 }

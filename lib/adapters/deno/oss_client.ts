@@ -8,6 +8,7 @@
 import { OssClient as BaseOssClient, type OssClientOptions } from "../../client/oss_client.ts";
 import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
+import { withDenoFetch } from "./default_fetch.ts";
 import { denoPlatform } from "./platform.ts";
 
 /**
@@ -28,7 +29,7 @@ export class OssClient extends BaseOssClient {
    * @param options Where and how to connect; see {@linkcode OssClientOptions}.
    */
   constructor(options: OssClientOptions) {
-    super(withPlatform(options, denoPlatform));
+    super(withPlatform(withDenoFetch(options), denoPlatform));
   }
 
   /**

@@ -8,7 +8,7 @@ import process from "node:process";
 import { OssClient as BaseOssClient, type OssClientOptions } from "../../client/oss_client.ts";
 import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
-import { withNodeFetch } from "./fetch_body.ts";
+import { withHttpFetch } from "./http_fetch.ts";
 import { nodePlatform } from "./platform.ts";
 
 /**
@@ -29,7 +29,7 @@ export class OssClient extends BaseOssClient {
    * @param options Where and how to connect; see {@linkcode OssClientOptions}.
    */
   constructor(options: OssClientOptions) {
-    super(withPlatform(withNodeFetch(options), nodePlatform));
+    super(withPlatform(withHttpFetch(options), nodePlatform));
   }
 
   /**

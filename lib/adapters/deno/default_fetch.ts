@@ -1,0 +1,55 @@
+/**
+ * Deno's default `fetch` for the client: `node:http` for byte bodies
+ * ({@linkcode createHttpFetch}), unless a proxy is configured in the
+ * environment, which only Deno's own `fetch` honours.
+ *
+ * @module
+ */
+
+import { withHttpFetch } from "../node/http_fetch.ts";
+
+const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
+
+/**
+ * Whether Deno's `fetch` would send through a proxy: one of `HTTP_PROXY`,
+ * `HTTPS_PROXY` or `ALL_PROXY` (any case) is set. Without permission to read
+ * the environment, Deno's `fetch` cannot read it either: false.
+ *
+ * @returns True when a proxy variable is set.
+ *
+ * @example
+ * ```ts
+ * import { denoProxyConfigured } from "./default_fetch.ts";
+ *
+ * console.log(denoProxyConfigured()); // false unless HTTP_PROXY or the like is set
+ * ```
+ */
+export function denoProxyConfigured(): boolean {
+  const deno = (globalThis as { Deno?: { env: { get(name: string): string | undefined } } }).Deno;
+  if (deno === undefined) return false;
+  try {
+    return PROXY_VARIABLES.some((name) =>
+      Boolean(deno.env.get(name) || deno.env.get(name.toLowerCase()))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Client options with Deno's default `fetch` filled in, when the caller
+ * gave none and no proxy is configured.
+ *
+ * @param options Client options.
+ * @returns The same options, or a copy with `fetch` set.
+ *
+ * @example
+ * ```ts
+ * import { withDenoFetch } from "./default_fetch.ts";
+ *
+ * const options = withDenoFetch({ endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * ```
+ */
+export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T {
+  return denoProxyConfigured() ? options : withHttpFetch(options);
+}

@@ -1,0 +1,298 @@
+/**
+ * A `fetch` for Node and Deno on `node:http` / `node:https` with keep-alive
+ * agents: request bodies are written to the socket as they are, responses
+ * come back as web `Response`s with streamed bodies.
+ *
+ * Why: measured against a loopback sink, 128 PUTs of 8 MiB with 4 in flight
+ * cost Node's `fetch` 0.44 CPU s and 117 MiB peak RSS (as a sized stream;
+ * 1.27 s and 300 MiB as a plain `Uint8Array`), and Deno's `fetch` 0.88 s
+ * and 242 MiB (it copies the body into a fresh buffer per request; a stream
+ * body goes out chunked instead). `node:http` writes the caller's buffer to
+ * the socket as it is: 0.29 s / 82 MiB on Node, 0.25 s / 84 MiB on Deno.
+ * With 100 KiB parts Node's `fetch` costs about 0.75 ms of CPU per request,
+ * `node:http` 0.4 ms. On Node, never touching `fetch` also spares the
+ * process undici itself (about 10 MiB) and the optimizing compile of its
+ * WebAssembly HTTP parser, a passing 25 MiB early in every upload. Bun's
+ * `fetch` is the fastest there is on Bun, so the Bun entry does not use this.
+ *
+ * @module
+ */
+
+import {
+  Agent as HttpAgent,
+  type ClientRequest,
+  type IncomingMessage,
+  request as httpRequest,
+} from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+
+type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** Options of {@linkcode createHttpFetch}. */
+export interface HttpFetchOptions {
+  /**
+   * The `fetch` for what this one does not send itself: a `Request` object as
+   * input, a `FormData` or `URLSearchParams` body, a URL that is not http(s).
+   * Default: the global `fetch`, looked up per call.
+   */
+  fallback?: typeof fetch;
+  /**
+   * How long an idle keep-alive socket is kept, in milliseconds. Default:
+   * 4000, under the 5 s idle timeout common to HTTP servers, so a reused
+   * socket is rarely one the server is closing at that moment (a request
+   * that meets one fails as a network error, which the client retries).
+   */
+  keepAliveTimeout?: number;
+}
+
+// Statuses whose response has no body: a Response cannot be made with one.
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+// Response body bytes buffered ahead of the reader before the socket is paused.
+const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
+
+/**
+ * Makes a `fetch`-compatible function on `node:http` / `node:https`.
+ *
+ * - Bodies: `Uint8Array` (any view), `ArrayBuffer` and strings are written
+ *   as they are with `content-length`; a `Blob` is streamed with
+ *   `content-length`; a `ReadableStream` is streamed chunked unless the
+ *   headers give a `content-length`. Other bodies, `Request` inputs and
+ *   non-http(s) URLs go to `options.fallback`.
+ * - It follows no redirect: OSS answers a wrong endpoint with an error
+ *   document, which the client reports.
+ * - It fails like `fetch`: a `TypeError` whose `cause` is the socket's
+ *   error, or the signal's reason once `signal` fires (also while the body
+ *   is read).
+ * - It adds no `accept-encoding`: bodies arrive as the server stored them.
+ *
+ * @param options Fallback `fetch`, keep-alive timeout.
+ * @returns The `fetch`.
+ *
+ * @example
+ * ```ts
+ * import { createHttpFetch } from "./http_fetch.ts";
+ *
+ * const fetch = createHttpFetch();
+ * const res = await fetch("http://127.0.0.1:9000/bucket/key", {
+ *   method: "PUT",
+ *   body: new Uint8Array(1024), // written to the socket as it is
+ * });
+ * console.log(res.status);
+ * ```
+ */
+export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
+  const fallback: FetchFn = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
+  const keepAliveTimeout = options.keepAliveTimeout ?? 4000;
+  if (!(keepAliveTimeout > 0)) {
+    throw new RangeError(
+      `keepAliveTimeout must be a positive number of ms, got ${keepAliveTimeout}`,
+    );
+  }
+  const agentOptions = { keepAlive: true, timeout: keepAliveTimeout };
+  let httpAgent: HttpAgent | undefined;
+  let httpsAgent: HttpsAgent | undefined;
+
+  const send: FetchFn = (input, init = {}) => {
+    if (input instanceof Request) return fallback(input, init);
+    const body = toBody(init.body);
+    if (body === undefined) return fallback(input, init);
+    const url = new URL(String(input));
+    if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
+    const secure = url.protocol === "https:";
+    const agent = secure
+      ? (httpsAgent ??= new HttpsAgent(agentOptions))
+      : (httpAgent ??= new HttpAgent(agentOptions));
+    return sendRequest(url, init, body, secure, agent);
+  };
+  return send as typeof fetch;
+}
+
+type OutgoingBody =
+  | { kind: "none" }
+  | { kind: "bytes"; bytes: Uint8Array }
+  | { kind: "stream"; stream: ReadableStream<Uint8Array>; length?: number };
+
+/** The body in a form this fetch sends, or undefined for one it leaves to the fallback. */
+function toBody(body: BodyInit | null | undefined): OutgoingBody | undefined {
+  if (body === undefined || body === null) return { kind: "none" };
+  if (body instanceof Uint8Array) return { kind: "bytes", bytes: body };
+  if (body instanceof ArrayBuffer) return { kind: "bytes", bytes: new Uint8Array(body) };
+  if (ArrayBuffer.isView(body)) {
+    return { kind: "bytes", bytes: new Uint8Array(body.buffer, body.byteOffset, body.byteLength) };
+  }
+  if (typeof body === "string") return { kind: "bytes", bytes: new TextEncoder().encode(body) };
+  if (body instanceof Blob) return { kind: "stream", stream: body.stream(), length: body.size };
+  if (body instanceof ReadableStream) return { kind: "stream", stream: body };
+  return undefined;
+}
+
+function sendRequest(
+  url: URL,
+  init: RequestInit,
+  body: OutgoingBody,
+  secure: boolean,
+  agent: HttpAgent | HttpsAgent,
+): Promise<Response> {
+  const signal = init.signal ?? undefined;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const headers: Record<string, string> = {};
+  new Headers(init.headers).forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (body.kind === "bytes") headers["content-length"] = String(body.bytes.byteLength);
+  if (body.kind === "stream" && body.length !== undefined) {
+    headers["content-length"] = String(body.length);
+  }
+  const method = (init.method ?? "GET").toUpperCase();
+  const request = secure ? httpsRequest : httpRequest;
+
+  return new Promise<Response>((resolve, reject) => {
+    let answered = false;
+    let failed = false;
+    // Until the answer's headers arrive, failures reject the promise; after, they end its body.
+    let endBody: ((err: unknown) => void) | undefined;
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      signal?.removeEventListener("abort", onAbort);
+      if (body.kind === "stream") body.stream.cancel(err).catch(() => {});
+      if (answered) endBody?.(err);
+      else reject(err);
+    };
+    const onAbort = () => {
+      fail(signal!.reason);
+      req.destroy();
+    };
+    const req = request(url, { method, headers, agent }, (res: IncomingMessage) => {
+      answered = true;
+      const status = res.statusCode ?? 0;
+      const responseHeaders = new Headers();
+      const raw = res.rawHeaders;
+      for (let i = 0; i + 1 < raw.length; i += 2) responseHeaders.append(raw[i], raw[i + 1]);
+      const bodiless = NULL_BODY_STATUSES.has(status) || method === "HEAD";
+      const done = () => signal?.removeEventListener("abort", onAbort);
+      let responseBody: ReadableStream<Uint8Array> | null = null;
+      if (bodiless) {
+        res.resume();
+        res.on("end", done);
+      } else {
+        const streamed = responseStream(res, done);
+        responseBody = streamed.stream;
+        endBody = streamed.error;
+      }
+      resolve(
+        new Response(responseBody, {
+          status,
+          statusText: res.statusMessage,
+          headers: responseHeaders,
+        }),
+      );
+    });
+    req.on("error", (err: Error) => fail(new TypeError("fetch failed", { cause: err })));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (body.kind === "none") req.end();
+    else if (body.kind === "bytes") req.end(body.bytes);
+    else {
+      pump(body.stream, req).catch((err) => {
+        // Once answered (a server may answer early, e.g. 403), the answer stands.
+        if (answered) body.stream.cancel(err).catch(() => {});
+        else fail(new TypeError("fetch failed", { cause: err }));
+      });
+    }
+  });
+}
+
+/** Writes a stream's chunks to the request, waiting for `drain` when the socket is full. */
+async function pump(stream: ReadableStream<Uint8Array>, req: ClientRequest): Promise<void> {
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (req.destroyed) throw new Error("request closed while its body was sent");
+      if (!req.write(value)) {
+        await new Promise<void>((resolve, reject) => {
+          const onDrain = () => {
+            req.off("close", onClose);
+            resolve();
+          };
+          const onClose = () => {
+            req.off("drain", onDrain);
+            reject(new Error("request closed while its body was sent"));
+          };
+          req.once("drain", onDrain);
+          req.once("close", onClose);
+        });
+      }
+    }
+    req.end();
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+/** The response body as a web stream that pauses the socket while its reader lags. */
+function responseStream(
+  res: IncomingMessage,
+  done: () => void,
+): { stream: ReadableStream<Uint8Array>; error: (err: unknown) => void } {
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let finished = false;
+  const finish = (err?: unknown) => {
+    if (finished) return;
+    finished = true;
+    done();
+    if (err === undefined) controller.close();
+    else controller.error(err);
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      res.on("data", (chunk: Uint8Array) => {
+        if (finished) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) res.pause();
+      });
+      res.on("end", () => finish());
+      res.on("error", (err: Error) => finish(new TypeError("terminated", { cause: err })));
+      res.on("close", () => {
+        if (!res.complete) finish(new TypeError("terminated: the connection closed mid-body"));
+      });
+    },
+    pull() {
+      res.resume();
+    },
+    cancel() {
+      finished = true;
+      done();
+      res.destroy();
+    },
+  }, { highWaterMark: RESPONSE_HIGH_WATER_MARK, size: (chunk) => chunk.byteLength });
+  return {
+    stream,
+    error: (err) => {
+      finish(err);
+      res.destroy();
+    },
+  };
+}
+
+/**
+ * Client options with {@linkcode createHttpFetch} as their `fetch`, unless
+ * the caller gave a `fetch` of their own.
+ *
+ * @param options Client options.
+ * @returns The same options, or a copy with `fetch` set.
+ *
+ * @example
+ * ```ts
+ * import { withHttpFetch } from "./http_fetch.ts";
+ *
+ * const options = withHttpFetch({ endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * console.log(typeof options.fetch); // "function"
+ * ```
+ */
+export function withHttpFetch<T extends { fetch?: typeof fetch }>(options: T): T {
+  if (!options || typeof options !== "object" || options.fetch !== undefined) return options;
+  return { ...options, fetch: createHttpFetch() };
+}
