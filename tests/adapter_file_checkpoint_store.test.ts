@@ -28,18 +28,21 @@ async function writeLock(id: string, info: object) {
   await writeFile(`${id}.lock`, JSON.stringify(info));
 }
 
-checkpointStoreContract("file", {
-  store: new FileCheckpointStore({ pollInterval: 10 }),
-  peer: new FileCheckpointStore({ pollInterval: 10 }),
-  newId,
-  async makeStaleLock(id) {
-    await writeLock(id, { pid: await deadPid(), hostname: hostname(), time: 1, token: "dead" });
-  },
-  async makeForeignLiveLock(id) {
-    await writeLock(id, { pid: 1, hostname: "another-host.invalid", time: 1, token: "far" });
-  },
-  cleanup: () => rm(dir, { recursive: true, force: true }),
-});
+// Both append modes: the default (no fsync per record) and syncAppends.
+for (const syncAppends of [false, true]) {
+  checkpointStoreContract(syncAppends ? "file, syncAppends" : "file", {
+    store: new FileCheckpointStore({ pollInterval: 10, syncAppends }),
+    peer: new FileCheckpointStore({ pollInterval: 10, syncAppends }),
+    newId,
+    async makeStaleLock(id) {
+      await writeLock(id, { pid: await deadPid(), hostname: hostname(), time: 1, token: "dead" });
+    },
+    async makeForeignLiveLock(id) {
+      await writeLock(id, { pid: 1, hostname: "another-host.invalid", time: 1, token: "far" });
+    },
+    cleanup: syncAppends ? () => rm(dir, { recursive: true, force: true }) : async () => {},
+  });
+}
 
 /** Command line that runs `code` (an ES module) on the runtime running this test. */
 function runtimeEval(code: string): string[] {
