@@ -15,8 +15,10 @@
  *   (`--data DIR` for the disk storage), started once. Each upload goes to its own key, is
  *   checked (size and the server's CRC64 against the file's) and then deleted.
  * - Each upload runs in a fresh process: `scripts/_bench_ossup_client.ts` under `deno run -A`,
- *   `bun run` and `node --import tsx`; `scripts/go/bench_upload` (built here with
- *   GO111MODULE=off against /usr/share/gocode); `scripts/_bench_ali_client.ts` on Node.
+ *   `bun run` and plain `node` (the client compiled to JavaScript first by esbuild, as npm users
+ *   get ossup: no TypeScript loader in the measured process); `scripts/go/bench_upload` (built
+ *   here with GO111MODULE=off against /usr/share/gocode); `scripts/_bench_ali_client.ts`,
+ *   compiled the same way, on plain `node` with ali-oss loaded from node_modules.
  *   Each run uploads once with every client, in a rotating order, so drift (page cache,
  *   thermal, neighbours) spreads over all of them.
  * - Throughput: file size / wall-clock time of the upload call alone, timed inside the
@@ -28,7 +30,7 @@
  *   process, read by the client from /proc/self/status right after the upload, and also
  *   polled by this script from /proc/<pid>/status every 50 ms until exit; the larger of the
  *   two, and the largest over the runs. It includes the runtime itself (V8/JSC, Go runtime,
- *   and on Node the tsx loader, about 25 MiB); "at start" is VmHWM right before the upload
+ *   and the clients' loaded code); "at start" is VmHWM right before the upload
  *   call, with the client's code loaded, so peak − start is what the upload itself cost.
  * - Checkpoint bytes written, per upload:
  *   ossup: bytes handed to its checkpoint store's `write` and `append` (the store `checkpoint:
@@ -59,7 +61,7 @@ import {
   writeSync,
 } from "node:fs";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import process from "node:process";
 import { randomFillSync } from "node:crypto";
 import { createInterface } from "node:readline";
@@ -144,6 +146,26 @@ const children = new Set<ChildProcess>();
 function binary(name: "deno" | "bun"): string {
   const local = join(root, "node_modules", ".bin", name);
   return existsSync(local) ? local : name;
+}
+
+/**
+ * Compiles a client script and the ossup code it imports into one ES module for plain Node
+ * (packages such as ali-oss stay imports), under node_modules/.cache so that Node resolves them.
+ */
+function compileForNode(script: string): string {
+  const out = join(root, "node_modules", ".cache", "ossup-bench", basename(script, ".ts") + ".mjs");
+  const esbuild = join(root, "node_modules", ".bin", "esbuild");
+  execFileSync(esbuild, [
+    script,
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+    "--target=node20",
+    "--packages=external",
+    "--log-level=warning",
+    `--outfile=${out}`,
+  ], { stdio: "inherit" });
+  return out;
 }
 
 /** VmHWM of a running process in KiB, or undefined once it is gone. */
@@ -364,7 +386,9 @@ async function main(): Promise<void> {
     const bucket = admin.bucket(BUCKET);
 
     const ossupClient = join(root, "scripts/_bench_ossup_client.ts");
-    const aliClient = join(root, "scripts/_bench_ali_client.ts");
+    const wantsNode = wanted.has("ossup-node") || wanted.has("ali-oss");
+    const ossupNodeClient = wantsNode ? compileForNode(ossupClient) : "";
+    const aliClient = wantsNode ? compileForNode(join(root, "scripts/_bench_ali_client.ts")) : "";
     const allSpecs: ClientSpec[] = [
       {
         id: "ossup-deno",
@@ -379,7 +403,7 @@ async function main(): Promise<void> {
       {
         id: "ossup-node",
         label: "ossup on Node",
-        command: (a) => ["node", ["--import", "tsx", ossupClient, "--endpoint", url, ...a]],
+        command: (a) => ["node", [ossupNodeClient, "--endpoint", url, ...a]],
       },
       {
         id: "go",
@@ -391,7 +415,7 @@ async function main(): Promise<void> {
       {
         id: "ali-oss",
         label: `ali-oss ${aliVersion} (Node)`,
-        command: (a) => ["node", ["--import", "tsx", aliClient, "--endpoint", url, ...a]],
+        command: (a) => ["node", [aliClient, "--endpoint", url, ...a]],
       },
     ];
     const specs = allSpecs.filter((s) => wanted.has(s.id));
