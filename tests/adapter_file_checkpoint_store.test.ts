@@ -1,7 +1,17 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import {
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -13,6 +23,7 @@ const dir = await mkdtemp(join(tmpdir(), "ossup-cp-"));
 let counter = 0;
 const newId = () => join(dir, `cp-${counter++}`, "upload.cp");
 const isPosix = process.platform !== "win32";
+const isLinux = process.platform === "linux"; // /proc/self/fd
 
 /** The pid of a process that has exited (so the pid is dead). */
 function deadPid(): Promise<number> {
@@ -69,6 +80,41 @@ describe("FileCheckpointStore", () => {
     assert.deepEqual((await readdir(join(id, ".."))).sort(), ["upload.cp", "upload.cp.lock"]);
     await lock.release();
     assert.deepEqual(await readdir(join(id, "..")), ["upload.cp"]);
+  });
+
+  it("keeps one append handle per checkpoint, dropped by write, remove, release and close", async () => {
+    const bytes = (...b: number[]) => new Uint8Array(b);
+    // How many of this process's descriptors are open on `path` (Linux's /proc).
+    const openOn = async (path: string) => {
+      const fds = await readdir("/proc/self/fd").catch(() => []);
+      const targets = await Promise.all(
+        fds.map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => "")),
+      );
+      return targets.filter((t) => t === path).length;
+    };
+    const id = newId();
+    const lock = await store.lock(id);
+    await store.write(id, bytes(1));
+    await store.append(id, bytes(2));
+    await store.append(id, bytes(3));
+    if (isLinux) assert.equal(await openOn(id), 1, "both appends use one handle");
+    // write replaces the file: later records go to the new one, none to the replaced one.
+    await store.write(id, bytes(9));
+    await store.append(id, bytes(4));
+    assert.deepEqual(await store.read(id), bytes(9, 4));
+    await lock.release();
+    if (isLinux) assert.equal(await openOn(id), 0, "release closes the handle");
+    // remove, then append: a new file, not the removed one.
+    await store.append(id, bytes(5));
+    await store.remove(id);
+    assert.equal(await store.read(id), null);
+    await store.append(id, bytes(6));
+    assert.deepEqual(await store.read(id), bytes(6));
+    await store.close();
+    if (isLinux) assert.equal(await openOn(id), 0, "close closes the handle");
+    await store.append(id, bytes(7));
+    assert.deepEqual(await store.read(id), bytes(6, 7));
+    await store.remove(id);
   });
 
   it("the lock file names its holder, and the error says who holds it", async () => {

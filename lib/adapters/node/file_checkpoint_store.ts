@@ -5,7 +5,7 @@
  * @module
  */
 
-import { mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { type FileHandle, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
@@ -63,7 +63,10 @@ interface LockInfo {
  * - `write` writes a temporary file beside the target, fsyncs it, renames
  *   it over the target and fsyncs the directory: a crash leaves the old
  *   content or the new.
- * - `append` opens with `O_APPEND` and writes (and fsyncs with `syncAppends`).
+ * - `append` writes through an `O_APPEND` handle (and fsyncs with
+ *   `syncAppends`). The handle stays open for the next record, saving an
+ *   open and a close per finished part, until `write`, `remove` or the
+ *   lock's release for that id, or {@linkcode FileCheckpointStore.close}.
  * - `lock` creates `<id>.lock` with `O_EXCL`, holding the process id, host
  *   name and time. A lock whose process no longer runs on this host (or
  *   that predates the last boot) is stale and taken over, under a
@@ -91,10 +94,13 @@ export class FileCheckpointStore implements CheckpointStore {
   #pollInterval: number;
   #syncDirectory: boolean;
   #syncAppends: boolean;
+  // Open O_APPEND handles by id, kept between records of one upload.
+  #appenders = new Map<string, Promise<FileHandle>>();
   #unreadableStaleAfter: number;
 
   /**
-   * Makes a store; it holds no open files between calls.
+   * Makes a store. Between calls it holds at most one open file per
+   * checkpoint being appended to (see {@linkcode FileCheckpointStore.close}).
    *
    * @param options Mode, lock polling, directory fsync.
    */
@@ -122,6 +128,8 @@ export class FileCheckpointStore implements CheckpointStore {
 
   /** Replaces the checkpoint file atomically (temp file, fsync, rename, directory fsync). */
   async write(id: string, data: Uint8Array): Promise<void> {
+    // Records appended after this go to the new file, not to the one it replaces.
+    await this.#closeAppender(id);
     const dir = dirname(id);
     const temp = join(dir, `.${basename(id)}.${randomToken()}.tmp`);
     try {
@@ -137,22 +145,49 @@ export class FileCheckpointStore implements CheckpointStore {
   /** Appends to the checkpoint file with `O_APPEND` (fsyncing it when `syncAppends` is set). */
   async append(id: string, data: Uint8Array): Promise<void> {
     try {
-      await this.#withParent(dirname(id), async () => {
-        const file = await open(id, "a", this.#mode);
-        try {
-          await file.writeFile(data);
-          if (this.#syncAppends) await file.sync();
-        } finally {
-          await file.close();
-        }
-      });
+      let handle = this.#appenders.get(id);
+      if (handle === undefined) {
+        handle = this.#withParent(dirname(id), () => open(id, "a", this.#mode));
+        this.#appenders.set(id, handle);
+      }
+      const file = await handle;
+      await file.writeFile(data);
+      if (this.#syncAppends) await file.sync();
     } catch (err) {
+      await this.#closeAppender(id);
       throw ioError(`cannot append to checkpoint ${id}`, err);
     }
   }
 
+  /**
+   * Closes the files kept open for appending. The store stays usable: the
+   * next `append` opens its file again. The upload engine needs no call to
+   * this (it removes the checkpoint or releases its lock at the end).
+   *
+   * @example
+   * ```ts
+   * import { FileCheckpointStore } from "./file_checkpoint_store.ts";
+   *
+   * const store = new FileCheckpointStore();
+   * await store.append("/tmp/journal.cp", new TextEncoder().encode("record\n"));
+   * await store.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await Promise.all([...this.#appenders.keys()].map((id) => this.#closeAppender(id)));
+  }
+
+  async #closeAppender(id: string): Promise<void> {
+    const handle = this.#appenders.get(id);
+    if (handle === undefined) return;
+    this.#appenders.delete(id);
+    const file = await handle.catch(() => undefined);
+    await file?.close().catch(() => {});
+  }
+
   /** Deletes the checkpoint file; no error if it is absent. */
   async remove(id: string): Promise<void> {
+    await this.#closeAppender(id);
     try {
       await rm(id, { force: true });
     } catch (err) {
@@ -173,7 +208,7 @@ export class FileCheckpointStore implements CheckpointStore {
     const lockPath = `${id}.lock`;
     for (;;) {
       throwIfAborted(signal, lockPath);
-      const attempt = await this.#tryLock(lockPath);
+      const attempt = await this.#tryLock(id, lockPath);
       if ("lock" in attempt) return attempt.lock;
       if (!wait) {
         throw new CheckpointError(
@@ -186,7 +221,10 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  async #tryLock(lockPath: string): Promise<{ lock: CheckpointLock } | { holder: string }> {
+  async #tryLock(
+    id: string,
+    lockPath: string,
+  ): Promise<{ lock: CheckpointLock } | { holder: string }> {
     // A few rounds: a stale lock taken over, or a holder that just released.
     for (let round = 0; round < 20; round++) {
       const info: LockInfo = {
@@ -198,7 +236,7 @@ export class FileCheckpointStore implements CheckpointStore {
       };
       try {
         await this.#withParent(dirname(lockPath), () => this.#createLock(lockPath, info));
-        return { lock: this.#handle(lockPath, info.token) };
+        return { lock: this.#handle(id, lockPath, info.token) };
       } catch (err) {
         if (errorCode(err) !== "EEXIST") throw ioError(`cannot create lock ${lockPath}`, err);
       }
@@ -276,12 +314,13 @@ export class FileCheckpointStore implements CheckpointStore {
     }
   }
 
-  #handle(lockPath: string, token: string): CheckpointLock {
+  #handle(id: string, lockPath: string, token: string): CheckpointLock {
     let released = false;
     return {
       release: async () => {
         if (released) return;
         released = true;
+        await this.#closeAppender(id);
         // Delete only our own lock: never one that replaced it.
         try {
           const holder = parseLockInfo(await readFile(lockPath));
