@@ -22,4 +22,4 @@ export { OssClient } from "./adapters/bun/oss_client.ts";
 export { bunPlatform } from "./adapters/bun/platform.ts";
 export { FileCheckpointStore } from "./adapters/node/file_checkpoint_store.ts";
 export type { FileCheckpointStoreOptions } from "./adapters/node/file_checkpoint_store.ts";
-export { openBunFile } from "./adapters/bun/file_source.ts";
+export { type BunFileSourceOptions, openBunFile } from "./adapters/bun/file_source.ts";

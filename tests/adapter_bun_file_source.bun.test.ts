@@ -6,13 +6,15 @@ import { fileFixture, fileSourceContract } from "./_file_source_contract.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "ossup-bun-src-"));
 
-fileSourceContract(
-  "Bun.file",
-  (bytes) => fileFixture(dir, bytes, openBunFile),
-  {
-    mutable: true,
-    slices: true,
-    readInto: true,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  },
-);
+for (const sendSlices of [false, true]) {
+  fileSourceContract(
+    sendSlices ? "Bun.file, sendSlices" : "Bun.file",
+    (bytes) => fileFixture(dir, bytes, (path) => openBunFile(path, { sendSlices })),
+    {
+      mutable: true,
+      slices: sendSlices,
+      readInto: true,
+      cleanup: sendSlices ? () => rm(dir, { recursive: true, force: true }) : undefined,
+    },
+  );
+}

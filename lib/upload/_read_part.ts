@@ -3,6 +3,13 @@
  * routine's buffer where the source can (`readInto`), else from its stream,
  * hashing each chunk on the way. Each part is read once per attempt.
  *
+ * A source that offers `slice` (a Bun file, a browser `File` or `Blob`) is
+ * only read to hash it, through a small reused buffer, and its slice is the
+ * body: the runtime sends the range from the file itself (Bun uses
+ * sendfile), so a routine holds 1 MiB instead of a part. The server's CRC64
+ * of what it received is checked against this one, so a file changed
+ * between hashing and sending is caught like any corrupted part.
+ *
  * @module
  */
 
@@ -14,6 +21,47 @@ import type { FileSource } from "../file_source.ts";
 export interface PartBytes {
   bytes: Uint8Array;
   crc64: bigint;
+}
+
+/** What a part is sent as, and its CRC64. */
+export interface PartBody {
+  body: Uint8Array | Blob;
+  crc64: bigint;
+}
+
+/** Size of the buffer a routine hashes sliced parts through. */
+export const SLICE_HASH_CHUNK = 1024 * 1024;
+
+/** The size of a routine's buffer for parts of `partSize` from `source`. */
+export function partBufferSize(source: FileSource, partSize: number): number {
+  const part = Math.min(partSize, source.size);
+  return source.slice ? Math.min(part, SLICE_HASH_CHUNK) : part;
+}
+
+/**
+ * The body to send for a part and its CRC64: the source's slice, hashed
+ * through `scratch`, where the source has `slice`; else the part read into
+ * `scratch` (see {@linkcode readPart}).
+ */
+export async function partBody(
+  source: FileSource,
+  offset: number,
+  size: number,
+  signal: AbortSignal | undefined,
+  scratch: Uint8Array,
+): Promise<PartBody> {
+  if (!source.slice) {
+    const read = await readPart(source, offset, size, signal, scratch);
+    return { body: read.bytes, crc64: read.crc64 };
+  }
+  const crc = new Crc64();
+  for (let done = 0; done < size;) {
+    const length = Math.min(scratch.length, size - done);
+    const read = await readPart(source, offset + done, length, signal, scratch);
+    crc.update(read.bytes);
+    done += length;
+  }
+  return { body: source.slice(offset, size), crc64: crc.digest() };
 }
 
 /**

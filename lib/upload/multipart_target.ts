@@ -7,7 +7,8 @@
  */
 
 /**
- * Body of a part: bytes read afresh from the source on every attempt.
+ * Body of a part, made afresh on every attempt: the bytes read from the
+ * source, or a `Blob` slice of it where the runtime sends one from the file.
  *
  * @example
  * ```ts
@@ -17,7 +18,7 @@
  * const body: PartBodyFactory = () => Promise.resolve(bytes.slice());
  * ```
  */
-export type PartBodyFactory = () => Promise<Uint8Array>;
+export type PartBodyFactory = () => Promise<Uint8Array | Blob>;
 
 /**
  * Options every engine call passes through.

@@ -14,7 +14,7 @@ import { type CheckpointHeader, fingerprintSource, type PartRecord } from "./che
 import { CheckpointSession } from "./_checkpoint_session.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { partAt, planParts } from "./part_plan.ts";
-import { readPart } from "./_read_part.ts";
+import { partBody, partBufferSize } from "./_read_part.ts";
 import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
 import {
   resolveUploadOptions,
@@ -300,11 +300,11 @@ async function runUpload(
       let localCrc = 0n;
       let sends = 0;
       const result = await target.uploadPart(key, uploadId, partNumber, async () => {
-        const read = await readPart(source, offset, size, internal.signal, buffer);
-        localCrc = read.crc64;
+        const part = await partBody(source, offset, size, internal.signal, buffer);
+        localCrc = part.crc64;
         sends++;
         if (sends > 1) bytesResent += size;
-        return read.bytes;
+        return part.body;
       }, { signal: internal.signal });
       bytesSent += size * sends;
       if (result.crc64 !== undefined && result.crc64 !== localCrc) {
@@ -330,12 +330,13 @@ async function runUpload(
   let next = 0;
   const worker = async () => {
     // One buffer per routine, reused part after part: memory stays about
-    // routines × part size, not waiting on the garbage collector. A part's
+    // routines × part size (1 MiB for sources sent by slice), not waiting on
+    // the garbage collector. A part's
     // request has ended (its body sent) before the next part is read into it.
     let buffer: Uint8Array | undefined;
     while (firstError === undefined && !internal.signal.aborted && next < missing.length) {
       const partNumber = missing[next++];
-      buffer ??= new Uint8Array(Math.min(plan.partSize, source.size));
+      buffer ??= new Uint8Array(partBufferSize(source, plan.partSize));
       try {
         await uploadOne(partNumber, buffer);
       } catch (err) {

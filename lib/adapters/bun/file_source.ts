@@ -23,14 +23,37 @@ interface BunLike {
 }
 
 /**
- * Opens a file as a {@linkcode FileSource} with `Bun.file`. Parts are file
- * slices: streamed by `stream()`, or handed to `fetch` by `slice()`, which
- * Bun sends straight from the file. `readInto()` reads by position into the
+ * Options of {@linkcode openBunFile}.
+ *
+ * @example
+ * ```ts
+ * import { openBunFile } from "./file_source.ts";
+ *
+ * const source = await openBunFile("./big.iso", { sendSlices: true });
+ * ```
+ */
+export interface BunFileSourceOptions {
+  /**
+   * Offer `slice()`, so the upload engine sends each part from the file
+   * (Bun uses sendfile) and reads it only to hash it, through 1 MiB: a
+   * routine then holds 1 MiB instead of a part. Default false: measured on
+   * loopback (1 GiB, 4 × 8 MiB parts), Bun's file bodies went at 0.75× the
+   * throughput of byte bodies, for a peak of 62 instead of 129 MiB. Turn it
+   * on where memory matters more than speed.
+   */
+  sendSlices?: boolean;
+}
+
+/**
+ * Opens a file as a {@linkcode FileSource} with `Bun.file`. Ranges are file
+ * slices, streamed by `stream()`; with `sendSlices`, also handed to `fetch`
+ * by `slice()`, which Bun sends straight from the file. `readInto()` reads by position into the
  * caller's buffer through a `node:fs` handle, opened on its first call (Bun
  * has no positional read of its own that fills a given buffer). `stat()`
  * looks at the path afresh.
  *
  * @param path The file's path; also the source's name.
+ * @param options Whether to offer `slice()` bodies.
  * @returns The source; close it when done (it closes the handle `readInto()` opened).
  * @throws {TypeError} If the path is not a regular file.
  *
@@ -42,7 +65,10 @@ interface BunLike {
  * console.log(source.size, new Date(source.lastModified));
  * ```
  */
-export async function openBunFile(path: string): Promise<FileSource> {
+export async function openBunFile(
+  path: string,
+  options: BunFileSourceOptions = {},
+): Promise<FileSource> {
   const bun = (globalThis as unknown as { Bun: BunLike }).Bun;
   const file = bun.file(path);
   // Bun.file is lazy; stat() opens nothing but fails for a missing path like open would.
@@ -60,7 +86,7 @@ export async function openBunFile(path: string): Promise<FileSource> {
     });
     return (await (await handle).read(buffer, 0, buffer.length, position)).bytesRead;
   };
-  return {
+  const source: FileSource = {
     name: path,
     size,
     lastModified: Math.floor(info.mtimeMs),
@@ -69,10 +95,6 @@ export async function openBunFile(path: string): Promise<FileSource> {
       if (length === 0) return new Blob([]).stream();
       const part = file.slice(offset, offset + length).stream() as ReadableStream<Uint8Array>;
       return exactLengthStream(part, path, offset, length);
-    },
-    slice(offset: number, length: number): Blob {
-      checkRange(path, size, offset, length);
-      return file.slice(offset, offset + length);
     },
     readInto(offset: number, target: Uint8Array): Promise<number> {
       return readIntoAt(readAt, path, size, offset, target);
@@ -92,4 +114,11 @@ export async function openBunFile(path: string): Promise<FileSource> {
       return closed;
     },
   };
+  if (options.sendSlices) {
+    source.slice = (offset: number, length: number): Blob => {
+      checkRange(path, size, offset, length);
+      return file.slice(offset, offset + length);
+    };
+  }
+  return source;
 }
