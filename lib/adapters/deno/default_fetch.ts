@@ -46,8 +46,10 @@ export function denoProxyConfigured(): boolean {
  * @example
  * ```ts
  * import { withDenoFetch } from "./default_fetch.ts";
+ * import type { OssClientOptions } from "@ossup/ossup/deno";
  *
- * const options = withDenoFetch({ endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * const given: OssClientOptions = { endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" };
+ * const options = withDenoFetch(given);
  * ```
  */
 export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T {

@@ -151,11 +151,13 @@ function sendRequest(
     let failed = false;
     // Until the answer's headers arrive, failures reject the promise; after, they end its body.
     let endBody: ((err: unknown) => void) | undefined;
+    // The body's reader, taken here so a failure can cancel the stream while it is read.
+    const reader = body.kind === "stream" ? body.stream.getReader() : undefined;
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
       signal?.removeEventListener("abort", onAbort);
-      if (body.kind === "stream") body.stream.cancel(err).catch(() => {});
+      reader?.cancel(err).catch(() => {});
       if (answered) endBody?.(err);
       else reject(err);
     };
@@ -180,22 +182,30 @@ function sendRequest(
         responseBody = streamed.stream;
         endBody = streamed.error;
       }
-      resolve(
-        new Response(responseBody, {
+      let response: Response;
+      try {
+        response = new Response(responseBody, {
           status,
           statusText: res.statusMessage,
           headers: responseHeaders,
-        }),
-      );
+        });
+      } catch (err) {
+        // node:http takes statuses 100-999; a Response only 200-599 (and 101).
+        answered = false;
+        fail(new TypeError("fetch failed", { cause: err }));
+        req.destroy();
+        return;
+      }
+      resolve(response);
     });
     req.on("error", (err: Error) => fail(new TypeError("fetch failed", { cause: err })));
     signal?.addEventListener("abort", onAbort, { once: true });
     if (body.kind === "none") req.end();
     else if (body.kind === "bytes") req.end(body.bytes);
     else {
-      pump(body.stream, req).catch((err) => {
+      pump(reader!, req).catch((err) => {
         // Once answered (a server may answer early, e.g. 403), the answer stands.
-        if (answered) body.stream.cancel(err).catch(() => {});
+        if (answered) reader!.cancel(err).catch(() => {});
         else fail(new TypeError("fetch failed", { cause: err }));
       });
     }
@@ -203,32 +213,30 @@ function sendRequest(
 }
 
 /** Writes a stream's chunks to the request, waiting for `drain` when the socket is full. */
-async function pump(stream: ReadableStream<Uint8Array>, req: ClientRequest): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (req.destroyed) throw new Error("request closed while its body was sent");
-      if (!req.write(value)) {
-        await new Promise<void>((resolve, reject) => {
-          const onDrain = () => {
-            req.off("close", onClose);
-            resolve();
-          };
-          const onClose = () => {
-            req.off("drain", onDrain);
-            reject(new Error("request closed while its body was sent"));
-          };
-          req.once("drain", onDrain);
-          req.once("close", onClose);
-        });
-      }
+async function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  req: ClientRequest,
+): Promise<void> {
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (req.destroyed) throw new Error("request closed while its body was sent");
+    if (!req.write(value)) {
+      await new Promise<void>((resolve, reject) => {
+        const onDrain = () => {
+          req.off("close", onClose);
+          resolve();
+        };
+        const onClose = () => {
+          req.off("drain", onDrain);
+          reject(new Error("request closed while its body was sent"));
+        };
+        req.once("drain", onDrain);
+        req.once("close", onClose);
+      });
     }
-    req.end();
-  } finally {
-    reader.releaseLock();
   }
+  if (!req.destroyed) req.end();
 }
 
 /** The response body as a web stream that pauses the socket while its reader lags. */
@@ -287,8 +295,10 @@ function responseStream(
  * @example
  * ```ts
  * import { withHttpFetch } from "./http_fetch.ts";
+ * import type { OssClientOptions } from "@ossup/ossup/node";
  *
- * const options = withHttpFetch({ endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * const given: OssClientOptions = { endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" };
+ * const options = withHttpFetch(given);
  * console.log(typeof options.fetch); // "function"
  * ```
  */
