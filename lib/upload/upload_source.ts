@@ -294,16 +294,38 @@ async function runUpload(
     internal.abort(err);
   };
 
-  const uploadOne = async (partNumber: number, buffer: Uint8Array): Promise<void> => {
+  // Records a finished part, then counts it. Resolves once the record is stored.
+  const finish = async (record: PartRecord): Promise<void> => {
+    await session?.record(record);
+    done.set(record.partNumber, record);
+    partsUploaded++;
+    bytesDone += record.size;
+    options.onProgress?.(progress());
+  };
+
+  // Sends one part. `previous` is the routine's last part still being recorded: this part is
+  // read and hashed meanwhile, but sent only once that record is stored, so a killed process
+  // leaves at most one sent-but-unrecorded part per routine. Returns this part's record (wrapped:
+  // an async function would wait for a promise it returns).
+  const uploadOne = async (
+    partNumber: number,
+    buffer: Uint8Array,
+    previous: Promise<void> | undefined,
+  ): Promise<{ recorded: Promise<void> }> => {
     const { offset, size } = partAt(source.size, plan.partSize, partNumber);
     for (let attempt = 0;; attempt++) {
-      let localCrc = 0n;
+      let part = await partBody(source, offset, size, internal.signal, buffer);
+      await previous;
+      previous = undefined;
+      let localCrc = part.crc64;
       let sends = 0;
       const result = await target.uploadPart(key, uploadId, partNumber, async () => {
-        const part = await partBody(source, offset, size, internal.signal, buffer);
-        localCrc = part.crc64;
-        sends++;
-        if (sends > 1) bytesResent += size;
+        // A retried request reads its part again.
+        if (sends++ > 0) {
+          part = await partBody(source, offset, size, internal.signal, buffer);
+          localCrc = part.crc64;
+          bytesResent += size;
+        }
         return part.body;
       }, { signal: internal.signal });
       bytesSent += size * sends;
@@ -317,13 +339,9 @@ async function runUpload(
             `(${attempt + 1} attempts)`,
         );
       }
-      const record: PartRecord = { partNumber, size, etag: unquote(result.etag), crc64: localCrc };
-      await session?.record(record);
-      done.set(partNumber, record);
-      partsUploaded++;
-      bytesDone += size;
-      options.onProgress?.(progress());
-      return;
+      const recorded = finish({ partNumber, size, etag: unquote(result.etag), crc64: localCrc });
+      recorded.catch(fail); // also awaited: by the next part, or when the routine ends
+      return { recorded };
     }
   };
 
@@ -331,19 +349,22 @@ async function runUpload(
   const worker = async () => {
     // One buffer per routine, reused part after part: memory stays about
     // routines × part size (1 MiB for sources sent by slice), not waiting on
-    // the garbage collector. A part's
-    // request has ended (its body sent) before the next part is read into it.
+    // the garbage collector. A part's request has ended (its body sent)
+    // before the next part is read into it.
     let buffer: Uint8Array | undefined;
+    let recording: Promise<void> | undefined;
     while (firstError === undefined && !internal.signal.aborted && next < missing.length) {
       const partNumber = missing[next++];
       buffer ??= new Uint8Array(partBufferSize(source, plan.partSize));
       try {
-        await uploadOne(partNumber, buffer);
+        ({ recorded: recording } = await uploadOne(partNumber, buffer, recording));
       } catch (err) {
         fail(err);
       }
     }
+    await recording?.catch(() => {});
   };
+
   try {
     await Promise.all(Array.from({ length: Math.min(opts.routines, missing.length) }, worker));
   } finally {
