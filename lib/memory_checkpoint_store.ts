@@ -7,6 +7,7 @@
 
 import type { CheckpointLock, CheckpointStore } from "./checkpoint_store.ts";
 import { AbortError, CheckpointError } from "./errors.ts";
+import { concatBytes } from "./_concat_bytes.ts";
 
 /**
  * Keeps checkpoints in memory for the life of the store object. Appends
@@ -36,7 +37,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
     if (chunks === undefined) return Promise.resolve(null);
     if (chunks.length > 1) {
       // Join once, so repeated reads stay cheap.
-      const joined = join(chunks);
+      const joined = concatBytes(chunks);
       chunks.splice(0, chunks.length, joined);
     }
     return Promise.resolve((chunks[0] ?? new Uint8Array()).slice());
@@ -125,16 +126,4 @@ export class MemoryCheckpointStore implements CheckpointStore {
       },
     };
   }
-}
-
-function join(chunks: Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const c of chunks) length += c.length;
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -10,6 +10,7 @@ import { decodeComponent } from "./addressing.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 import type { BodyInput, Storage } from "./storage.ts";
+import { concatBytes } from "../_concat_bytes.ts";
 
 /** Settings the handlers read. */
 export interface OpSettings {
@@ -148,13 +149,7 @@ export async function readSmallBody(op: OpContext, limit: number): Promise<Uint8
       "The request body is shorter than its declared Content-Length.",
     );
   }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 /**

@@ -27,6 +27,7 @@
 import type { FileSource } from "../file_source.ts";
 import { Crc64 } from "../crc64.ts";
 import { crc32 } from "./_journal_crc32.ts";
+import { concatBytes } from "../_concat_bytes.ts";
 
 /** Version of the journal format this module writes and reads. */
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -369,21 +370,8 @@ export function encodeCheckpoint(
   header: CheckpointHeader,
   parts: Iterable<PartRecord>,
 ): Uint8Array {
-  const lines = [encodeCheckpointHeader(header)];
   const encodeRecord = createPartRecordEncoder(header);
-  let length = lines[0].length;
-  for (const part of parts) {
-    const line = encodeRecord(part);
-    lines.push(line);
-    length += line.length;
-  }
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const line of lines) {
-    out.set(line, at);
-    at += line.length;
-  }
-  return out;
+  return concatBytes([encodeCheckpointHeader(header), ...Array.from(parts, encodeRecord)]);
 }
 
 /** Parses `<8 lowercase hex> ` at `at`, returning the value, or -1. */
