@@ -5,20 +5,14 @@
 // lib/node.ts and mod.ts uploading through it to the local OSS server.
 
 import assert from "node:assert/strict";
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { createHttpFetch, withHttpFetch } from "../lib/adapters/node/http_fetch.ts";
 import { OssClient as NodeOssClient } from "../lib/node.ts";
 import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { concat } from "./_client_setup.ts";
+import { addStandardAnswers, type Recorder, startRecorder } from "./_recording_server.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import {
   clientOptions,
@@ -28,81 +22,6 @@ import {
   sameBytes,
   waitFor,
 } from "./_upload_fixtures.ts";
-
-/** One request as the server saw it. */
-interface Seen {
-  method: string;
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: Uint8Array;
-  /** Which TCP connection (1, 2, …) carried it. */
-  connection: number;
-}
-
-/** Answers a request (once its body has arrived, unless the route is `early`). */
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
-/** A node:http server that records requests and answers by path. */
-interface Recorder {
-  url: string;
-  seen: Seen[];
-  /** `connection` events so far. */
-  connections(): number;
-  /**
-   * Sets the answer for `path` (default: 200 "ok"); an `early` one answers
-   * as the request's headers arrive, before its body.
-   */
-  route(path: string, handler: Handler, o?: { early?: boolean }): void;
-  /** Resolves when the server has closed connection `id` (or it was never open). */
-  closed(id: number): Promise<void>;
-  close(): Promise<void>;
-}
-
-async function startRecorder(): Promise<Recorder> {
-  const seen: Seen[] = [];
-  const routes = new Map<string, { handler: Handler; early: boolean }>();
-  const ids = new Map<Socket, number>();
-  const closings = new Map<number, Promise<void>>();
-  let connections = 0;
-  const server: Server = createServer((req, res) => {
-    const route = routes.get(new URL(req.url ?? "/", "http://x").pathname);
-    if (route?.early) route.handler(req, res);
-    const chunks: Uint8Array[] = [];
-    req.on("data", (chunk: Uint8Array) => chunks.push(new Uint8Array(chunk)));
-    req.on("end", () => {
-      const path = new URL(req.url ?? "/", "http://x").pathname;
-      seen.push({
-        method: req.method ?? "",
-        path,
-        headers: req.headers,
-        body: concat(...chunks),
-        connection: ids.get(req.socket) ?? 0,
-      });
-      if (route === undefined) res.end("ok");
-      else if (!route.early) route.handler(req, res);
-    });
-  });
-  server.on("connection", (socket: Socket) => {
-    const id = ++connections;
-    ids.set(socket, id);
-    closings.set(id, new Promise((resolve) => socket.on("close", () => resolve())));
-    socket.on("close", () => ids.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    seen,
-    connections: () => connections,
-    route: (path, handler, o = {}) => routes.set(path, { handler, early: o.early ?? false }),
-    closed: (id) => closings.get(id) ?? Promise.resolve(),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of ids.keys()) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 /** A stream of `bytes` in chunks of `size` bytes. */
 function chunkedStream(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
@@ -256,22 +175,7 @@ describe("createHttpFetch: responses", () => {
   const big = testBytes(8 * 1024 * 1024, 8);
   before(async () => {
     server = await startRecorder();
-    server.route("/headers", (_req, res) => {
-      res.setHeader("x-multi", ["a", "b"]);
-      res.setHeader("x-single", "one");
-      res.writeHead(201, "Made It", { "content-type": "text/plain" });
-      res.end("created body");
-    });
-    server.route("/empty", (_req, res) => {
-      res.writeHead(204, { "x-empty": "yes" });
-      res.end();
-    });
-    server.route("/missing", (_req, res) => {
-      res.writeHead(404, { "content-type": "application/xml" });
-      res.end(
-        '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code></Error>',
-      );
-    });
+    addStandardAnswers(server);
     server.route("/big", (_req, res) => {
       res.writeHead(200, { "content-length": String(big.length) });
       res.end(big);
@@ -293,7 +197,7 @@ describe("createHttpFetch: responses", () => {
   });
 
   it("gives a null body for a 204 and for a HEAD", async () => {
-    const empty = await fetch(`${server.url}/empty`, { method: "DELETE" });
+    const empty = await fetch(`${server.url}/204`, { method: "DELETE" });
     assert.equal(empty.status, 204);
     assert.equal(empty.body, null);
     assert.equal(empty.headers.get("x-empty"), "yes");

@@ -8,6 +8,7 @@ import process from "node:process";
 import { OssClient as BaseOssClient, type OssClientOptions } from "../../client/oss_client.ts";
 import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
+import { withBunFetch } from "../bun/default_fetch.ts";
 import { withDenoFetch } from "../deno/default_fetch.ts";
 import { withHttpFetch } from "../node/http_fetch.ts";
 import { autoPlatform } from "./platform.ts";
@@ -45,10 +46,10 @@ export class OssClient extends BaseOssClient {
   }
 }
 
-/** Each runtime's fastest `fetch` for uploads: `node:http` on Node and Deno, Bun's own on Bun. */
+/** Each runtime's leanest `fetch` for uploads: `node:http` on Node and Deno, sockets for parts on Bun. */
 function withRuntimeFetch(options: OssClientOptions): OssClientOptions {
   const g = globalThis as { Deno?: unknown; Bun?: unknown };
   if (g.Deno !== undefined) return withDenoFetch(options);
-  if (g.Bun !== undefined) return options;
+  if (g.Bun !== undefined) return withBunFetch(options);
   return withHttpFetch(options);
 }

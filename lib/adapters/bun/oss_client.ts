@@ -8,6 +8,7 @@ import process from "node:process";
 import { OssClient as BaseOssClient, type OssClientOptions } from "../../client/oss_client.ts";
 import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
+import { withBunFetch } from "./default_fetch.ts";
 import { bunPlatform } from "./platform.ts";
 
 /**
@@ -28,7 +29,7 @@ export class OssClient extends BaseOssClient {
    * @param options Where and how to connect; see {@linkcode OssClientOptions}.
    */
   constructor(options: OssClientOptions) {
-    super(withPlatform(options, bunPlatform));
+    super(withPlatform(withBunFetch(options), bunPlatform));
   }
 
   /**

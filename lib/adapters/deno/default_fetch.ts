@@ -7,8 +7,7 @@
  */
 
 import { withHttpFetch } from "../node/http_fetch.ts";
-
-const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
+import { proxyConfigured } from "../_proxy_env.ts";
 
 /**
  * Whether Deno's `fetch` would send through a proxy: one of `HTTP_PROXY`,
@@ -26,14 +25,7 @@ const PROXY_VARIABLES = ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"];
  */
 export function denoProxyConfigured(): boolean {
   const deno = (globalThis as { Deno?: { env: { get(name: string): string | undefined } } }).Deno;
-  if (deno === undefined) return false;
-  try {
-    return PROXY_VARIABLES.some((name) =>
-      Boolean(deno.env.get(name) || deno.env.get(name.toLowerCase()))
-    );
-  } catch {
-    return false;
-  }
+  return deno !== undefined && proxyConfigured((name) => deno.env.get(name));
 }
 
 /**
