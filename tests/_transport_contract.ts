@@ -1,0 +1,603 @@
+/**
+ * The contract every fetch-compatible transport of the client passes
+ * (`createHttpFetch` on node:http, `createSocketFetch` on Bun sockets): what
+ * it sends, the answers it gives back, keep-alive, aborts, network errors,
+ * its options, and the entry points' clients uploading through it. A
+ * transport's test calls `transportContract(name, setup)` and keeps only the
+ * cases that are its own.
+ *
+ * Every request here carries a `Uint8Array` body of at least `minBodySize`
+ * bytes: the one kind every transport sends itself.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { OssClient, OssClientOptions } from "../lib/client/oss_client.ts";
+import { concat, testBytes } from "./_client_setup.ts";
+import { addStandardAnswers, type Recorder, startRecorder } from "./_recording_server.ts";
+import { startServer, type TestServer } from "./_server.ts";
+import {
+  clientOptions,
+  delay,
+  KB100,
+  objectBytes,
+  sameBytes,
+  writeTestFile,
+} from "./_upload_fixtures.ts";
+
+const MiB = 1024 * 1024;
+
+/** How the contract reaches a transport. */
+export interface TransportSetup {
+  /** Makes the fetch under test; `options` go to the transport's factory as they are. */
+  make(options?: { keepAliveTimeout?: number }): typeof fetch;
+  /** The smallest `Uint8Array` body the transport sends itself (default 0). */
+  minBodySize?: number;
+  /**
+   * True when the fetch resolves once the answer's head is in and the body
+   * streams after it; false when it reads the answer whole first.
+   */
+  streamsAnswers: boolean;
+  /** The entry point's way of filling in its default fetch (`withHttpFetch`, `withBunFetch`). */
+  withDefaultFetch<T extends { fetch?: typeof fetch }>(options: T): T;
+  /** The entry points whose `OssClient` uploads through this transport by default. */
+  clients: { entry: string; Client: new (options: OssClientOptions) => OssClient }[];
+  /**
+   * Other body kinds the transport sends itself, by name (e.g. "a ReadableStream"): the
+   * early-answer case runs with each of them too.
+   */
+  otherBodies?: Record<string, (bytes: Uint8Array<ArrayBuffer>) => BodyInit>;
+  /**
+   * What the transport promises about the clients' uploads beyond the contract, checked
+   * around the first upload of each client: `says` ends the test's name (e.g. "no part goes
+   * through the global fetch"), `around` runs the upload and asserts it.
+   */
+  uploadCheck?: { says: string; around<T>(upload: () => Promise<T>): Promise<T> };
+}
+
+/** A promise and its resolver. */
+export function signalled<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => resolve = r);
+  return { promise, resolve };
+}
+
+/** The fetch's outcome, or "still pending" after `ms` (so a hang fails instead of stalling). */
+export function settleWithin(
+  pending: Promise<Response>,
+  ms = 5000,
+): Promise<{ res: Response } | { error: unknown } | "still pending"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"still pending">((resolve) => {
+    timer = setTimeout(() => resolve("still pending"), ms);
+  });
+  // The timer is cleared once the fetch settles, so it holds no test runner open.
+  const settled = pending.then((res) => ({ res }), (error: unknown) => ({ error }))
+    .finally(() => clearTimeout(timer));
+  return Promise.race([settled, late]);
+}
+
+/** Asserts `err` is a TypeError with a cause, as fetch fails on network errors. */
+export function isNetworkError(err: unknown): boolean {
+  assert.ok(err instanceof TypeError, `expected a TypeError, got ${String(err)}`);
+  assert.ok((err as { cause?: unknown }).cause !== undefined, "the TypeError has a cause");
+  return true;
+}
+
+/** A call a {@linkcode recordingFallback} received. */
+export interface FallbackCall {
+  input: unknown;
+  init: RequestInit | undefined;
+}
+
+/** A fallback `fetch` that answers "fb" and records its calls, for the fallback tests. */
+export function recordingFallback(): { calls: FallbackCall[]; fallback: typeof fetch } {
+  const calls: FallbackCall[] = [];
+  const fallback = ((input: RequestInfo | URL, init?: RequestInit) => {
+    calls.push({ input, init });
+    return Promise.resolve(new Response("fb"));
+  }) as typeof fetch;
+  return { calls, fallback };
+}
+
+/** Reads a whole body, waiting `pauseMs` between reads. */
+async function readAll(body: ReadableStream<Uint8Array>, pauseMs = 0): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    if (pauseMs > 0) await delay(pauseMs);
+  }
+  return concat(...chunks);
+}
+
+/**
+ * Registers the transport contract tests.
+ *
+ * @param name The transport's name, for the describe blocks.
+ * @param setup How to make it, and what differs between transports.
+ */
+export function transportContract(name: string, setup: TransportSetup): void {
+  const size = Math.max(setup.minBodySize ?? 0, 4096);
+  /** A PUT whose body the transport sends itself. */
+  const put = (seed: number, init: RequestInit = {}): RequestInit => ({
+    method: "PUT",
+    body: testBytes(size, seed),
+    ...init,
+  });
+
+  describe(`transport contract: ${name}: requests and answers`, () => {
+    let server: Recorder;
+    const fetch = setup.make();
+    const big = testBytes(8 * MiB, 8);
+    before(async () => {
+      server = await startRecorder();
+      addStandardAnswers(server);
+      server.route("/304", (_req, res) => {
+        res.writeHead(304, { etag: '"e"' });
+        res.end();
+      });
+      server.route("/node-chunked", (_req, res) => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.write("ab");
+        setTimeout(() => {
+          res.write("cd");
+          setTimeout(() => res.end("ef"), 5);
+        }, 5);
+      });
+      server.route("/echo", (_req, res, body) => {
+        res.writeHead(200, { "content-length": String(body.length) });
+        res.end(body);
+      });
+      server.route("/big", (_req, res) => {
+        res.writeHead(200, { "content-length": String(big.length) });
+        res.end(big);
+      });
+      // Answers as the head arrives, before reading the body.
+      server.route("/early", (_req, res) => {
+        res.writeHead(403, { "content-type": "application/xml" });
+        res.end("<Error><Code>AccessDenied</Code></Error>");
+      }, { early: true });
+    });
+    after(async () => {
+      await server.close();
+    });
+
+    it("sends a subarray view exactly, with content-length, no transfer-encoding, host and the caller's headers", async () => {
+      const whole = testBytes(2 * size, 3);
+      const view = whole.subarray(1234, 1234 + size);
+      const res = await fetch(`${server.url}/view/a%20b?x=1&y=%2F`, {
+        method: "PUT",
+        body: view,
+        headers: { "x-oss-meta-a": "1", "Content-Type": "application/x-test" },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "ok");
+      const got = server.seen.at(-1)!;
+      assert.equal(got.method, "PUT");
+      assert.equal(got.url, "/view/a%20b?x=1&y=%2F");
+      assert.ok(sameBytes(got.body, view));
+      assert.equal(got.headers["content-length"], String(size));
+      assert.equal(got.headers["transfer-encoding"], undefined);
+      assert.equal(got.headers["host"], new URL(server.url).host);
+      assert.equal(got.headers["x-oss-meta-a"], "1");
+      assert.equal(got.headers["content-type"], "application/x-test");
+    });
+
+    it('gives status, statusText, headers (a repeated one joined with ", ") and the body', async () => {
+      const res = await fetch(`${server.url}/headers`, put(10));
+      assert.equal(res.status, 201);
+      assert.equal(res.statusText, "Made It");
+      assert.equal(res.ok, true);
+      assert.equal(res.headers.get("x-multi"), "a, b");
+      assert.equal(res.headers.get("x-single"), "one");
+      assert.equal(res.headers.get("content-type"), "text/plain");
+      assert.equal(await res.text(), "created body");
+    });
+
+    it("gives a null body for a 204 and a 304, and keeps the connection", async () => {
+      const empty = await fetch(`${server.url}/204`, put(11));
+      assert.equal(empty.status, 204);
+      assert.equal(empty.body, null);
+      assert.equal(empty.headers.get("x-empty"), "yes");
+      // A turn of the event loop before the next request: node:http on Deno hands a bodiless
+      // answer's socket back to its pool only then (at once, it would open another connection).
+      await delay(0);
+      const notModified = await fetch(`${server.url}/304`, put(12));
+      assert.equal(notModified.status, 304);
+      assert.equal(notModified.body, null);
+      assert.equal(notModified.headers.get("etag"), '"e"');
+      await delay(0);
+      const next = await fetch(`${server.url}/after-null`, put(13));
+      assert.equal(await next.text(), "ok");
+      const ids = server.seen.slice(-3).map((s) => s.connection);
+      assert.equal(new Set(ids).size, 1);
+    });
+
+    it("returns a 404 with its XML body rather than throwing", async () => {
+      const res = await fetch(`${server.url}/missing`, put(14));
+      assert.equal(res.status, 404);
+      assert.equal(res.ok, false);
+      assert.equal(res.headers.get("content-type"), "application/xml");
+      assert.match(await res.text(), /<Code>NoSuchKey<\/Code>/);
+    });
+
+    it("decodes node:http's chunked answer written in pieces", async () => {
+      const res = await fetch(`${server.url}/node-chunked`, put(15));
+      assert.equal(await res.text(), "abcdef");
+      assert.equal(res.headers.get("transfer-encoding"), "chunked");
+    });
+
+    it("sends a 2 MiB body and reads it echoed back byte-identical", async () => {
+      const bytes = testBytes(2 * MiB + 7, 16);
+      const res = await fetch(`${server.url}/echo`, { method: "PUT", body: bytes });
+      assert.equal(res.status, 200);
+      assert.ok(sameBytes(new Uint8Array(await res.arrayBuffer()), bytes));
+    });
+
+    it("reads an 8 MiB answer byte-identical from its body stream", async () => {
+      const res = await fetch(`${server.url}/big`, put(17));
+      assert.equal(res.status, 200);
+      assert.ok(sameBytes(await readAll(res.body!), big));
+    });
+
+    it("reads an 8 MiB answer byte-identical to a slow reader", async () => {
+      const res = await fetch(`${server.url}/big`, put(18));
+      const got = await readAll(res.body!, 1);
+      assert.equal(got.length, big.length);
+      assert.ok(sameBytes(got, big));
+    });
+
+    const bodies: [string, (bytes: Uint8Array<ArrayBuffer>) => BodyInit][] = [
+      ["a Uint8Array", (bytes) => bytes],
+      ...Object.entries(setup.otherBodies ?? {}),
+    ];
+    for (const [kind, makeBody] of bodies) {
+      it(`returns node:http's 403 sent before it reads an 8 MiB body (${kind}), then sends the next request`, async () => {
+        const res = await fetch(`${server.url}/early`, {
+          method: "PUT",
+          body: makeBody(testBytes(8 * MiB, 19)),
+        });
+        assert.equal(res.status, 403);
+        assert.match(await res.text(), /AccessDenied/);
+        const body = testBytes(MiB, 20);
+        const next = await fetch(`${server.url}/after-early`, { method: "PUT", body });
+        assert.equal(await next.text(), "ok");
+        assert.ok(sameBytes(server.seen.at(-1)!.body, body));
+      });
+    }
+  });
+
+  describe(`transport contract: ${name}: keep-alive`, () => {
+    let own: Recorder | undefined;
+    after(async () => {
+      await own?.close();
+    });
+    /** A server of this test's own, so connection ids start at 1. */
+    const fresh = async (o: { keepAliveTimeout?: number } = {}) => {
+      await own?.close();
+      own = await startRecorder(o);
+      return own;
+    };
+
+    it("sends three sequential requests on one connection", async () => {
+      const server = await fresh();
+      const fetch = setup.make();
+      for (let i = 0; i < 3; i++) {
+        const init = put(21 + i);
+        const res = await fetch(`${server.url}/n${i}`, init);
+        assert.equal(await res.text(), "ok");
+        assert.ok(sameBytes(server.seen.at(-1)!.body, init.body as Uint8Array));
+      }
+      assert.equal(server.connections(), 1);
+      assert.deepEqual(server.seen.map((s) => s.connection), [1, 1, 1]);
+    });
+
+    it("closes an idle connection after keepAliveTimeout and opens a new one", async () => {
+      const server = await fresh();
+      const fetch = setup.make({ keepAliveTimeout: 50 });
+      assert.equal(await (await fetch(`${server.url}/one`, put(24))).text(), "ok");
+      // The client closes its idle connection; the server sees connection 1 end.
+      await server.closed(1);
+      assert.equal(await (await fetch(`${server.url}/two`, put(25))).text(), "ok");
+      assert.deepEqual(server.seen.map((s) => s.connection), [1, 2]);
+    });
+
+    it("waits for an answer slower than keepAliveTimeout", async () => {
+      const server = await fresh();
+      server.route("/slow", (_req, res) => {
+        setTimeout(() => res.end("late"), 300);
+      });
+      const fetch = setup.make({ keepAliveTimeout: 50 });
+      const res = await fetch(`${server.url}/slow`, put(26));
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "late");
+    });
+
+    it("is not broken by a node:http server closing an idle connection (keepAliveTimeout 100)", async () => {
+      const server = await fresh({ keepAliveTimeout: 100 });
+      const fetch = setup.make();
+      assert.equal(await (await fetch(`${server.url}/one`, put(27))).text(), "ok");
+      await server.closed(1);
+      await delay(20);
+      assert.equal(await (await fetch(`${server.url}/two`, put(28))).text(), "ok");
+      assert.deepEqual(server.seen.map((s) => s.connection), [1, 2]);
+    });
+
+    it("gives 4 parallel requests their own connections and answers, then reuses the 4", async () => {
+      const server = await fresh();
+      server.route("/echo", (_req, res, body) => {
+        res.writeHead(200, { "content-length": String(body.length), "x-first": String(body[0]) });
+        // Answer out of order, so a mix-up of connections would show.
+        setTimeout(() => res.end(body), (body[0] % 4) * 5);
+      });
+      const fetch = setup.make();
+      for (let round = 0; round < 2; round++) {
+        const bodies = [0, 1, 2, 3].map((i) => {
+          const b = testBytes(600_000 + i * 1000, 30 + i + round * 4);
+          b[0] = 3 - i;
+          return b;
+        });
+        const answers = await Promise.all(
+          bodies.map((b) => fetch(`${server.url}/echo`, { method: "PUT", body: b })),
+        );
+        for (let i = 0; i < 4; i++) {
+          assert.equal(answers[i].headers.get("x-first"), String(3 - i));
+          assert.ok(sameBytes(new Uint8Array(await answers[i].arrayBuffer()), bodies[i]));
+        }
+        const ids = server.seen.slice(-4).map((s) => s.connection);
+        assert.equal(new Set(ids).size, 4);
+        assert.equal(server.connections(), 4);
+      }
+    });
+  });
+
+  describe(`transport contract: ${name}: aborts`, () => {
+    let server: Recorder;
+    const held: ServerResponse[] = [];
+    let arrived = signalled();
+    before(async () => {
+      server = await startRecorder();
+      server.route("/hold", (_req, res) => {
+        held.push(res);
+        arrived.resolve();
+      });
+      server.route("/trickle", (_req, res) => {
+        held.push(res);
+        res.writeHead(200, { "content-length": "1000000" });
+        res.write(new Uint8Array(1000), () => arrived.resolve());
+      });
+    });
+    after(async () => {
+      for (const res of held) res.destroy();
+      await server.close();
+    });
+
+    it("rejects an already aborted signal with its reason, without connecting", async () => {
+      const fetch = setup.make();
+      const controller = new AbortController();
+      controller.abort(new Error("stop before"));
+      await assert.rejects(
+        fetch(`${server.url}/never`, put(40, { signal: controller.signal })),
+        (err) => err === controller.signal.reason,
+      );
+      await delay(20);
+      assert.equal(server.connections(), 0);
+      // A request sent after it is the first the server sees.
+      assert.equal(await (await fetch(`${server.url}/after`, put(41))).text(), "ok");
+      assert.deepEqual(server.seen.map((s) => s.path), ["/after"]);
+    });
+
+    /** Sends a PUT to `path` with an abort signal; resolves once its route has the request. */
+    const sendAndWait = async (path: string, seed: number) => {
+      const fetch = setup.make();
+      arrived = signalled();
+      const controller = new AbortController();
+      const pending = fetch(`${server.url}${path}`, put(seed, { signal: controller.signal }));
+      await arrived.promise;
+      return { fetch, controller, pending, connection: server.seen.at(-1)!.connection };
+    };
+
+    it("rejects with the signal's reason (an AbortError) when aborted while the server holds the answer; the next request uses a new connection", async () => {
+      const { fetch, controller, pending, connection } = await sendAndWait("/hold", 42);
+      controller.abort();
+      await assert.rejects(pending, (err) => err === controller.signal.reason);
+      assert.equal((controller.signal.reason as Error).name, "AbortError");
+      await server.closed(connection);
+      const next = await fetch(`${server.url}/after-hold`, put(43));
+      assert.equal(await next.text(), "ok");
+      assert.notEqual(server.seen.at(-1)!.connection, connection);
+    });
+
+    const where = setup.streamsAnswers ? "the body read" : "the fetch";
+    it(`fails ${where} with the signal's reason when aborted while the answer's body arrives`, async () => {
+      const { controller, pending, connection } = await sendAndWait("/trickle", 44);
+      const reason = new Error("stop mid-answer");
+      if (setup.streamsAnswers) {
+        const res = await pending;
+        assert.equal(res.status, 200);
+        const reader = res.body!.getReader();
+        assert.equal((await reader.read()).done, false);
+        controller.abort(reason);
+        await assert.rejects(
+          (async () => {
+            for (;;) if ((await reader.read()).done) break;
+          })(),
+          (err) => err === reason,
+        );
+      } else {
+        // The first bytes have reached the transport, which waits for the rest.
+        await delay(20);
+        controller.abort(reason);
+        const outcome = await settleWithin(pending);
+        assert.ok(typeof outcome === "object" && "error" in outcome, "the fetch rejects");
+        assert.equal(outcome.error, reason);
+      }
+      await server.closed(connection);
+    });
+  });
+
+  describe(`transport contract: ${name}: network errors`, () => {
+    let server: Recorder;
+    const fetch = setup.make();
+    before(async () => {
+      server = await startRecorder();
+      server.route("/cut", (req, res) => {
+        res.writeHead(200, { "content-length": "1000000" });
+        res.write(new Uint8Array(1000), () => req.socket.destroy());
+      });
+      // node:http takes statuses 100-999, a Response only 200-599.
+      server.route("/600", (_req, res) => {
+        res.writeHead(600);
+        res.end("odd");
+      });
+    });
+    after(async () => {
+      await server.close();
+    });
+
+    it("rejects a refused connection with a TypeError that has a cause", async () => {
+      const closed = await startRecorder();
+      const url = closed.url;
+      await closed.close();
+      await assert.rejects(fetch(`${url}/refused`, put(50)), isNetworkError);
+    });
+
+    const where = setup.streamsAnswers ? "the body read" : "the fetch";
+    it(`fails ${where} with a TypeError when the server destroys the connection mid-body`, async () => {
+      const outcome = await settleWithin(fetch(`${server.url}/cut`, put(51)));
+      assert.notEqual(outcome, "still pending");
+      let error: unknown;
+      if (setup.streamsAnswers) {
+        assert.ok(typeof outcome === "object" && "res" in outcome, "the fetch resolves");
+        assert.equal(outcome.res.status, 200);
+        error = await readAll(outcome.res.body!).then(() => "read whole", (err: unknown) => err);
+      } else {
+        assert.ok(typeof outcome === "object" && "error" in outcome, "the fetch rejects");
+        error = outcome.error;
+      }
+      assert.ok(error instanceof TypeError, `expected a TypeError, got ${String(error)}`);
+    });
+
+    it("rejects a status of 600 with a TypeError that has a cause (no hang)", async () => {
+      const outcome = await settleWithin(fetch(`${server.url}/600`, put(52)));
+      assert.ok(typeof outcome === "object" && "error" in outcome, "settles with an error");
+      isNetworkError(outcome.error);
+    });
+
+    it("sends the next request normally after those errors", async () => {
+      const init = put(53);
+      assert.equal(await (await fetch(`${server.url}/fine`, init)).text(), "ok");
+      assert.ok(sameBytes(server.seen.at(-1)!.body, init.body as Uint8Array));
+    });
+  });
+
+  describe(`transport contract: ${name}: options`, () => {
+    it("throws a RangeError for a keepAliveTimeout that is not positive", () => {
+      assert.throws(() => setup.make({ keepAliveTimeout: 0 }), RangeError);
+      assert.throws(() => setup.make({ keepAliveTimeout: -1 }), RangeError);
+      assert.throws(() => setup.make({ keepAliveTimeout: NaN }), RangeError);
+    });
+
+    it("keeps client options that have a fetch, and sets one on a copy of those that do not", () => {
+      const mine = (() => Promise.resolve(new Response())) as unknown as typeof fetch;
+      const given = { endpoint: "127.0.0.1:9", fetch: mine };
+      assert.equal(setup.withDefaultFetch(given), given);
+      assert.equal(given.fetch, mine);
+      const bare: { endpoint: string; fetch?: typeof fetch } = { endpoint: "127.0.0.1:9" };
+      const filled = setup.withDefaultFetch(bare);
+      assert.notEqual(filled, bare);
+      assert.equal(filled.endpoint, "127.0.0.1:9");
+      assert.equal(typeof filled.fetch, "function");
+      assert.equal("fetch" in bare, false);
+    });
+  });
+
+  describe(`transport contract: ${name}: OssClient uploads through it`, () => {
+    let server: TestServer;
+    let dir: string;
+    const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
+    // Above 1 MiB, so each full part goes over a transport that only takes large bodies.
+    const PART = 1536 * 1024;
+    const check = setup.uploadCheck;
+    const says = check ? `; ${check.says}` : "";
+    before(async () => {
+      server = await startServer();
+      dir = await mkdtemp(join(tmpdir(), "ossup-transport-"));
+    });
+    after(async () => {
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    setup.clients.forEach(({ entry, Client }, index) => {
+      const bucketName = `transport-${index}`;
+
+      it(`${entry}: uploads a file of 4 parts, each sent once, and reads it back byte-identical${says}`, async () => {
+        const client = new Client(clientOptions(server, { retry: FAST_RETRY }));
+        await client.createBucket(bucketName);
+        const bucket = client.bucket(bucketName);
+        const { path, bytes } = await writeTestFile(
+          dir,
+          `${bucketName}.bin`,
+          3 * PART + 12_345,
+          60,
+        );
+        server.control.clear();
+        const upload = () => bucket.uploadFile("file.bin", path, { partSize: PART, routines: 3 });
+        const result = await (check ? check.around(upload) : upload());
+        assert.equal(result.parts, 4);
+        assert.equal(result.size, bytes.length);
+        assert.equal(result.crc64Verified, true);
+        assert.equal(server.control.stats().parts["1"], 1);
+        assert.ok(sameBytes(await objectBytes(bucket, "file.bin"), bytes));
+      });
+
+      it(`${entry}: uploads a Blob of 3 parts and reads it back byte-identical`, async () => {
+        const client = new Client(clientOptions(server, { retry: FAST_RETRY }));
+        const bucket = client.bucket(bucketName);
+        const bytes = testBytes(3 * KB100 - 1234, 9);
+        const result = await bucket.uploadFile("three.bin", new Blob([bytes]), {
+          partSize: KB100,
+          routines: 2,
+        });
+        assert.equal(result.parts, 3);
+        assert.equal(result.size, bytes.length);
+        assert.equal(result.crc64Verified, true);
+        assert.ok(sameBytes(await objectBytes(bucket, "three.bin"), bytes));
+      });
+
+      it(`${entry}: completes byte-identical through a reset mid-part and a 500`, async () => {
+        const client = new Client(clientOptions(server, { retry: FAST_RETRY }));
+        const bucket = client.bucket(bucketName);
+        const { path, bytes } = await writeTestFile(dir, `${bucketName}-f.bin`, 4 * PART + 999, 61);
+        server.control.clear();
+        server.control.add({
+          operation: "UploadPart",
+          nth: 2,
+          action: { type: "reset", phase: "request", afterBytes: 300_000 },
+        });
+        server.control.add({
+          operation: "UploadPart",
+          nth: 3,
+          action: { type: "error", status: 500, code: "InternalError" },
+        });
+        const result = await bucket.uploadFile("faulty.bin", path, { partSize: PART, routines: 3 });
+        assert.equal(server.control.stats().injected, 2);
+        assert.equal(result.parts, 5);
+        assert.equal(result.crc64Verified, true);
+        assert.ok(result.bytesResent > 0);
+        assert.ok(sameBytes(await objectBytes(bucket, "faulty.bin"), bytes));
+        server.control.clear();
+      });
+    });
+  });
+}
