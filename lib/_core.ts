@@ -54,10 +54,11 @@ export type {
   PresignV1Options,
   PresignV4Options,
   RequestToSign,
+  Sha256Primitives,
   SignV1Options,
   SignV4Options,
 } from "./signing.ts";
-export { presignV1, presignV4, signV1, signV4 } from "./signing.ts";
+export { presignV1, presignV4, signV1, signV4, webCryptoSha256 } from "./signing.ts";
 export type { FileSource, OpenFile, SourceStat } from "./file_source.ts";
 export type { CheckpointLock, CheckpointStore } from "./checkpoint_store.ts";
 export { MemoryCheckpointStore } from "./memory_checkpoint_store.ts";

@@ -102,6 +102,8 @@ export interface SignV4Options {
    * always signed; names the request lacks are skipped. Defaults to none.
    */
   additionalHeaders?: string[];
+  /** The hashes to sign with. Default: {@linkcode webCryptoSha256}. */
+  sha256?: Sha256Primitives;
 }
 
 /**
@@ -213,6 +215,50 @@ export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
 /** Longest validity of a V4 presigned URL OSS accepts, in seconds (7 days). */
 export const MAX_PRESIGN_V4_EXPIRES = 604800;
 
+/**
+ * The SHA-256 primitives V4 signing runs on: the default,
+ * {@linkcode webCryptoSha256}, uses `crypto.subtle`. A runtime may hand in
+ * faster ones: each `crypto.subtle` call is an asynchronous job, 60–95 µs
+ * of CPU per signed request on Node, Deno and Bun, against 3–16 µs for
+ * `node:crypto`'s synchronous hashes, which their entries therefore use.
+ *
+ * @example
+ * ```ts
+ * import { type Sha256Primitives, webCryptoSha256 } from "@ossup/ossup";
+ *
+ * const primitives: Sha256Primitives = webCryptoSha256;
+ * const hex = await primitives.sha256Hex("abc"); // "ba7816bf…"
+ * ```
+ */
+export interface Sha256Primitives {
+  /** Lower-case hex SHA-256 of the UTF-8 bytes of `text`. */
+  sha256Hex(text: string): string | Promise<string>;
+  /** A function computing HMAC-SHA256 under `key` of the UTF-8 bytes of a text. */
+  hmacSha256(key: Uint8Array<ArrayBuffer>): (text: string) => Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * {@linkcode Sha256Primitives} on `crypto.subtle`, available in every runtime.
+ *
+ * @example
+ * ```ts
+ * import { webCryptoSha256 } from "@ossup/ossup";
+ *
+ * const mac = await webCryptoSha256.hmacSha256(new Uint8Array(32))("message");
+ * console.log(mac.length); // 32
+ * ```
+ */
+export const webCryptoSha256: Sha256Primitives = {
+  sha256Hex: async (text) => toHex(await crypto.subtle.digest("SHA-256", utf8(text))),
+  hmacSha256: (key) => {
+    const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
+    return async (text) =>
+      new Uint8Array(await crypto.subtle.sign("HMAC", await imported, utf8(text)));
+  },
+};
+
 // ---------------------------------------------------------------------------------------------
 // Signature V4
 
@@ -242,8 +288,8 @@ export async function signV4(req: RequestToSign, o: SignV4Options): Promise<void
   if (securityToken) req.headers.set("x-oss-security-token", securityToken);
 
   const additional = additionalHeadersToSign(req.headers, o.additionalHeaders);
-  const stringToSign = await stringToSignV4(canonicalRequestV4(req, additional), isoDate, o.region);
-  const signature = await signatureV4(accessKeySecret, day, o.region, stringToSign);
+  const canonical = canonicalRequestV4(req, additional);
+  const signature = await signCanonicalV4(canonical, accessKeySecret, isoDate, o);
   req.headers.set(
     "authorization",
     `${ALGORITHM_V4} Credential=${accessKeyId}/${scopeV4(day, o.region)},` +
@@ -292,9 +338,20 @@ export async function presignV4(
   if (securityToken) params.push(["x-oss-security-token", securityToken]);
 
   const canonical = canonicalRequestV4({ ...req, query: [...req.query, ...params] }, additional);
-  const stringToSign = await stringToSignV4(canonical, isoDate, o.region);
-  params.push(["x-oss-signature", await signatureV4(accessKeySecret, day, o.region, stringToSign)]);
+  const signature = await signCanonicalV4(canonical, accessKeySecret, isoDate, o);
+  params.push(["x-oss-signature", signature]);
   return params;
+}
+
+/** The V4 signature of a canonical request, in the `oss` product's scope. */
+async function signCanonicalV4(
+  canonical: string,
+  secret: string,
+  isoDate: string,
+  o: SignV4Options,
+): Promise<string> {
+  const stringToSign = await stringToSignV4(canonical, isoDate, o.region, "oss", o.sha256);
+  return signatureV4(secret, isoDate.slice(0, 8), o.region, stringToSign, "oss", o.sha256);
 }
 
 /**
@@ -367,8 +424,9 @@ export async function stringToSignV4(
   isoDate: string,
   region: string,
   product = "oss",
+  sha256: Sha256Primitives = webCryptoSha256,
 ): Promise<string> {
-  const hash = toHex(await crypto.subtle.digest("SHA-256", utf8(canonicalRequest)));
+  const hash = await sha256.sha256Hex(canonicalRequest);
   return `${ALGORITHM_V4}\n${isoDate}\n${scopeV4(isoDate.slice(0, 8), region, product)}\n${hash}`;
 }
 
@@ -396,16 +454,18 @@ export async function signatureV4(
   region: string,
   stringToSign: string,
   product = "oss",
+  sha256: Sha256Primitives = webCryptoSha256,
 ): Promise<string> {
-  const signingKey = await signingKeyV4(secret, day, region, product);
-  return toHex(await crypto.subtle.sign("HMAC", signingKey, utf8(stringToSign)));
+  const sign = await signingKeyV4(secret, day, region, product, sha256);
+  return toHex(await sign(stringToSign));
 }
 
 // Derived V4 signing keys, most recent last. The key depends only on the secret and the scope
 // (day, region, product), so one derivation (four HMACs) serves every request of a day: half
 // of the CPU a small part's request spent signing. A few entries cover key rotation and
 // several regions; the secret stays in this process's memory, as the client's options hold it.
-const signingKeys = new Map<string, Promise<CryptoKey>>();
+type SignWithKey = (text: string) => Uint8Array | Promise<Uint8Array>;
+const signingKeys = new WeakMap<Sha256Primitives, Map<string, Promise<SignWithKey>>>();
 const SIGNING_KEY_CACHE_SIZE = 8;
 
 function signingKeyV4(
@@ -413,25 +473,24 @@ function signingKeyV4(
   day: string,
   region: string,
   product: string,
-): Promise<CryptoKey> {
+  sha256: Sha256Primitives,
+): Promise<SignWithKey> {
+  let cache = signingKeys.get(sha256);
+  if (cache === undefined) signingKeys.set(sha256, cache = new Map());
   const id = `${day}\n${region}\n${product}\n${secret}`;
-  const cached = signingKeys.get(id);
+  const cached = cache.get(id);
   if (cached !== undefined) return cached;
   const derived = (async () => {
-    let key = await hmac("SHA-256", utf8(`aliyun_v4${secret}`), day);
+    let key = await sha256.hmacSha256(utf8(`aliyun_v4${secret}`))(day);
     for (const part of [region, product, "aliyun_v4_request"]) {
-      key = await hmac("SHA-256", key, part);
+      key = await sha256.hmacSha256(new Uint8Array(key))(part);
     }
-    return crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
+    return sha256.hmacSha256(new Uint8Array(key));
   })();
   // A failed derivation is not kept: the next request derives again.
-  derived.catch(() => signingKeys.delete(id));
-  signingKeys.set(id, derived);
-  if (signingKeys.size > SIGNING_KEY_CACHE_SIZE) {
-    signingKeys.delete(signingKeys.keys().next().value!);
-  }
+  derived.catch(() => cache.delete(id));
+  cache.set(id, derived);
+  if (cache.size > SIGNING_KEY_CACHE_SIZE) cache.delete(cache.keys().next().value!);
   return derived;
 }
 
@@ -788,7 +847,7 @@ async function hmac(
   return crypto.subtle.sign("HMAC", cryptoKey, utf8(message));
 }
 
-function toHex(buf: ArrayBuffer): string {
+function toHex(buf: ArrayBuffer | Uint8Array): string {
   return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 

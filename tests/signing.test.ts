@@ -17,7 +17,9 @@ import {
   signV4,
   stringToSignV1,
   stringToSignV4,
+  webCryptoSha256,
 } from "../lib/signing.ts";
+import { nodeSha256 } from "../lib/adapters/node/node_sha256.ts";
 // ali-oss (npm, devDependency) serves as an independent implementation to cross-check against.
 import aliOssSignUtils from "ali-oss/lib/common/signUtils.js";
 
@@ -77,147 +79,167 @@ function queryOf(params: [string, string][]): Map<string, string> {
   return new Map(params);
 }
 
-describe("signV4 (signer_test.go vectors)", () => {
-  it("TestV4AuthHeader", async () => {
-    const req = goV4Request();
-    await signV4(req, { credentials: AK_SK, region: "cn-hangzhou", now: at(1702743657) });
-    assert.equal(
-      req.headers.get("authorization"),
-      "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request," +
-        "Signature=e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe",
-    );
-    assert.equal(req.headers.get("x-oss-date"), "20231216T162057Z");
-    assert.equal(req.headers.get("x-oss-content-sha256"), "UNSIGNED-PAYLOAD");
-    assert.equal(req.headers.has("x-oss-security-token"), false);
-  });
+// Both hash providers must give the vendor's signatures: crypto.subtle (the default, and the
+// web entry's) and node:crypto (what the Node, Deno and Bun entries inject).
+for (
+  const [hashes, sha256] of [["crypto.subtle", webCryptoSha256], [
+    "node:crypto",
+    nodeSha256,
+  ]] as const
+) {
+  describe(`signV4 (signer_test.go vectors), on ${hashes}`, () => {
+    it("TestV4AuthHeader", async () => {
+      const req = goV4Request();
+      await signV4(req, { credentials: AK_SK, region: "cn-hangzhou", sha256, now: at(1702743657) });
+      assert.equal(
+        req.headers.get("authorization"),
+        "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request," +
+          "Signature=e21d18daa82167720f9b1047ae7e7f1ce7cb77a31e8203a7d5f4624fa0284afe",
+      );
+      assert.equal(req.headers.get("x-oss-date"), "20231216T162057Z");
+      assert.equal(req.headers.get("x-oss-content-sha256"), "UNSIGNED-PAYLOAD");
+      assert.equal(req.headers.has("x-oss-security-token"), false);
+    });
 
-  it("TestV4AuthHeaderToken", async () => {
-    const req = goV4Request();
-    await signV4(req, { credentials: AK_SK_TOKEN, region: "cn-hangzhou", now: at(1702784856) });
-    assert.equal(
-      req.headers.get("authorization"),
-      "OSS4-HMAC-SHA256 Credential=ak/20231217/cn-hangzhou/oss/aliyun_v4_request," +
-        "Signature=b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea",
-    );
-    assert.equal(req.headers.get("x-oss-security-token"), "token");
-  });
-
-  it("TestV4AuthHeaderWithAdditionalHeaders, both cases", async () => {
-    const expected = "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request," +
-      "AdditionalHeaders=abc;zabc," +
-      "Signature=4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f";
-    for (
-      const additionalHeaders of [
-        ["ZAbc", "abc"],
-        // Default-signed and absent names are dropped from the list.
-        ["x-oss-no-exist", "ZAbc", "x-oss-head1", "abc"],
-      ]
-    ) {
+    it("TestV4AuthHeaderToken", async () => {
       const req = goV4Request();
       await signV4(req, {
-        credentials: AK_SK,
-        region: "cn-hangzhou",
-        now: at(1702747512),
-        additionalHeaders,
-      });
-      assert.equal(req.headers.get("authorization"), expected);
-    }
-  });
-
-  it("TestV4AuthHeaderWithCloudBox, through the building blocks", async () => {
-    // The cloud-box variant differs only in the scope's region and product.
-    const req = goV4Request();
-    req.headers.set("x-oss-date", "20231216T162057Z");
-    req.headers.set("x-oss-content-sha256", "UNSIGNED-PAYLOAD");
-    const sts = await stringToSignV4(
-      canonicalRequestV4(req, []),
-      "20231216T162057Z",
-      "cb-123",
-      "oss-cloudbox",
-    );
-    assert.equal(
-      await signatureV4("sk", "20231216", "cb-123", sts, "oss-cloudbox"),
-      "94ce1f12c17d148ea681030275a94449d3357f5b5b21133996eec80af3e08a43",
-    );
-  });
-});
-
-describe("presignV4 (signer_test.go vectors)", () => {
-  it("TestV4AuthQuery", async () => {
-    const req = goV4Request("application/octet-stream");
-    const q = queryOf(
-      await presignV4(req, {
-        credentials: AK_SK,
-        region: "cn-hangzhou",
-        now: at(1702781677),
-        expires: 599,
-      }),
-    );
-    assert.equal(q.get("x-oss-signature-version"), "OSS4-HMAC-SHA256");
-    assert.equal(q.get("x-oss-expires"), "599");
-    assert.equal(q.get("x-oss-credential"), "ak/20231217/cn-hangzhou/oss/aliyun_v4_request");
-    assert.equal(
-      q.get("x-oss-signature"),
-      "a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe",
-    );
-    assert.equal(q.has("x-oss-additional-headers"), false);
-    assert.equal(q.has("x-oss-security-token"), false);
-    // The request itself is left alone.
-    assert.equal(req.query.length, 6);
-    assert.equal(req.headers.has("authorization"), false);
-  });
-
-  it("TestV4AuthQueryToken", async () => {
-    const q = queryOf(
-      await presignV4(goV4Request("application/octet-stream"), {
         credentials: AK_SK_TOKEN,
         region: "cn-hangzhou",
-        now: at(1702785388),
-        expires: 599,
-      }),
-    );
-    assert.equal(q.get("x-oss-date"), "20231217T035628Z");
-    assert.equal(q.get("x-oss-security-token"), "token");
-    assert.equal(
-      q.get("x-oss-signature"),
-      "3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5",
-    );
+        sha256,
+        now: at(1702784856),
+      });
+      assert.equal(
+        req.headers.get("authorization"),
+        "OSS4-HMAC-SHA256 Credential=ak/20231217/cn-hangzhou/oss/aliyun_v4_request," +
+          "Signature=b94a3f999cf85bcdc00d332fbd3734ba03e48382c36fa4d5af5df817395bd9ea",
+      );
+      assert.equal(req.headers.get("x-oss-security-token"), "token");
+    });
+
+    it("TestV4AuthHeaderWithAdditionalHeaders, both cases", async () => {
+      const expected =
+        "OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request," +
+        "AdditionalHeaders=abc;zabc," +
+        "Signature=4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f";
+      for (
+        const additionalHeaders of [
+          ["ZAbc", "abc"],
+          // Default-signed and absent names are dropped from the list.
+          ["x-oss-no-exist", "ZAbc", "x-oss-head1", "abc"],
+        ]
+      ) {
+        const req = goV4Request();
+        await signV4(req, {
+          credentials: AK_SK,
+          region: "cn-hangzhou",
+          sha256,
+          now: at(1702747512),
+          additionalHeaders,
+        });
+        assert.equal(req.headers.get("authorization"), expected);
+      }
+    });
+
+    it("TestV4AuthHeaderWithCloudBox, through the building blocks", async () => {
+      // The cloud-box variant differs only in the scope's region and product.
+      const req = goV4Request();
+      req.headers.set("x-oss-date", "20231216T162057Z");
+      req.headers.set("x-oss-content-sha256", "UNSIGNED-PAYLOAD");
+      const sts = await stringToSignV4(
+        canonicalRequestV4(req, []),
+        "20231216T162057Z",
+        "cb-123",
+        "oss-cloudbox",
+        sha256,
+      );
+      assert.equal(
+        await signatureV4("sk", "20231216", "cb-123", sts, "oss-cloudbox", sha256),
+        "94ce1f12c17d148ea681030275a94449d3357f5b5b21133996eec80af3e08a43",
+      );
+    });
   });
 
-  it("TestV4AuthQueryWithAdditionalHeaders, both cases", async () => {
-    for (
-      const additionalHeaders of [
-        ["ZAbc", "abc"],
-        ["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc"],
-      ]
-    ) {
-      const params = await presignV4(goV4Request("application/octet-stream"), {
-        credentials: AK_SK,
-        region: "cn-hangzhou",
-        now: at(1702783809),
-        expires: 599,
-        additionalHeaders,
-      });
-      const q = queryOf(params);
-      assert.equal(q.get("x-oss-date"), "20231217T033009Z");
-      assert.equal(q.get("x-oss-additional-headers"), "abc;zabc");
+  describe(`presignV4 (signer_test.go vectors), on ${hashes}`, () => {
+    it("TestV4AuthQuery", async () => {
+      const req = goV4Request("application/octet-stream");
+      const q = queryOf(
+        await presignV4(req, {
+          credentials: AK_SK,
+          region: "cn-hangzhou",
+          sha256,
+          now: at(1702781677),
+          expires: 599,
+        }),
+      );
+      assert.equal(q.get("x-oss-signature-version"), "OSS4-HMAC-SHA256");
+      assert.equal(q.get("x-oss-expires"), "599");
+      assert.equal(q.get("x-oss-credential"), "ak/20231217/cn-hangzhou/oss/aliyun_v4_request");
       assert.equal(
         q.get("x-oss-signature"),
-        "6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7",
+        "a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe",
       );
-      assert.equal(params.at(-1)?.[0], "x-oss-signature");
-    }
-  });
+      assert.equal(q.has("x-oss-additional-headers"), false);
+      assert.equal(q.has("x-oss-security-token"), false);
+      // The request itself is left alone.
+      assert.equal(req.query.length, 6);
+      assert.equal(req.headers.has("authorization"), false);
+    });
 
-  it("rejects an expiry OSS would refuse", async () => {
-    for (const expires of [0, -1, 1.5, 604801, Number.NaN]) {
-      await assert.rejects(
-        presignV4(goV4Request(), { credentials: AK_SK, region: "cn-hangzhou", expires }),
-        RangeError,
+    it("TestV4AuthQueryToken", async () => {
+      const q = queryOf(
+        await presignV4(goV4Request("application/octet-stream"), {
+          credentials: AK_SK_TOKEN,
+          region: "cn-hangzhou",
+          sha256,
+          now: at(1702785388),
+          expires: 599,
+        }),
       );
-    }
+      assert.equal(q.get("x-oss-date"), "20231217T035628Z");
+      assert.equal(q.get("x-oss-security-token"), "token");
+      assert.equal(
+        q.get("x-oss-signature"),
+        "3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5",
+      );
+    });
+
+    it("TestV4AuthQueryWithAdditionalHeaders, both cases", async () => {
+      for (
+        const additionalHeaders of [
+          ["ZAbc", "abc"],
+          ["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc"],
+        ]
+      ) {
+        const params = await presignV4(goV4Request("application/octet-stream"), {
+          credentials: AK_SK,
+          region: "cn-hangzhou",
+          sha256,
+          now: at(1702783809),
+          expires: 599,
+          additionalHeaders,
+        });
+        const q = queryOf(params);
+        assert.equal(q.get("x-oss-date"), "20231217T033009Z");
+        assert.equal(q.get("x-oss-additional-headers"), "abc;zabc");
+        assert.equal(
+          q.get("x-oss-signature"),
+          "6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7",
+        );
+        assert.equal(params.at(-1)?.[0], "x-oss-signature");
+      }
+    });
+
+    it("rejects an expiry OSS would refuse", async () => {
+      for (const expires of [0, -1, 1.5, 604801, Number.NaN]) {
+        await assert.rejects(
+          presignV4(goV4Request(), { credentials: AK_SK, region: "cn-hangzhou", expires }),
+          RangeError,
+        );
+      }
+    });
   });
-});
+}
 
 describe("signV1 (signer_test.go TestV1AuthHeader)", () => {
   const date = "Wed, 28 Dec 2022 10:27:41 GMT";

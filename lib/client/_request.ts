@@ -8,7 +8,7 @@
  */
 
 import { AbortError, NetworkError, type OssError, OssupError, TimeoutError } from "../errors.ts";
-import { type RequestToSign, signV1, signV4 } from "../signing.ts";
+import { type RequestToSign, type Sha256Primitives, signV1, signV4 } from "../signing.ts";
 import { isReplayableBody, type OssBody, prepareBody } from "./body.ts";
 import type { CredentialsCache } from "./credentials.ts";
 import type { OssSigner } from "./signer.ts";
@@ -38,6 +38,8 @@ export interface RequestContext {
   clock: () => number;
   /** Correction added to `clock()` when signing, learnt from RequestTimeTooSkewed. */
   clockOffset: number;
+  /** The hashes V4 signing runs on (the platform's); default `crypto.subtle`. */
+  sha256?: Sha256Primitives;
 }
 
 /** One request, as the operations describe it. */
@@ -265,7 +267,12 @@ export class RequestSender {
     } else if (ctx.signatureVersion === "v1") {
       await signV1(toSign, { credentials: credentials!, now: signedAt });
     } else {
-      await signV4(toSign, { credentials: credentials!, region: ctx.region!, now: signedAt });
+      await signV4(toSign, {
+        credentials: credentials!,
+        region: ctx.region!,
+        now: signedAt,
+        sha256: ctx.sha256,
+      });
     }
     const url = buildUrl(ctx.endpoint, ctx.pathStyle, req);
     const timeout = req.timeout ?? ctx.timeout;

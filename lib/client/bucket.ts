@@ -666,7 +666,13 @@ export class Bucket {
     const now = this.#sender.now();
     const params = ctx.signatureVersion === "v1"
       ? await presignV1(req, { credentials, now, expires })
-      : await presignV4(req, { credentials, region: ctx.region!, now, expires });
+      : await presignV4(req, {
+        credentials,
+        region: ctx.region!,
+        now,
+        expires,
+        sha256: ctx.sha256,
+      });
     return buildUrl(ctx.endpoint, ctx.pathStyle, {
       bucket: this.name,
       key,

@@ -271,6 +271,7 @@ export class OssClient {
       retry: resolveRetryPolicy(options.retry),
       clock,
       clockOffset: 0,
+      sha256: this.#platform.sha256,
     });
     registerSender(this, this.#sender);
   }

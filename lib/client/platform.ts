@@ -8,6 +8,7 @@
 
 import type { CheckpointStore } from "../checkpoint_store.ts";
 import type { OpenFile } from "../file_source.ts";
+import type { Sha256Primitives } from "../signing.ts";
 
 /**
  * What a runtime entry point gives the client for the upload engine:
@@ -38,6 +39,8 @@ export interface OssPlatform {
    * `File` (no path to put a `.cp` beside): IndexedDB in browsers.
    */
   createBlobCheckpointStore?: () => CheckpointStore;
+  /** The hashes V4 signing runs on. Default: `crypto.subtle` ({@linkcode webCryptoSha256}). */
+  sha256?: Sha256Primitives;
 }
 
 /**

@@ -11,6 +11,7 @@ import { openBunFile } from "../bun/file_source.ts";
 import { openDenoFile } from "../deno/file_source.ts";
 import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
 import { openNodeFile } from "../node/file_source.ts";
+import { nodeSha256 } from "../node/node_sha256.ts";
 
 /**
  * Opens files with Deno's, Bun's or Node's adapter, whichever runtime this is.
@@ -32,4 +33,5 @@ export const autoPlatform: OssPlatform = {
     return openNodeFile(path);
   },
   createCheckpointStore: () => new FileCheckpointStore(),
+  sha256: nodeSha256,
 };

@@ -8,6 +8,7 @@
 import type { OssPlatform } from "../../client/platform.ts";
 import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
 import { openBunFile } from "./file_source.ts";
+import { nodeSha256 } from "../node/node_sha256.ts";
 
 /**
  * The platform the Bun entry injects into every `OssClient`.
@@ -23,4 +24,5 @@ import { openBunFile } from "./file_source.ts";
 export const bunPlatform: OssPlatform = {
   openFile: (path) => openBunFile(path),
   createCheckpointStore: () => new FileCheckpointStore(),
+  sha256: nodeSha256,
 };

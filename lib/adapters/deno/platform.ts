@@ -8,6 +8,7 @@
 import type { OssPlatform } from "../../client/platform.ts";
 import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
 import { openDenoFile } from "./file_source.ts";
+import { nodeSha256 } from "../node/node_sha256.ts";
 
 /**
  * The platform the Deno entry injects into every `OssClient`.
@@ -23,4 +24,5 @@ import { openDenoFile } from "./file_source.ts";
 export const denoPlatform: OssPlatform = {
   openFile: (path) => openDenoFile(path),
   createCheckpointStore: () => new FileCheckpointStore(),
+  sha256: nodeSha256,
 };

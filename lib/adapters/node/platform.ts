@@ -8,6 +8,7 @@
 import type { OssPlatform } from "../../client/platform.ts";
 import { FileCheckpointStore } from "./file_checkpoint_store.ts";
 import { openNodeFile } from "./file_source.ts";
+import { nodeSha256 } from "./node_sha256.ts";
 
 /**
  * The platform the Node entry injects into every `OssClient`.
@@ -23,4 +24,5 @@ import { openNodeFile } from "./file_source.ts";
 export const nodePlatform: OssPlatform = {
   openFile: (path) => openNodeFile(path),
   createCheckpointStore: () => new FileCheckpointStore(),
+  sha256: nodeSha256,
 };
