@@ -175,28 +175,36 @@ function sendRequest(
       const done = () => signal?.removeEventListener("abort", onAbort);
       let responseBody: ReadableStream<Uint8Array> | null = null;
       if (bodiless) {
+        // Answered once the (empty) answer has ended, so that its connection is back in the
+        // pool for the caller's next request (Deno's node:http returns it only then).
         res.resume();
-        res.on("end", done);
+        res.on("end", () => {
+          done();
+          settle();
+        });
       } else {
         const streamed = responseStream(res, done);
         responseBody = streamed.stream;
         endBody = streamed.error;
       }
-      let response: Response;
-      try {
-        response = new Response(responseBody, {
-          status,
-          statusText: res.statusMessage,
-          headers: responseHeaders,
-        });
-      } catch (err) {
-        // node:http takes statuses 100-999; a Response only 200-599 (and 101).
-        answered = false;
-        fail(new TypeError("fetch failed", { cause: err }));
-        req.destroy();
-        return;
+      function settle() {
+        let response: Response;
+        try {
+          response = new Response(responseBody, {
+            status,
+            statusText: res.statusMessage,
+            headers: responseHeaders,
+          });
+        } catch (err) {
+          // node:http takes statuses 100-999; a Response only 200-599 (and 101).
+          answered = false;
+          fail(new TypeError("fetch failed", { cause: err }));
+          req.destroy();
+          return;
+        }
+        resolve(response);
       }
-      resolve(response);
+      if (!bodiless) settle();
     });
     req.on("error", (err: Error) => fail(new TypeError("fetch failed", { cause: err })));
     signal?.addEventListener("abort", onAbort, { once: true });
