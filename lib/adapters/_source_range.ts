@@ -7,6 +7,7 @@
  */
 
 import { SourceChangedError } from "../errors.ts";
+import type { FileSource, SourceStat } from "../file_source.ts";
 
 /** Default size of the chunks a positional read stream enqueues: 256 KiB. */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
@@ -177,4 +178,55 @@ export function exactLengthStream(
       return reader.cancel(reason);
     },
   }, { highWaterMark: 0 });
+}
+
+/** What {@linkcode positionalFileSource} builds a source from. */
+export interface PositionalFile {
+  /** The file's path: the source's name. */
+  path: string;
+  /** Size and modification time when opened. */
+  size: number;
+  lastModified: number;
+  /** Largest chunk a stream yields. */
+  chunkSize: number;
+  /** Reads up to `buffer.length` bytes at `position`; resolves with the count read. */
+  readAt(buffer: Uint8Array, position: number): Promise<number>;
+  /** Size and modification time of the path now. */
+  statPath(): Promise<SourceStat>;
+  /** Releases the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * A {@linkcode FileSource} over a file read by position: streams in chunks,
+ * reads into a caller's buffer, and stats the path afresh (a file renamed
+ * over or deleted is a `SourceChangedError`).
+ *
+ * @param file The open file's facts and operations.
+ * @returns The source.
+ */
+export function positionalFileSource(file: PositionalFile): FileSource {
+  const { path, size, readAt } = file;
+  return {
+    name: path,
+    size,
+    lastModified: file.lastModified,
+    stream(offset: number, length: number): ReadableStream<Uint8Array> {
+      checkRange(path, size, offset, length);
+      return positionalReadStream(readAt, path, offset, length, file.chunkSize);
+    },
+    readInto(offset: number, target: Uint8Array): Promise<number> {
+      return readIntoAt(readAt, path, size, offset, target);
+    },
+    async stat(): Promise<SourceStat> {
+      try {
+        return await file.statPath();
+      } catch (err) {
+        throw new SourceChangedError(`${path} can no longer be found: it was moved or deleted`, {
+          cause: err,
+        });
+      }
+    },
+    close: () => file.close(),
+  };
 }

@@ -5,9 +5,8 @@
  * @module
  */
 
-import type { FileSource, SourceStat } from "../../file_source.ts";
-import { SourceChangedError } from "../../errors.ts";
-import { checkRange, chunkSizeOption, positionalReadStream, readIntoAt } from "../_source_range.ts";
+import type { FileSource } from "../../file_source.ts";
+import { chunkSizeOption, positionalFileSource } from "../_source_range.ts";
 
 /** The part of `Deno.FileInfo` used here. */
 interface DenoFileInfo {
@@ -108,35 +107,24 @@ export async function openDenoFile(
     queue = run.catch(() => {});
     return run;
   };
-  return {
-    name: path,
+  return positionalFileSource({
+    path,
     size,
     lastModified: mtimeOf(info),
-    stream(offset: number, length: number): ReadableStream<Uint8Array> {
-      checkRange(path, size, offset, length);
-      return positionalReadStream(readAt, path, offset, length, chunkSize);
+    chunkSize,
+    readAt,
+    async statPath() {
+      const now = await deno.stat(path);
+      return { size: now.size, lastModified: mtimeOf(now) };
     },
-    readInto(offset: number, target: Uint8Array): Promise<number> {
-      return readIntoAt(readAt, path, size, offset, target);
-    },
-    async stat(): Promise<SourceStat> {
-      try {
-        const now = await deno.stat(path);
-        return { size: now.size, lastModified: mtimeOf(now) };
-      } catch (err) {
-        throw new SourceChangedError(`${path} can no longer be found: it was moved or deleted`, {
-          cause: err,
-        });
-      }
-    },
-    async close(): Promise<void> {
+    async close() {
       if (closed) return;
       closed = true;
       // Let reads in flight finish before the handle goes away.
       await queue;
       file.close();
     },
-  };
+  });
 }
 
 function mtimeOf(info: DenoFileInfo): number {

@@ -6,9 +6,8 @@
  */
 
 import { open, stat } from "node:fs/promises";
-import type { FileSource, SourceStat } from "../../file_source.ts";
-import { SourceChangedError } from "../../errors.ts";
-import { checkRange, chunkSizeOption, positionalReadStream, readIntoAt } from "../_source_range.ts";
+import type { FileSource } from "../../file_source.ts";
+import { chunkSizeOption, positionalFileSource } from "../_source_range.ts";
 
 /**
  * Options of {@linkcode openNodeFile}.
@@ -71,30 +70,19 @@ export async function openNodeFile(
   let closed: Promise<void> | undefined;
   const readAt = async (buffer: Uint8Array, position: number) =>
     (await handle.read(buffer, 0, buffer.length, position)).bytesRead;
-  return {
-    name: path,
+  return positionalFileSource({
+    path,
     size,
     lastModified: Math.floor(info.mtimeMs),
-    stream(offset: number, length: number): ReadableStream<Uint8Array> {
-      checkRange(path, size, offset, length);
-      return positionalReadStream(readAt, path, offset, length, chunkSize);
+    chunkSize,
+    readAt,
+    async statPath() {
+      const now = await stat(path);
+      return { size: now.size, lastModified: Math.floor(now.mtimeMs) };
     },
-    readInto(offset: number, target: Uint8Array): Promise<number> {
-      return readIntoAt(readAt, path, size, offset, target);
-    },
-    async stat(): Promise<SourceStat> {
-      try {
-        const now = await stat(path);
-        return { size: now.size, lastModified: Math.floor(now.mtimeMs) };
-      } catch (err) {
-        throw new SourceChangedError(`${path} can no longer be found: it was moved or deleted`, {
-          cause: err,
-        });
-      }
-    },
-    close(): Promise<void> {
+    close() {
       closed ??= handle.close();
       return closed;
     },
-  };
+  });
 }
