@@ -15,6 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { fsyncDir } from "../adapters/node/fsync_dir.ts";
 
 const MAGIC = "OSUP";
 const FOOTER_SIZE = 8;
@@ -101,19 +102,6 @@ export async function commitFile(
 ): Promise<void> {
   await rename(from, target);
   if (sync) await fsyncDir(targetDir);
-}
-
-/** Fsyncs a directory so renames and unlinks in it are durable (best effort where unsupported). */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // Some platforms cannot fsync a directory; the rename itself is still atomic.
-  } finally {
-    await handle?.close().catch(() => {});
-  }
 }
 
 /** Writes `text` to `target` atomically (temp file, fsync, rename, fsync directory). */

@@ -33,13 +33,13 @@ import {
   blobStream,
   BlobWriter,
   commitFile,
-  fsyncDir,
   readRecord,
   tempPath,
   writeFileAtomic,
   writeNewFile,
 } from "./_storage_blob_file.ts";
 import { KeyedLock } from "./_storage_lock.ts";
+import { fsyncDir } from "../adapters/node/fsync_dir.ts";
 import {
   bucketAlreadyExists,
   bucketInfoOf,

@@ -11,6 +11,7 @@ import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
 import { AbortError, CheckpointError } from "../../errors.ts";
+import { fsyncDir } from "./fsync_dir.ts";
 
 /**
  * Options of {@linkcode FileCheckpointStore}.
@@ -139,7 +140,7 @@ export class FileCheckpointStore implements CheckpointStore {
       await rm(temp, { force: true }).catch(() => {});
       throw ioError(`cannot write checkpoint ${id}`, err);
     }
-    if (this.#syncDirectory) await syncDir(dir);
+    if (this.#syncDirectory) await fsyncDir(dir);
   }
 
   /** Appends to the checkpoint file with `O_APPEND` (fsyncing it when `syncAppends` is set). */
@@ -395,19 +396,6 @@ function bootId(): Promise<string | undefined> {
     () => undefined,
   );
   return bootIdCache;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  // Windows cannot open a directory for fsync; losing only the rename's durability there.
-  let handle;
-  try {
-    handle = await open(dir, "r");
-    await handle.sync();
-  } catch {
-    // best effort
-  } finally {
-    await handle?.close().catch(() => {});
-  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
