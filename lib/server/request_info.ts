@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { RequestToSign } from "../signing.ts";
+
 /**
  * A request after addressing: bucket and key decoded, query decoded, and the
  * OSS operation name it maps to.
@@ -23,17 +25,7 @@
  * };
  * ```
  */
-export interface OssRequestInfo {
-  /** HTTP method, upper case. */
-  method: string;
-  /** Bucket name; `undefined` for service-level requests (ListBuckets). */
-  bucket?: string;
-  /** Object key, decoded exactly once (raw UTF-8 string); `undefined` for bucket-level requests. */
-  key?: string;
-  /** Query parameters in request order, decoded; `undefined` value for a flag like `uploads`. */
-  query: [string, string | undefined][];
-  /** Request headers. */
-  headers: Headers;
+export interface OssRequestInfo extends RequestToSign {
   /** OSS API name, e.g. `"PutObject"`, `"UploadPart"`, `"CompleteMultipartUpload"`. */
   operation: string;
 }

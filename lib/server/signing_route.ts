@@ -45,17 +45,7 @@ import type { UploadTicket, UploadTickets } from "./upload_tickets.ts";
  * };
  * ```
  */
-export interface SigningRequest {
-  /** HTTP method, upper case. */
-  method: string;
-  /** Bucket; `undefined` for service-level requests. */
-  bucket?: string;
-  /** Object key, decoded; `undefined` for bucket-level requests. */
-  key?: string;
-  /** Query parameters, decoded; `undefined` value = a flag such as `uploads`. */
-  query: [string, string | undefined][];
-  /** The headers the signature will cover (`x-oss-*`, `content-type`, `content-md5`). */
-  headers: Headers;
+export interface SigningRequest extends RequestToSign {
   /** OSS API name, e.g. `"UploadPart"`. */
   operation: string;
 }
