@@ -9,9 +9,26 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import type { TestServer } from "./_server.ts";
 
 const MAIN = fileURLToPath(new URL("../lib/cli/main.ts", import.meta.url));
 const LAUNCHER = fileURLToPath(new URL("../bin/ossup.mjs", import.meta.url));
+
+/** The flags that point an `ossup` command at `server` with its key. */
+export function serverFlags(
+  server: Pick<TestServer, "url" | "region" | "accessKeyId" | "accessKeySecret">,
+): string[] {
+  return [
+    "--endpoint",
+    server.url,
+    "--region",
+    server.region,
+    "--access-key-id",
+    server.accessKeyId,
+    "--access-key-secret",
+    server.accessKeySecret,
+  ];
+}
 
 /** The command that runs ossup with `args` on this runtime. */
 export function ossupCommand(args: string[]): [string, string[]] {

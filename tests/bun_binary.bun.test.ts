@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/bun.ts";
 import { buildBinary } from "../scripts/build_bin.ts";
 import { testBytes } from "./_client_setup.ts";
+import { serverFlags } from "./_cli_run.ts";
 import { startServer, type TestServer } from "./_server.ts";
 
 const BUCKET = "bin-bucket";
@@ -69,14 +70,7 @@ describe("Bun single binary", () => {
       "cp",
       "big.bin",
       `oss://${BUCKET}/from-binary/big.bin`,
-      "--endpoint",
-      server.url,
-      "--region",
-      server.region,
-      "--access-key-id",
-      server.accessKeyId,
-      "--access-key-secret",
-      server.accessKeySecret,
+      ...serverFlags(server),
       "--part-size",
       "100KB",
       "--json",

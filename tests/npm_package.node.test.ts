@@ -29,6 +29,7 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/node.ts";
 import { testBytes } from "./_client_setup.ts";
+import { serverFlags } from "./_cli_run.ts";
 import { startServer } from "./_server.ts";
 
 const run = promisify(execFile);
@@ -202,14 +203,7 @@ describe("npm package", () => {
         "cp",
         "bin.bin",
         "oss://bin-bucket/from-npm-bin.bin",
-        "--endpoint",
-        server.url,
-        "--region",
-        server.region,
-        "--access-key-id",
-        server.accessKeyId,
-        "--access-key-secret",
-        server.accessKeySecret,
+        ...serverFlags(server),
         "--part-size",
         "100KB",
         "--json",
