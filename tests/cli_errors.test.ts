@@ -6,7 +6,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -123,7 +123,10 @@ describe("ossup network failure: exit code 4", () => {
       4,
       /cannot reach http:\/\/127\.0\.0\.1:\d+: .*check --endpoint/,
     );
-    assert.match(line, /run the same command again to resume/);
+    // Nothing reached the server, so there is no checkpoint to resume from.
+    assert.match(line, /nothing was uploaded and no checkpoint was written/);
+    assert.doesNotMatch(line, /checkpoint is kept/);
+    assert.ok(!(await stat(join(dir, "a.bin.cp")).catch(() => undefined)), "no checkpoint");
   });
 });
 

@@ -6,9 +6,10 @@
  * @module
  */
 
-import { AbortError } from "../errors.ts";
+import { stat } from "node:fs/promises";
+import { AbortError, NetworkError, TimeoutError } from "../errors.ts";
 import type { CliContext } from "./cli_context.ts";
-import { CliError, EXIT, UsageError } from "./cli_error.ts";
+import { CliError, EXIT, NotedFailure, UsageError } from "./cli_error.ts";
 import { createProgress, type Progress } from "./progress.ts";
 
 /** The checkpoint flags as given; at most one of them. */
@@ -46,14 +47,44 @@ export interface TransferStop {
   checkpoint: string | false;
   /** How far it got, e.g. `" at 3/8 parts"`, or `""`. */
   where: () => string;
+  /** What the transfer does, for "nothing was uploaded". */
+  verb: "uploaded" | "downloaded";
   /** Added to "with --no-checkpoint nothing is kept". */
   nothingKeptNote?: string;
 }
 
 /**
+ * Whether a checkpoint is on disk at `path` now: a failure before the first
+ * checkpoint write (a refused connection, say) leaves none, and then there
+ * is nothing to resume.
+ */
+async function checkpointKept(path: string | false): Promise<boolean> {
+  if (path === false) return false;
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && info.isFile() && info.size > 0;
+}
+
+/** Failures that running the same command again can get past: network, timeouts, a full disk. */
+function worthRetrying(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return err instanceof NetworkError || err instanceof TimeoutError ||
+    code === "ENOSPC" || code === "EDQUOT";
+}
+
+/** What is left after `err` and what to do, or `undefined` when nothing needs saying. */
+async function afterFailure(stop: TransferStop, err: unknown): Promise<string | undefined> {
+  if (stop.checkpoint === false || !worthRetrying(err)) return undefined;
+  return await checkpointKept(stop.checkpoint)
+    ? `the checkpoint is kept in ${stop.checkpoint}: run the same command again to resume`
+    : `nothing was ${stop.verb} and no checkpoint was written: run the same command again to start over`;
+}
+
+/**
  * Runs `transfer`; the progress line stops when it ends either way. When
  * Ctrl-C stopped it, throws the `interrupted` exit, saying where the
- * checkpoint is kept to resume from.
+ * checkpoint is kept to resume from (only when one was written). A network
+ * failure or a full disk is thrown with a note saying whether a checkpoint
+ * is kept.
  */
 export async function runTransfer<T>(
   ctx: CliContext,
@@ -76,19 +107,27 @@ export async function runTransfer<T>(
     return result;
   } catch (err) {
     progress.stop();
-    if (controller.signal.aborted) {
-      const where = stop.where();
-      throw new CliError(
-        EXIT.interrupted,
-        stop.checkpoint
-          ? `paused${where}; the checkpoint is kept in ${stop.checkpoint}: run the same command again to resume`
-          : `interrupted${where}; with --no-checkpoint nothing is kept${
-            stop.nothingKeptNote ?? ""
-          }`,
-      );
-    }
-    throw err;
+    if (controller.signal.aborted) throw await interrupted(stop);
+    const note = await afterFailure(stop, err);
+    throw note === undefined ? err : new NotedFailure(err, note);
   } finally {
     removeInterrupt();
   }
+}
+
+async function interrupted(stop: TransferStop): Promise<CliError> {
+  const where = stop.where();
+  if (stop.checkpoint === false) {
+    return new CliError(
+      EXIT.interrupted,
+      `interrupted${where}; with --no-checkpoint nothing is kept${stop.nothingKeptNote ?? ""}`,
+    );
+  }
+  return new CliError(
+    EXIT.interrupted,
+    await checkpointKept(stop.checkpoint)
+      ? `paused${where}; the checkpoint is kept in ${stop.checkpoint}: run the same command again to resume`
+      : `interrupted${where} before anything was ${stop.verb}; no checkpoint was written: ` +
+        "run the same command again to start over",
+  );
 }

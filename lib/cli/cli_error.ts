@@ -20,7 +20,7 @@ export const EXIT = {
   ok: 0,
   /** An unexpected error (a bug): rerun with --verbose and report it. */
   unexpected: 1,
-  /** Bad input: usage, missing local file, bad oss:// URL, bad size or number. */
+  /** Bad input or local files: usage, bad oss:// URL, bad size or number; a local file or folder missing or not allowed, a full disk. */
   usage: 2,
   /** Authentication or permission refused: wrong key, bad signature, access denied. */
   auth: 3,
@@ -78,5 +78,33 @@ export class UsageError extends CliError {
   constructor(message: string) {
     super(EXIT.usage, message);
     this.name = "UsageError";
+  }
+}
+
+/**
+ * A failure of a transfer with what is left of it, e.g. "the checkpoint is
+ * kept in big.bin.cp: run the same command again to resume": reported as
+ * its cause, with the note appended to the cause's line.
+ *
+ * @example
+ * ```ts
+ * import { NotedFailure } from "./cli_error.ts";
+ *
+ * const err = new NotedFailure(new Error("socket hang up"), "nothing was uploaded");
+ * console.log(err.note); // "nothing was uploaded"
+ * ```
+ */
+export class NotedFailure extends Error {
+  /** Appended to the cause's one-line message. */
+  readonly note: string;
+
+  /**
+   * @param cause The failure as thrown.
+   * @param note What is left and what to do, one clause.
+   */
+  constructor(cause: unknown, note: string) {
+    super(note, { cause });
+    this.name = "NotedFailure";
+    this.note = note;
   }
 }

@@ -5,15 +5,34 @@
  * @module
  */
 
-import { stat } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { mkdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { unquote } from "../upload/_upload_result.ts";
 import { checkpointFlags, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
-import { EXIT } from "./cli_error.ts";
+import { EXIT, UsageError } from "./cli_error.ts";
 import { parallelFlag, partSizeFlag } from "./cmd_upload.ts";
 import type { OssUrl } from "./oss_url.ts";
 import { DOWNLOAD_TEMP_SUFFIX, downloadObject, type DownloadProgress } from "./ranged_download.ts";
 import { formatBytes, formatDuration } from "./units.ts";
+
+/**
+ * Checks, before anything is fetched, that the folder a download writes
+ * into exists: the error then names the folder the user typed, not the
+ * temp file that could not be opened.
+ */
+async function requireFolder(folder: string, file: string): Promise<void> {
+  const info = await stat(folder).catch((err) => {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  });
+  if (info === undefined) {
+    throw new UsageError(`no such folder: ${folder} (to write ${file}); create it first`);
+  }
+  if (!info.isDirectory()) {
+    throw new UsageError(`${folder} is a file, not a folder (to write ${file}); check the path`);
+  }
+}
 
 /**
  * Runs the download.
@@ -31,6 +50,7 @@ export async function downloadCommand(
   let file = target;
   const info = await stat(target).catch(() => undefined);
   if (info?.isDirectory() || target.endsWith("/")) file = join(target, basename(src.key));
+  await requireFolder(dirname(file), file);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
   const { path: cpFlag, dir: cpDir, off } = checkpointFlags(ctx);
   const checkpoint = off
@@ -38,6 +58,7 @@ export async function downloadCommand(
     : cpFlag ?? (cpDir !== undefined
       ? join(cpDir, `${basename(file)}${DOWNLOAD_TEMP_SUFFIX}.cp`)
       : `${file}${DOWNLOAD_TEMP_SUFFIX}.cp`);
+  if (cpDir !== undefined) await mkdir(cpDir, { recursive: true });
   const conn = await ctx.connect();
   const bucket = await conn.bucket(src.bucket, false);
   const head = await bucket.headObject(src.key);
@@ -54,7 +75,7 @@ export async function downloadCommand(
   const where = () => last ? ` at ${last.partsDone}/${last.partsTotal} parts` : "";
   const result = await runTransfer(
     ctx,
-    { checkpoint, where },
+    { checkpoint, where, verb: "downloaded" },
     ({ signal, progress }) =>
       downloadObject(bucket, src.key, file, {
         partSize,
@@ -80,7 +101,7 @@ export async function downloadCommand(
         key: src.key,
         file,
         size: result.size,
-        etag: result.etag.replace(/"/g, ""),
+        etag: unquote(result.etag),
         crc64: result.crc64.toString(),
         crc64Verified: result.crc64Verified,
         parts: result.parts,

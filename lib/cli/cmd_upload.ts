@@ -127,13 +127,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
     if (!info.isFile()) throw new UsageError(`${file} is not a regular file; cp uploads one file`);
     size = info.size;
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as { code?: string }).code;
-    throw new UsageError(
-      code === "ENOENT"
-        ? `no such file: ${file} (check the path)`
-        : `cannot read ${file}: ${code ?? (err as Error).message}`,
-    );
+    // Other file system errors (EACCES, ENOTDIR...) are worded by error_report.ts.
+    if ((err as { code?: string }).code !== "ENOENT") throw err;
+    throw new UsageError(`no such file: ${file} (check the path)`);
   }
   const partSize = partSizeFlag(ctx.args.strings.get("part-size"), size);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
@@ -152,7 +148,7 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   const nothingKeptNote = ": the next run starts over";
   const result = await runTransfer(
     ctx,
-    { checkpoint, where, nothingKeptNote },
+    { checkpoint, where, verb: "uploaded", nothingKeptNote },
     ({ signal, progress }) =>
       bucket.uploadFile(key, file, {
         partSize,

@@ -17,7 +17,7 @@ import {
   SourceChangedError,
   TimeoutError,
 } from "../errors.ts";
-import { CliError, EXIT } from "./cli_error.ts";
+import { CliError, EXIT, NotedFailure } from "./cli_error.ts";
 
 const AUTH_CODES = new Set([
   "InvalidAccessKeyId",
@@ -56,8 +56,34 @@ export interface ReportContext {
   verbose: boolean;
   /** The endpoint, for network messages. */
   endpoint?: string;
-  /** Appended to retryable failures of resumable transfers. */
-  resumeHint?: string;
+}
+
+/** What each local file error means, given the path it happened on. */
+const LOCAL_FILE_PROBLEMS: Record<string, (path: string) => string> = {
+  ENOENT: (p) => `no such file or folder: ${p} (check the path)`,
+  ENOTDIR: (p) => `${p}: a part of this path is a file, not a folder (check the path)`,
+  EISDIR: (p) => `${p} is a folder; give the path of a file`,
+  EACCES: (p) => `permission denied on ${p}: check its owner and mode, or pick another path`,
+  EPERM: (p) => `operation not permitted on ${p}: check its owner and mode, or pick another path`,
+  EROFS: (p) => `${p} is on a read-only file system: pick another path`,
+  ENAMETOOLONG: (p) => `the path ${p} is too long`,
+  ELOOP: (p) => `too many symbolic links in ${p}`,
+  ENOSPC: (p) => `no space left on the device writing ${p}: free some space`,
+  EDQUOT: (p) => `disk quota exceeded writing ${p}: free some space`,
+};
+
+/**
+ * The one-line message for a local file system error (a Node-style error
+ * with `code` and, usually, `path`), or `undefined` for any other error.
+ * These are the user's paths or disk, not a bug: exit code 2.
+ */
+function localFileProblem(err: unknown): string | undefined {
+  const e = err as { code?: unknown; path?: unknown; dest?: unknown };
+  if (typeof e?.code !== "string") return undefined;
+  const describe = LOCAL_FILE_PROBLEMS[e.code];
+  if (describe === undefined) return undefined;
+  const path = typeof e.path === "string" ? e.path : undefined;
+  return describe(path ?? "a local file");
 }
 
 function ossReason(err: OssError): string {
@@ -87,10 +113,13 @@ function oneLine(text: string): string {
  * ```
  */
 export function reportError(err: unknown, ctx: ReportContext): ErrorReport {
-  const resume = ctx.resumeHint ? `; ${ctx.resumeHint}` : "";
+  if (err instanceof NotedFailure) {
+    const report = reportError(err.cause, ctx);
+    return { ...report, message: `${report.message}; ${err.note}` };
+  }
   if (err instanceof CliError) return { exitCode: err.exitCode, message: oneLine(err.message) };
   if (err instanceof AbortError) {
-    return { exitCode: EXIT.interrupted, message: `interrupted${resume}` };
+    return { exitCode: EXIT.interrupted, message: "interrupted" };
   }
   if (err instanceof OssError) {
     const auth = AUTH_CODES.has(err.code) || err.status === 401 || err.status === 403;
@@ -111,7 +140,7 @@ export function reportError(err: unknown, ctx: ReportContext): ErrorReport {
       exitCode: EXIT.network,
       message: oneLine(
         `cannot reach ${ctx.endpoint ?? "the endpoint"}: ${err.message}; check --endpoint or ` +
-          `OSS_ENDPOINT and the network${resume}`,
+          "OSS_ENDPOINT and the network",
       ),
     };
   }
@@ -129,10 +158,11 @@ export function reportError(err: unknown, ctx: ReportContext): ErrorReport {
     const stack = ctx.verbose && err.stack ? ` ${err.stack}` : "";
     return { exitCode: EXIT.usage, message: oneLine(`${err.message}${stack}`) };
   }
-  const e = err as { code?: string; message?: string; stack?: string };
-  if (e?.code === "ENOSPC") {
-    return { exitCode: EXIT.unexpected, message: `no space left on the device${resume}` };
+  const local = localFileProblem(err);
+  if (local !== undefined) {
+    return { exitCode: EXIT.usage, message: oneLine(local) };
   }
+  const e = err as { code?: string; message?: string; stack?: string };
   if (typeof e?.code === "string" && /^E[A-Z]+$/.test(e.code)) {
     return { exitCode: EXIT.unexpected, message: oneLine(e.message ?? e.code) };
   }

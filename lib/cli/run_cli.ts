@@ -19,7 +19,6 @@ import { connect, type Connection, GLOBAL_FLAGS } from "./connection.ts";
 import { reportError } from "./error_report.ts";
 import { HELP, VERSION } from "./help.ts";
 import { isOssUrl, parseObjectUrl, parseOssUrl } from "./oss_url.ts";
-import { NetworkError, TimeoutError } from "../errors.ts";
 
 const TRANSFER_FLAGS: Record<string, FlagSpec> = {
   "part-size": { type: "string" },
@@ -99,7 +98,6 @@ function takeCheckpointPath(argv: string[]): { argv: string[]; path?: string } {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   let verbose = argv.includes("--verbose");
   let conn: Connection | undefined;
-  let resumeHint: string | undefined;
   try {
     const command = argv[0];
     if (command === undefined || command === "help" || command === "--help" || command === "-h") {
@@ -140,7 +138,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       json: args.booleans.get("json") === true,
       onInterrupt: io.onInterrupt,
       connect: async () => {
-        conn ??= await connect(args, io.env, { note: (line) => io.err(line + "\n") });
+        // --quiet: errors only, so not even the local-server notice.
+        const note = (line: string) => ctx.quiet ? undefined : io.err(line + "\n");
+        conn ??= await connect(args, io.env, { note });
         return conn;
       },
     };
@@ -161,11 +161,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (!isOssUrl(dst)) {
           throw new UsageError(`one side of cp must be an oss:// URL, e.g. oss://bucket/${dst}`);
         }
-        const url = parseOssUrl(dst);
-        resumeHint = ctx.args.booleans.get("checkpoint") === false
-          ? undefined
-          : "the checkpoint is kept: run the same command again to resume";
-        return await uploadCommand(ctx, src, url);
+        return await uploadCommand(ctx, src, parseOssUrl(dst));
       }
       case "ls":
         arity(0, 1, "ls [oss://bucket[/prefix]]");
@@ -185,12 +181,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     return EXIT.unexpected;
   } catch (err) {
-    const network = err instanceof NetworkError || err instanceof TimeoutError;
-    const report = reportError(err, {
-      verbose,
-      endpoint: conn?.endpoint,
-      resumeHint: network ? resumeHint : undefined,
-    });
+    const report = reportError(err, { verbose, endpoint: conn?.endpoint });
     io.err(`ossup: ${report.message}\n`);
     return report.exitCode;
   } finally {
