@@ -4,6 +4,7 @@
  * @module
  */
 
+import { unquote } from "../upload/_upload_result.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT } from "./cli_error.ts";
 import { parseOssUrl } from "./oss_url.ts";
@@ -47,7 +48,7 @@ export async function lsCommand(ctx: CliContext, target: string | undefined): Pr
         ? JSON.stringify({
           key: o.key,
           size: o.size,
-          etag: o.etag,
+          etag: unquote(o.etag),
           lastModified: o.lastModified.toISOString(),
         }) + "\n"
         : `${o.lastModified.toISOString()}  ${

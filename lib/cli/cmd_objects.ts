@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { Bucket } from "../client/bucket.ts";
+import { OssError } from "../errors.ts";
 import { parseWhole } from "./args.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
@@ -11,6 +13,8 @@ import { parseObjectUrl, parseOssUrl } from "./oss_url.ts";
 
 /**
  * `ossup rm oss://bucket/key` deletes an object; `ossup rm --bucket oss://bucket` an empty bucket.
+ * A key that does not exist is not an error (exit 0, as with ossutil): it
+ * says "did not exist; nothing removed" (`"existed": false` with `--json`).
  *
  * @param ctx The command context.
  * @param target The URL.
@@ -30,14 +34,43 @@ export async function rmCommand(ctx: CliContext, target: string): Promise<number
   }
   const url = parseObjectUrl(target);
   const bucket = await conn.bucket(url.bucket, false);
+  const existed = await objectExists(bucket, url.key);
+  const name = `oss://${url.bucket}/${url.key}`;
+  if (existed === false) {
+    report(ctx, `${name} did not exist; nothing removed`, {
+      bucket: url.bucket,
+      key: url.key,
+      existed,
+    });
+    return EXIT.ok;
+  }
   const r = await bucket.deleteObject(url.key);
   report(
     ctx,
-    `removed oss://${url.bucket}/${url.key}`,
-    { bucket: url.bucket, key: url.key },
+    existed
+      ? `removed ${name}`
+      : `removed ${name} (whether it existed is unknown: HEAD was refused)`,
+    { bucket: url.bucket, key: url.key, existed: existed ?? null },
     r.requestId,
   );
   return EXIT.ok;
+}
+
+/**
+ * Whether `key` exists, by HEAD: OSS's DeleteObject answers 204 whether or
+ * not it did, so `rm` asks first (as ossutil's `rm` does, lib/rm.go). A key
+ * allowed to delete but not to read gets 403 on HEAD: `undefined`, unknown.
+ */
+async function objectExists(bucket: Bucket, key: string): Promise<boolean | undefined> {
+  try {
+    await bucket.headObject(key);
+    return true;
+  } catch (err) {
+    // A missing bucket is an error, as DeleteObject would have said.
+    if (err instanceof OssError && err.status === 404 && err.code !== "NoSuchBucket") return false;
+    if (err instanceof OssError && err.status === 403) return undefined;
+    throw err;
+  }
 }
 
 /**

@@ -14,7 +14,8 @@ Usage:
   ossup cp <file> oss://<bucket>/<key>   upload, resumably (Ctrl-C pauses; run again to resume)
   ossup cp oss://<bucket>/<key> <file>   download by parallel ranges, resumable, CRC64-verified
   ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
-  ossup rm oss://<bucket>/<key>          remove an object (rm --bucket oss://<bucket>: an empty bucket)
+  ossup rm oss://<bucket>/<key>          remove an object; one that does not exist is said so, exit 0
+                                         (rm --bucket oss://<bucket>: an empty bucket)
   ossup mb oss://<bucket>                make a bucket
   ossup presign oss://<bucket>/<key>     print a presigned URL (--expires 3600, --method GET)
   ossup serve                            run the local OSS-compatible server
@@ -27,8 +28,9 @@ cp options:
                           <file>.ossup-download.cp for downloads)
   --checkpoint-dir DIR    keep the checkpoint in DIR instead
   --no-checkpoint         keep nothing: an interrupted transfer starts over
-  -j, --json              print one JSON object as the result (key, size, etag, crc64, parts,
-                          partSize, seconds, bytesSent, bytesResent, resumed); no progress
+  -j, --json              print one JSON object as the result (key, size, etag without quotes,
+                          crc64, parts, partSize, seconds, bytesSent, bytesResent, resumed;
+                          downloads: file, bytesReceived); no progress
 serve options:
   --host HOST             interface to bind (default 127.0.0.1)
   --port PORT             port; 0 picks a free one (default 0)
@@ -45,17 +47,20 @@ Connection (flags win over the environment):
   With no endpoint configured, ossup uses a local server with its data in ./.ossup, started
   for the command (or the one \`ossup serve\` runs there); buckets are created on first use.
 Output:
-  -q, --quiet             no progress or summary      --verbose   request IDs, stack traces
+  -q, --quiet             errors only: no progress, summary or notes
+  --verbose               request IDs, stack traces
   -h, --help              this text                   --version   the version
 
 Exit codes:
   0    done
   1    unexpected error (a bug: rerun with --verbose and report it)
-  2    bad input: usage, missing local file, bad oss:// URL, bad part size or number
+  2    bad input or local files: usage, bad oss:// URL, bad part size or number, a local file
+       or folder missing or not allowed, a full disk
   3    authentication or permission refused: wrong key or secret, access denied
   4    network failure: endpoint unreachable, connection reset, timeout
   5    integrity failure: CRC64 mismatch, or the file changed during the upload
   6    OSS refused the request otherwise: no such bucket or key, bucket not empty...
   7    checkpoint or local data in use by another process, or unreadable
-  130  interrupted (Ctrl-C): the checkpoint is kept; run the same command again to resume
+  130  interrupted (Ctrl-C): the checkpoint is kept (it says so when one was written); run the
+       same command again to resume
 `;

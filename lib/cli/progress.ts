@@ -1,7 +1,9 @@
 /**
  * Progress of a transfer on stderr: a live bar redrawn in place on a
- * terminal (bytes, percent, rate, ETA, parts), plain lines otherwise (one
- * per part for up to 100 parts, one per percent beyond).
+ * terminal (bytes, percent, rate, ETA, parts), plain lines otherwise: the
+ * first sample, then one line per 5% step and at least one every 10
+ * seconds while it moves, so a log gets at most about 21 lines however
+ * many parts there are (a 200-part upload once printed 200), plus the last.
  *
  * @module
  */
@@ -19,6 +21,12 @@ export interface ProgressSample {
   /** Number of parts. */
   partsTotal: number;
 }
+
+/** Off a terminal, a line each time the percentage reaches another multiple of this. */
+export const PLAIN_LINE_PERCENT_STEP = 5;
+
+/** Off a terminal, a line at least this often (milliseconds) while bytes move. */
+export const PLAIN_LINE_INTERVAL_MS = 10_000;
 
 /** Options of {@linkcode createProgress}. */
 export interface ProgressOptions {
@@ -88,8 +96,7 @@ export function createProgress(o: ProgressOptions): Progress {
   let first: { t: number; bytes: number } | undefined;
   let last: ProgressSample | undefined;
   let drawnAt = -Infinity;
-  let lastPrintedParts = -1;
-  let lastPrintedPct = -1;
+  let printed: { step: number; bytes: number; t: number } | undefined;
   let stopped = false;
   let timer: ReturnType<typeof setInterval> | undefined;
 
@@ -132,12 +139,12 @@ export function createProgress(o: ProgressOptions): Progress {
       const pct = sample.bytesTotal === 0
         ? 100
         : Math.floor(sample.bytesDone * 100 / sample.bytesTotal);
-      const due = sample.partsTotal <= 100
-        ? sample.partsDone !== lastPrintedParts
-        : pct !== lastPrintedPct;
+      const step = Math.floor(pct / PLAIN_LINE_PERCENT_STEP);
+      const t = now();
+      const due = printed === undefined || step !== printed.step ||
+        (sample.bytesDone !== printed.bytes && t - printed.t >= PLAIN_LINE_INTERVAL_MS);
       if (!due) return;
-      lastPrintedParts = sample.partsDone;
-      lastPrintedPct = pct;
+      printed = { step, bytes: sample.bytesDone, t };
       o.write(`ossup: ${describeProgress(sample, rate())}\n`);
     },
     rate,
