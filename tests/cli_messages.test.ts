@@ -1,0 +1,279 @@
+/**
+ * `ossup`'s lines say what is true, each checked in a child process against
+ * the local server: a download into a missing folder names the folder (exit
+ * 2, not "a bug"); "the checkpoint is kept" only when one is on disk (the
+ * refused connection that writes none is in cli_errors.test.ts); `rm`
+ * of a missing key says so; `-q` prints nothing but errors; ETags in JSON
+ * have no quotes whichever command prints them; progress off a terminal is
+ * a bounded number of lines however many parts there are.
+ */
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Bucket } from "../mod.ts";
+import { makeClient, until } from "./_client_setup.ts";
+import { startServer, type TestServer } from "./_server.ts";
+import { cleanEnv, runOssup, serverFlags, startOssup } from "./_cli_run.ts";
+import { testBytes } from "./_test_bytes.ts";
+
+let server: TestServer;
+let dir: string;
+let env: Record<string, string>;
+let bucket: Bucket;
+const BUCKET = "msg-bucket";
+
+before(async () => {
+  server = await startServer();
+  dir = await mkdtemp(join(tmpdir(), "ossup-cli-msg-"));
+  env = cleanEnv();
+  bucket = makeClient(server, "v4", "path").client.bucket(BUCKET);
+  const mb = await ossup(["mb", `oss://${BUCKET}`]);
+  assert.equal(mb.code, 0, mb.stderr);
+});
+
+after(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs ossup in `dir` against the test server. */
+function ossup(args: string[]) {
+  return runOssup([...args, ...serverFlags(server)], { cwd: dir, env });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(() => true, () => false);
+}
+
+/** The one line on stderr (asserted to be one), without a stack trace. */
+function oneLine(stderr: string): string {
+  const lines = stderr.split("\n").filter((l) => l !== "");
+  assert.equal(lines.length, 1, `one line on stderr, got:\n${stderr}`);
+  assert.ok(!stderr.includes(".ts:"), `no stack trace: ${stderr}`);
+  return lines[0];
+}
+
+describe("ossup cp (download) into a path that cannot be written", () => {
+  before(async () => {
+    await bucket.putObject("obj.bin", testBytes(200_000, 4));
+  });
+
+  it("a folder that does not exist: exit 2 naming the folder, not a raw ENOENT", async () => {
+    const r = await ossup(["cp", `oss://${BUCKET}/obj.bin`, "no-such-dir/sub/obj.bin"]);
+    assert.equal(r.code, 2, r.stderr);
+    const line = oneLine(r.stderr);
+    assert.match(
+      line,
+      /^ossup: no such folder: no-such-dir\/sub \(to write no-such-dir\/sub\/obj\.bin\)/,
+    );
+    assert.ok(!line.includes("ENOENT") && !line.includes(".ossup-download"), line);
+    assert.equal(r.stdout, "");
+    assert.ok(!(await exists(join(dir, "no-such-dir"))), "nothing created");
+  });
+
+  it("a folder path that ends in / and does not exist names that folder", async () => {
+    const r = await ossup(["cp", `oss://${BUCKET}/obj.bin`, "missing-dir/"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneLine(r.stderr), /no such folder: missing-dir /);
+  });
+
+  it("a path through a file: exit 2 saying the file is not a folder", async () => {
+    await writeFile(join(dir, "plain.txt"), "x");
+    const r = await ossup(["cp", `oss://${BUCKET}/obj.bin`, "plain.txt/obj.bin"]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneLine(r.stderr), /plain\.txt is a file, not a folder/);
+  });
+
+  it("--checkpoint-dir that does not exist is created, as for uploads", async () => {
+    const r = await ossup([
+      "cp",
+      `oss://${BUCKET}/obj.bin`,
+      "obj.out",
+      "--checkpoint-dir",
+      "new-cps",
+      "--json",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).size, 200_000);
+    assert.deepEqual(await readdir(join(dir, "new-cps")), [], "checkpoint removed after success");
+  });
+});
+
+describe("ossup cp (upload) into a source path that is not a file", () => {
+  it("a path through a file: exit 2 with the path, not a bug", async () => {
+    await writeFile(join(dir, "plain2.txt"), "x");
+    const r = await ossup(["cp", "plain2.txt/x.bin", `oss://${BUCKET}/x.bin`]);
+    assert.equal(r.code, 2, r.stderr);
+    const line = oneLine(r.stderr);
+    assert.match(line, /plain2\.txt\/x\.bin: a part of this path is a file, not a folder/);
+    assert.ok(!line.includes("report it"), line);
+  });
+});
+
+describe("ossup says a checkpoint is kept only when one is", () => {
+  it("a network failure after the first part: the checkpoint is kept, and named", async () => {
+    await writeFile(join(dir, "n.bin"), testBytes(300_000, 6));
+    server.control.clear();
+    server.control.add({
+      operation: "UploadPart",
+      partNumber: 2,
+      times: 0,
+      action: { type: "reset", phase: "request" },
+    });
+    try {
+      const r = await ossup([
+        "cp",
+        "n.bin",
+        `oss://${BUCKET}/n.bin`,
+        "--part-size",
+        "100KB",
+        "--parallel",
+        "1",
+      ]);
+      assert.equal(r.code, 4, r.stderr);
+      const last = r.stderr.trim().split("\n").pop()!;
+      assert.match(
+        last,
+        /the checkpoint is kept in n\.bin\.cp: run the same command again to resume$/,
+      );
+      assert.ok(await exists(join(dir, "n.bin.cp")), "checkpoint on disk");
+    } finally {
+      server.control.clear();
+    }
+    const again = await ossup([
+      "cp",
+      "n.bin",
+      `oss://${BUCKET}/n.bin`,
+      "--part-size",
+      "100KB",
+      "--json",
+    ]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).resumed, true);
+  });
+
+  it("Ctrl-C before the first checkpoint write: does not claim one is kept", async () => {
+    await writeFile(join(dir, "i.bin"), testBytes(300_000, 7));
+    server.control.clear();
+    server.control.add({
+      operation: "InitiateMultipartUpload",
+      times: 0,
+      action: { type: "latency", ms: 2_000 },
+    });
+    try {
+      const run = startOssup(
+        ["cp", "i.bin", `oss://${BUCKET}/i.bin`, ...serverFlags(server)],
+        { cwd: dir, env },
+      );
+      // The upload is waiting for its InitiateMultipartUpload answer: no checkpoint yet.
+      await until(() => (server.control.stats().requests.InitiateMultipartUpload ?? 0) > 0);
+      run.interrupt();
+      const { code } = await run.exit;
+      assert.equal(code, 130, run.stderr());
+      const line = oneLine(run.stderr());
+      assert.ok(!/checkpoint is kept/.test(line), line);
+      assert.match(line, /interrupted before anything was uploaded; no checkpoint was written/);
+      assert.ok(!(await exists(join(dir, "i.bin.cp"))));
+    } finally {
+      server.control.clear();
+    }
+  });
+});
+
+describe("ossup rm", () => {
+  it("a key that does not exist: says so, exit 0, existed:false in JSON", async () => {
+    const r = await ossup(["rm", `oss://${BUCKET}/never-there.txt`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `oss://${BUCKET}/never-there.txt did not exist; nothing removed\n`);
+    const j = await ossup(["rm", `oss://${BUCKET}/never-there.txt`, "--json"]);
+    assert.equal(j.code, 0, j.stderr);
+    assert.deepEqual(JSON.parse(j.stdout), {
+      bucket: BUCKET,
+      key: "never-there.txt",
+      existed: false,
+    });
+  });
+
+  it("a key that exists: removed, existed:true", async () => {
+    await bucket.putObject("there.txt", "x");
+    const j = await ossup(["rm", `oss://${BUCKET}/there.txt`, "--json"]);
+    assert.equal(j.code, 0, j.stderr);
+    assert.deepEqual(JSON.parse(j.stdout), { bucket: BUCKET, key: "there.txt", existed: true });
+    await assert.rejects(bucket.headObject("there.txt"), { status: 404 });
+    await bucket.putObject("there2.txt", "x");
+    const r = await ossup(["rm", `oss://${BUCKET}/there2.txt`]);
+    assert.equal(r.stdout, `removed oss://${BUCKET}/there2.txt\n`);
+  });
+
+  it("a bucket that does not exist is still an error (exit 6)", async () => {
+    const r = await ossup(["rm", "oss://no-such-bucket-msg/k"]);
+    assert.equal(r.code, 6, r.stderr);
+    assert.match(oneLine(r.stderr), /NoSuchBucket/);
+  });
+
+  it("the help says what rm of a missing key does", async () => {
+    const r = await runOssup(["--help"], { cwd: dir, env });
+    assert.match(r.stdout, /rm oss:\/\/<bucket>\/<key> .*does not exist is said so, exit 0/);
+  });
+});
+
+describe("ossup -q", () => {
+  it("prints nothing on stderr, not even the local-server note", async () => {
+    const home = await mkdtemp(join(tmpdir(), "ossup-quiet-"));
+    try {
+      await writeFile(join(home, "q.bin"), testBytes(150_000, 8));
+      for (
+        const args of [
+          ["mb", "oss://quiet", "-q"],
+          ["cp", "q.bin", "oss://quiet/q.bin", "-q"],
+          ["ls", "oss://quiet", "-q"],
+          ["cp", "oss://quiet/q.bin", "back.bin", "-q"],
+          ["rm", "oss://quiet/q.bin", "-q"],
+        ]
+      ) {
+        const r = await runOssup(args, { cwd: home, env });
+        assert.equal(r.code, 0, `${args.join(" ")}: ${r.stderr}`);
+        assert.equal(r.stderr, "", `${args.join(" ")} is quiet on stderr`);
+      }
+      // Without -q the note is there: the test above is about -q.
+      const loud = await runOssup(["ls", "oss://quiet"], { cwd: home, env });
+      assert.match(loud.stderr, /no endpoint configured; using the local server/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("ossup --json ETags", () => {
+  it("are unquoted and the same in cp (both ways) and ls", async () => {
+    await writeFile(join(dir, "e.bin"), testBytes(250_000, 9));
+    const up = await ossup(["cp", "e.bin", `oss://${BUCKET}/etag/e.bin`, "--json"]);
+    assert.equal(up.code, 0, up.stderr);
+    const ls = await ossup(["ls", `oss://${BUCKET}/etag/`, "--json"]);
+    assert.equal(ls.code, 0, ls.stderr);
+    const down = await ossup(["cp", `oss://${BUCKET}/etag/e.bin`, "e.out", "--json"]);
+    assert.equal(down.code, 0, down.stderr);
+    const etags = [up, ls, down].map((r) => JSON.parse(r.stdout.trim()).etag as string);
+    for (const etag of etags) assert.match(etag, /^[0-9A-F]+(-\d+)?$/, `no quotes: ${etag}`);
+    assert.equal(new Set(etags).size, 1, etags.join(" "));
+  });
+});
+
+describe("ossup progress off a terminal", () => {
+  it("a 200-part upload prints about one line per 5%, not one per part", async () => {
+    await writeFile(join(dir, "many.bin"), testBytes(200 * 102_400, 10));
+    const started = performance.now();
+    const r = await ossup(["cp", "many.bin", `oss://${BUCKET}/many.bin`, "--part-size", "100KB"]);
+    const seconds = (performance.now() - started) / 1000;
+    assert.equal(r.code, 0, r.stderr);
+    const progress = r.stderr.split("\n").filter((l) => /parts \d+\/200$/.test(l));
+    // The first sample, one per 5% step (20), and at most one per 10 s while it runs.
+    const bound = 1 + 20 + Math.ceil(seconds / 10);
+    assert.ok(progress.length <= bound, `${progress.length} lines > ${bound}:\n${r.stderr}`);
+    assert.ok(progress.length >= 2, r.stderr);
+    assert.match(progress.at(-1)!, /\(100%\).*parts 200\/200$/, "the last line is the end");
+  });
+});
