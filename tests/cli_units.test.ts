@@ -31,6 +31,11 @@ describe("cli units", () => {
     assert.equal(formatBytes(512), "512 B");
     assert.equal(formatBytes(1536), "1.5 KiB");
     assert.equal(formatBytes(48 * 1024 * 1024), "48.0 MiB");
+    // Rounding never shows 1024 of a unit.
+    assert.equal(formatBytes(1023.6), "1.0 KiB");
+    assert.equal(formatBytes(1024 * 1024 - 1), "1.0 MiB");
+    assert.equal(formatBytes(1024 ** 3 - 1), "1.0 GiB");
+    assert.equal(formatBytes(1024 * 1024 - 52 * 1024), "972.0 KiB");
     assert.equal(formatDuration(7), "7s");
     assert.equal(formatDuration(125), "2m05s");
     assert.equal(formatDuration(NaN), "?");

@@ -69,11 +69,12 @@ export function parseSize(text: string): number {
  */
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return "? B";
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  if (Math.round(bytes) < 1024) return `${Math.round(bytes)} B`;
   const units = ["KiB", "MiB", "GiB", "TiB"];
   let value = bytes / 1024;
   let i = 0;
-  while (value >= 1024 && i < units.length - 1) {
+  // The unit is picked on the value as printed: 1,048,575 bytes is "1.0 MiB", not "1024.0 KiB".
+  while (Number(value.toFixed(1)) >= 1024 && i < units.length - 1) {
     value /= 1024;
     i++;
   }
