@@ -277,3 +277,38 @@ describe("ossup progress off a terminal", () => {
     assert.match(progress.at(-1)!, /\(100%\).*parts 200\/200$/, "the last line is the end");
   });
 });
+
+describe("ossup's first line of a transfer", () => {
+  it("counts the parts, and never says more at once than there are parts", async () => {
+    await writeFile(join(dir, "one.bin"), testBytes(300_000, 11));
+    const one = await ossup(["cp", "one.bin", `oss://${BUCKET}/one.bin`]);
+    assert.equal(one.code, 0, one.stderr);
+    assert.match(
+      one.stderr,
+      /^ossup: uploading one\.bin \(293\.0 KiB\) to oss:\/\/msg-bucket\/one\.bin in 1 part, checkpoint one\.bin\.cp$/m,
+    );
+    const three = await ossup([
+      "cp",
+      "one.bin",
+      `oss://${BUCKET}/three.bin`,
+      "--part-size",
+      "100KB",
+      "--parallel",
+      "8",
+    ]);
+    assert.equal(three.code, 0, three.stderr);
+    assert.match(three.stderr, / in 3 parts of 100\.0 KiB, 3 at once, checkpoint /);
+    const down = await ossup([
+      "cp",
+      `oss://${BUCKET}/three.bin`,
+      "three.out",
+      "--part-size",
+      "128KB",
+    ]);
+    assert.equal(down.code, 0, down.stderr);
+    assert.match(
+      down.stderr,
+      /^ossup: downloading oss:\/\/msg-bucket\/three\.bin \(293\.0 KiB\) to three\.out in 3 parts of 128\.0 KiB, 3 at once, checkpoint three\.out\.ossup-download\.cp$/m,
+    );
+  });
+});

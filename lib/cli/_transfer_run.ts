@@ -11,6 +11,7 @@ import { AbortError, NetworkError, TimeoutError } from "../errors.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, NotedFailure, UsageError } from "./cli_error.ts";
 import { createProgress, type Progress } from "./progress.ts";
+import { formatBytes } from "./units.ts";
 
 /** The checkpoint flags as given; at most one of them. */
 export interface CheckpointFlags {
@@ -31,6 +32,28 @@ export function checkpointFlags(ctx: CliContext): CheckpointFlags {
     throw new UsageError("give at most one of --checkpoint, --checkpoint-dir and --no-checkpoint");
   }
   return { path, dir, off };
+}
+
+/**
+ * How a transfer is split, as its first line says it: `"in 48 parts of 1.0
+ * MiB, 2 at once"`, `"in 1 part"`. The counts are the transfer's own (a
+ * resumed one keeps its checkpoint's part size), and "at once" is never
+ * more than there are parts.
+ *
+ * @param p The first progress sample.
+ * @param partSize The part size asked for; left out when the parts do not have it.
+ * @param routines Parts at once asked for.
+ */
+export function describeParts(
+  p: { partsTotal: number; bytesTotal: number },
+  partSize: number,
+  routines: number,
+): string {
+  const n = p.partsTotal;
+  if (n <= 1) return `in ${n} part${n === 1 ? "" : "s"}`;
+  const fits = (n - 1) * partSize < p.bytesTotal && p.bytesTotal <= n * partSize;
+  return `in ${n} parts${fits ? ` of ${formatBytes(partSize)}` : ""}, ` +
+    `${Math.min(routines, n)} at once`;
 }
 
 /** What a transfer gets while it runs. */

@@ -8,7 +8,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { unquote } from "../upload/_upload_result.ts";
-import { checkpointFlags, runTransfer } from "./_transfer_run.ts";
+import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
 import { parallelFlag, partSizeFlag } from "./cmd_upload.ts";
@@ -66,12 +66,6 @@ export async function downloadCommand(
 
   let last: DownloadProgress | undefined;
   const started = performance.now();
-  if (!ctx.quiet && !ctx.json) {
-    ctx.err(
-      `ossup: downloading oss://${src.bucket}/${src.key} (${formatBytes(head.size)}) to ${file}, ` +
-        `${routines} ranges at once${checkpoint ? `, checkpoint ${checkpoint}` : ""}\n`,
-    );
-  }
   const where = () => last ? ` at ${last.partsDone}/${last.partsTotal} parts` : "";
   const result = await runTransfer(
     ctx,
@@ -83,6 +77,14 @@ export async function downloadCommand(
         checkpoint,
         signal,
         onProgress: (p) => {
+          // Said from the first sample, so the parts are the download's own (a resumed one's).
+          if (!last && !ctx.quiet && !ctx.json) {
+            ctx.err(
+              `ossup: downloading oss://${src.bucket}/${src.key} (${formatBytes(head.size)}) ` +
+                `to ${file} ${describeParts(p, partSize, routines)}` +
+                `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
+            );
+          }
           if (!last && p.resumed && !ctx.quiet && !ctx.json) {
             ctx.err(
               `ossup: resuming from ${checkpoint}: ${p.partsDone}/${p.partsTotal} parts already on disk\n`,

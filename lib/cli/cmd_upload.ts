@@ -11,7 +11,7 @@ import { basename, join, resolve } from "node:path";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
 import type { UploadProgress } from "../upload/upload_options.ts";
 import { parseWhole } from "./args.ts";
-import { checkpointFlags, runTransfer } from "./_transfer_run.ts";
+import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
 import type { OssUrl } from "./oss_url.ts";
@@ -159,10 +159,8 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
           // Said once the upload is under way, so a failure before it is the only line.
           if (!last && !ctx.quiet && !ctx.json) {
             ctx.err(
-              `ossup: uploading ${file} (${
-                formatBytes(size)
-              }) to oss://${dst.bucket}/${key} in parts of ` +
-                `${formatBytes(partSize)}, ${routines} at once` +
+              `ossup: uploading ${file} (${formatBytes(size)}) to oss://${dst.bucket}/${key} ` +
+                `${describeParts(p, partSize, routines)}` +
                 `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
             );
           }
