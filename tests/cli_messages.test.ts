@@ -87,18 +87,14 @@ describe("ossup cp (download) into a path that cannot be written", () => {
     assert.match(oneLine(r.stderr), /plain\.txt is a file, not a folder/);
   });
 
-  it("--checkpoint-dir that does not exist is created, as for uploads", async () => {
-    const r = await ossup([
-      "cp",
-      `oss://${BUCKET}/obj.bin`,
-      "obj.out",
-      "--checkpoint-dir",
-      "new-cps",
-      "--json",
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout).size, 200_000);
+  it("a checkpoint folder that does not exist is created, as for uploads", async () => {
+    for (const flags of [["--checkpoint-dir", "new-cps"], ["--checkpoint", "new-cp/obj.cp"]]) {
+      const r = await ossup(["cp", `oss://${BUCKET}/obj.bin`, "obj.out", ...flags, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).size, 200_000);
+    }
     assert.deepEqual(await readdir(join(dir, "new-cps")), [], "checkpoint removed after success");
+    assert.deepEqual(await readdir(join(dir, "new-cp")), []);
   });
 });
 
@@ -206,6 +202,26 @@ describe("ossup rm", () => {
     await bucket.putObject("there2.txt", "x");
     const r = await ossup(["rm", `oss://${BUCKET}/there2.txt`]);
     assert.equal(r.stdout, `removed oss://${BUCKET}/there2.txt\n`);
+  });
+
+  it("a key that may not HEAD: removed, saying whether it existed is unknown", async () => {
+    await bucket.putObject("no-head.txt", "x");
+    server.control.clear();
+    server.control.add({
+      operation: "HeadObject",
+      times: 0,
+      action: { type: "error", status: 403, code: "AccessDenied" },
+    });
+    try {
+      const r = await ossup(["rm", `oss://${BUCKET}/no-head.txt`, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), { bucket: BUCKET, key: "no-head.txt", existed: null });
+      const deletes = server.control.stats().requests.DeleteObject;
+      assert.equal(deletes, 1, "deleted anyway");
+    } finally {
+      server.control.clear();
+    }
+    await assert.rejects(bucket.headObject("no-head.txt"), { status: 404 });
   });
 
   it("a bucket that does not exist is still an error (exit 6)", async () => {

@@ -58,7 +58,8 @@ export async function downloadCommand(
     : cpFlag ?? (cpDir !== undefined
       ? join(cpDir, `${basename(file)}${DOWNLOAD_TEMP_SUFFIX}.cp`)
       : `${file}${DOWNLOAD_TEMP_SUFFIX}.cp`);
-  if (cpDir !== undefined) await mkdir(cpDir, { recursive: true });
+  // As the upload's checkpoint store does: its folder is made when missing.
+  if (checkpoint !== false) await mkdir(dirname(checkpoint), { recursive: true });
   const conn = await ctx.connect();
   const bucket = await conn.bucket(src.bucket, false);
   const head = await bucket.headObject(src.key);
