@@ -236,6 +236,18 @@ describe("ossup rm", () => {
   });
 });
 
+describe("ossup mb", () => {
+  it("a bucket that is already yours: says so, not 'bucket names are global: pick another'", async () => {
+    const r = await ossup(["mb", `oss://${BUCKET}`]);
+    assert.equal(r.code, 6, r.stderr);
+    const line = oneLine(r.stderr);
+    assert.equal(
+      line,
+      `ossup: oss://${BUCKET} already exists and is yours (ossup ls lists it); nothing was changed`,
+    );
+  });
+});
+
 describe("ossup -q", () => {
   it("prints nothing on stderr, not even the local-server note", async () => {
     const home = await mkdtemp(join(tmpdir(), "ossup-quiet-"));

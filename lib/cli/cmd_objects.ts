@@ -5,10 +5,11 @@
  */
 
 import type { Bucket } from "../client/bucket.ts";
+import type { OssClient } from "../client/oss_client.ts";
 import { OssError } from "../errors.ts";
 import { parseWhole } from "./args.ts";
 import type { CliContext } from "./cli_context.ts";
-import { EXIT, UsageError } from "./cli_error.ts";
+import { CliError, EXIT, UsageError } from "./cli_error.ts";
 import { parseObjectUrl, parseOssUrl } from "./oss_url.ts";
 
 /**
@@ -84,9 +85,34 @@ export async function mbCommand(ctx: CliContext, target: string): Promise<number
   const url = parseOssUrl(target);
   if (url.key !== "") throw new UsageError(`mb takes oss://bucket, not a key`);
   const conn = await ctx.connect();
-  const r = await conn.client.createBucket(url.bucket);
+  let r;
+  try {
+    r = await conn.client.createBucket(url.bucket);
+  } catch (err) {
+    // OSS's "bucket names are global: pick another" is wrong advice when the bucket is yours.
+    if (
+      err instanceof OssError && err.code === "BucketAlreadyExists" &&
+      await ownsBucket(conn.client, url.bucket)
+    ) {
+      throw new CliError(
+        EXIT.oss,
+        `oss://${url.bucket} already exists and is yours (ossup ls lists it); nothing was changed`,
+      );
+    }
+    throw err;
+  }
   report(ctx, `created bucket oss://${url.bucket}`, { bucket: url.bucket }, r.requestId);
   return EXIT.ok;
+}
+
+/** Whether `name` is among the caller's buckets (false when they cannot be listed). */
+async function ownsBucket(client: OssClient, name: string): Promise<boolean> {
+  try {
+    const page = await client.listBucketsPage({ prefix: name, maxKeys: 1 });
+    return page.buckets.some((b) => b.name === name);
+  } catch {
+    return false;
+  }
 }
 
 /**
