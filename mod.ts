@@ -30,5 +30,8 @@ export { autoPlatform } from "./lib/adapters/auto/platform.ts";
 export { FileCheckpointStore } from "./lib/adapters/node/file_checkpoint_store.ts";
 export type { FileCheckpointStoreOptions } from "./lib/adapters/node/file_checkpoint_store.ts";
 export { openNodeFile } from "./lib/adapters/node/file_source.ts";
+export type { NodeFileSourceOptions } from "./lib/adapters/node/file_source.ts";
 export { openDenoFile } from "./lib/adapters/deno/file_source.ts";
+export type { DenoFileSourceOptions } from "./lib/adapters/deno/file_source.ts";
 export { openBunFile } from "./lib/adapters/bun/file_source.ts";
+export type { BunFileSourceOptions } from "./lib/adapters/bun/file_source.ts";

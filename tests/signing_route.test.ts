@@ -94,31 +94,30 @@ describe("signing route", () => {
       accessKeySecret: server.accessKeySecret,
     };
     const app = new Hono();
-    app.route(
-      "/api/oss",
-      createSigningRoute({
-        credentials,
-        region: server.region,
-        tickets,
-        now: () => clock,
-      }),
-    );
-    app.route(
-      "/api/v1",
-      createSigningRoute({ credentials, signatureVersion: "v1", tickets, now: () => clock }),
-    );
-    app.route(
-      "/api/custom",
-      createSigningRoute({
-        credentials,
-        region: server.region,
-        tickets,
-        authorize: (req, ctx) => {
-          authorized.push(req);
-          return req.operation !== "PutObject" && ctx.ticket?.key === req.key;
-        },
-      }),
-    );
+    const v4 = createSigningRoute({
+      credentials,
+      region: server.region,
+      tickets,
+      now: () => clock,
+    });
+    app.post("/api/oss/sign", (c) => v4.fetch(c.req.raw, c));
+    const v1 = createSigningRoute({
+      credentials,
+      signatureVersion: "v1",
+      tickets,
+      now: () => clock,
+    });
+    app.post("/api/v1/sign", (c) => v1.fetch(c.req.raw, c));
+    const custom = createSigningRoute({
+      credentials,
+      region: server.region,
+      tickets,
+      authorize: (req, ctx) => {
+        authorized.push(req);
+        return req.operation !== "PutObject" && ctx.ticket?.key === req.key;
+      },
+    });
+    app.post("/api/custom/sign", (c) => custom.fetch(c.req.raw, c));
     signing = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
   });
 

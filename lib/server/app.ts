@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { parseQuery, resolveAddress, splitUrl } from "./addressing.ts";
 import type { OpContext, OpHandler, OpSettings } from "./_op_context.ts";
 import { bucketRoutes } from "./_routes_bucket.ts";
@@ -14,13 +14,35 @@ import { listingRoutes } from "./_routes_listing.ts";
 import { multipartRoutes } from "./_routes_multipart.ts";
 import { objectRoutes } from "./_routes_object.ts";
 import { operationOf } from "./operation.ts";
-import { CUTS_CONNECTIONS } from "./listen.ts";
+import { CUTS_CONNECTIONS, type FetchHandler } from "./listen.ts";
 import type { Authenticator } from "./auth.ts";
+import { FAULTS_CONTROL_PATH } from "./faults.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { errorResponse, newRequestId, ServerError } from "./server_error.ts";
 import { type Storage, StorageError } from "./storage.ts";
 
 export type { Authenticator } from "./auth.ts";
+
+/**
+ * One request as a {@linkcode FaultHandler} sees it while the server answers
+ * it. Hono's `Context` fits this shape; the server passes its own.
+ *
+ * @example
+ * ```ts
+ * import type { FaultExchange } from "@ossup/ossup/server";
+ *
+ * const exchange: FaultExchange = { req: { raw: new Request("http://127.0.0.1/b/k") }, env: {} };
+ * ```
+ */
+export interface FaultExchange {
+  /** The request; replace `raw` to change the body the operation will read. */
+  req: { raw: Request };
+  /**
+   * What the server passed along with the request: behind `node:http`,
+   * `{ incoming, outgoing }`, whose `incoming.socket` a reset destroys.
+   */
+  env: unknown;
+}
 
 /**
  * What the app needs of a fault injector (`faults.ts`'s `FaultInjector`).
@@ -37,11 +59,14 @@ export interface FaultHandler {
   /** Runs the operation (`run`) under the fault rules that match it, or answers in its place. */
   handle(
     info: OssRequestInfo & { partNumber?: number },
-    c: Context,
+    exchange: FaultExchange,
     run: () => Promise<Response>,
   ): Promise<Response>;
-  /** Adds the handler's control route to the app, when it has one. */
-  mountControlRoute?(app: Hono): void;
+  /**
+   * The handler's control route, when it has one: the app sends it every
+   * request under {@linkcode FAULTS_CONTROL_PATH}.
+   */
+  controlRoute?(): FetchHandler | undefined;
 }
 
 /**
@@ -101,8 +126,8 @@ export interface ServerOptions {
  * ```
  */
 export interface OssApp {
-  /** The Hono app; `app.fetch` is the request handler. */
-  app: Hono;
+  /** The app; `app.fetch` is the request handler (a Hono app's, mountable anywhere). */
+  app: { fetch: FetchHandler };
   /** The storage it serves. */
   storage: Storage;
 }
@@ -174,7 +199,12 @@ export function createOssApp(options: ServerOptions): OssApp {
   const serviceHosts = (options.serviceHosts ?? []).map((h) => h.toLowerCase());
   const onError = options.onError ?? ((err: unknown) => console.error("ossup server:", err));
   const app = new Hono();
-  options.faults?.mountControlRoute?.(app);
+  const control = options.faults?.controlRoute?.();
+  if (control) {
+    const toControl = (c: { req: { raw: Request }; env: unknown }) => control(c.req.raw, c.env);
+    app.all(FAULTS_CONTROL_PATH, toControl);
+    app.all(`${FAULTS_CONTROL_PATH}/*`, toControl);
+  }
 
   const toServerError = (err: unknown, info?: OssRequestInfo): ServerError => {
     if (err instanceof ServerError) return err;

@@ -19,7 +19,9 @@
  * @module
  */
 
-import type { Context, Hono } from "hono";
+import { type Context, Hono } from "hono";
+import type { FaultExchange } from "./app.ts";
+import type { FetchHandler } from "./listen.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 
@@ -287,13 +289,13 @@ export class FaultInjector {
    * Runs one operation under the rules that match it.
    *
    * @param info The addressed request (with the part number of part uploads).
-   * @param c The Hono context: the request body and, behind `node:http`, the socket.
+   * @param c The request being answered: its body and, behind `node:http`, the socket.
    * @param run Runs the operation; it reads the request body from `c.req.raw`.
    * @returns The response to send.
    */
   async handle(
     info: OssRequestInfo & { partNumber?: number },
-    c: Context,
+    c: FaultExchange,
     run: () => Promise<Response>,
   ): Promise<Response> {
     const stats = this.#stats;
@@ -369,8 +371,9 @@ export class FaultInjector {
   }
 
   /**
-   * Mounts the control route on `app` when a control token was given (does
-   * nothing otherwise). Mount it before the OSS routes.
+   * The control route, when a control token was given (`undefined`
+   * otherwise); `createOssApp` sends it the requests under
+   * {@linkcode FAULTS_CONTROL_PATH}, before the OSS routes.
    *
    * - `GET /_ossup/faults` → `{ rules, stats }`
    * - `POST /_ossup/faults` with a rule or an array of rules as JSON → `{ ids }`
@@ -379,11 +382,12 @@ export class FaultInjector {
    *
    * Every request must carry the token in `x-ossup-control`, else 403.
    *
-   * @param app The server's Hono app.
+   * @returns The route's request handler, or `undefined` without a control token.
    */
-  mountControlRoute(app: Hono): void {
+  controlRoute(): FetchHandler | undefined {
     const token = this.#controlToken;
-    if (token === undefined) return;
+    if (token === undefined) return undefined;
+    const app = new Hono();
     const guard = (c: Context): Response | undefined => {
       const given = c.req.header(FAULTS_CONTROL_HEADER) ?? "";
       if (equalStrings(given, token)) return undefined;
@@ -420,6 +424,7 @@ export class FaultInjector {
       if (denied) return denied;
       return c.json({ removed: this.remove(Number(c.req.param("id"))) });
     });
+    return app.fetch;
   }
 }
 
@@ -546,13 +551,13 @@ interface RawSocket {
   destroyed?: boolean;
 }
 
-function nodeSocket(c: Context): RawSocket | undefined {
+function nodeSocket(c: FaultExchange): RawSocket | undefined {
   // deno-lint-ignore no-explicit-any
   const socket = (c.env as any)?.incoming?.socket;
   return socket && typeof socket.destroy === "function" ? socket : undefined;
 }
 
-function killSocket(c: Context): boolean {
+function killSocket(c: FaultExchange): boolean {
   const socket = nodeSocket(c);
   if (!socket) return false;
   if (!socket.destroyed) socket.destroy();
@@ -565,7 +570,7 @@ function killSocket(c: Context): boolean {
  * `Bun.serve` turns into an abort before the status line (`Deno.serve` sends
  * the headers first, then aborts).
  */
-function abortConnection(c: Context): Response {
+function abortConnection(c: FaultExchange): Response {
   // The socket is gone: whatever is answered goes nowhere.
   if (killSocket(c)) return new Response(null, { status: 500 });
   c.req.raw.body?.cancel().catch(() => {});
@@ -674,7 +679,7 @@ function flipByte(body: ReadableStream<Uint8Array>, at: number): ReadableStream<
 
 /** Swaps the request body that the operation will read from `c.req.raw`. */
 function replaceRequestBody(
-  c: Context,
+  c: FaultExchange,
   wrap: (body: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>,
 ): void {
   const raw = c.req.raw;

@@ -28,18 +28,19 @@
  * const app = new Hono();
  * app.post("/api/upload-ticket", async (c) =>
  *   c.json({ ticket: await tickets.issue({ bucket: "uploads", key: "user-7/a.bin" }) }));
- * app.route("/api/oss", createSigningRoute({
+ * const signing = createSigningRoute({
  *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
  *   region: "cn-hangzhou",
  *   tickets,
- * }));
+ * });
+ * app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
  * ```
  *
  * @module
  */
 
 export { createOssApp } from "./app.ts";
-export type { FaultHandler, OssApp, ServerOptions } from "./app.ts";
+export type { FaultExchange, FaultHandler, OssApp, ServerOptions } from "./app.ts";
 export { createAuthenticator } from "./auth.ts";
 export type { Authenticator, AuthOptions, ServerCredential } from "./auth.ts";
 export { listen } from "./listen.ts";
@@ -68,7 +69,15 @@ export type {
   FaultStats,
 } from "./faults.ts";
 export { allowUploads, createSigningRoute, UPLOAD_OPERATIONS } from "./signing_route.ts";
-export type { SigningContext, SigningRequest, SigningRouteOptions } from "./signing_route.ts";
+export type {
+  SigningContext,
+  SigningRequest,
+  SigningRoute,
+  SigningRouteOptions,
+} from "./signing_route.ts";
 export { DEFAULT_TICKET_TTL_SECONDS, UploadTickets } from "./upload_tickets.ts";
 export type { UploadTicket, UploadTicketsOptions } from "./upload_tickets.ts";
 export type { OssRequestInfo } from "./request_info.ts";
+// Named by the signatures above (a signing route's credentials, the requests it signs).
+export type { OssCredentials, RequestToSign } from "../signing.ts";
+export type { ExpiringOssCredentials, OssCredentialsProvider } from "../client/credentials.ts";

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { CredentialsCache, type OssCredentialsProvider } from "../client/credentials.ts";
 import { isSignedHeader, TICKET_HEADER } from "../client/remote_signer.ts";
 import {
@@ -25,6 +25,7 @@ import {
   signV1,
   signV4,
 } from "../signing.ts";
+import type { FetchHandler } from "./listen.ts";
 import { operationOf } from "./operation.ts";
 import type { UploadTicket, UploadTickets } from "./upload_tickets.ts";
 
@@ -65,8 +66,39 @@ export interface SigningContext {
   ticket?: UploadTicket;
   /** The signing request itself (cookies, other headers). */
   request: Request;
-  /** The Hono context, for what middleware stored (`c.get("user")`). */
-  c: Context;
+  /**
+   * What the caller passed to {@linkcode SigningRoute.fetch} after the
+   * request: a Worker's bindings, or the Hono context when mounted as
+   * `(c) => signing.fetch(c.req.raw, c)`, for what middleware stored.
+   */
+  env: unknown;
+}
+
+/**
+ * What {@linkcode createSigningRoute} returns: a request handler for any
+ * framework or runtime.
+ *
+ * @example Mounted in a Hono app
+ * ```ts
+ * import { Hono } from "hono";
+ * import { createSigningRoute, type SigningRoute, UploadTickets } from "@ossup/ossup/server";
+ *
+ * const signing: SigningRoute = createSigningRoute({
+ *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
+ *   region: "cn-hangzhou",
+ *   tickets: new UploadTickets({ secret: "at least thirty-two characters of secret" }),
+ * });
+ * const app = new Hono();
+ * app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
+ * ```
+ */
+export interface SigningRoute {
+  /**
+   * Answers one signing request: a `POST`, at whatever path it is mounted
+   * (other methods get 404). The second argument reaches `authorize` as
+   * {@linkcode SigningContext.env}.
+   */
+  fetch: FetchHandler;
 }
 
 /**
@@ -109,8 +141,6 @@ export interface SigningRouteOptions {
   expiresSeconds?: number;
   /** Milliseconds since the epoch; the signing time. Default `Date.now`. */
   now?: () => number;
-  /** Path of the route within the returned app. Default `"/sign"`. */
-  path?: string;
 }
 
 /**
@@ -178,11 +208,13 @@ export function allowUploads(request: SigningRequest): boolean {
 }
 
 /**
- * Creates the signing route as a Hono app, to mount in yours with
- * `app.route("/api/oss", signing)` (then `POST /api/oss/sign`).
+ * Creates the signing route: a request handler that answers `POST`s at
+ * whatever path you mount it, e.g. in Hono
+ * `app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c))`, or on its
+ * own with `Deno.serve(signing.fetch)`.
  *
  * @param options Credentials, region, tickets and policy.
- * @returns The Hono app.
+ * @returns The route's handler.
  * @throws {TypeError} Without `tickets` or `authorize`, or V4 without a region.
  *
  * @example A session route issues tickets, the signing route signs for them
@@ -196,14 +228,15 @@ export function allowUploads(request: SigningRequest): boolean {
  *   // ...check who the user is first...
  *   return c.json({ ticket: await tickets.issue({ bucket: "uploads", key: "user-7/video.mp4" }) });
  * });
- * app.route("/api/oss", createSigningRoute({
+ * const signing = createSigningRoute({
  *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
  *   region: "cn-hangzhou",
  *   tickets,
- * }));
+ * });
+ * app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
  * ```
  */
-export function createSigningRoute(options: SigningRouteOptions): Hono {
+export function createSigningRoute(options: SigningRouteOptions): SigningRoute {
   if (!options || typeof options !== "object") {
     throw new TypeError("createSigningRoute needs an options object");
   }
@@ -225,7 +258,7 @@ export function createSigningRoute(options: SigningRouteOptions): Hono {
   const credentials = new CredentialsCache(options.credentials, now);
 
   const app = new Hono();
-  app.post(options.path ?? "/sign", async (c) => {
+  app.post("*", async (c) => {
     const answer = (body: unknown, status: 200 | 400 | 403) =>
       c.json(body, status, { "cache-control": "no-store", "x-content-type-options": "nosniff" });
     const refuse = () => answer({ error: "SigningRefused" }, 403);
@@ -247,7 +280,11 @@ export function createSigningRoute(options: SigningRouteOptions): Hono {
       ticket = await tickets.verify(c.req.header(TICKET_HEADER));
       if (!ticket || ticket.bucket !== req.bucket || ticket.key !== req.key) return refuse();
     }
-    const allowed = await authorize({ ...req, operation }, { ticket, request: c.req.raw, c });
+    const allowed = await authorize({ ...req, operation }, {
+      ticket,
+      request: c.req.raw,
+      env: c.env,
+    });
     if (allowed !== true) return refuse();
 
     const creds = await credentials.get();
@@ -277,7 +314,7 @@ export function createSigningRoute(options: SigningRouteOptions): Hono {
     }
     return answer({ headers }, 200);
   });
-  return app;
+  return { fetch: app.fetch };
 }
 
 /** The body as text, or `undefined` when it is longer than `limit` bytes (not read further). */
