@@ -38,7 +38,7 @@ export {
   resolveRetryPolicy,
 } from "./client/retry_policy.ts";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./client/retry_policy.ts";
-export { parseEndpoint, regionFromEndpoint } from "./client/endpoint.ts";
+export { LOCAL_ENDPOINT_REGION, parseEndpoint, regionFromEndpoint } from "./client/endpoint.ts";
 export type { OssEndpoint } from "./client/endpoint.ts";
 export type { OssPlatform } from "./client/platform.ts";
 export { withPlatform } from "./client/platform.ts";

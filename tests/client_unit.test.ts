@@ -8,6 +8,7 @@ import {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
   isRetryableError,
+  LOCAL_ENDPOINT_REGION,
   NetworkError,
   OssClient,
   OssError,
@@ -100,6 +101,22 @@ describe("client options", () => {
       ...creds,
     });
     assert.equal(forced.pathStyle, true);
+  });
+
+  it("signs for cn-hangzhou at an IP or localhost endpoint unless told, as the CLI does", () => {
+    for (
+      const endpoint of ["http://127.0.0.1:9000", "http://localhost:9000", "http://[::1]:9000"]
+    ) {
+      const local = new OssClient({ endpoint, ...creds });
+      assert.equal(local.region, LOCAL_ENDPOINT_REGION, endpoint);
+      assert.equal(local.region, "cn-hangzhou");
+    }
+    const told = new OssClient({
+      endpoint: "http://127.0.0.1:9000",
+      region: "eu-west-1",
+      ...creds,
+    });
+    assert.equal(told.region, "eu-west-1");
   });
 
   it("needs a region for V4 but not for V1", () => {

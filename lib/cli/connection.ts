@@ -11,8 +11,7 @@ import { OssError } from "../errors.ts";
 import type { Bucket } from "../client/bucket.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
-import { LOCAL_REGION, type LocalServer, openLocalServer } from "./local_server.ts";
-import { parseEndpoint } from "../client/endpoint.ts";
+import { type LocalServer, openLocalServer } from "./local_server.ts";
 
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
@@ -118,9 +117,8 @@ export async function connect(
   try {
     client = new OssClient({
       endpoint,
-      // A local server (an IP or localhost endpoint) signs for its default region unless told.
-      region: flag("region", "OSS_REGION") ??
-        (parseEndpoint(endpoint).isIpOrLocalhost ? LOCAL_REGION : undefined),
+      // Unless told, the client signs for the local server's region at an IP or localhost endpoint.
+      region: flag("region", "OSS_REGION"),
       accessKeyId,
       accessKeySecret,
       securityToken: flag("sts-token", "OSS_SESSION_TOKEN"),

@@ -33,14 +33,15 @@ import { createAuthenticator } from "../server/auth.ts";
 import { DiskStorage } from "../server/disk_storage.ts";
 import { FaultInjector } from "../server/faults.ts";
 import { listen } from "../server/listen.ts";
+import { LOCAL_ENDPOINT_REGION } from "../client/endpoint.ts";
 import { parseSize } from "./units.ts";
 import { CliError, EXIT } from "./cli_error.ts";
 
 /** The folder, relative to the working directory. */
 export const LOCAL_DIR = ".ossup";
 
-/** Region the local server reports. */
-export const LOCAL_REGION = "cn-hangzhou";
+/** Region the local server reports: the one a client assumes for an IP or localhost endpoint. */
+export const LOCAL_REGION = LOCAL_ENDPOINT_REGION;
 
 /** The local key pair; the secret is never printed. */
 export interface LocalKey {

@@ -97,6 +97,22 @@ export function regionFromEndpoint(hostname: string): string | undefined {
   return region;
 }
 
+/**
+ * The region a client signs for at an IP address or `localhost` endpoint when
+ * given none: `"cn-hangzhou"`, the region ossup's local server (and the
+ * `ossup` command line) use by default. Such an endpoint is a local or test
+ * server, whose host name cannot name a region.
+ *
+ * @example
+ * ```ts
+ * import { LOCAL_ENDPOINT_REGION, OssClient } from "@ossup/ossup";
+ *
+ * const client = new OssClient({ endpoint: "http://127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * console.log(client.region === LOCAL_ENDPOINT_REGION); // true
+ * ```
+ */
+export const LOCAL_ENDPOINT_REGION = "cn-hangzhou";
+
 /** Bytes of a key that stay literal in a URL path: RFC 3986 unreserved characters and `/`. */
 const PATH_SAFE = /[A-Za-z0-9\-_.~/]/;
 

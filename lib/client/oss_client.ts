@@ -15,7 +15,12 @@ import {
   type OssCredentials,
   type OssCredentialsProvider,
 } from "./credentials.ts";
-import { assertBucketName, parseEndpoint, regionFromEndpoint } from "./endpoint.ts";
+import {
+  assertBucketName,
+  LOCAL_ENDPOINT_REGION,
+  parseEndpoint,
+  regionFromEndpoint,
+} from "./endpoint.ts";
 import type { OssPlatform } from "./platform.ts";
 import type { OssSigner } from "./signer.ts";
 import { requestOptions, RequestSender } from "./_request.ts";
@@ -62,7 +67,9 @@ export interface OssClientOptions {
   endpoint: string;
   /**
    * Region ID, e.g. `"cn-hangzhou"`; signature V4 needs it. Default: derived
-   * from an `oss-<region>.aliyuncs.com` endpoint.
+   * from an `oss-<region>.aliyuncs.com` endpoint; for an IP address or
+   * `localhost` endpoint (a local server), {@linkcode LOCAL_ENDPOINT_REGION}
+   * (`"cn-hangzhou"`, the local server's default).
    */
   region?: string;
   /** AccessKey ID (ali-oss's name); give `accessKeySecret` too, or `credentials` instead. */
@@ -87,7 +94,8 @@ export interface OssClientOptions {
   /**
    * Put the bucket in the path (`host/bucket/key`) instead of the host name
    * (`bucket.host/key`). Default: `true` for an IP address or `localhost`
-   * endpoint, `false` otherwise (as the official Go SDK does).
+   * endpoint, `false` otherwise. (The official SDKs go path-style for an IP
+   * address only: for `localhost` they address `bucket.localhost`.)
    */
   pathStyle?: boolean;
   /**
@@ -247,7 +255,8 @@ export class OssClient {
     if (signatureVersion !== "v4" && signatureVersion !== "v1") {
       throw new TypeError(`signatureVersion must be "v4" or "v1"`);
     }
-    const region = options.region ?? regionFromEndpoint(endpoint.hostname);
+    const region = options.region ?? regionFromEndpoint(endpoint.hostname) ??
+      (endpoint.isIpOrLocalhost ? LOCAL_ENDPOINT_REGION : undefined);
     if (signatureVersion === "v4" && !region && !options.signer) {
       throw new TypeError(
         `signature V4 needs a region: the endpoint ${endpoint.host} names none; pass region, e.g. "cn-hangzhou"`,
