@@ -77,7 +77,7 @@ export interface BuildNpmResult {
 }
 
 /** Conditions of the `"."` export, in the order a resolver tries them. */
-const ROOT_CONDITIONS: [condition: string, entry: string][] = [
+export const ROOT_CONDITIONS: [condition: string, entry: string][] = [
   ["deno", "lib/deno.ts"],
   ["bun", "lib/bun.ts"],
   ["workerd", "lib/web.ts"],

@@ -19,18 +19,20 @@ const run = promisify(execFile);
 const goSources = join(import.meta.dirname!, "go");
 
 /**
- * Path of the built binary of `tests/go/<program>/`, building it if needed.
- * Callers check `goSdkMissing()` first.
+ * Path of the built binary of `tests/go/<program>/` (or of the Go files in
+ * `dir`), building it if needed. Callers check `goSdkMissing()` first.
  *
  * @example
  * ```ts
  * const bin = await buildGoProgram("upload_file");
  * ```
  */
-export async function buildGoProgram(program: string): Promise<string> {
+export async function buildGoProgram(
+  program: string,
+  dir: string = join(goSources, program),
+): Promise<string> {
   const go = findGo();
   if (go === null) throw new Error("Go toolchain not found (apt-get install golang-go)");
-  const dir = join(goSources, program);
   const hash = createHash("sha256");
   hash.update((await run(go, ["version"])).stdout);
   for (const name of readdirSync(dir).sort()) {

@@ -5,9 +5,6 @@
 // resumes from IndexedDB; the object is byte-identical. Node only (Playwright).
 
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Hono } from "hono";
 import { OssClient } from "../lib/web.ts";
@@ -16,7 +13,8 @@ import { listen, type Listening } from "../lib/server/listen.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { testBytes } from "./_client_setup.ts";
 import { bundleForBrowser } from "./_browser_bundle.ts";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing } from "./_peers.ts";
+import { type Chromium, launchChromium } from "./_chromium.ts";
+import { chromiumMissing } from "./_peers.ts";
 
 const PART = 100 * 1024;
 const PARTS = 12;
@@ -47,9 +45,7 @@ describe("browser upload in Chromium", () => {
       const secret = `browser-secret-${crypto.randomUUID()}`;
       let server: TestServer | undefined;
       let pages: Listening | undefined;
-      let userDataDir: string | undefined;
-      // deno-lint-ignore no-explicit-any
-      let context: any;
+      let browser: Chromium | undefined;
       const served: string[] = [];
       const received: string[] = [];
       try {
@@ -98,14 +94,8 @@ describe("browser upload in Chromium", () => {
         app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
         pages = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
 
-        const { chromium } = await import("playwright-core");
-        userDataDir = mkdtempSync(join(tmpdir(), "ossup-chromium-"));
-        context = await chromium.launchPersistentContext(userDataDir, {
-          executablePath: CHROMIUM_PATH,
-          headless: true,
-          args: CHROMIUM_ARGS,
-          timeout: 60_000,
-        });
+        browser = await launchChromium();
+        const context = browser.context;
         context.on("response", (res: { text(): Promise<string> }) => {
           res.text().then((t) => received.push(t), () => {});
         });
@@ -163,10 +153,9 @@ describe("browser upload in Chromium", () => {
           assert.ok(!text.includes(secret), "the access key secret reached the browser");
         }
       } finally {
-        await context?.close().catch(() => {});
+        await browser?.close();
         await pages?.close();
         await server?.close();
-        if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
       }
     },
   );

@@ -7,14 +7,14 @@
 // (Playwright).
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { listen, type Listening } from "../lib/server/listen.ts";
 import { bundleForBrowser } from "./_browser_bundle.ts";
-import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumMissing } from "./_peers.ts";
+import { type Chromium, launchChromium } from "./_chromium.ts";
+import { chromiumMissing } from "./_peers.ts";
 import type { CaseResult } from "./_browser_node_test_shim.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -50,9 +50,7 @@ describe("IndexedDbCheckpointStore in Chromium", () => {
       assert.ok(perVariant >= 10, `found only ${perVariant} cases in ${CONTRACT}`);
 
       let pages: Listening | undefined;
-      let userDataDir: string | undefined;
-      // deno-lint-ignore no-explicit-any
-      let context: any;
+      let browser: Chromium | undefined;
       try {
         const script = bundlePage();
         pages = await listen((request) => {
@@ -70,14 +68,8 @@ describe("IndexedDbCheckpointStore in Chromium", () => {
           return new Response("not found", { status: 404 });
         }, { host: "127.0.0.1", port: 0 });
 
-        const { chromium } = await import("playwright-core");
-        userDataDir = mkdtempSync(join(tmpdir(), "ossup-chromium-"));
-        context = await chromium.launchPersistentContext(userDataDir, {
-          executablePath: CHROMIUM_PATH,
-          headless: true,
-          args: CHROMIUM_ARGS,
-          timeout: 60_000,
-        });
+        browser = await launchChromium();
+        const context = browser.context;
         const page = context.pages()[0] ?? await context.newPage();
         page.setDefaultTimeout(90_000);
         const pageErrors: string[] = [];
@@ -106,9 +98,8 @@ describe("IndexedDbCheckpointStore in Chromium", () => {
         }
         assert.equal(results.length, perVariant * VARIANTS.length);
       } finally {
-        await context?.close().catch(() => {});
+        await browser?.close();
         await pages?.close();
-        if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
       }
     },
   );

@@ -13,6 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/web.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { testBytes } from "./_client_setup.ts";
+import { stopChild, workerdPort } from "./_workerd.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
@@ -54,31 +55,6 @@ ${bindings.map(([n, v]) => `    (name = ${capnpText(n)}, text = ${capnpText(v)})
 `;
 }
 
-/** Resolves with the port workerd reports on its control fd (fd 3) once it listens. */
-function listenPort(child: ChildProcess, stderr: () => string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(
-      () => reject(new Error(`workerd did not listen within 30 s: ${stderr()}`)),
-      30_000,
-    );
-    const control = child.stdio[3] as NodeJS.ReadableStream;
-    control.setEncoding("utf8");
-    control.on("data", (chunk: string) => {
-      buffered += chunk;
-      const m = /"event":"listen","socket":"http","port":(\d+)/.exec(buffered);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`workerd exited with ${code}: ${stderr()}`));
-    });
-  });
-}
-
 describe("edge worker in workerd", () => {
   let server: TestServer;
   let dir: string;
@@ -115,18 +91,12 @@ describe("edge worker in workerd", () => {
     child.stderr!.on("data", (s: string) => {
       stderrText = (stderrText + s).slice(-4000);
     });
-    const port = await listenPort(child, () => stderrText);
+    const port = await workerdPort(child, () => stderrText);
     workerUrl = `http://127.0.0.1:${port}`;
   });
 
   after(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child!.once("exit", r));
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child!.kill("SIGKILL"), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopChild(child);
     await server?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
