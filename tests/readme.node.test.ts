@@ -8,19 +8,27 @@
 // README's Hono server, the Worker bundled and served by workerd with the
 // README's config.capnp, and the ali-oss and Go SDK programs on Node and Go.
 // The project resolves `ossup` to this checkout (a package with the npm
-// build's export conditions) and `jsr:@ossup/ossup` to mod.ts. Node only: it
-// starts the other runtimes itself.
+// build's export conditions), or when the suite runs against the npm build,
+// to that build; `jsr:@ossup/ossup` maps to mod.ts. Node only: it starts the
+// other runtimes itself.
 
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import process from "node:process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/node.ts";
-import { ROOT_CONDITIONS } from "../scripts/build_npm.ts";
 import { testBytes } from "./_client_setup.ts";
 import { buildGoProgram } from "./_go.ts";
 import { type Chromium, launchChromium } from "./_chromium.ts";
@@ -28,7 +36,13 @@ import { chromiumMissing, goSdkMissing } from "./_peers.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { stopChild, workerdPort } from "./_workerd.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+/** The checkout, or the npm build of it that the suite runs from (its node_modules links back). */
+const here = fileURLToPath(new URL("..", import.meta.url));
+const root = dirname(realpathSync(join(here, "node_modules")));
+/** The npm build, when the suite runs against it. */
+const builtPackage = JSON.parse(readFileSync(join(here, "package.json"), "utf8")).name === "ossup"
+  ? here
+  : undefined;
 const bin = (name: string) => join(root, "node_modules", ".bin", name);
 /** Every child is bounded in time. */
 const CHILD_TIMEOUT_MS = 180_000;
@@ -75,23 +89,49 @@ function program(section: string, file: string, ...commands: string[]): Program 
 }
 
 /**
- * An empty project: `ossup` is this checkout with the npm package's export
- * conditions, `jsr:@ossup/ossup` maps to mod.ts, hono and ali-oss are the
- * repository's.
+ * An empty project: `ossup` is the npm build or this checkout with the npm
+ * package's export conditions, `jsr:@ossup/ossup` maps to mod.ts, hono and
+ * ali-oss are the repository's.
  */
-function makeProject(): string {
+async function makeProject(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), "ossup-readme-"));
   const modules = join(dir, "node_modules");
-  const pkg = join(modules, "ossup");
-  mkdirSync(pkg, { recursive: true });
-  const deno = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+  mkdirSync(modules);
+  if (builtPackage) symlinkSync(builtPackage, join(modules, "ossup"));
+  else await linkCheckout(join(modules, "ossup"));
+  for (const name of ["hono", "ali-oss", "@hono"]) {
+    symlinkSync(join(root, "node_modules", name), join(modules, name));
+  }
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
+  // The JSR package's "." entry, as deno.json names it.
+  const jsrEntry = join(root, denoConfig().exports["."]);
+  writeFileSync(
+    join(dir, "deno.json"),
+    JSON.stringify({ imports: { "jsr:@ossup/ossup": jsrEntry } }),
+  );
+  return dir;
+}
+
+function denoConfig(): { exports: Record<string, string> } {
+  return JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+}
+
+/** A package `ossup` in `pkg` whose entries re-export the checkout's, under the npm build's conditions. */
+async function linkCheckout(pkg: string): Promise<void> {
+  // Read only here: the npm build of the tests has no scripts/.
+  const build = pathToFileURL(join(root, "scripts", "build_npm.ts")).href;
+  const { ROOT_CONDITIONS } = await import(build) as {
+    ROOT_CONDITIONS: [condition: string, entry: string][];
+  };
+  mkdirSync(pkg);
+  const deno = denoConfig();
   const shim = (source: string) => {
     const name = source.replace(/^\.\//, "").replaceAll("/", "_");
     writeFileSync(join(pkg, name), `export * from ${JSON.stringify(join(root, source))};\n`);
     return `./${name}`;
   };
   const exports: Record<string, unknown> = {};
-  for (const [subpath, source] of Object.entries(deno.exports as Record<string, string>)) {
+  for (const [subpath, source] of Object.entries(deno.exports)) {
     exports[subpath] = subpath === "."
       ? Object.fromEntries(ROOT_CONDITIONS.map(([c, s]) => [c, shim(s)]))
       : shim(source);
@@ -100,15 +140,6 @@ function makeProject(): string {
     join(pkg, "package.json"),
     JSON.stringify({ name: "ossup", type: "module", exports }, null, 2),
   );
-  for (const name of ["hono", "ali-oss", "@hono"]) {
-    symlinkSync(join(root, "node_modules", name), join(modules, name));
-  }
-  writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
-  writeFileSync(
-    join(dir, "deno.json"),
-    JSON.stringify({ imports: { "jsr:@ossup/ossup": join(root, "mod.ts") } }),
-  );
-  return dir;
 }
 
 interface Ran {
@@ -169,7 +200,7 @@ describe("the README's programs, run as written against the local server", () =>
 
   before(async () => {
     server = await startServer();
-    dir = makeProject();
+    dir = await makeProject();
   });
 
   after(async () => {
