@@ -11,12 +11,17 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
+  ALGORITHM_V4,
+  canonicalRequestV4,
   type OssCredentials,
   presignV1,
   presignV4,
   type RequestToSign,
+  signatureV4,
   signV1,
   signV4,
+  stringToSignV4,
+  UNSIGNED_PAYLOAD,
 } from "../lib/signing.ts";
 import { startServer, type TestServer } from "./_server.ts";
 
@@ -514,5 +519,115 @@ describe("server authentication with anonymous access allowed", () => {
       region: server.region,
     });
     assertOssError(await send(server, bad), 403, "SignatureDoesNotMatch");
+  });
+});
+
+/**
+ * A V4 `Authorization` with a scope of our choosing (day, region, product), signed consistently
+ * with the key that scope derives, exactly as the server recomputes it: only the scope check can
+ * refuse it.
+ */
+async function signV4Scoped(
+  req: RequestToSign,
+  credentials: OssCredentials,
+  scope: { day?: string; region: string; product?: string },
+): Promise<void> {
+  const isoDate = new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const day = scope.day ?? isoDate.slice(0, 8);
+  const product = scope.product ?? "oss";
+  req.headers.set("x-oss-date", isoDate);
+  req.headers.set("x-oss-content-sha256", UNSIGNED_PAYLOAD);
+  const canonical = canonicalRequestV4(req, []);
+  const sts = await stringToSignV4(canonical, isoDate, scope.region, product);
+  const signature = await signatureV4(credentials.accessKeySecret, day, scope.region, sts, product);
+  req.headers.set(
+    "authorization",
+    `${ALGORITHM_V4} Credential=${credentials.accessKeyId}/${day}/${scope.region}/${product}/` +
+      `aliyun_v4_request,Signature=${signature}`,
+  );
+}
+
+describe("server authentication: a V4 scope must name the server's region, oss and the day", () => {
+  let server: TestServer;
+  let creds: OssCredentials;
+  const fiveDaysAgo = new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10)
+    .replace(/-/g, "");
+
+  before(async () => {
+    server = await startServer({ region: "cn-hangzhou", allowAnonymous: true });
+    creds = { accessKeyId: server.accessKeyId, accessKeySecret: server.accessKeySecret };
+  });
+
+  after(async () => {
+    await server?.close();
+  });
+
+  const listing = () => ({ method: "GET", query: [], headers: new Headers() }) as RequestToSign;
+
+  it("accepts the right scope built the same way (the helper signs correctly)", async () => {
+    const req = listing();
+    await signV4Scoped(req, creds, { region: "cn-hangzhou" });
+    assert.equal((await send(server, req)).status, 200);
+  });
+
+  for (
+    const [what, scope, argument] of [
+      ["region us-west-1", { region: "us-west-1" }, "Region"],
+      ["region x", { region: "x" }, "Region"],
+      ["product s3", { region: "cn-hangzhou", product: "s3" }, "Credential"],
+      ["a day 5 days before x-oss-date", { region: "cn-hangzhou", day: fiveDaysAgo }, "SignDate"],
+    ] as const
+  ) {
+    it(`refuses a header signature scoped to ${what}: 400 InvalidArgument`, async () => {
+      const req = listing();
+      await signV4Scoped(req, creds, scope);
+      const sent = await send(server, req);
+      assertOssError(sent, 400, "InvalidArgument");
+      assert.equal(element(sent.body, "ArgumentName"), argument, sent.body);
+      if (argument === "Region") {
+        assert.equal(
+          element(sent.body, "Message"),
+          "Invalid signing region in Authorization header.",
+        );
+        assert.equal(sent.headers.get("x-oss-ec"), "0002-00000228");
+      }
+    });
+  }
+
+  it("refuses a presigned URL for eu-central-1: 400 InvalidArgument", async () => {
+    const req = listing();
+    const params = await presignV4(req, {
+      credentials: creds,
+      region: "eu-central-1",
+      expires: 60,
+    });
+    const sent = await send(server, req, { extraQuery: params });
+    assertOssError(sent, 400, "InvalidArgument");
+    assert.equal(element(sent.body, "Message"), "Invalid signing region in x-oss-credential.");
+    assert.equal(element(sent.body, "ArgumentValue"), "eu-central-1");
+  });
+
+  it("refuses a presigned URL whose credential day is not x-oss-date's: 400 InvalidArgument", async () => {
+    const req = listing();
+    const params = await presignV4(req, { credentials: creds, region: "cn-hangzhou", expires: 60 });
+    const credential = params.find(([k]) => k === "x-oss-credential")!;
+    credential[1] = credential[1].replace(/\/\d{8}\//, `/${fiveDaysAgo}/`);
+    const sent = await send(server, req, { extraQuery: params });
+    assertOssError(sent, 400, "InvalidArgument");
+    assert.equal(element(sent.body, "ArgumentName"), "SignDate");
+  });
+
+  it("a server in another region refuses the cn-hangzhou signature its clients default to", async () => {
+    const other = await startServer({ region: "eu-central-1" });
+    try {
+      const req = listing();
+      await signV4(req, { credentials: creds, region: "cn-hangzhou" });
+      assertOssError(await send(other, req), 400, "InvalidArgument");
+      const right = listing();
+      await signV4(right, { credentials: creds, region: other.region });
+      assert.equal((await send(other, right)).status, 200);
+    } finally {
+      await other.close();
+    }
   });
 });

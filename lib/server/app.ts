@@ -244,7 +244,9 @@ export function createOssApp(options: ServerOptions): OssApp {
         operation,
       };
       info = current;
-      if (options.authenticate) await options.authenticate(current);
+      if (options.authenticate) {
+        await options.authenticate(current, { region: settings.region });
+      }
       const handler = ROUTES[operation];
       const run = async (): Promise<Response> => {
         const op: OpContext = { c, info: current, storage: options.storage, settings, requestId };

@@ -16,6 +16,9 @@
  * | unknown AccessKey ID                              | 403    | `InvalidAccessKeyId`    |
  * | STS key without its token / token on a plain key  | 403    | `InvalidAccessKeyId`    |
  * | STS key with another token                        | 403    | `InvalidSecurityToken`  |
+ * | V4 scope for another region than the server's     | 400    | `InvalidArgument`       |
+ * | V4 scope for another product than `oss`           | 400    | `InvalidArgument`       |
+ * | V4 scope for another day than `x-oss-date`'s      | 400    | `InvalidArgument`       |
  * | request time more than 15 minutes off             | 403    | `RequestTimeTooSkewed`  |
  * | presigned URL past its expiry                     | 403    | `AccessDenied`          |
  * | wrong secret or tampered request                  | 403    | `SignatureDoesNotMatch` |
@@ -94,10 +97,26 @@ export interface AuthOptions {
   /** Largest accepted difference between the request time and the server's clock. Default 15 min. */
   maxSkewMs?: number;
   /**
-   * When set, V4 signatures must be scoped to this region (e.g. `"cn-hangzhou"`).
-   * Default: any region is accepted (the signature still covers the one it names).
+   * The region V4 signatures must be scoped to (e.g. `"cn-hangzhou"`), as OSS refuses a
+   * signature for another region. Default: the region of the app that calls the authenticator
+   * (`createOssApp`'s `region`), else `"cn-hangzhou"`.
    */
   region?: string;
+}
+
+/**
+ * What the server tells its authenticator about itself.
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatedServer } from "@ossup/ossup/server";
+ *
+ * const server: AuthenticatedServer = { region: "cn-hangzhou" };
+ * ```
+ */
+export interface AuthenticatedServer {
+  /** The server's region, without `oss-`. */
+  region: string;
 }
 
 /**
@@ -112,9 +131,12 @@ export interface AuthOptions {
  * });
  * ```
  */
-export type Authenticator = (req: OssRequestInfo) => Promise<void>;
+export type Authenticator = (req: OssRequestInfo, server?: AuthenticatedServer) => Promise<void>;
 
 const DEFAULT_MAX_SKEW_MS = 15 * 60 * 1000;
+const DEFAULT_REGION = "cn-hangzhou";
+/** The only product an OSS V4 scope names here (`oss-cloudbox` is for CloudBox endpoints). */
+const PRODUCT_V4 = "oss";
 
 /**
  * Builds the authenticator the server runs on each request.
@@ -151,9 +173,9 @@ export function createAuthenticator(o: AuthOptions): Authenticator {
   const now = o.now ?? Date.now;
   const maxSkewMs = o.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   if (!(maxSkewMs >= 0)) throw new RangeError("maxSkewMs must be ≥ 0");
-  const ctx: Ctx = { keys, now, maxSkewMs, region: o.region };
 
-  return async (req) => {
+  return async (req, server) => {
+    const ctx: Ctx = { keys, now, maxSkewMs, region: o.region ?? server?.region ?? DEFAULT_REGION };
     const authorization = req.headers.get("authorization");
     if (authorization !== null) {
       if (authorization.startsWith(`${ALGORITHM_V4} `)) return await verifyHeaderV4(ctx, req);
@@ -179,7 +201,7 @@ interface Ctx {
   keys: Map<string, ServerCredential>;
   now: () => number;
   maxSkewMs: number;
-  region?: string;
+  region: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,15 +257,15 @@ async function verifyPresignedV1(ctx: Ctx, req: OssRequestInfo): Promise<void> {
 async function verifyHeaderV4(ctx: Ctx, req: OssRequestInfo): Promise<void> {
   const auth = parseAuthorizationV4(req.headers.get("authorization")!);
   if (!auth) throw invalidArgument("Authorization header is invalid.");
-  const cred = credentialFor(ctx, auth.accessKeyId);
-  checkRegion(ctx, auth.region);
-  checkToken(cred, req);
   const isoDate = req.headers.get("x-oss-date");
   if (isoDate === null) {
     throw new ServerError(403, "AccessDenied", "A V4 signature requires the x-oss-date header.");
   }
   const time = parseIsoBasic(isoDate);
   if (time === undefined) throw invalidArgument("x-oss-date is invalid.", "x-oss-date", isoDate);
+  checkScope(ctx, auth, isoDate, "Authorization header");
+  const cred = credentialFor(ctx, auth.accessKeyId);
+  checkToken(cred, req);
   checkSkew(ctx, isoDate, time);
   const canonical = canonicalRequestV4(req, auth.additionalHeaders);
   const stringToSign = await stringToSignV4(canonical, isoDate, auth.region, auth.product);
@@ -288,8 +310,8 @@ async function verifyPresignedV4(ctx: Ctx, req: OssRequestInfo): Promise<void> {
   if (!/^\d+$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_PRESIGN_V4_EXPIRES) {
     throw invalidArgument("x-oss-expires is invalid.", "x-oss-expires", expires);
   }
+  checkScope(ctx, credential, isoDate, "x-oss-credential");
   const cred = credentialFor(ctx, credential.accessKeyId);
-  checkRegion(ctx, credential.region);
   checkToken(cred, req);
   const server = ctx.now();
   if (time - server > ctx.maxSkewMs) {
@@ -372,12 +394,44 @@ function checkToken(cred: ServerCredential, req: OssRequestInfo): void {
   }
 }
 
-function checkRegion(ctx: Ctx, region: string): void {
-  if (ctx.region !== undefined && region !== ctx.region) {
+/**
+ * A V4 signature binds a day, a region and a product: OSS refuses one scoped to another region
+ * than the endpoint's (EC 0002-00000226 / 0002-00000228: `InvalidArgument`, "Invalid signing
+ * region in Authorization header."), a Credential whose product is not `oss` (0002-00000213) and
+ * a signing day other than the request time's (0002-00000212 / 0002-00000223). Without these a
+ * signature made for one region, or a key derived for one day, would be accepted everywhere.
+ *
+ * @param where Where the scope was read: `"Authorization header"` or `"x-oss-credential"`.
+ */
+function checkScope(
+  ctx: Ctx,
+  scope: { day: string; region: string; product: string },
+  isoDate: string,
+  where: "Authorization header" | "x-oss-credential",
+): void {
+  const header = where === "Authorization header";
+  if (scope.product !== PRODUCT_V4) {
     throw invalidArgument(
-      `Invalid signing region in Authorization header: expected ${ctx.region}.`,
+      `Invalid credential in ${where}: the product must be ${PRODUCT_V4}.`,
+      "Credential",
+      scope.product,
+      "0002-00000213",
+    );
+  }
+  if (scope.region !== ctx.region) {
+    throw invalidArgument(
+      `Invalid signing region in ${where}.`,
       "Region",
-      region,
+      scope.region,
+      header ? "0002-00000228" : "0002-00000226",
+    );
+  }
+  if (scope.day !== isoDate.slice(0, 8)) {
+    throw invalidArgument(
+      `Invalid signing date in ${where}: it must be the day of x-oss-date.`,
+      "SignDate",
+      scope.day,
+      header ? "0002-00000212" : "0002-00000223",
     );
   }
 }
@@ -442,10 +496,16 @@ function signatureMismatch(
   );
 }
 
-function invalidArgument(message: string, name?: string, value?: string): ServerError {
+function invalidArgument(
+  message: string,
+  name?: string,
+  value?: string,
+  ec?: string,
+): ServerError {
   const extra: Record<string, string> = {};
   if (name !== undefined) extra.ArgumentName = name;
   if (value !== undefined) extra.ArgumentValue = value;
+  if (ec !== undefined) extra.EC = ec;
   return new ServerError(400, "InvalidArgument", message, extra);
 }
 

@@ -222,6 +222,7 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
     authenticate: createAuthenticator({
       credentials: [o.credential],
       allowAnonymous: o.allowAnonymous,
+      region: o.region,
     }),
     faults: o.faultsToken === undefined
       ? undefined

@@ -42,7 +42,7 @@
 export { createOssApp } from "./app.ts";
 export type { FaultExchange, FaultHandler, OssApp, ServerOptions } from "./app.ts";
 export { createAuthenticator } from "./auth.ts";
-export type { Authenticator, AuthOptions, ServerCredential } from "./auth.ts";
+export type { AuthenticatedServer, Authenticator, AuthOptions, ServerCredential } from "./auth.ts";
 export { listen } from "./listen.ts";
 export type { FetchHandler, Listening, ListenOptions } from "./listen.ts";
 export { MemoryStorage } from "./memory_storage.ts";
