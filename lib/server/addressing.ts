@@ -241,7 +241,8 @@ const KEY_BYTES_MAX = 1023;
 
 /**
  * Checks an object key against OSS's rules: 1–1023 bytes of UTF-8, not
- * starting with `/` or `\`.
+ * starting with `/` or `\`, and without NUL, which no XML document (a
+ * listing, an error) can carry, even as `&#0;`.
  *
  * @param key The decoded key.
  * @throws {ServerError} `InvalidObjectName` (400).
@@ -266,6 +267,14 @@ export function checkObjectKey(key: string): void {
       400,
       "InvalidObjectName",
       "The object name must not start with '/' or '\\'.",
+    );
+  }
+  if (key.includes("\0")) {
+    throw new ServerError(
+      400,
+      "InvalidObjectName",
+      "The object name must not contain the NUL character (%00).",
+      { EC: "0016-00000002" },
     );
   }
 }

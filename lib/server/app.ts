@@ -7,7 +7,7 @@
  */
 
 import { Hono } from "hono";
-import { parseQuery, resolveAddress, splitUrl } from "./addressing.ts";
+import { parseQuery, resolveAddress } from "./addressing.ts";
 import type { OpContext, OpHandler, OpSettings } from "./_op_context.ts";
 import { bucketRoutes } from "./_routes_bucket.ts";
 import { listingRoutes } from "./_routes_listing.ts";
@@ -15,6 +15,7 @@ import { multipartRoutes } from "./_routes_multipart.ts";
 import { objectRoutes } from "./_routes_object.ts";
 import { operationOf } from "./operation.ts";
 import { CUTS_CONNECTIONS, type FetchHandler } from "./listen.ts";
+import { parseRequestTarget, requestTarget } from "./request_target.ts";
 import type { Authenticator } from "./auth.ts";
 import { FAULTS_CONTROL_PATH } from "./faults.ts";
 import type { OssRequestInfo } from "./request_info.ts";
@@ -230,7 +231,8 @@ export function createOssApp(options: ServerOptions): OssApp {
     let info: OssRequestInfo | undefined;
     let res: Response;
     try {
-      const { path, query: rawQuery } = splitUrl(c.req.url);
+      // The target as sent, not `c.req.url`: node:http's Request has its dot segments resolved.
+      const { path, query: rawQuery } = parseRequestTarget(requestTarget(c.req.raw, c.env));
       const address = resolveAddress(path, host, { serviceHosts });
       const query = parseQuery(rawQuery);
       const headers = c.req.raw.headers;
