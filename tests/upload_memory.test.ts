@@ -10,13 +10,11 @@
 // The engine's own share is one reused buffer per routine.
 
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../mod.ts";
-import { ROOT, runtimeCommand, syntheticSource } from "./_upload_fixtures.ts";
+import { type ServerProcess, startServerProcess } from "./_server_process.ts";
+import { syntheticSource } from "./_upload_fixtures.ts";
 
 const MB = 1024 * 1024;
 const SIZE = 384 * MB;
@@ -26,10 +24,10 @@ const AK = "mem-ak";
 const SECRET = "mem-secret-key";
 
 describe("uploadFile memory", () => {
-  let server: ChildProcess;
+  let server: ServerProcess;
   let url: string;
   before(async () => {
-    const [command, args] = runtimeCommand(join(ROOT, "lib", "server", "main.ts"), [
+    server = await startServerProcess([
       "--host",
       "127.0.0.1",
       "--port",
@@ -40,17 +38,10 @@ describe("uploadFile memory", () => {
       "--access-key-secret",
       SECRET,
     ]);
-    server = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
-    const first = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: server.stdout! }).once("line", resolve);
-      server.once("exit", (code) => reject(new Error(`server exited early (${code})`)));
-    });
-    url = /http:\/\/127\.0\.0\.1:\d+/.exec(first)![0];
+    url = server.url;
   });
   after(async () => {
-    const exited = new Promise((resolve) => server.once("exit", resolve));
-    server.kill("SIGTERM");
-    await exited;
+    await server.stop();
   });
 
   it(`uploads ${SIZE / MB} MB with ${ROUTINES} × ${PART_SIZE / MB} MB parts in bounded memory`, async () => {

@@ -76,6 +76,30 @@ describe("parseXml", () => {
   });
 });
 
+describe("parseXml limits", () => {
+  it("decodes a long run of entities and character references exactly", () => {
+    const root = parseXml(`<A>${"&amp;&#x1F600;&lt;".repeat(100_000)}x</A>`);
+    assert.equal(root.text, "&\u{1F600}<".repeat(100_000) + "x");
+    assert.equal(parseXml("<A>\uD800&amp;</A>").text, "\uD800&", "a lone surrogate is kept as is");
+  });
+
+  it("refuses more nodes than maxNodes and deeper nesting than maxDepth", () => {
+    const parts = `<C>${"<P><N>1</N></P>".repeat(10)}</C>`; // 21 elements, no text runs
+    assert.equal(parseXml(parts, { maxNodes: 31 }).children.length, 10);
+    assert.throws(() => parseXml(parts, { maxNodes: 30 }), /more than 30 nodes/);
+    assert.throws(() => parseXml(`<A>${"x<!---->".repeat(20)}</A>`, { maxNodes: 30 }), SyntaxError);
+    assert.equal(parseXml("<A><B><C/></B></A>", { maxDepth: 2 }).name, "A");
+    assert.throws(() => parseXml("<A><B><C></C></B></A>", { maxDepth: 2 }), /nested deeper than 2/);
+    assert.throws(() => parseXml("<A>".repeat(33) + "</A>".repeat(33)), /nested deeper than 32/);
+    assert.throws(() => parseXml("<A/>".repeat(2)), SyntaxError);
+  });
+
+  it("quotes at most 64 characters of a name in an error", () => {
+    const long = "N".repeat(10_000);
+    assert.throws(() => parseXml(`<${long}></B>`), (err: Error) => err.message.length < 300);
+  });
+});
+
 describe("buildXml", () => {
   it("writes the declaration, nested objects, arrays and scalars", () => {
     const xml = buildXml("ListPartsResult", {

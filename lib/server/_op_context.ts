@@ -11,6 +11,7 @@ import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 import type { BodyInput, Storage } from "./storage.ts";
 import { concatBytes } from "../_concat_bytes.ts";
+import { ByteBudget } from "./_byte_budget.ts";
 
 /** Settings the handlers read. */
 export interface OpSettings {
@@ -106,12 +107,27 @@ export function requestBody(op: OpContext): BodyInput {
 }
 
 /**
- * Reads a small request body (an XML document) whole, up to `limit` bytes.
+ * Bytes of small bodies (XML documents) read whole at once, across the process: two bodies of
+ * the largest size (8 MiB, CompleteMultipartUpload). A body costs a few times its size while it
+ * is read, decoded and parsed, so this bounds that memory; later bodies wait, unread, in their
+ * sockets.
+ */
+const SMALL_BODIES = new ByteBudget(16 * 1024 * 1024);
+
+/**
+ * Reads a small request body (an XML document) whole, up to `limit` bytes, once
+ * {@linkcode SMALL_BODIES} has room for it (its Content-Length, or `limit` when chunked).
  * @throws {ServerError} `InvalidArgument` when larger, `IncompleteBody` when cut short.
  */
 export async function readSmallBody(op: OpContext, limit: number): Promise<Uint8Array> {
   const body = op.c.req.raw.body;
   if (!body) return new Uint8Array(0);
+  const declaredText = op.c.req.raw.headers.get("content-length")?.trim();
+  const declared = declaredText !== undefined && /^\d{1,16}$/.test(declaredText)
+    ? Number(declaredText)
+    : undefined;
+  if (declared !== undefined && declared > limit) throw tooLarge(limit);
+  const release = await SMALL_BODIES.reserve(declared ?? limit);
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = body.getReader();
@@ -129,27 +145,29 @@ export async function readSmallBody(op: OpContext, limit: number): Promise<Uint8
       }
       if (r.done) break;
       size += r.value.byteLength;
-      if (size > limit) {
-        throw new ServerError(
-          400,
-          "InvalidArgument",
-          `The request body exceeds the ${limit} bytes allowed for this operation.`,
-        );
-      }
+      if (size > limit) throw tooLarge(limit);
       chunks.push(r.value);
     }
+    if (declared !== undefined && declared !== size) {
+      throw new ServerError(
+        400,
+        "IncompleteBody",
+        "The request body is shorter than its declared Content-Length.",
+      );
+    }
+    return concatBytes(chunks);
   } finally {
     reader.releaseLock();
+    release();
   }
-  const declared = op.c.req.raw.headers.get("content-length");
-  if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared.trim()) !== size) {
-    throw new ServerError(
-      400,
-      "IncompleteBody",
-      "The request body is shorter than its declared Content-Length.",
-    );
-  }
-  return concatBytes(chunks);
+}
+
+function tooLarge(limit: number): ServerError {
+  return new ServerError(
+    400,
+    "InvalidArgument",
+    `The request body exceeds the ${limit} bytes allowed for this operation.`,
+  );
 }
 
 /**

@@ -31,6 +31,14 @@ import { ServerError } from "./server_error.ts";
 export const MIN_PART_SIZE = 100 * 1024;
 /** OSS's largest part number. */
 export const MAX_PART_NUMBER = 10000;
+/** Largest CompleteMultipartUpload body read. */
+const COMPLETE_BODY_MAX = 8 * 1024 * 1024;
+/**
+ * What a CompleteMultipartUpload document may hold: 10,000 parts of three elements each, with
+ * room for whitespace, comments and unknown children, nested as the schema nests
+ * (CompleteMultipartUpload > Part > PartNumber).
+ */
+const COMPLETE_XML_LIMITS = { maxNodes: 16 * MAX_PART_NUMBER, maxDepth: 3 };
 
 const identity = (s: string) => s;
 
@@ -155,14 +163,18 @@ function malformed(why: string): ServerError {
 function parseCompleteBody(text: string): { partNumber: number; etag: string }[] {
   let root;
   try {
-    root = parseXml(text);
+    root = parseXml(text, COMPLETE_XML_LIMITS);
   } catch (err) {
     throw malformed((err as Error).message);
   }
   if (root.name !== "CompleteMultipartUpload") {
     throw malformed("root is not CompleteMultipartUpload");
   }
-  const parts = childElements(root, "Part").map((p) => {
+  const partElements = childElements(root, "Part");
+  if (partElements.length > MAX_PART_NUMBER) {
+    throw malformed(`more than ${MAX_PART_NUMBER} Part elements`);
+  }
+  const parts = partElements.map((p) => {
     const num = childText(p, "PartNumber")?.trim();
     const etag = childText(p, "ETag");
     if (num === undefined || !/^\d{1,6}$/.test(num) || etag === undefined) {
@@ -179,7 +191,7 @@ const complete: OpHandler = async (op) => {
   const bucket = bucketOf(op);
   const key = keyOf(op);
   await requireBucket(op);
-  const body = new TextDecoder().decode(await readSmallBody(op, 8 * 1024 * 1024));
+  const body = new TextDecoder().decode(await readSmallBody(op, COMPLETE_BODY_MAX));
   const completeAll = op.c.req.header("x-oss-complete-all")?.toLowerCase() === "yes";
   let listed: { partNumber: number; etag: string }[] | undefined;
   if (completeAll) {
