@@ -236,8 +236,9 @@ export class IntegrityError extends OssupError {
 /**
  * A checkpoint could not be used: another process holds it
  * (`"CheckpointLocked"`), or it could not be read or written
- * (`"CheckpointIo"`). A damaged checkpoint is not an error: it is discarded
- * and the upload starts over.
+ * (`"CheckpointIo"`, raised as its subclass {@linkcode CheckpointIoError}).
+ * A damaged checkpoint is not an error: it is set aside and the upload
+ * starts over.
  *
  * @example
  * ```ts
@@ -262,6 +263,41 @@ export class CheckpointError extends OssupError {
   ) {
     super(code, message, options);
     this.name = "CheckpointError";
+  }
+}
+
+/**
+ * The checkpoint store failed to read or write (a full disk, a directory
+ * where the file should be, no permission, a quota): not a lock held by
+ * someone else. Code `"CheckpointIo"`; `systemCode` is the operating
+ * system's code (`"ENOSPC"`, `"EISDIR"`, `"EACCES"`…) when there is one.
+ *
+ * @example
+ * ```ts
+ * import { CheckpointIoError } from "@ossup/ossup";
+ *
+ * const err = new CheckpointIoError("cannot write checkpoint big.iso.cp", { systemCode: "ENOSPC" });
+ * console.log(err.code, err.systemCode); // "CheckpointIo" "ENOSPC"
+ * ```
+ */
+export class CheckpointIoError extends CheckpointError {
+  /** The operating system's error code, e.g. `"ENOSPC"`, when the store got one. */
+  readonly systemCode?: string;
+
+  /**
+   * Creates a checkpoint I/O error; the message gets the system code appended.
+   *
+   * @param message What could not be done, naming the checkpoint.
+   * @param options The underlying cause and its system code, if any.
+   */
+  constructor(message: string, options: OssupErrorOptions & { systemCode?: string } = {}) {
+    super(
+      "CheckpointIo",
+      options.systemCode ? `${message} (${options.systemCode})` : message,
+      options,
+    );
+    this.name = "CheckpointIoError";
+    this.systemCode = options.systemCode;
   }
 }
 

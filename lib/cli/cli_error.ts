@@ -30,8 +30,10 @@ export const EXIT = {
   integrity: 5,
   /** OSS refused the request for another reason: no such bucket or key, and so on. */
   oss: 6,
-  /** The checkpoint is in use by another process or cannot be read or written. */
+  /** The checkpoint (or the local data) is in use by another process. */
   checkpoint: 7,
+  /** The checkpoint cannot be read or written: a full disk, a directory in its place, no permission. */
+  checkpointIo: 8,
   /** Interrupted (Ctrl-C); the checkpoint is kept, run the same command to resume. */
   interrupted: 130,
 } as const;

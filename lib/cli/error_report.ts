@@ -10,6 +10,7 @@
 import {
   AbortError,
   CheckpointError,
+  CheckpointIoError,
   IntegrityError,
   NetworkError,
   OssError,
@@ -96,6 +97,22 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, " ").trim();
 }
 
+const CHECKPOINT_IO_HINTS: Record<string, string> = {
+  ENOSPC: "the disk is full: free some space, or put checkpoints elsewhere with --checkpoint-dir",
+  EDQUOT: "the disk quota is used up: free some space, or put checkpoints elsewhere with --checkpoint-dir",
+  QuotaExceededError: "the browser's storage quota is used up",
+  EISDIR: "a directory is in the checkpoint's place: pass another path with --checkpoint",
+  EACCES: "no permission there: pass a writable place with --checkpoint or --checkpoint-dir",
+  EPERM: "no permission there: pass a writable place with --checkpoint or --checkpoint-dir",
+  EROFS: "the file system is read-only: pass a writable place with --checkpoint-dir",
+};
+
+function checkpointIoMessage(err: CheckpointIoError): string {
+  const hint = CHECKPOINT_IO_HINTS[err.systemCode ?? ""] ??
+    "check the disk, or pass another place with --checkpoint or --checkpoint-dir";
+  return `checkpoint I/O failed: ${err.message}; ${hint}`;
+}
+
 /**
  * Classifies an error.
  *
@@ -146,6 +163,9 @@ export function reportError(err: unknown, ctx: ReportContext): ErrorReport {
   }
   if (err instanceof IntegrityError || err instanceof SourceChangedError) {
     return { exitCode: EXIT.integrity, message: oneLine(`integrity check failed: ${err.message}`) };
+  }
+  if (err instanceof CheckpointIoError) {
+    return { exitCode: EXIT.checkpointIo, message: oneLine(checkpointIoMessage(err)) };
   }
   if (err instanceof CheckpointError) {
     return { exitCode: EXIT.checkpoint, message: oneLine(err.message) };

@@ -60,7 +60,8 @@ Exit codes:
   4    network failure: endpoint unreachable, connection reset, timeout
   5    integrity failure: CRC64 mismatch, or the file changed during the upload
   6    OSS refused the request otherwise: no such bucket or key, bucket not empty...
-  7    checkpoint or local data in use by another process, or unreadable
+  7    checkpoint or local data in use by another process
+  8    checkpoint cannot be read or written: disk full, a directory in its place, no permission
   130  interrupted (Ctrl-C): the checkpoint is kept (it says so when one was written); run the
        same command again to resume
 `;

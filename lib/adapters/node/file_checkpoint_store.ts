@@ -5,13 +5,20 @@
  * @module
  */
 
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
 import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
-import { AbortError, CheckpointError } from "../../errors.ts";
+import { AbortError, CheckpointError, CheckpointIoError } from "../../errors.ts";
+import { checkpointFs as fs } from "./_checkpoint_fs.ts";
 import { fsyncDir } from "./fsync_dir.ts";
+
+// A takeover guard is held for one read and one delete: one this old has lost its taker,
+// even one on another host, whose process cannot be checked.
+const GUARD_STALE_AFTER_MS = 10_000;
+// Where hard links are not supported (FAT, some network file systems), a lock is created in place.
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDEV"]);
 
 /**
  * Options of {@linkcode FileCheckpointStore}.
@@ -41,11 +48,6 @@ export interface FileCheckpointStoreOptions {
    * (the journal's header) is always fsynced.
    */
   syncAppends?: boolean;
-  /**
-   * Milliseconds after which a lock file that cannot be parsed (its writer
-   * died between creating and filling it) counts as stale. Default 10000.
-   */
-  unreadableLockStaleAfter?: number;
 }
 
 /** What a lock file holds: who holds the lock. */
@@ -68,11 +70,15 @@ interface LockInfo {
  *   `syncAppends`). The handle stays open for the next record, saving an
  *   open and a close per finished part, until `write`, `remove` or the
  *   lock's release for that id, or {@linkcode FileCheckpointStore.close}.
- * - `lock` creates `<id>.lock` with `O_EXCL`, holding the process id, host
- *   name and time. A lock whose process no longer runs on this host (or
- *   that predates the last boot) is stale and taken over, under a
- *   `<id>.lock.takeover` guard so only one taker removes it. Locks held by
- *   other hosts (a shared file system) are never taken over.
+ * - `lock` creates `<id>.lock` holding the process id, host name and time:
+ *   written in full to a temporary file, then hard-linked into place, so a
+ *   lock file appears complete or not at all, and a full disk leaves none.
+ *   A lock whose process no longer runs on this host (or that predates the
+ *   last boot) is stale and taken over at once, as is an unreadable one
+ *   (left by an older version or a broken disk), under a
+ *   `<id>.lock.takeover` guard so only one taker removes it; a guard whose
+ *   taker died is cleared at once too. Locks held by other hosts (a shared
+ *   file system) are never taken over.
  *
  * @example Keep a checkpoint beside the file being uploaded
  * ```ts
@@ -97,7 +103,6 @@ export class FileCheckpointStore implements CheckpointStore {
   #syncAppends: boolean;
   // Open O_APPEND handles by id, kept between records of one upload.
   #appenders = new Map<string, Promise<FileHandle>>();
-  #unreadableStaleAfter: number;
 
   /**
    * Makes a store. Between calls it holds at most one open file per
@@ -110,7 +115,6 @@ export class FileCheckpointStore implements CheckpointStore {
     this.#pollInterval = options.pollInterval ?? 200;
     this.#syncDirectory = options.syncDirectory ?? true;
     this.#syncAppends = options.syncAppends ?? false;
-    this.#unreadableStaleAfter = options.unreadableLockStaleAfter ?? 10_000;
     if (!(this.#pollInterval > 0)) {
       throw new RangeError(`pollInterval must be positive, got ${this.#pollInterval}`);
     }
@@ -119,7 +123,7 @@ export class FileCheckpointStore implements CheckpointStore {
   /** Reads the checkpoint file, or `null` if there is none. */
   async read(id: string): Promise<Uint8Array | null> {
     try {
-      const buf = await readFile(id);
+      const buf = await fs.readFile(id);
       return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     } catch (err) {
       if (errorCode(err) === "ENOENT") return null;
@@ -135,9 +139,9 @@ export class FileCheckpointStore implements CheckpointStore {
     const temp = join(dir, `.${basename(id)}.${randomToken()}.tmp`);
     try {
       await this.#withParent(dir, () => this.#writeNew(temp, data));
-      await rename(temp, id);
+      await fs.rename(temp, id);
     } catch (err) {
-      await rm(temp, { force: true }).catch(() => {});
+      await fs.rm(temp, { force: true }).catch(() => {});
       throw ioError(`cannot write checkpoint ${id}`, err);
     }
     if (this.#syncDirectory) await fsyncDir(dir);
@@ -148,7 +152,7 @@ export class FileCheckpointStore implements CheckpointStore {
     try {
       let handle = this.#appenders.get(id);
       if (handle === undefined) {
-        handle = this.#withParent(dirname(id), () => open(id, "a", this.#mode));
+        handle = this.#withParent(dirname(id), () => fs.open(id, "a", this.#mode));
         this.#appenders.set(id, handle);
       }
       const file = await handle;
@@ -190,7 +194,7 @@ export class FileCheckpointStore implements CheckpointStore {
   async remove(id: string): Promise<void> {
     await this.#closeAppender(id);
     try {
-      await rm(id, { force: true });
+      await fs.rm(id, { force: true });
     } catch (err) {
       throw ioError(`cannot remove checkpoint ${id}`, err);
     }
@@ -228,36 +232,28 @@ export class FileCheckpointStore implements CheckpointStore {
   ): Promise<{ lock: CheckpointLock } | { holder: string }> {
     // A few rounds: a stale lock taken over, or a holder that just released.
     for (let round = 0; round < 20; round++) {
-      const info: LockInfo = {
-        pid: process.pid,
-        hostname: hostname(),
-        time: Date.now(),
-        token: randomToken(),
-        bootId: await bootId(),
-      };
+      const info = await this.#lockInfo();
       try {
-        await this.#withParent(dirname(lockPath), () => this.#createLock(lockPath, info));
+        await this.#withParent(dirname(lockPath), () => this.#createComplete(lockPath, info));
         return { lock: this.#handle(id, lockPath, info.token) };
       } catch (err) {
         if (errorCode(err) !== "EEXIST") throw ioError(`cannot create lock ${lockPath}`, err);
       }
       let raw: Uint8Array;
       try {
-        raw = await readFile(lockPath);
+        raw = await fs.readFile(lockPath);
       } catch (err) {
         if (errorCode(err) === "ENOENT") continue; // released meanwhile
         throw ioError(`cannot read lock ${lockPath}`, err);
       }
       const holder = parseLockInfo(raw);
-      const stale = holder ? await isStale(holder) : await this.#unreadableIsStale(lockPath);
-      if (stale === undefined) continue; // vanished meanwhile
-      if (!stale) {
+      // Lock files appear complete, so an unreadable one is no lock being created: it is
+      // debris (a disk error, an older version's crash) and is taken over at once.
+      if (holder !== undefined && !(await isStale(holder))) {
         return {
-          holder: holder
-            ? `process ${holder.pid} on ${holder.hostname} since ${
-              new Date(holder.time).toISOString()
-            }`
-            : "a process that is creating its lock",
+          holder: `process ${holder.pid} on ${holder.hostname} since ${
+            new Date(holder.time).toISOString()
+          }`,
         };
       }
       await this.#takeOver(lockPath, raw);
@@ -265,53 +261,86 @@ export class FileCheckpointStore implements CheckpointStore {
     return { holder: "processes contending for it" };
   }
 
+  async #lockInfo(): Promise<LockInfo> {
+    return {
+      pid: process.pid,
+      hostname: hostname(),
+      time: Date.now(),
+      token: randomToken(),
+      bootId: await bootId(),
+    };
+  }
+
   /**
    * Deletes the stale lock file whose content was `stale`. Takers first
-   * create a `<lock>.takeover` guard with `O_EXCL` and re-read the lock under
-   * it, so of several processes finding the same stale lock only one
-   * deletes it, and none deletes the fresh lock that replaced it.
+   * create a `<lock>.takeover` guard (holding who they are) and re-read the
+   * lock under it, so of several processes finding the same stale lock only
+   * one deletes it, and none deletes the fresh lock that replaced it.
    */
   async #takeOver(lockPath: string, stale: Uint8Array): Promise<void> {
     const guard = `${lockPath}.takeover`;
     try {
-      await (await open(guard, "wx", this.#mode)).close();
+      await this.#createComplete(guard, await this.#lockInfo());
     } catch (err) {
       if (errorCode(err) !== "EEXIST") throw ioError(`cannot take over lock ${lockPath}`, err);
-      // Another taker is at it. A guard whose taker died is old: clear it.
-      const age = await stat(guard).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > this.#unreadableStaleAfter) await rm(guard, { force: true });
+      // Another taker is at it, or died at it: its guard is cleared at once.
+      if (await this.#clearDeadGuard(guard)) return;
       await sleep(10, undefined, lockPath);
       return;
     }
     try {
-      const now = await readFile(lockPath).catch((err) => {
+      const now = await fs.readFile(lockPath).catch((err) => {
         if (errorCode(err) === "ENOENT") return null;
         throw ioError(`cannot read lock ${lockPath}`, err);
       });
-      if (now !== null && sameBytes(now, stale)) await rm(lockPath, { force: true });
+      if (now !== null && sameBytes(now, stale)) await fs.rm(lockPath, { force: true });
     } finally {
-      await rm(guard, { force: true });
+      await fs.rm(guard, { force: true });
     }
   }
 
-  async #createLock(lockPath: string, info: LockInfo): Promise<void> {
-    const file = await open(lockPath, "wx", this.#mode);
+  /**
+   * Removes a takeover guard whose taker is gone (its process dead, the
+   * guard unreadable, or older than any takeover takes). True if it was
+   * removed or had vanished; false while a live taker holds it.
+   */
+  async #clearDeadGuard(guard: string): Promise<boolean> {
+    let raw: Uint8Array;
+    let mtimeMs: number;
     try {
-      await file.writeFile(JSON.stringify(info));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-  }
-
-  /** Undefined if the lock file vanished. */
-  async #unreadableIsStale(lockPath: string): Promise<boolean | undefined> {
-    try {
-      const { mtimeMs } = await stat(lockPath);
-      return Date.now() - mtimeMs > this.#unreadableStaleAfter;
+      raw = await fs.readFile(guard);
+      ({ mtimeMs } = await fs.stat(guard));
     } catch (err) {
-      if (errorCode(err) === "ENOENT") return undefined;
-      throw ioError(`cannot stat lock ${lockPath}`, err);
+      if (errorCode(err) === "ENOENT") return true;
+      throw ioError(`cannot read lock guard ${guard}`, err);
+    }
+    const taker = parseLockInfo(raw);
+    const dead = taker === undefined || Date.now() - mtimeMs > GUARD_STALE_AFTER_MS ||
+      await isStale(taker);
+    if (!dead) return false;
+    // Only the guard read, not one a new taker made since.
+    const now = await fs.readFile(guard).catch(() => null);
+    if (now !== null && sameBytes(now, raw)) await fs.rm(guard, { force: true });
+    return true;
+  }
+
+  /**
+   * Creates `path` holding `info` so that it appears complete or not at all:
+   * written and fsynced beside it, then hard-linked into place (`EEXIST` if
+   * it exists). Where hard links are unsupported it is created in place with
+   * `O_EXCL` and deleted again if filling it fails.
+   */
+  async #createComplete(path: string, info: LockInfo): Promise<void> {
+    const content = new TextEncoder().encode(JSON.stringify(info));
+    const temp = join(dirname(path), `.${basename(path)}.${info.token}.tmp`);
+    await this.#writeNew(temp, content);
+    try {
+      await fs.link(temp, path);
+    } catch (err) {
+      if (!NO_HARD_LINKS.has(errorCode(err) ?? "")) throw err;
+      await this.#writeNew(path, content);
+    } finally {
+      await fs.rm(temp, { force: true }).catch(() => {});
     }
   }
 
@@ -324,8 +353,8 @@ export class FileCheckpointStore implements CheckpointStore {
         await this.#closeAppender(id);
         // Delete only our own lock: never one that replaced it.
         try {
-          const holder = parseLockInfo(await readFile(lockPath));
-          if (holder?.token === token) await unlink(lockPath);
+          const holder = parseLockInfo(await fs.readFile(lockPath));
+          if (holder?.token === token) await fs.unlink(lockPath);
         } catch (err) {
           if (errorCode(err) !== "ENOENT") throw ioError(`cannot release lock ${lockPath}`, err);
         }
@@ -333,14 +362,18 @@ export class FileCheckpointStore implements CheckpointStore {
     };
   }
 
+  /** Creates `path` (`O_EXCL`) holding `data`, fsynced; on failure nothing is left at `path`. */
   async #writeNew(path: string, data: Uint8Array): Promise<void> {
-    const file = await open(path, "wx", this.#mode);
+    const file = await fs.open(path, "wx", this.#mode);
     try {
       await file.writeFile(data);
       await file.sync();
-    } finally {
-      await file.close();
+    } catch (err) {
+      await file.close().catch(() => {});
+      await fs.rm(path, { force: true }).catch(() => {});
+      throw err;
     }
+    await file.close();
   }
 
   /** Runs `fn`; if it fails for a missing directory, creates the directory and runs it again. */
@@ -349,7 +382,7 @@ export class FileCheckpointStore implements CheckpointStore {
       return await fn();
     } catch (err) {
       if (errorCode(err) !== "ENOENT") throw err;
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
       return await fn();
     }
   }
@@ -391,7 +424,7 @@ let bootIdCache: Promise<string | undefined> | undefined;
 
 /** Linux's boot ID: a lock from before a reboot is stale whatever its pid. */
 function bootId(): Promise<string | undefined> {
-  bootIdCache ??= readFile("/proc/sys/kernel/random/boot_id", "utf8").then(
+  bootIdCache ??= fs.readFile("/proc/sys/kernel/random/boot_id", "utf8").then(
     (s) => s.trim() || undefined,
     () => undefined,
   );
@@ -417,8 +450,7 @@ function errorCode(err: unknown): string | undefined {
 
 function ioError(message: string, cause: unknown): CheckpointError {
   if (cause instanceof CheckpointError) return cause;
-  const code = errorCode(cause);
-  return new CheckpointError("CheckpointIo", code ? `${message} (${code})` : message, { cause });
+  return new CheckpointIoError(message, { cause, systemCode: errorCode(cause) });
 }
 
 function throwIfAborted(signal: AbortSignal | undefined, lockPath: string): void {

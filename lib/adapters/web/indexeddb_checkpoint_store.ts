@@ -6,7 +6,7 @@
  */
 
 import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
-import { AbortError, CheckpointError } from "../../errors.ts";
+import { AbortError, CheckpointError, CheckpointIoError } from "../../errors.ts";
 
 // Minimal views of the IndexedDB and Web Locks APIs used here, so this file
 // type-checks without the DOM library (Deno) and accepts a polyfill.
@@ -399,7 +399,12 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
       });
     } catch (err) {
       if (err instanceof TypeError) throw err;
-      throw new CheckpointError("CheckpointIo", `cannot ${what} in IndexedDB`, { cause: err });
+      // A DOMException's name says why: "QuotaExceededError" is IndexedDB's full disk.
+      const systemCode = (err as { name?: unknown })?.name;
+      throw new CheckpointIoError(`cannot ${what} in IndexedDB`, {
+        cause: err,
+        systemCode: typeof systemCode === "string" && systemCode !== "Error" ? systemCode : undefined,
+      });
     }
   }
 }
