@@ -1,22 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import {
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { FileCheckpointStore } from "../lib/adapters/node/file_checkpoint_store.ts";
-import { CheckpointError } from "../lib/errors.ts";
+import { CheckpointError, CheckpointIoError } from "../lib/errors.ts";
+import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
 import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "ossup-cp-"));
@@ -132,15 +123,66 @@ describe("FileCheckpointStore", () => {
     await lock.release();
   });
 
-  it("a lock file being created (empty) is respected; an old unreadable one is taken over", async () => {
-    const quick = new FileCheckpointStore({ unreadableLockStaleAfter: 60_000 });
+  it("takes over an empty or unreadable lock at once (what a disk-full failure used to leave)", async () => {
+    for (const content of ["", '{"pid":', "garbage"]) {
+      const id = newId();
+      await writeLock(id, {});
+      await writeFile(`${id}.lock`, content); // fresh: modified just now
+      const lock = await store.lock(id);
+      assert.equal(JSON.parse(await readFile(`${id}.lock`, "utf8")).pid, process.pid);
+      await lock.release();
+    }
+  });
+
+  it("clears at once a fresh takeover guard whose taker was killed, and an unreadable one", async () => {
+    for (const guard of ["dead", "empty"]) {
+      const id = newId();
+      await writeLock(id, { pid: await deadPid(), hostname: hostname(), time: 1, token: "dead" });
+      await writeFile(
+        `${id}.lock.takeover`,
+        guard === "empty" ? "" : JSON.stringify({
+          pid: await deadPid(),
+          hostname: hostname(),
+          time: Date.now(),
+          token: "t",
+        }),
+      );
+      const lock = await store.lock(id);
+      assert.equal(JSON.parse(await readFile(`${id}.lock`, "utf8")).pid, process.pid);
+      assert.equal(await stat(`${id}.lock.takeover`).then(() => true, () => false), false);
+      await lock.release();
+    }
+  });
+
+  it("leaves no lock file when filling it fails (ENOSPC, injected), and the next run takes the lock", async () => {
     const id = newId();
-    await writeLock(id, {});
-    await writeFile(`${id}.lock`, "");
-    await assert.rejects(quick.lock(id), (err: unknown) => err instanceof CheckpointError);
-    const old = new Date(Date.now() - 120_000);
-    await utimes(`${id}.lock`, old, old);
-    const lock = await quick.lock(id);
+    const realOpen = checkpointFs.open;
+    checkpointFs.open = (async (...args: Parameters<typeof realOpen>) => {
+      const file = await realOpen(...args);
+      if (String(args[0]).includes(".lock")) {
+        file.writeFile = () => {
+          const err = new Error("ENOSPC: no space left on device, write") as Error & {
+            code: string;
+          };
+          err.code = "ENOSPC";
+          return Promise.reject(err);
+        };
+      }
+      return file;
+    }) as typeof realOpen;
+    try {
+      await assert.rejects(store.lock(id), (err: unknown) => {
+        assert.ok(err instanceof CheckpointIoError, String(err));
+        assert.equal(err.code, "CheckpointIo");
+        assert.equal(err.systemCode, "ENOSPC");
+        assert.match(err.message, /cannot create lock .*upload\.cp\.lock \(ENOSPC\)/);
+        return true;
+      });
+    } finally {
+      checkpointFs.open = realOpen;
+    }
+    assert.deepEqual(await readdir(join(id, "..")), [], "no lock and no temporary file left");
+    const lock = await store.lock(id);
     await lock.release();
   });
 
@@ -152,13 +194,14 @@ describe("FileCheckpointStore", () => {
     assert.equal(JSON.parse(await readFile(`${id}.lock`, "utf8")).token, "someone-else");
   });
 
-  it("reports I/O failures as CheckpointError CheckpointIo", async () => {
+  it("reports I/O failures as CheckpointIoError (a CheckpointError) with the system's code", async () => {
     const id = newId();
     await mkdir(id, { recursive: true }); // a directory where the file should be
     for (const op of [() => store.read(id), () => store.append(id, new Uint8Array([1]))]) {
       await assert.rejects(op(), (err: unknown) => {
-        assert.ok(err instanceof CheckpointError);
+        assert.ok(err instanceof CheckpointIoError && err instanceof CheckpointError);
         assert.equal(err.code, "CheckpointIo");
+        assert.equal(err.systemCode, "EISDIR");
         return true;
       });
     }

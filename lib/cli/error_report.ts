@@ -99,7 +99,8 @@ function oneLine(text: string): string {
 
 const CHECKPOINT_IO_HINTS: Record<string, string> = {
   ENOSPC: "the disk is full: free some space, or put checkpoints elsewhere with --checkpoint-dir",
-  EDQUOT: "the disk quota is used up: free some space, or put checkpoints elsewhere with --checkpoint-dir",
+  EDQUOT:
+    "the disk quota is used up: free some space, or put checkpoints elsewhere with --checkpoint-dir",
   QuotaExceededError: "the browser's storage quota is used up",
   EISDIR: "a directory is in the checkpoint's place: pass another path with --checkpoint",
   EACCES: "no permission there: pass a writable place with --checkpoint or --checkpoint-dir",

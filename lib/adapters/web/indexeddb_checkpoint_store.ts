@@ -403,7 +403,9 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
       const systemCode = (err as { name?: unknown })?.name;
       throw new CheckpointIoError(`cannot ${what} in IndexedDB`, {
         cause: err,
-        systemCode: typeof systemCode === "string" && systemCode !== "Error" ? systemCode : undefined,
+        systemCode: typeof systemCode === "string" && systemCode !== "Error"
+          ? systemCode
+          : undefined,
       });
     }
   }
