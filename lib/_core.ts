@@ -67,11 +67,13 @@ export { uploadSource } from "./upload/upload_source.ts";
 export type { CheckpointLocation, UploadSourceOptions } from "./upload/upload_source.ts";
 export { uploadStream } from "./upload/upload_stream.ts";
 export type { UploadStreamOptions } from "./upload/upload_stream.ts";
-export { uploadFile } from "./upload/upload_file.ts";
-export type { UploadFileInput } from "./upload/upload_file.ts";
+export { defaultCheckpointPath, uploadFile } from "./upload/upload_file.ts";
+export type { CheckpointDestination, UploadFileInput } from "./upload/upload_file.ts";
 export { DEFAULT_ROUTINES, MAX_ROUTINES } from "./upload/upload_options.ts";
 export type {
   CheckpointOption,
+  CheckpointSetAside,
+  ResumeCheck,
   UploadFileOptions,
   UploadProgress,
   UploadResult,
@@ -91,6 +93,7 @@ export type {
   ObjectWriteOptions as TargetWriteOptions,
   PartBodyFactory,
   TargetCallOptions,
+  TargetUploadSummary,
 } from "./upload/multipart_target.ts";
 export { blobSource } from "./adapters/web/blob_source.ts";
 export type { BlobSourceOptions } from "./adapters/web/blob_source.ts";

@@ -16,6 +16,7 @@ import {
   type Bucket,
   type CheckpointLock,
   type CheckpointStore,
+  defaultCheckpointPath,
   type FileSource,
   OssClient,
   type OssClientOptions,
@@ -115,6 +116,15 @@ function fillSynthetic(out: Uint8Array, position: number, seed: number): void {
     if (inBlock === 0) out[i] = (Math.floor(p / BLOCK.length) * 31 + seed) & 0xff;
     i += n;
   }
+}
+
+/** The checkpoint file `checkpoint: true` keeps for uploading `path` to `key` of `bucket`. */
+export function checkpointFile(bucket: Bucket, key: string, path: string): Promise<string> {
+  return defaultCheckpointPath(path, {
+    endpointHost: bucket.endpointHost,
+    bucket: bucket.name,
+    key,
+  });
 }
 
 /** Whether a file or folder is at `path`. */

@@ -10,11 +10,13 @@ import { after, before, describe, it } from "node:test";
 import {
   AbortError,
   CheckpointError,
+  type CheckpointSetAside,
   type UploadFileOptions,
   type UploadProgress,
   type UploadResult,
 } from "../mod.ts";
 import {
+  checkpointFile,
   delay,
   exists,
   KB100,
@@ -78,7 +80,8 @@ describe("uploadFile checkpoints", () => {
   it("cancels through an AbortSignal, keeps the checkpoint, and resumes sending only what is missing", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "cancel.bin", SIZE, 1);
     const stopped = await cancelledRun("cancel", path, 3, { routines: 3 });
-    assert.ok(await exists(`${path}.cp`), "checkpoint kept");
+    const cp = await checkpointFile(env.bucket, "cancel", path);
+    assert.ok(await exists(cp), "checkpoint kept");
     assert.equal((await uploadIdsOf(env.bucket, "cancel")).length, 1, "parts kept on the server");
     await delay(100); // let the server finish the requests the cancel cut short
     env.server.control.clear();
@@ -95,14 +98,14 @@ describe("uploadFile checkpoints", () => {
     assert.equal(env.server.control.stats().partBytes, SIZE - stopped.bytesDone);
     assert.equal(result.bytesSent, SIZE - stopped.bytesDone);
     await assertUploaded("cancel", result, bytes);
-    assert.equal(await exists(`${path}.cp`), false, "checkpoint deleted after Complete");
+    assert.equal(await exists(cp), false, "checkpoint deleted after Complete");
   });
 
   it('aborts the multipart upload and removes the checkpoint with onFailure: "abort"', async () => {
     const { path } = await writeTestFile(env.dir, "abort.bin", SIZE, 2);
     await cancelledRun("abort", path, 2, { onFailure: "abort" });
     assert.deepEqual(await uploadIdsOf(env.bucket, "abort"), []);
-    assert.equal(await exists(`${path}.cp`), false);
+    assert.equal(await exists(await checkpointFile(env.bucket, "abort", path)), false);
     // Without a checkpoint "abort" is the default.
     env.server.control.add({
       operation: "UploadPart",
@@ -117,45 +120,64 @@ describe("uploadFile checkpoints", () => {
     assert.deepEqual(await uploadIdsOf(env.bucket, "abort"), []);
   });
 
-  const damages: [string, (cp: Uint8Array) => Uint8Array][] = [
-    ["a flipped byte in the header", (cp) => {
+  // Damage to the header hides which upload the checkpoint was for; damage to a record does not.
+  const damages: [string, "unknown" | "aborted", (cp: Uint8Array) => Uint8Array][] = [
+    ["a flipped byte in the header", "unknown", (cp) => {
       const out = cp.slice();
       out[40] ^= 0x01;
       return out;
     }],
-    ["truncation inside the header", (cp) => cp.slice(0, 50)],
-    ["garbage", () => testBytes(300, 9)],
-    ["a flipped byte in an early record", (cp) => {
+    ["truncation inside the header", "unknown", (cp) => cp.slice(0, 50)],
+    ["garbage", "unknown", () => testBytes(300, 9)],
+    ["a flipped byte in an early record", "aborted", (cp) => {
       const out = cp.slice();
       const firstRecord = out.indexOf(0x0a) + 1;
       out[firstRecord + 12] ^= 0x04;
       return out;
     }],
   ];
-  for (const [name, damage] of damages) {
-    it(`starts over after ${name}`, async () => {
+  for (const [name, upload, damage] of damages) {
+    it(`starts over after ${name}, saying so (its upload: ${upload})`, async () => {
       const key = `damaged-${name.replaceAll(" ", "-")}`;
       const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 3);
       await cancelledRun(key, path, 3);
-      const cp = await readFile(`${path}.cp`);
-      await writeFile(`${path}.cp`, damage(new Uint8Array(cp)));
+      const cpFile = await checkpointFile(env.bucket, key, path);
+      const cp = await readFile(cpFile);
+      await writeFile(cpFile, damage(new Uint8Array(cp)));
       const [stale] = await uploadIdsOf(env.bucket, key);
-      const result = await env.bucket.uploadFile(key, path, { checkpoint: true, routines: 2 });
+      const told: CheckpointSetAside[] = [];
+      const result = await env.bucket.uploadFile(key, path, {
+        checkpoint: true,
+        routines: 2,
+        onCheckpointSetAside: (s) => told.push(s),
+      });
       assert.equal(result.resumed, false);
       assert.equal(result.partsUploaded, PARTS);
       assert.notEqual(result.uploadId, stale);
       assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
-      assert.equal(await exists(`${path}.cp`), false);
-      // The damaged checkpoint's upload cannot be known for sure: it is left alone.
-      await env.bucket.abortMultipartUpload(key, stale);
+      assert.equal(await exists(cpFile), false);
+      assert.equal(told.length, 1, "told once");
+      assert.deepEqual(result.checkpointSetAside, told[0]);
+      assert.equal(told[0].checkpoint, cpFile);
+      assert.match(told[0].reason, /^damaged: /);
+      assert.equal(told[0].upload, upload);
+      if (upload === "aborted") {
+        assert.equal(told[0].uploadId, stale);
+        assert.deepEqual(await uploadIdsOf(env.bucket, key), []);
+      } else {
+        // A checkpoint damaged this far cannot name its upload: it is left alone, and said so.
+        assert.deepEqual(await uploadIdsOf(env.bucket, key), [stale]);
+        await env.bucket.abortMultipartUpload(key, stale);
+      }
     });
   }
 
   it("drops a torn last record and resumes from the rest", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "torn.bin", SIZE, 4);
     await cancelledRun("torn", path, 3, { routines: 1 });
-    const cp = new Uint8Array(await readFile(`${path}.cp`));
-    await writeFile(`${path}.cp`, cp.subarray(0, cp.length - 10));
+    const cpFile = await checkpointFile(env.bucket, "torn", path);
+    const cp = new Uint8Array(await readFile(cpFile));
+    await writeFile(cpFile, cp.subarray(0, cp.length - 10));
     env.server.control.clear();
     const result = await env.bucket.uploadFile("torn", path, { checkpoint: true });
     assert.equal(result.resumed, true);
@@ -198,9 +220,56 @@ describe("uploadFile checkpoints", () => {
       assert.equal(result.resumed, false);
       assert.equal(result.partsUploaded, Math.ceil(now.length / KB100));
       assert.notEqual(result.uploadId, stale);
+      assert.equal(result.checkpointSetAside?.upload, "aborted", "the stale upload is aborted");
+      assert.equal(result.checkpointSetAside?.uploadId, stale);
+      assert.match(result.checkpointSetAside?.reason ?? "", /^source /);
       await assertUploaded(key, result, now);
     });
   }
+
+  /** A file whose part 2 is edited (16 bytes, away from the sampled windows) after 3 parts went up. */
+  async function editedInsidePart2(key: string): Promise<{ path: string; edited: Uint8Array }> {
+    const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 10);
+    const time = new Date(1_700_000_000_000); // whole seconds: every runtime reads it back the same
+    await utimes(path, time, time);
+    await cancelledRun(key, path, 3);
+    const edited = bytes.slice();
+    edited.set(
+      testBytes(16, 77).map((b, i) => b ^ edited[KB100 + 50_000 + i] ^ 0xff),
+      KB100 + 50_000,
+    );
+    await writeFile(path, edited);
+    await utimes(path, time, time);
+    return { path, edited };
+  }
+
+  it("re-hashes the parts an earlier run sent: an edit inside one (size and time kept) is sent again", async () => {
+    const { path, edited } = await editedInsidePart2("edited");
+    env.server.control.clear();
+    const result = await env.bucket.uploadFile("edited", path, { checkpoint: true });
+    assert.equal(result.resumed, true);
+    assert.equal(result.verified, "full");
+    assert.equal(env.server.control.stats().parts[2], 1, "part 2 sent again");
+    assert.equal(env.server.control.stats().parts[1], undefined, "part 1 skipped");
+    assert.equal(result.bytesResent, KB100, "only the edited part again");
+    await assertUploaded("edited", result, edited);
+  });
+
+  it('with resumeCheck: "sampled" trusts recorded parts on the sampled check, and says so', async () => {
+    const { path } = await editedInsidePart2("edited-sampled");
+    const result = await env.bucket.uploadFile("edited-sampled", path, {
+      checkpoint: true,
+      resumeCheck: "sampled",
+    });
+    assert.equal(result.resumed, true);
+    assert.equal(result.verified, "sampled", "not claimed as verified in full");
+    assert.equal(result.bytesResent, 0, "the edit inside part 2 went unseen, as documented");
+    await assert.rejects(
+      env.bucket.uploadFile("x", path, { resumeCheck: "some" as "full" }),
+      (err: unknown) =>
+        err instanceof TypeError && /resumeCheck must be "full" or "sampled"/.test(err.message),
+    );
+  });
 
   it("starts a fresh upload when the checkpoint's upload ID was aborted or expired", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "expired.bin", SIZE, 6);
@@ -214,18 +283,30 @@ describe("uploadFile checkpoints", () => {
     await assertUploaded("expired", result, bytes);
   });
 
-  it("never uses a checkpoint for another key found at the same path", async () => {
+  it("never uses a checkpoint for another key found at a path given twice; aborts its upload and says so", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "shared.bin", SIZE, 7);
     const cp = join(env.dir, "shared.cp");
     await cancelledRun("first-key", path, 3, { checkpoint: cp });
     const [firstUpload] = await uploadIdsOf(env.bucket, "first-key");
-    const result = await env.bucket.uploadFile("second-key", path, { checkpoint: cp });
+    const told: CheckpointSetAside[] = [];
+    const result = await env.bucket.uploadFile("second-key", path, {
+      checkpoint: cp,
+      onCheckpointSetAside: (s) => told.push(s),
+    });
     assert.equal(result.resumed, false);
     assert.equal(result.partsUploaded, PARTS);
     await assertUploaded("second-key", result, bytes);
-    // The other key's upload is not this upload's to abort.
-    assert.deepEqual(await uploadIdsOf(env.bucket, "first-key"), [firstUpload]);
-    await env.bucket.abortMultipartUpload("first-key", firstUpload);
+    // Its checkpoint is overwritten, so nothing could resume it any more: aborted, out loud.
+    const expected: CheckpointSetAside = {
+      checkpoint: cp,
+      reason: "key differs",
+      destination: { endpoint: env.bucket.endpointHost, bucket: env.bucket.name, key: "first-key" },
+      uploadId: firstUpload,
+      upload: "aborted",
+    };
+    assert.deepEqual(told, [expected]);
+    assert.deepEqual(result.checkpointSetAside, expected);
+    assert.deepEqual(await uploadIdsOf(env.bucket, "first-key"), []);
     assert.equal(await exists(cp), false);
   });
 

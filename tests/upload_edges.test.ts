@@ -17,6 +17,7 @@ import {
 } from "../mod.ts";
 import { collect } from "./_client_setup.ts";
 import {
+  checkpointFile,
   countingStore,
   KB100,
   objectBytes,
@@ -131,7 +132,12 @@ describe("uploadFile at the edges", () => {
       assert.equal(progress.at(-1)!.bytesDone, size);
       assert.equal(progress.at(-1)!.bytesTotal, size);
       assert.deepEqual(await uploadIdsOf(env.bucket, name), [], "no upload left behind");
-      assert.equal(await env.client.platform.createCheckpointStore!().read(`${path}.cp`), null);
+      assert.equal(
+        await env.client.platform.createCheckpointStore!().read(
+          await checkpointFile(env.bucket, name, path),
+        ),
+        null,
+      );
     });
   }
 
@@ -241,7 +247,7 @@ describe("uploadFile at the edges", () => {
       checkpointId: "journal-cp",
     });
     assert.equal(result.parts, parts);
-    assert.equal(store.writes.length, 1, "one atomic write: the header");
+    assert.equal(store.writes.length, 2, "two atomic writes: the intent, then the header");
     assert.equal(store.appends.length, parts, "one append per part");
     const perPart = store.appends.reduce((a, b) => a + b, 0) / parts;
     assert.ok(perPart <= 256, `${perPart} bytes per part`);

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
+  checkpointFile,
   delay,
   exists,
   KB100,
@@ -94,7 +95,8 @@ describe("uploadFile resumes after SIGKILL", () => {
       child.kill("SIGKILL");
       assert.equal(await exit, "SIGKILL");
       assert.ok(!/^done/m.test(output), "killed before it finished");
-      assert.ok(await exists(`${path}.cp`), "the child left its checkpoint");
+      const cp = await checkpointFile(env.bucket, key, path);
+      assert.ok(await exists(cp), "the child left its checkpoint");
       // Let the server finish the requests the kill cut short.
       await delay(100);
       control.remove(slow);
@@ -117,8 +119,8 @@ describe("uploadFile resumes after SIGKILL", () => {
       );
       assert.equal(result.bytesSent, received - sentBefore);
       if (name === "right before Complete") assert.equal(result.partsUploaded, 0);
-      assert.equal(await exists(`${path}.cp`), false, "checkpoint deleted");
-      assert.equal(await exists(`${path}.cp.lock`), false, "lock released");
+      assert.equal(await exists(cp), false, "checkpoint deleted");
+      assert.equal(await exists(`${cp}.lock`), false, "lock released");
       assert.deepEqual(await uploadIdsOf(env.bucket, key), []);
     });
   }

@@ -25,6 +25,7 @@ export type LoadedCheckpoint =
     parts: Map<number, PartRecord>;
     needsRewrite: boolean;
   }
+  | { kind: "intent"; header: CheckpointHeader }
   | { kind: "discarded"; reason: string; header?: CheckpointHeader };
 
 /** A locked checkpoint id in a store. */
@@ -58,12 +59,18 @@ export class CheckpointSession {
     return this.#id;
   }
 
-  /** Reads the checkpoint and judges it: usable for `target`, or discarded (and why). */
+  /**
+   * Reads the checkpoint and judges it: usable for `target`, an intent left
+   * by a run that died initiating its upload, or discarded (and why).
+   */
   async load(target: CheckpointTarget): Promise<LoadedCheckpoint> {
     const bytes = await this.#store.read(this.#id);
     if (bytes === null || bytes.length === 0) return { kind: "none" };
     const decoded = decodeCheckpoint(bytes);
-    if ("damaged" in decoded) return { kind: "discarded", reason: `damaged: ${decoded.damaged}` };
+    if ("damaged" in decoded) {
+      return { kind: "discarded", reason: `damaged: ${decoded.damaged}`, header: decoded.header };
+    }
+    if (decoded.header.uploadId === "") return { kind: "intent", header: decoded.header };
     const mismatch = checkpointMismatch(decoded.header, target);
     if (mismatch !== undefined) {
       return { kind: "discarded", reason: mismatch, header: decoded.header };
@@ -74,6 +81,21 @@ export class CheckpointSession {
       parts: decoded.parts,
       needsRewrite: decoded.droppedTail,
     };
+  }
+
+  /**
+   * Reads whatever checkpoint is there, for a run that will not resume from
+   * it: `undefined` when there is none, else why it is not used and its
+   * header (when readable).
+   */
+  async read(): Promise<{ reason: string; header?: CheckpointHeader } | undefined> {
+    const bytes = await this.#store.read(this.#id);
+    if (bytes === null || bytes.length === 0) return undefined;
+    const decoded = decodeCheckpoint(bytes);
+    if ("damaged" in decoded) {
+      return { reason: `damaged: ${decoded.damaged}`, header: decoded.header };
+    }
+    return { reason: "the source is empty now", header: decoded.header };
   }
 
   /** Starts a new journal for `header`, replacing whatever was there atomically. */

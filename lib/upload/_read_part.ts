@@ -54,6 +54,21 @@ export async function partBody(
     const read = await readPart(source, offset, size, signal, scratch);
     return { body: read.bytes, crc64: read.crc64 };
   }
+  const crc64 = await hashRange(source, offset, size, signal, scratch);
+  return { body: source.slice(offset, size), crc64 };
+}
+
+/**
+ * The CRC64 of `size` bytes of `source` at `offset`, read through `scratch`
+ * (any length): memory stays at the scratch buffer whatever the size.
+ */
+export async function hashRange(
+  source: FileSource,
+  offset: number,
+  size: number,
+  signal: AbortSignal | undefined,
+  scratch: Uint8Array,
+): Promise<bigint> {
   const crc = new Crc64();
   for (let done = 0; done < size;) {
     const length = Math.min(scratch.length, size - done);
@@ -61,7 +76,7 @@ export async function partBody(
     crc.update(read.bytes);
     done += length;
   }
-  return { body: source.slice(offset, size), crc64: crc.digest() };
+  return crc.digest();
 }
 
 /**

@@ -6,7 +6,9 @@
  * @module
  */
 
-import { IntegrityError } from "../errors.ts";
+import { crc64Combine } from "../crc64.ts";
+import { IntegrityError, OssError } from "../errors.ts";
+import type { PartRecord } from "./checkpoint_journal.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { UploadResult } from "./upload_options.ts";
 
@@ -18,7 +20,7 @@ export function unquote(etag: string): string {
 /** What a result says besides the object's name, ETag, CRC64 and request ID. */
 export type UploadCounts = Omit<
   UploadResult,
-  "bucket" | "key" | "etag" | "crc64" | "crc64Verified" | "requestId"
+  "bucket" | "key" | "etag" | "crc64" | "crc64Verified" | "verified" | "requestId"
 >;
 
 /**
@@ -27,6 +29,7 @@ export type UploadCounts = Omit<
  *
  * @param crc64 The CRC64 of the bytes read.
  * @param serverCrc The CRC64 the server told, already checked; `undefined` when it never said.
+ * @param sampled True when parts from an earlier run were trusted without being read again.
  */
 export function uploadResult(
   target: MultipartTarget,
@@ -35,6 +38,7 @@ export function uploadResult(
   crc64: bigint,
   serverCrc: bigint | undefined,
   counts: UploadCounts,
+  sampled = false,
 ): UploadResult {
   return {
     bucket: target.name,
@@ -42,6 +46,7 @@ export function uploadResult(
     etag: unquote(answer.etag),
     crc64,
     crc64Verified: serverCrc !== undefined,
+    verified: serverCrc === undefined ? "none" : sampled ? "sampled" : "full",
     ...counts,
     requestId: answer.requestId,
   };
@@ -73,4 +78,35 @@ export async function checkCompletedCrc(
     );
   }
   return serverCrc;
+}
+
+/** CRC64 of the whole source from its parts' CRC64s. */
+export function combinedCrc(parts: Iterable<PartRecord>): bigint {
+  const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
+  let crc = 0n;
+  for (const part of ordered) crc = crc64Combine(crc, part.crc64, part.size);
+  return crc;
+}
+
+/**
+ * The object at `key` if it has the size and CRC64 of the parts this upload
+ * sent (so a Complete of this upload made it); `undefined` otherwise, also
+ * when the server does not tell the object's CRC64.
+ */
+export async function completedObject(
+  target: MultipartTarget,
+  key: string,
+  size: number,
+  crc: bigint,
+  signal: AbortSignal | undefined,
+): Promise<{ etag: string; crc64: bigint; requestId?: string } | undefined> {
+  let head;
+  try {
+    head = await target.headObject(key, { signal });
+  } catch (err) {
+    if (err instanceof OssError && err.status === 404) return undefined;
+    throw err;
+  }
+  if (head.crc64 !== crc || (head.size !== undefined && head.size !== size)) return undefined;
+  return { etag: unquote(head.etag ?? ""), crc64: crc, requestId: head.requestId };
 }

@@ -66,7 +66,12 @@ export interface CheckpointHeader {
   bucket: string;
   /** The object key. */
   key: string;
-  /** The multipart upload ID from InitiateMultipartUpload. */
+  /**
+   * The multipart upload ID from InitiateMultipartUpload; `""` in an
+   * intent: the header written just before InitiateMultipartUpload, so that
+   * an upload whose ID never reached the journal (the process was killed
+   * meanwhile) can be found and aborted by the next run.
+   */
   uploadId: string;
   /** Part size in bytes; every part but the last has exactly this size. */
   partSize: number;
@@ -112,6 +117,8 @@ export interface DecodedCheckpoint {
 export interface DamagedCheckpoint {
   /** Why, for a log line. */
   damaged: string;
+  /** The header, when it is intact and only a record is damaged: the upload it names. */
+  header?: CheckpointHeader;
 }
 
 /** What a checkpoint must match to be used for an upload. */
@@ -167,9 +174,10 @@ function headerJson(h: CheckpointHeader): string {
 function headerProblem(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not an object";
   const h = value as Record<string, unknown>;
-  for (const name of ["endpoint", "bucket", "key", "uploadId"]) {
+  for (const name of ["endpoint", "bucket", "key"]) {
     if (typeof h[name] !== "string" || h[name] === "") return `${name} is not a non-empty string`;
   }
+  if (typeof h.uploadId !== "string") return "uploadId is not a string";
   if (!isCount(h.partSize) || h.partSize === 0) return "partSize is not a positive integer";
   if (!isCount(h.partCount)) return "partCount is not a non-negative integer";
   if (!isCount(h.createdAt)) return "createdAt is not a time";
@@ -202,6 +210,7 @@ function expectedPartSize(header: CheckpointHeader, partNumber: number): number 
 }
 
 function recordProblem(header: CheckpointHeader, r: PartRecord): string | undefined {
+  if (header.uploadId === "") return "a part record under an intent (no upload ID)";
   if (!Number.isSafeInteger(r.partNumber) || r.partNumber < 1 || r.partNumber > header.partCount) {
     return `part number ${r.partNumber} is outside 1..${header.partCount}`;
   }
@@ -468,11 +477,11 @@ export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint | Damaged
     if ("corrupt" in decoded) {
       // Only the last record may be torn; damage further in is not a crash's doing.
       if (end + 1 === bytes.length) return { header, parts, droppedTail: true, validLength };
-      return { damaged: `${decoded.corrupt} at byte ${at}` };
+      return { damaged: `${decoded.corrupt} at byte ${at}`, header };
     }
-    if ("invalid" in decoded) return { damaged: `${decoded.invalid} at byte ${at}` };
+    if ("invalid" in decoded) return { damaged: `${decoded.invalid} at byte ${at}`, header };
     const bad = recordProblem(header, decoded.record);
-    if (bad !== undefined) return { damaged: bad };
+    if (bad !== undefined) return { damaged: bad, header };
     parts.set(decoded.record.partNumber, decoded.record);
     at = end + 1;
     validLength = at;

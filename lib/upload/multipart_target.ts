@@ -61,6 +61,25 @@ export interface ObjectWriteOptions extends TargetCallOptions {
 }
 
 /**
+ * An unfinished multipart upload, as `listMultipartUploads` yields it.
+ *
+ * @example
+ * ```ts
+ * import type { TargetUploadSummary } from "@ossup/ossup";
+ *
+ * const upload: TargetUploadSummary = { key: "big.bin", uploadId: "0004B9…", initiated: new Date() };
+ * ```
+ */
+export interface TargetUploadSummary {
+  /** The object key. */
+  key: string;
+  /** The upload ID. */
+  uploadId: string;
+  /** When the server initiated it, by the server's clock. */
+  initiated: Date;
+}
+
+/**
  * The part of a bucket the upload engine drives.
  *
  * @example
@@ -105,6 +124,14 @@ export interface MultipartTarget {
     uploadId: string,
     options?: TargetCallOptions,
   ): AsyncIterable<{ partNumber: number; size: number; etag: string }>;
+  /**
+   * ListMultipartUploads, every page: lets the engine find and abort uploads
+   * it started but never recorded (a retried InitiateMultipartUpload, a run
+   * killed before its checkpoint named the upload). Without it they stay.
+   */
+  listMultipartUploads?(
+    options?: { prefix?: string } & TargetCallOptions,
+  ): AsyncIterable<TargetUploadSummary>;
   /** PutObject, for sources that fit one request (empty ones). */
   putObject(
     key: string,

@@ -66,7 +66,8 @@ export interface UploadProgress {
 /**
  * Where progress is recorded between runs:
  * - `false`: nowhere; a failed upload starts over (and its parts are aborted).
- * - `true`: a checkpoint file `<filePath>.cp` beside the source (paths only).
+ * - `true`: a checkpoint file `<filePath>.<destination tag>.cp` beside the
+ *   source, one per destination (paths only; see `defaultCheckpointPath`).
  * - a string: the checkpoint file's path.
  * - a {@linkcode CheckpointStore}: any store, under `checkpointId`.
  *
@@ -75,13 +76,69 @@ export interface UploadProgress {
  * import { type Bucket, type CheckpointOption, MemoryCheckpointStore } from "@ossup/ossup";
  *
  * declare const bucket: Bucket;
- * const beside: CheckpointOption = true; // ./big.iso.cp
+ * const beside: CheckpointOption = true; // ./big.iso.<destination tag>.cp
  * const elsewhere: CheckpointOption = "/var/tmp/big.iso.cp";
  * const inMemory: CheckpointOption = new MemoryCheckpointStore();
  * await bucket.uploadFile("big.iso", "./big.iso", { checkpoint: elsewhere });
  * ```
  */
 export type CheckpointOption = boolean | string | CheckpointStore;
+
+/**
+ * A checkpoint found where this upload keeps its own but not used (it was
+ * for another destination, source or part size, or damaged), and what
+ * became of the multipart upload it named: nothing is dropped unmentioned.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket, CheckpointSetAside } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const tell = (s: CheckpointSetAside) =>
+ *   console.warn(`${s.checkpoint} set aside (${s.reason}); its upload: ${s.upload}`);
+ * await bucket.uploadFile("big.iso", "./big.iso", { checkpoint: "./big.cp", onCheckpointSetAside: tell });
+ * ```
+ */
+export interface CheckpointSetAside {
+  /** The checkpoint's id in its store (its path, for checkpoint files). */
+  checkpoint: string;
+  /** Why it was not used, e.g. `"key differs"`, `"source content differs"`, `"damaged: …"`. */
+  reason: string;
+  /** The destination of the upload it recorded, when it can still be read. */
+  destination?: { endpoint: string; bucket: string; key: string };
+  /** The multipart upload it recorded, when it can still be read. */
+  uploadId?: string;
+  /**
+   * What became of that multipart upload:
+   * - `"aborted"`: AbortMultipartUpload freed its parts (or it was already gone);
+   * - `"left"`: it is still on the server: on another endpoint or bucket (out
+   *   of this client's reach), or the abort failed; abort it there;
+   * - `"unknown"`: the checkpoint is too damaged to name one.
+   */
+  upload: "aborted" | "left" | "unknown";
+}
+
+/**
+ * How the parts an earlier run recorded are checked before they are skipped
+ * on resume:
+ * - `"full"`: each is read again from the source and its CRC64 compared with
+ *   the recorded one; a part that differs is sent again. Local reads run at
+ *   disk speed (GB/s), far above upload speed.
+ * - `"sampled"`: only the source's size, modification time and a CRC64 of 4
+ *   windows of 4 KiB are compared (for huge files on slow disks); an edit
+ *   outside those windows that keeps size and time goes unnoticed, and the
+ *   result says `verified: "sampled"`.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket, ResumeCheck } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const resumeCheck: ResumeCheck = "sampled"; // a 2 TB image on a network disk
+ * await bucket.uploadFile("disk.img", "./disk.img", { checkpoint: true, resumeCheck });
+ * ```
+ */
+export type ResumeCheck = "full" | "sampled";
 
 /**
  * Options of `bucket.uploadFile(key, source, options)`.
@@ -118,8 +175,8 @@ export interface UploadFileOptions {
    */
   routines?: number;
   /**
-   * Resumable-upload checkpoint: `true` for `<filePath>.cp`, a path, or a
-   * store. Off by default, as in the Go SDK.
+   * Resumable-upload checkpoint: `true` for `<filePath>.<destination tag>.cp`
+   * (one per destination), a path, or a store. Off by default, as in the Go SDK.
    * @default {false}
    */
   checkpoint?: CheckpointOption;
@@ -128,6 +185,18 @@ export interface UploadFileOptions {
    * Default: derived from the destination and the source's name and size.
    */
   checkpointId?: string;
+  /**
+   * How parts recorded by an earlier run are checked against the source
+   * before they are skipped (see {@linkcode ResumeCheck}).
+   * @default {"full"}
+   */
+  resumeCheck?: ResumeCheck;
+  /**
+   * Called when a checkpoint found at this upload's place is not used (see
+   * {@linkcode CheckpointSetAside}); the result's `checkpointSetAside` says
+   * it too.
+   */
+  onCheckpointSetAside?: (setAside: CheckpointSetAside) => void;
   /**
    * When another process holds the checkpoint, wait for it instead of failing
    * with a `CheckpointError("CheckpointLocked")`.
@@ -177,6 +246,15 @@ export interface UploadResult {
   crc64: bigint;
   /** True when the server reported the object's CRC64 and it matched. */
   crc64Verified: boolean;
+  /**
+   * What the matching CRC64 vouches for:
+   * - `"full"`: the object equals the source as read in this run, every
+   *   byte (parts recorded by an earlier run were read and hashed again);
+   * - `"sampled"`: parts from an earlier run were trusted on the sampled
+   *   check of `resumeCheck: "sampled"`;
+   * - `"none"`: the server did not report the object's CRC64.
+   */
+  verified: "full" | "sampled" | "none";
   /** Size in bytes. */
   size: number;
   /** Part size used. */
@@ -197,6 +275,15 @@ export interface UploadResult {
   bytesResent: number;
   /** Request ID of the completing request. */
   requestId?: string;
+  /** A checkpoint found at this upload's place but not used, and what became of its upload. */
+  checkpointSetAside?: CheckpointSetAside;
+  /**
+   * Multipart uploads of this key that were started for this upload but
+   * never recorded (an InitiateMultipartUpload whose answer was lost and
+   * retried, or a run killed before it wrote the upload ID), found and
+   * aborted in this run.
+   */
+  strayUploadsAborted?: string[];
 }
 
 /** Options after validation, with defaults applied. */
@@ -205,16 +292,21 @@ export interface ResolvedUploadOptions {
   raisePartSize: boolean;
   routines: number;
   onFailure: "keep" | "abort";
+  resumeCheck: ResumeCheck;
 }
 
 /**
  * Validates upload options and applies defaults.
  *
  * @throws {RangeError} For `routines` outside 1–100 (part size is checked by the planner).
- * @throws {TypeError} For an `onFailure` other than `"keep"` or `"abort"`.
+ * @throws {TypeError} For an `onFailure` other than `"keep"` or `"abort"`, or a
+ * `resumeCheck` other than `"full"` or `"sampled"`.
  */
 export function resolveUploadOptions(
-  options: Pick<UploadFileOptions, "partSize" | "raisePartSize" | "routines" | "onFailure">,
+  options: Pick<
+    UploadFileOptions,
+    "partSize" | "raisePartSize" | "routines" | "onFailure" | "resumeCheck"
+  >,
   hasCheckpoint: boolean,
 ): ResolvedUploadOptions {
   const routines = options.routines ?? DEFAULT_ROUTINES;
@@ -227,10 +319,17 @@ export function resolveUploadOptions(
   if (onFailure !== "keep" && onFailure !== "abort") {
     throw new TypeError(`onFailure must be "keep" or "abort"; got ${JSON.stringify(onFailure)}`);
   }
+  const resumeCheck = options.resumeCheck ?? "full";
+  if (resumeCheck !== "full" && resumeCheck !== "sampled") {
+    throw new TypeError(
+      `resumeCheck must be "full" or "sampled"; got ${JSON.stringify(resumeCheck)}`,
+    );
+  }
   return {
     partSize: options.partSize ?? DEFAULT_PART_SIZE,
     raisePartSize: options.raisePartSize ?? true,
     routines,
     onFailure,
+    resumeCheck,
   };
 }

@@ -7,16 +7,26 @@
  */
 
 import type { CheckpointStore } from "../checkpoint_store.ts";
-import { crc64Combine } from "../crc64.ts";
-import { AbortError, IntegrityError, OssError, SourceChangedError } from "../errors.ts";
+import { AbortError, IntegrityError, SourceChangedError } from "../errors.ts";
 import type { FileSource } from "../file_source.ts";
-import { type CheckpointHeader, fingerprintSource, type PartRecord } from "./checkpoint_journal.ts";
+import { fingerprintSource, type PartRecord } from "./checkpoint_journal.ts";
 import { CheckpointSession } from "./_checkpoint_session.ts";
-import type { MultipartTarget } from "./multipart_target.ts";
-import { partAt, planParts } from "./part_plan.ts";
+import { initiateUpload } from "./_initiate_upload.ts";
+import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
+import { partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { partBody, partBufferSize } from "./_read_part.ts";
-import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
+import { type EarlierRun, reclaimEarlierRun } from "./_resume_checkpoint.ts";
+import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import {
+  checkCompletedCrc,
+  combinedCrc,
+  completedObject,
+  unquote,
+  uploadResult,
+} from "./_upload_result.ts";
+import {
+  type CheckpointSetAside,
+  type ResolvedUploadOptions,
   resolveUploadOptions,
   type UploadFileOptions,
   type UploadProgress,
@@ -68,10 +78,6 @@ export interface UploadSourceOptions
 // upload fails: corruption in transit is rare and should not end an upload.
 const INTEGRITY_RETRIES = 2;
 
-function isNoSuchUpload(err: unknown): boolean {
-  return err instanceof OssError && err.code === "NoSuchUpload";
-}
-
 function abortErrorFrom(signal: AbortSignal): AbortError {
   const reason = signal.reason;
   if (reason instanceof AbortError) return reason;
@@ -114,34 +120,6 @@ export async function uploadSource(
     headers: options.headers,
   };
 
-  if (size === 0) {
-    // Nothing to resume: one PutObject, with the empty CRC checked like any other.
-    const put = await target.putObject(key, new Uint8Array(0), { ...writeOptions, signal });
-    if (put.crc64 !== undefined && put.crc64 !== 0n) {
-      throw new IntegrityError(`${key}: server CRC64 ${put.crc64} of an empty object is not 0`);
-    }
-    if (options.checkpoint) await options.checkpoint.store.remove(options.checkpoint.id);
-    // One event even here, so a progress bar reaches its end for empty files too.
-    options.onProgress?.({
-      bytesDone: 0,
-      bytesTotal: 0,
-      partsDone: 0,
-      partsTotal: 0,
-      bytesPerSecond: 0,
-      resumed: false,
-    });
-    return uploadResult(target, key, put, 0n, put.crc64, {
-      size: 0,
-      partSize: plan.partSize,
-      partSizeRaised: false,
-      parts: 0,
-      resumed: false,
-      partsUploaded: 0,
-      bytesSent: 0,
-      bytesResent: 0,
-    });
-  }
-
   const session = options.checkpoint
     ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
       wait: options.waitForCheckpoint,
@@ -149,10 +127,60 @@ export async function uploadSource(
     })
     : undefined;
   try {
+    if (size === 0) return await uploadEmpty(target, key, session, plan, options, writeOptions);
     return await runUpload(target, key, source, session, plan, opts, options, writeOptions);
   } finally {
     await session?.close();
   }
+}
+
+/**
+ * An empty source: nothing to resume, one PutObject, with the empty CRC
+ * checked like any other. A checkpoint at its place (the file was longer
+ * before) is set aside like any other.
+ */
+async function uploadEmpty(
+  target: MultipartTarget,
+  key: string,
+  session: CheckpointSession | undefined,
+  plan: PartPlan,
+  options: UploadSourceOptions,
+  writeOptions: ObjectWriteOptions,
+): Promise<UploadResult> {
+  const signal = options.signal;
+  let setAside: CheckpointSetAside | undefined;
+  if (session) {
+    const found = await session.read();
+    if (found !== undefined) {
+      setAside = await setAsideCheckpoint(target, session.id, found.reason, found.header, signal);
+      options.onCheckpointSetAside?.(setAside);
+    }
+  }
+  const put = await target.putObject(key, new Uint8Array(0), { ...writeOptions, signal });
+  if (put.crc64 !== undefined && put.crc64 !== 0n) {
+    throw new IntegrityError(`${key}: server CRC64 ${put.crc64} of an empty object is not 0`);
+  }
+  await session?.remove();
+  // One event even here, so a progress bar reaches its end for empty files too.
+  options.onProgress?.({
+    bytesDone: 0,
+    bytesTotal: 0,
+    partsDone: 0,
+    partsTotal: 0,
+    bytesPerSecond: 0,
+    resumed: false,
+  });
+  return uploadResult(target, key, put, 0n, put.crc64, {
+    size: 0,
+    partSize: plan.partSize,
+    partSizeRaised: false,
+    parts: 0,
+    resumed: false,
+    partsUploaded: 0,
+    bytesSent: 0,
+    bytesResent: 0,
+    ...(setAside ? { checkpointSetAside: setAside } : {}),
+  });
 }
 
 async function runUpload(
@@ -160,111 +188,80 @@ async function runUpload(
   key: string,
   source: FileSource,
   session: CheckpointSession | undefined,
-  plan: ReturnType<typeof planParts>,
-  opts: ReturnType<typeof resolveUploadOptions>,
+  plan: PartPlan,
+  opts: ResolvedUploadOptions,
   options: UploadSourceOptions,
-  writeOptions: {
-    contentType?: string;
-    meta?: Record<string, string>;
-    headers?: Record<string, string>;
-  },
+  writeOptions: ObjectWriteOptions,
 ): Promise<UploadResult> {
   const signal = options.signal;
-  const identity = {
-    name: source.name,
-    size: source.size,
-    lastModified: source.lastModified,
-    fingerprint: await fingerprintSource(source),
-  };
   const checkpointTarget = {
     endpoint: target.endpointHost,
     bucket: target.name,
     key,
     partSize: plan.partSize,
-    source: identity,
+    source: {
+      name: source.name,
+      size: source.size,
+      lastModified: source.lastModified,
+      fingerprint: await fingerprintSource(source),
+    },
   };
 
-  // 1. Find what an earlier run finished, and confirm it with the server.
-  let header: CheckpointHeader | undefined;
-  let done = new Map<number, PartRecord>();
-  let resumed = false;
-  let bytesResent = 0;
-  if (session) {
-    const loaded = await session.load(checkpointTarget);
-    if (loaded.kind === "usable") {
-      const confirmed = await confirmWithServer(
-        target,
-        key,
-        loaded.header.uploadId,
-        loaded.parts,
-        signal,
-      );
-      const finished = confirmed === undefined && loaded.parts.size === plan.partCount
-        ? await completedObject(
-          target,
-          key,
-          source.size,
-          combinedCrc(loaded.parts.values()),
-          signal,
-        )
-        : undefined;
-      if (finished !== undefined) {
-        // A run that ended between Complete and removing its checkpoint: the
-        // object is there, with the CRC64 of the parts recorded.
-        await session.remove();
-        return {
-          bucket: target.name,
-          key,
-          etag: finished.etag,
-          crc64: finished.crc64,
-          crc64Verified: true,
-          size: source.size,
-          partSize: plan.partSize,
-          partSizeRaised: plan.partSizeRaised,
-          parts: plan.partCount,
-          uploadId: loaded.header.uploadId,
-          resumed: true,
-          partsUploaded: 0,
-          bytesSent: 0,
-          bytesResent: 0,
-          requestId: finished.requestId,
-        };
-      } else if (confirmed === undefined) {
-        // The upload expired or was aborted: its parts are gone, start afresh.
-      } else {
-        header = loaded.header;
-        done = confirmed;
-        resumed = true;
-        for (const [n, part] of loaded.parts) if (!confirmed.has(n)) bytesResent += part.size;
-        if (loaded.needsRewrite || confirmed.size !== loaded.parts.size) {
-          await session.begin(header, done.values());
-        } else {
-          session.adopt(header);
-        }
-      }
-    } else if (
-      loaded.kind === "discarded" && loaded.header &&
-      loaded.header.endpoint === checkpointTarget.endpoint &&
-      loaded.header.bucket === target.name &&
-      loaded.header.key === key
-    ) {
-      // Same destination, different source or part size: its parts are useless now.
-      await target.abortMultipartUpload(key, loaded.header.uploadId, { signal }).catch(() => {});
-    }
+  // 1. Find what an earlier run finished, confirmed by the server and the source.
+  const earlier: EarlierRun = session
+    ? await reclaimEarlierRun(
+      target,
+      key,
+      source,
+      session,
+      checkpointTarget,
+      plan,
+      opts.resumeCheck,
+      signal,
+    )
+    : { kind: "fresh" };
+  const setAside = earlier.kind === "fresh" ? earlier.setAside : undefined;
+  if (setAside) options.onCheckpointSetAside?.(setAside);
+  if (earlier.kind === "finished") {
+    // A run that ended between Complete and removing its checkpoint: the object is there.
+    await session?.remove();
+    return uploadResult(target, key, earlier.object, earlier.object.crc64, earlier.object.crc64, {
+      size: source.size,
+      partSize: plan.partSize,
+      partSizeRaised: plan.partSizeRaised,
+      parts: plan.partCount,
+      uploadId: earlier.uploadId,
+      resumed: true,
+      partsUploaded: 0,
+      bytesSent: 0,
+      bytesResent: 0,
+    }, opts.resumeCheck === "sampled");
   }
 
   // 2. Or start a new multipart upload.
-  if (header === undefined) {
-    const init = await target.initiateMultipartUpload(key, { ...writeOptions, signal });
-    header = {
-      ...checkpointTarget,
-      uploadId: init.uploadId,
-      partCount: plan.partCount,
-      createdAt: Date.now(),
+  let uploadId: string;
+  let strayUploadsAborted: string[] = [];
+  const resumed = earlier.kind === "resume";
+  const done = resumed ? earlier.done : new Map<number, PartRecord>();
+  let bytesResent = resumed ? earlier.bytesResent : 0;
+  if (earlier.kind === "resume") {
+    uploadId = earlier.header.uploadId;
+  } else {
+    const journal = session && {
+      session,
+      header: { ...checkpointTarget, partCount: plan.partCount },
+      earlierIntent: earlier.earlierIntent,
     };
-    await session?.begin(header);
+    ({ uploadId, strayUploadsAborted } = await initiateUpload(
+      target,
+      key,
+      writeOptions,
+      signal,
+      journal,
+    ));
   }
-  const uploadId = header.uploadId;
+  // Parts trusted on the sampled check alone, not read again in this run.
+  const sampled = opts.resumeCheck === "sampled" && done.size > 0;
 
   // 3. Upload the missing parts, `routines` at a time.
   const started = Date.now();
@@ -437,66 +434,7 @@ async function runUpload(
     partsUploaded,
     bytesSent,
     bytesResent,
-  });
-}
-
-/** CRC64 of the whole source from its parts' CRC64s. */
-function combinedCrc(parts: Iterable<PartRecord>): bigint {
-  const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-  let crc = 0n;
-  for (const part of ordered) crc = crc64Combine(crc, part.crc64, part.size);
-  return crc;
-}
-
-/**
- * The object at `key` if it has the size and CRC64 of the parts this upload
- * sent (so a Complete of this upload made it); `undefined` otherwise, also
- * when the server does not tell the object's CRC64.
- */
-async function completedObject(
-  target: MultipartTarget,
-  key: string,
-  size: number,
-  crc: bigint,
-  signal: AbortSignal | undefined,
-): Promise<{ etag: string; crc64: bigint; requestId?: string } | undefined> {
-  let head;
-  try {
-    head = await target.headObject(key, { signal });
-  } catch (err) {
-    if (err instanceof OssError && err.status === 404) return undefined;
-    throw err;
-  }
-  if (head.crc64 !== crc || (head.size !== undefined && head.size !== size)) return undefined;
-  return { etag: unquote(head.etag ?? ""), crc64: crc, requestId: head.requestId };
-}
-
-/**
- * Keeps the checkpoint's parts that the server still holds with the same
- * size and ETag; `undefined` when the upload itself is gone.
- */
-async function confirmWithServer(
-  target: MultipartTarget,
-  key: string,
-  uploadId: string,
-  parts: Map<number, PartRecord>,
-  signal: AbortSignal | undefined,
-): Promise<Map<number, PartRecord> | undefined> {
-  const onServer = new Map<number, { size: number; etag: string }>();
-  try {
-    for await (const part of target.listParts(key, uploadId, { signal })) {
-      onServer.set(part.partNumber, { size: part.size, etag: unquote(part.etag) });
-    }
-  } catch (err) {
-    if (isNoSuchUpload(err)) return undefined;
-    throw err;
-  }
-  const confirmed = new Map<number, PartRecord>();
-  for (const [n, part] of parts) {
-    const there = onServer.get(n);
-    if (there && there.size === part.size && there.etag === unquote(part.etag)) {
-      confirmed.set(n, part);
-    }
-  }
-  return confirmed;
+    ...(setAside ? { checkpointSetAside: setAside } : {}),
+    ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
+  }, sampled);
 }

@@ -12,6 +12,7 @@ import { Crc64, crc64Combine } from "../crc64.ts";
 import { AbortError, IntegrityError } from "../errors.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { assertPartSize, MAX_PARTS } from "./part_plan.ts";
+import { initiateUpload } from "./_initiate_upload.ts";
 import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
 import {
   resolveUploadOptions,
@@ -134,7 +135,12 @@ export async function uploadStream(
       });
     }
 
-    const { uploadId } = await target.initiateMultipartUpload(key, writeOptions);
+    const { uploadId, strayUploadsAborted } = await initiateUpload(
+      target,
+      key,
+      writeOptions,
+      signal,
+    );
     const parts: { partNumber: number; etag: string; crc64: bigint; size: number }[] = [];
     let bytesSent = 0;
     let bytesResent = 0;
@@ -219,6 +225,7 @@ export async function uploadStream(
         partsUploaded: parts.length,
         bytesSent,
         bytesResent,
+        ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
       });
     } catch (err) {
       internal.abort(err);

@@ -1,0 +1,58 @@
+/**
+ * Starting a multipart upload without leaving one behind unrecorded: the
+ * journal first gets an intent (a header with no upload ID), then
+ * InitiateMultipartUpload runs, then the header names the upload, then
+ * strays (uploads a lost answer or a killed run left) are aborted.
+ *
+ * @module
+ */
+
+import type { CheckpointHeader } from "./checkpoint_journal.ts";
+import type { CheckpointSession } from "./_checkpoint_session.ts";
+import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
+import { abortStrayUploads } from "./_stale_uploads.ts";
+
+/** Where the upload being initiated is journaled. */
+export interface InitiateJournal {
+  /** The locked checkpoint. */
+  session: CheckpointSession;
+  /** Its header, less what initiating gives. */
+  header: Omit<CheckpointHeader, "uploadId" | "createdAt">;
+  /** When an earlier run that died initiating wrote its intent (local time), if one did. */
+  earlierIntent?: number;
+}
+
+/** A multipart upload just initiated. */
+export interface InitiatedUpload {
+  /** Its upload ID. */
+  uploadId: string;
+  /** The header the journal now has, with a journal. */
+  header?: CheckpointHeader;
+  /** Strays of this upload found and aborted. */
+  strayUploadsAborted: string[];
+}
+
+/** Initiates the upload of `key`, journaled in `journal` when given. */
+export async function initiateUpload(
+  target: MultipartTarget,
+  key: string,
+  writeOptions: Omit<ObjectWriteOptions, "signal">,
+  signal: AbortSignal | undefined,
+  journal?: InitiateJournal,
+): Promise<InitiatedUpload> {
+  const since = Date.now();
+  if (journal) await journal.session.begin({ ...journal.header, uploadId: "", createdAt: since });
+  const { uploadId } = await target.initiateMultipartUpload(key, { ...writeOptions, signal });
+  const answeredAt = Date.now();
+  let header: CheckpointHeader | undefined;
+  if (journal) {
+    header = { ...journal.header, uploadId, createdAt: since };
+    await journal.session.begin(header);
+  }
+  const strayUploadsAborted = await abortStrayUploads(target, key, {
+    uploadId,
+    since: Math.min(since, journal?.earlierIntent ?? since),
+    answeredAt,
+  }, signal);
+  return { uploadId, header, strayUploadsAborted };
+}

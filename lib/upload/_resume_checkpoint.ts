@@ -1,0 +1,132 @@
+/**
+ * What an earlier run of an upload left in its checkpoint, judged before
+ * this run sends anything: parts to skip (recorded, still on the server,
+ * and still what the source holds), an object that run already completed,
+ * or a fresh start, with any checkpoint not used set aside out loud.
+ *
+ * @module
+ */
+
+import type { FileSource } from "../file_source.ts";
+import type { CheckpointHeader, CheckpointTarget, PartRecord } from "./checkpoint_journal.ts";
+import type { CheckpointSession } from "./_checkpoint_session.ts";
+import type { MultipartTarget } from "./multipart_target.ts";
+import type { PartPlan } from "./part_plan.ts";
+import { partsUnchangedInSource } from "./_recheck_parts.ts";
+import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
+import { combinedCrc, completedObject, unquote } from "./_upload_result.ts";
+import type { CheckpointSetAside, ResumeCheck } from "./upload_options.ts";
+
+/** What this run does with what an earlier one left. */
+export type EarlierRun =
+  | {
+    kind: "finished";
+    uploadId: string;
+    object: { etag: string; crc64: bigint; requestId?: string };
+  }
+  | {
+    kind: "resume";
+    header: CheckpointHeader;
+    /** Parts to skip. */
+    done: Map<number, PartRecord>;
+    /** Bytes of recorded parts to send again (gone from the server, or changed in the source). */
+    bytesResent: number;
+  }
+  | {
+    kind: "fresh";
+    /** When a run that died initiating wrote its intent, for the stray sweep. */
+    earlierIntent?: number;
+    setAside?: CheckpointSetAside;
+  };
+
+/**
+ * Reads the checkpoint of `session` and decides. With `resumeCheck:
+ * "full"` every recorded part is read and hashed again from `source`, and
+ * one that changed is sent again rather than skipped.
+ */
+export async function reclaimEarlierRun(
+  target: MultipartTarget,
+  key: string,
+  source: FileSource,
+  session: CheckpointSession,
+  checkpointTarget: CheckpointTarget,
+  plan: PartPlan,
+  resumeCheck: ResumeCheck,
+  signal: AbortSignal | undefined,
+): Promise<EarlierRun> {
+  const loaded = await session.load(checkpointTarget);
+  if (loaded.kind === "none") return { kind: "fresh" };
+  if (loaded.kind === "intent") {
+    const h = loaded.header;
+    const here = h.endpoint === target.endpointHost && h.bucket === target.name && h.key === key;
+    if (here) return { kind: "fresh", earlierIntent: h.createdAt };
+    return {
+      kind: "fresh",
+      setAside: await setAsideCheckpoint(
+        target,
+        session.id,
+        "an unfinished start of an upload to another destination",
+        h,
+        signal,
+      ),
+    };
+  }
+  if (loaded.kind === "discarded") {
+    return {
+      kind: "fresh",
+      setAside: await setAsideCheckpoint(target, session.id, loaded.reason, loaded.header, signal),
+    };
+  }
+
+  const { header, parts } = loaded;
+  const unchanged = resumeCheck === "full"
+    ? await partsUnchangedInSource(source, plan.partSize, parts, signal)
+    : parts;
+  const confirmed = await confirmWithServer(target, key, header.uploadId, unchanged, signal);
+  if (confirmed === undefined) {
+    // The upload is gone: completed by a run that ended before removing its checkpoint
+    // (the object is there, with the CRC64 of the parts recorded), or expired or aborted.
+    const object = unchanged.size === plan.partCount
+      ? await completedObject(target, key, source.size, combinedCrc(unchanged.values()), signal)
+      : undefined;
+    return object ? { kind: "finished", uploadId: header.uploadId, object } : { kind: "fresh" };
+  }
+  let bytesResent = 0;
+  for (const [n, part] of parts) if (!confirmed.has(n)) bytesResent += part.size;
+  if (loaded.needsRewrite || confirmed.size !== parts.size) {
+    await session.begin(header, confirmed.values());
+  } else {
+    session.adopt(header);
+  }
+  return { kind: "resume", header, done: confirmed, bytesResent };
+}
+
+/**
+ * Keeps the checkpoint's parts that the server still holds with the same
+ * size and ETag; `undefined` when the upload itself is gone.
+ */
+async function confirmWithServer(
+  target: MultipartTarget,
+  key: string,
+  uploadId: string,
+  parts: Map<number, PartRecord>,
+  signal: AbortSignal | undefined,
+): Promise<Map<number, PartRecord> | undefined> {
+  const onServer = new Map<number, { size: number; etag: string }>();
+  try {
+    for await (const part of target.listParts(key, uploadId, { signal })) {
+      onServer.set(part.partNumber, { size: part.size, etag: unquote(part.etag) });
+    }
+  } catch (err) {
+    if (isNoSuchUpload(err)) return undefined;
+    throw err;
+  }
+  const confirmed = new Map<number, PartRecord>();
+  for (const [n, part] of parts) {
+    const there = onServer.get(n);
+    if (there && there.size === part.size && there.etag === unquote(part.etag)) {
+      confirmed.set(n, part);
+    }
+  }
+  return confirmed;
+}
