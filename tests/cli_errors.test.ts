@@ -6,7 +6,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -137,11 +137,23 @@ describe("ossup OSS refusals: exit code 6", () => {
   });
 });
 
+describe("ossup checkpoint I/O failure: exit code 8", () => {
+  it("a directory where the checkpoint file should be", async () => {
+    await mkdir(join(dir, "a-directory.cp"), { recursive: true });
+    const line = await fails(
+      ["cp", "a.bin", "oss://err-bucket/a.bin", "--checkpoint", "a-directory.cp"],
+      8,
+      /checkpoint I\/O failed: cannot read checkpoint a-directory\.cp \(EISDIR\); a directory is in the checkpoint's place/,
+    );
+    assert.ok(!line.includes("in use"), line);
+  });
+});
+
 describe("ossup --help", () => {
   it("documents the exit codes", async () => {
     const r = await runOssup(["--help"], { cwd: dir, env });
     assert.equal(r.code, 0);
-    for (const code of ["2 ", "3 ", "4 ", "5 ", "130"]) {
+    for (const code of ["2 ", "3 ", "4 ", "5 ", "7 ", "8 ", "130"]) {
       assert.match(r.stdout, new RegExp(`\\n  ${code}`));
     }
   });

@@ -7,7 +7,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc64 } from "../lib/crc64.ts";
@@ -35,6 +35,13 @@ function bytes(n: number, seed: number): Uint8Array {
 
 async function exists(path: string): Promise<boolean> {
   return await stat(path).then(() => true, () => false);
+}
+
+/** The checkpoint files beside `file` in the test folder (`<file>.<destination tag>.cp`). */
+async function checkpointsBeside(file: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) =>
+    /^.+\.[0-9a-f]{12}\.cp$/.test(n) && n.startsWith(`${file}.`)
+  );
 }
 
 before(async () => {
@@ -83,7 +90,7 @@ describe("ossup cp (upload)", () => {
     assert.equal(j.bytesResent, 0);
     assert.equal(typeof j.etag, "string");
     assert.equal(typeof j.seconds, "number");
-    assert.ok(!(await exists(join(dir, "a.bin.cp"))), "checkpoint removed after success");
+    assert.deepEqual(await checkpointsBeside("a.bin"), [], "checkpoint removed after success");
     const head = await bucket.headObject("dir/a.bin");
     assert.equal(head.size, data.length);
     assert.equal(head.crc64, crc64(data));
@@ -138,7 +145,7 @@ describe("ossup cp (upload)", () => {
       } else {
         assert.equal(killedBy, "SIGKILL");
       }
-      assert.ok(await exists(join(dir, `${file}.cp`)), "checkpoint kept");
+      assert.equal((await checkpointsBeside(file)).length, 1, "checkpoint kept");
       server.control.clear();
       const again = await runOssup([...args, "--json"], { cwd: dir, env });
       assert.equal(again.code, 0, again.stderr);
@@ -146,7 +153,7 @@ describe("ossup cp (upload)", () => {
       assert.equal(j.resumed, true);
       assert.ok(j.bytesSent < data.length, `sent ${j.bytesSent} of ${data.length}`);
       assert.equal(j.crc64, crc64(data).toString());
-      assert.ok(!(await exists(join(dir, `${file}.cp`))));
+      assert.deepEqual(await checkpointsBeside(file), []);
     });
   }
 
@@ -174,13 +181,83 @@ describe("ossup cp (upload)", () => {
       run.interrupt();
       assert.equal((await run.exit).code, 130);
       assert.ok(await exists(join(dir, where)), `${where} exists`);
-      assert.ok(!(await exists(join(dir, "c.bin.cp"))));
+      assert.deepEqual(await checkpointsBeside("c.bin"), []);
     }
     server.control.clear();
     const off = await runOssup([...base, "--no-checkpoint", "--json"], { cwd: dir, env });
     assert.equal(off.code, 0, off.stderr);
     assert.equal(JSON.parse(off.stdout).resumed, false);
-    assert.ok(!(await exists(join(dir, "c.bin.cp"))));
+    assert.deepEqual(await checkpointsBeside("c.bin"), []);
+  });
+});
+
+describe("ossup cp: checkpoints of other destinations", () => {
+  const upload = (file: string, key: string, extra: string[] = []) => [
+    "cp",
+    file,
+    `oss://${BUCKET}/${key}`,
+    "--part-size",
+    "100KB",
+    "--parallel",
+    "1",
+    ...extra,
+  ];
+  /** Starts an upload, Ctrl-C's it once a part is done, and returns its upload ID. */
+  async function interrupted(args: string[], key: string): Promise<string> {
+    server.control.clear();
+    server.control.add({ operation: "UploadPart", times: 0, action: { type: "latency", ms: 150 } });
+    const run = startOssup(args, { cwd: dir, env });
+    await run.waitForStderr(/parts 1\/3/);
+    run.interrupt();
+    assert.equal((await run.exit).code, 130, run.stderr());
+    server.control.clear();
+    const ids = await uploadIdsOf(key);
+    assert.equal(ids.length, 1);
+    return ids[0];
+  }
+  async function uploadIdsOf(key: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const u of bucket.listMultipartUploads({ prefix: key })) {
+      if (u.key === key) ids.push(u.uploadId);
+    }
+    return ids;
+  }
+
+  it("uploading a file to a second key leaves the first key's checkpoint resumable", async () => {
+    await writeFile(join(dir, "two.bin"), bytes(300_000, 11));
+    const first = await interrupted(upload("two.bin", "two-a"), "two-a");
+    const b = await runOssup(upload("two.bin", "two-b", ["--json"]), { cwd: dir, env });
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(JSON.parse(b.stdout).resumed, false);
+    assert.equal(b.stderr, "", "nothing set aside");
+    assert.equal(
+      (await checkpointsBeside("two.bin")).length,
+      1,
+      "the first key's checkpoint stays",
+    );
+    const a = await runOssup(upload("two.bin", "two-a", ["--json"]), { cwd: dir, env });
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(JSON.parse(a.stdout).resumed, true, "the first key resumes");
+    assert.deepEqual(await checkpointsBeside("two.bin"), []);
+    assert.deepEqual(await uploadIdsOf("two-a"), [], `${first} completed, not orphaned`);
+  });
+
+  it("one --checkpoint for two keys: the second run aborts the first's upload and says so in one line", async () => {
+    await writeFile(join(dir, "shared.bin"), bytes(300_000, 12));
+    const flags = ["--checkpoint", "shared.cp"];
+    const first = await interrupted(upload("shared.bin", "shared-a", flags), "shared-a");
+    const r = await runOssup(upload("shared.bin", "shared-b", flags), { cwd: dir, env });
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split("\n").filter((l) => l.startsWith("ossup: set aside"));
+    assert.equal(lines.length, 1, r.stderr);
+    assert.match(
+      lines[0],
+      new RegExp(
+        `^ossup: set aside checkpoint shared\\.cp \\(it was for oss://${BUCKET}/shared-a at \\S+: ` +
+          `key differs\\); its multipart upload ${first} was aborted$`,
+      ),
+    );
+    assert.deepEqual(await uploadIdsOf("shared-a"), []);
   });
 });
 

@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import {
   AbortError,
   CheckpointError,
+  CheckpointIoError,
   type CheckpointSetAside,
   type UploadFileOptions,
   type UploadProgress,
@@ -29,6 +30,7 @@ import {
   writeTestFile,
 } from "./_upload_fixtures.ts";
 import { testBytes } from "./_client_setup.ts";
+import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
 
 const PARTS = 8;
 const SIZE = PARTS * KB100 - 123;
@@ -308,6 +310,46 @@ describe("uploadFile checkpoints", () => {
     assert.deepEqual(result.checkpointSetAside, expected);
     assert.deepEqual(await uploadIdsOf(env.bucket, "first-key"), []);
     assert.equal(await exists(cp), false);
+  });
+
+  it("a disk that fills up mid-upload (ENOSPC, injected) fails with CheckpointIoError; the upload stays resumable", async () => {
+    const { path, bytes } = await writeTestFile(env.dir, "full-disk.bin", SIZE, 13);
+    const realOpen = checkpointFs.open;
+    let appends = 0;
+    checkpointFs.open = (async (...args: Parameters<typeof realOpen>) => {
+      const file = await realOpen(...args);
+      if (args[1] === "a") {
+        const write = file.writeFile.bind(file);
+        file.writeFile = ((data: Uint8Array) => {
+          if (++appends <= 2) return write(data);
+          return Promise.reject(
+            Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }),
+          );
+        }) as typeof file.writeFile;
+      }
+      return file;
+    }) as typeof realOpen;
+    try {
+      await assert.rejects(
+        env.bucket.uploadFile("full-disk", path, { checkpoint: true }),
+        (err: unknown) => {
+          assert.ok(err instanceof CheckpointIoError, String(err));
+          assert.equal(err.systemCode, "ENOSPC");
+          assert.match(
+            err.message,
+            /cannot append to checkpoint .*full-disk\.bin\.[0-9a-f]{12}\.cp \(ENOSPC\)/,
+          );
+          return true;
+        },
+      );
+    } finally {
+      checkpointFs.open = realOpen;
+    }
+    const cp = await checkpointFile(env.bucket, "full-disk", path);
+    assert.equal(await exists(`${cp}.lock`), false, "lock released");
+    const result = await env.bucket.uploadFile("full-disk", path, { checkpoint: true });
+    assert.equal(result.resumed, true, "the two parts recorded before the disk filled are kept");
+    await assertUploaded("full-disk", result, bytes);
   });
 
   it("lets one of two concurrent resumers run; the other fails with CheckpointLocked", async () => {

@@ -9,7 +9,8 @@
 import { stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
-import type { UploadProgress } from "../upload/upload_options.ts";
+import { defaultCheckpointPath } from "../upload/upload_file.ts";
+import type { CheckpointSetAside, UploadProgress } from "../upload/upload_options.ts";
 import { parseWhole } from "./args.ts";
 import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
@@ -93,6 +94,7 @@ async function checkpointPath(
   file: string,
   dst: OssUrl,
   key: string,
+  endpointHost: string,
 ): Promise<string | false> {
   const { path, dir, off } = checkpointFlags(ctx);
   if (off) return false;
@@ -108,7 +110,30 @@ async function checkpointPath(
     const tag = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
     return join(dir, `${basename(file)}.${tag}.cp`);
   }
-  return `${file}.cp`;
+  return await defaultCheckpointPath(file, { endpointHost, bucket: dst.bucket, key });
+}
+
+/**
+ * The line saying a checkpoint was set aside and what became of its upload.
+ *
+ * @example
+ * ```ts
+ * import { setAsideLine } from "./cmd_upload.ts";
+ *
+ * console.log(setAsideLine({ checkpoint: "a.cp", reason: "key differs", upload: "aborted", uploadId: "U1",
+ *   destination: { endpoint: "127.0.0.1:9000", bucket: "b", key: "k" } }));
+ * ```
+ */
+export function setAsideLine(s: CheckpointSetAside): string {
+  const was = s.destination
+    ? ` (it was for oss://${s.destination.bucket}/${s.destination.key} at ${s.destination.endpoint}: ${s.reason})`
+    : ` (${s.reason})`;
+  const upload = s.upload === "aborted"
+    ? `its multipart upload ${s.uploadId} was aborted`
+    : s.upload === "left"
+    ? `its multipart upload ${s.uploadId} is left on the server: abort it there or resume it with that checkpoint`
+    : "the multipart upload it named, if any, cannot be identified";
+  return `set aside checkpoint ${s.checkpoint}${was}; ${upload}`;
 }
 
 /**
@@ -133,9 +158,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   }
   const partSize = partSizeFlag(ctx.args.strings.get("part-size"), size);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
-  const checkpoint = await checkpointPath(ctx, file, dst, key);
   const conn = await ctx.connect();
   const bucket = await conn.bucket(dst.bucket);
+  const checkpoint = await checkpointPath(ctx, file, dst, key, bucket.endpointHost);
 
   let last: UploadProgress | undefined;
   let saidResume = false;
@@ -155,6 +180,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
         routines,
         checkpoint: checkpoint === false ? false : checkpoint,
         signal,
+        onCheckpointSetAside: (setAside) => {
+          if (!ctx.quiet && !ctx.json) ctx.err(`ossup: ${setAsideLine(setAside)}\n`);
+        },
         onProgress: (p) => {
           // Said once the upload is under way, so a failure before it is the only line.
           if (!last && !ctx.quiet && !ctx.json) {
@@ -192,10 +220,20 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
         bytesSent: result.bytesSent,
         bytesResent: result.bytesResent,
         resumed: result.resumed,
+        verified: result.verified,
+        ...(result.checkpointSetAside ? { checkpointSetAside: result.checkpointSetAside } : {}),
+        ...(result.strayUploadsAborted ? { strayUploadsAborted: result.strayUploadsAborted } : {}),
         ...(ctx.verbose && result.requestId ? { requestId: result.requestId } : {}),
       }) + "\n",
     );
   } else if (!ctx.quiet) {
+    const strays = result.strayUploadsAborted ?? [];
+    if (strays.length > 0) {
+      ctx.err(
+        `ossup: aborted ${strays.length} multipart upload(s) of oss://${result.bucket}/${result.key} ` +
+          `started but never recorded by an interrupted or retried run: ${strays.join(", ")}\n`,
+      );
+    }
     const rate = seconds > 0 ? result.bytesSent / seconds : 0;
     ctx.out(
       `uploaded ${file} to oss://${result.bucket}/${result.key}: ${formatBytes(result.size)} in ` +
