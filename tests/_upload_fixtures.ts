@@ -7,6 +7,7 @@
  * @module
  */
 
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -116,6 +117,47 @@ function fillSynthetic(out: Uint8Array, position: number, seed: number): void {
     if (inBlock === 0) out[i] = (Math.floor(p / BLOCK.length) * 31 + seed) & 0xff;
     i += n;
   }
+}
+
+/** A child process running one resumable `uploadFile` (tests/_upload_child.ts). */
+export interface UploadChild {
+  /** The process, to kill. */
+  child: ChildProcess;
+  /** What it printed so far (stdout and stderr). */
+  output(): string;
+  /** Whether it has exited. */
+  exited(): boolean;
+  /** The signal that ended it, once it has. */
+  exit: Promise<string | null>;
+}
+
+/** Starts tests/_upload_child.ts uploading `path` to `key` of `env`'s bucket with a checkpoint. */
+export function startUploadChild(
+  env: UploadEnv,
+  o: { key: string; path: string; partSize: number; routines: number },
+): UploadChild {
+  const [command, args] = runtimeCommand(join(ROOT, "tests", "_upload_child.ts"), [
+    JSON.stringify({
+      endpoint: env.server.url,
+      region: env.server.region,
+      accessKeyId: env.server.accessKeyId,
+      accessKeySecret: env.server.accessKeySecret,
+      bucket: env.bucketName,
+      ...o,
+    }),
+  ]);
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  let exited = false;
+  const exit = new Promise<string | null>((resolve) => {
+    child.on("exit", (_code, signal) => {
+      exited = true;
+      resolve(signal);
+    });
+  });
+  return { child, output: () => output, exited: () => exited, exit };
 }
 
 /** The checkpoint file `checkpoint: true` keeps for uploading `path` to `key` of `bucket`. */

@@ -4,8 +4,6 @@
 // parts across both runs exceed the file's size by at most routines × part size.
 
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   checkpointFile,
@@ -13,9 +11,8 @@ import {
   exists,
   KB100,
   objectBytes,
-  ROOT,
-  runtimeCommand,
   sameBytes,
+  startUploadChild,
   type UploadEnv,
   uploadEnv,
   uploadIdsOf,
@@ -23,7 +20,6 @@ import {
   writeTestFile,
 } from "./_upload_fixtures.ts";
 
-const CHILD = join(ROOT, "tests", "_upload_child.ts");
 const PARTS = 30;
 const SIZE = PARTS * KB100 - 1000; // about 3 MB
 const ROUTINES = 3;
@@ -68,33 +64,12 @@ describe("uploadFile resumes after SIGKILL", () => {
         action: { type: "reset", phase: "request" },
       });
 
-      const [command, args] = runtimeCommand(CHILD, [JSON.stringify({
-        endpoint: env.server.url,
-        region: env.server.region,
-        accessKeyId: env.server.accessKeyId,
-        accessKeySecret: env.server.accessKeySecret,
-        bucket: env.bucketName,
-        key,
-        path,
-        partSize: KB100,
-        routines: ROUTINES,
-      })]);
-      const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-      let output = "";
-      child.stdout!.on("data", (d) => (output += d));
-      child.stderr!.on("data", (d) => (output += d));
-      let exited = false;
-      const exit = new Promise<string | null>((resolve) => {
-        child.on("exit", (_code, signal) => {
-          exited = true;
-          resolve(signal);
-        });
-      });
-      await waitFor(() => exited || killWhen(env), `the child to reach "${name}"`, 60_000);
-      assert.equal(exited, false, `the child ended before it was killed:\n${output}`);
-      child.kill("SIGKILL");
-      assert.equal(await exit, "SIGKILL");
-      assert.ok(!/^done/m.test(output), "killed before it finished");
+      const run = startUploadChild(env, { key, path, partSize: KB100, routines: ROUTINES });
+      await waitFor(() => run.exited() || killWhen(env), `the child to reach "${name}"`, 60_000);
+      assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
+      run.child.kill("SIGKILL");
+      assert.equal(await run.exit, "SIGKILL");
+      assert.ok(!/^done/m.test(run.output()), "killed before it finished");
       const cp = await checkpointFile(env.bucket, key, path);
       assert.ok(await exists(cp), "the child left its checkpoint");
       // Let the server finish the requests the kill cut short.

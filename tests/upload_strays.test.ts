@@ -1,0 +1,104 @@
+// Uploads started but never recorded are found and aborted: an
+// InitiateMultipartUpload whose answer was lost and that was retried, and a
+// run SIGKILLed between Initiate and writing the upload ID to its checkpoint.
+
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import {
+  checkpointFile,
+  exists,
+  KB100,
+  objectBytes,
+  sameBytes,
+  startUploadChild,
+  type UploadEnv,
+  uploadEnv,
+  uploadIdsOf,
+  waitFor,
+  writeTestFile,
+} from "./_upload_fixtures.ts";
+
+const SIZE = 3 * KB100 + 77;
+
+describe("stray multipart uploads", () => {
+  let env: UploadEnv;
+  before(async () => {
+    env = await uploadEnv("strays");
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  for (const checkpoint of [true, false]) {
+    it(`aborts the upload a lost and retried InitiateMultipartUpload made (checkpoint: ${checkpoint})`, async () => {
+      const key = `retried-initiate-${checkpoint}`;
+      const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 31);
+      const control = env.server.control;
+      control.clear();
+      // The server makes the upload, then the answer is lost; the client asks again.
+      control.add({
+        operation: "InitiateMultipartUpload",
+        key,
+        action: { type: "reset", phase: "response" },
+      });
+      const result = await env.bucket.uploadFile(key, path, { checkpoint });
+      assert.equal(control.stats().requests.InitiateMultipartUpload, 2, "Initiate was retried");
+      control.clear();
+      assert.equal(result.strayUploadsAborted?.length, 1, "the first upload is the stray");
+      assert.notEqual(result.strayUploadsAborted![0], result.uploadId);
+      assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
+      assert.deepEqual(await uploadIdsOf(env.bucket, key), [], "no upload left behind");
+    });
+  }
+
+  it("leaves alone an upload of the same key that holds parts", async () => {
+    const key = "someone-elses";
+    const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 32);
+    const theirs = await env.bucket.initiateMultipartUpload(key);
+    await env.bucket.uploadPart(key, theirs.uploadId, 1, new Uint8Array(KB100));
+    const result = await env.bucket.uploadFile(key, path, { checkpoint: true });
+    assert.equal(result.strayUploadsAborted, undefined);
+    assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
+    assert.deepEqual(await uploadIdsOf(env.bucket, key), [theirs.uploadId]);
+    await env.bucket.abortMultipartUpload(key, theirs.uploadId);
+  });
+
+  it("aborts the upload of a run SIGKILLed between Initiate and writing its upload ID", async () => {
+    const key = "killed-initiating";
+    const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 33);
+    const control = env.server.control;
+    control.clear();
+    // The server makes the upload, but its answer crawls: the child waits for it, killable.
+    const crawl = control.add({
+      operation: "InitiateMultipartUpload",
+      key,
+      action: { type: "bandwidth", phase: "response", bytesPerSecond: 1 },
+    });
+    const run = startUploadChild(env, { key, path, partSize: KB100, routines: 1 });
+    let stray: string | undefined;
+    await waitFor(
+      async () => {
+        if (run.exited()) return true;
+        if (!control.stats().requests.InitiateMultipartUpload) return false;
+        [stray] = await uploadIdsOf(env.bucket, key);
+        return stray !== undefined;
+      },
+      "the server to initiate the child's upload",
+      60_000,
+    );
+    assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
+    run.child.kill("SIGKILL");
+    assert.equal(await run.exit, "SIGKILL");
+    control.remove(crawl);
+    const cp = await checkpointFile(env.bucket, key, path);
+    assert.match(await readFile(cp, "utf8"), /"uploadId":""/, "the child left its intent");
+
+    const result = await env.bucket.uploadFile(key, path, { checkpoint: true });
+    assert.equal(result.resumed, false);
+    assert.deepEqual(result.strayUploadsAborted, [stray]);
+    assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
+    assert.deepEqual(await uploadIdsOf(env.bucket, key), [], "no upload left behind");
+    assert.equal(await exists(cp), false);
+  });
+});
