@@ -368,3 +368,36 @@ describe("fingerprintSource", () => {
     );
   });
 });
+
+describe("checkpoint intents", () => {
+  it("encodes and decodes an intent: a header with no upload ID and no records", () => {
+    const intent = makeHeader({ uploadId: "" });
+    const decoded = decodeCheckpoint(encodeCheckpointHeader(intent));
+    assert.ok("header" in decoded && !("damaged" in decoded));
+    assert.equal(decoded.header.uploadId, "");
+    assert.equal(decoded.parts.size, 0);
+    assert.throws(() => encodePartRecord(intent, makeParts(intent, [1])[0]), RangeError);
+  });
+
+  it("a record under an intent makes the checkpoint damaged", () => {
+    const h = makeHeader();
+    const intentLine = encodeCheckpointHeader(makeHeader({ uploadId: "" }));
+    const record = encodePartRecord(h, makeParts(h, [1])[0]);
+    const bytes = new Uint8Array([...intentLine, ...record, ...record]);
+    const decoded = decodeCheckpoint(bytes);
+    assert.ok("damaged" in decoded);
+  });
+
+  it("damage to a record keeps the intact header, so its upload can be named", () => {
+    const h = makeHeader();
+    const bytes = encodeCheckpoint(h, makeParts(h, [1, 2, 3]));
+    const firstRecord = bytes.indexOf(0x0a) + 1;
+    bytes[firstRecord + 12] ^= 0x04;
+    const decoded = decodeCheckpoint(bytes);
+    assert.ok("damaged" in decoded);
+    assert.equal(decoded.header?.uploadId, h.uploadId);
+    const header = decodeCheckpoint(encodeCheckpoint(h, []).map((b, i) => i === 40 ? b ^ 1 : b));
+    assert.ok("damaged" in header);
+    assert.equal(header.header, undefined, "a damaged header names nothing");
+  });
+});
