@@ -6,8 +6,9 @@
  * @module
  */
 
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { AbortError, NetworkError, TimeoutError } from "../errors.ts";
+import { decodeCheckpoint } from "../upload/checkpoint_journal.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, NotedFailure, UsageError } from "./cli_error.ts";
 import { createProgress, type Progress } from "./progress.ts";
@@ -77,14 +78,19 @@ export interface TransferStop {
 }
 
 /**
- * Whether a checkpoint is on disk at `path` now: a failure before the first
- * checkpoint write (a refused connection, say) leaves none, and then there
- * is nothing to resume.
+ * Whether a checkpoint to resume from is on disk at `path` now: a failure
+ * before the first checkpoint write (a refused connection, say) leaves none,
+ * or only an upload's intent (a journal with no upload ID yet, kept so the
+ * next run can find an upload started but never recorded), and then there is
+ * nothing to resume.
  */
 async function checkpointKept(path: string | false): Promise<boolean> {
   if (path === false) return false;
   const info = await stat(path).catch(() => undefined);
-  return info !== undefined && info.isFile() && info.size > 0;
+  if (info === undefined || !info.isFile() || info.size === 0) return false;
+  const upload = decodeCheckpoint(await readFile(path).catch(() => new Uint8Array()));
+  // Not an upload journal (a download's): being there is enough.
+  return "damaged" in upload || upload.header.uploadId !== "";
 }
 
 /** Failures that running the same command again can get past: network, timeouts, a full disk. */
