@@ -122,8 +122,8 @@ export interface CheckpointSetAside {
  * How the parts an earlier run recorded are checked before they are skipped
  * on resume:
  * - `"full"`: each is read again from the source and its CRC64 compared with
- *   the recorded one; a part that differs is sent again. Local reads run at
- *   disk speed (GB/s), far above upload speed.
+ *   the recorded one; a part that differs is sent again. Reading a file
+ *   again costs far less than sending it (see the README's figures).
  * - `"sampled"`: only the source's size, modification time and a CRC64 of 4
  *   windows of 4 KiB are compared (for huge files on slow disks); an edit
  *   outside those windows that keeps size and time goes unnoticed, and the
