@@ -52,6 +52,26 @@ describe("stray multipart uploads", () => {
     });
   }
 
+  it("aborts the upload a lost and retried Initiate made for a stream too", async () => {
+    const key = "retried-initiate-stream";
+    const control = env.server.control;
+    control.clear();
+    control.add({
+      operation: "InitiateMultipartUpload",
+      key,
+      action: { type: "reset", phase: "response" },
+    });
+    const bytes = new Uint8Array(SIZE).map((_, i) => i * 7);
+    const result = await env.bucket.uploadStream(key, new Blob([bytes]).stream(), {
+      partSize: KB100,
+    });
+    assert.equal(control.stats().requests.InitiateMultipartUpload, 2, "Initiate was retried");
+    control.clear();
+    assert.equal(result.strayUploadsAborted?.length, 1);
+    assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
+    assert.deepEqual(await uploadIdsOf(env.bucket, key), []);
+  });
+
   it("leaves alone an upload of the same key that holds parts", async () => {
     const key = "someone-elses";
     const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 32);
