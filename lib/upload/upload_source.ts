@@ -243,7 +243,6 @@ async function runUpload(
   let strayUploadsAborted: string[] = [];
   const resumed = earlier.kind === "resume";
   const done = resumed ? earlier.done : new Map<number, PartRecord>();
-  let bytesResent = resumed ? earlier.bytesResent : 0;
   if (earlier.kind === "resume") {
     uploadId = earlier.header.uploadId;
   } else {
@@ -264,9 +263,123 @@ async function runUpload(
   const sampled = opts.resumeCheck === "sampled" && done.size > 0;
 
   // 3. Upload the missing parts, `routines` at a time.
+  const sent = await sendMissingParts({
+    target,
+    key,
+    uploadId,
+    source,
+    plan,
+    routines: opts.routines,
+    session,
+    done,
+    resumed,
+    signal,
+    onProgress: options.onProgress,
+  });
+  const { bytesSent, partsUploaded } = sent;
+  // Recorded parts sent again (gone from the server or changed), and retries of this run.
+  const bytesResent = (earlier.kind === "resume" ? earlier.bytesResent : 0) + sent.bytesResent;
+  const firstError = sent.firstError ?? (signal?.aborted ? abortErrorFrom(signal) : undefined);
+
+  // On a fatal error: leave the parts for a later resume, or abort them.
+  const giveUp = async (err: unknown): Promise<never> => {
+    if (opts.onFailure === "abort") {
+      await target.abortMultipartUpload(key, uploadId).catch(() => {});
+      await session?.remove();
+    }
+    throw err;
+  };
+
+  if (firstError !== undefined) {
+    // A user's abort surfaces as AbortError whatever the in-flight call threw.
+    await giveUp(signal?.aborted ? abortErrorFrom(signal) : firstError);
+  }
+
+  // 4. The source must still be what was read, then complete and check end to end.
+  const now = await source.stat();
+  if (now.size !== source.size || now.lastModified !== source.lastModified) {
+    await giveUp(
+      new SourceChangedError(
+        `${source.name} changed during the upload (size ${source.size} → ${now.size}, ` +
+          `modified ${source.lastModified} → ${now.lastModified}); run again to upload it whole`,
+      ),
+    );
+  }
+
+  const ordered = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
+  const expected = combinedCrc(ordered);
+  let completed;
+  try {
+    completed = await target.completeMultipartUpload(
+      key,
+      uploadId,
+      ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+      { signal },
+    );
+  } catch (err) {
+    if (signal?.aborted) await giveUp(abortErrorFrom(signal));
+    if (!isNoSuchUpload(err)) await giveUp(err);
+    // A retried Complete whose first answer was lost finds the upload gone,
+    // because that first one made the object: accept it iff it is ours.
+    completed = await completedObject(target, key, source.size, expected, signal);
+    if (completed === undefined) {
+      await session?.remove();
+      throw err;
+    }
+  }
+  const serverCrc = await checkCompletedCrc(
+    target,
+    key,
+    completed.crc64,
+    expected,
+    signal,
+    async () => await session?.remove(),
+  );
+  await session?.remove();
+  return uploadResult(target, key, completed, expected, serverCrc, {
+    size: source.size,
+    partSize: plan.partSize,
+    partSizeRaised: plan.partSizeRaised,
+    parts: plan.partCount,
+    uploadId,
+    resumed,
+    partsUploaded,
+    bytesSent,
+    bytesResent,
+    ...(setAside ? { checkpointSetAside: setAside } : {}),
+    ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
+  }, sampled);
+}
+
+/** What {@linkcode sendMissingParts} needs. */
+interface PartsRun {
+  target: MultipartTarget;
+  key: string;
+  uploadId: string;
+  source: FileSource;
+  plan: PartPlan;
+  routines: number;
+  session: CheckpointSession | undefined;
+  /** Parts done so far; each part sent and recorded is added. */
+  done: Map<number, PartRecord>;
+  resumed: boolean;
+  signal: AbortSignal | undefined;
+  onProgress: ((progress: UploadProgress) => void) | undefined;
+}
+
+/**
+ * Sends the parts not in `run.done`, `run.routines` at a time, recording
+ * each in the checkpoint; stops at the first error (returned, not thrown) or
+ * when `run.signal` aborts.
+ */
+async function sendMissingParts(
+  run: PartsRun,
+): Promise<{ bytesSent: number; partsUploaded: number; bytesResent: number; firstError: unknown }> {
+  const { target, key, uploadId, source, plan, session, done, resumed, signal } = run;
   const started = Date.now();
   let bytesSent = 0;
   let partsUploaded = 0;
+  let bytesResent = 0;
   let bytesDone = 0;
   for (const part of done.values()) bytesDone += part.size;
   const progress = (): UploadProgress => ({
@@ -277,7 +390,7 @@ async function runUpload(
     bytesPerSecond: bytesSent / Math.max((Date.now() - started) / 1000, 0.001),
     resumed,
   });
-  options.onProgress?.(progress());
+  run.onProgress?.(progress());
 
   const missing: number[] = [];
   for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) missing.push(n);
@@ -297,7 +410,7 @@ async function runUpload(
     done.set(record.partNumber, record);
     partsUploaded++;
     bytesDone += record.size;
-    options.onProgress?.(progress());
+    run.onProgress?.(progress());
   };
 
   // Sends one part. `previous` is the routine's last part still being recorded: this part is
@@ -363,78 +476,9 @@ async function runUpload(
   };
 
   try {
-    await Promise.all(Array.from({ length: Math.min(opts.routines, missing.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(run.routines, missing.length) }, worker));
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
-
-  // On a fatal error: leave the parts for a later resume, or abort them.
-  const giveUp = async (err: unknown): Promise<never> => {
-    if (opts.onFailure === "abort") {
-      await target.abortMultipartUpload(key, uploadId).catch(() => {});
-      await session?.remove();
-    }
-    throw err;
-  };
-
-  if (firstError === undefined && signal?.aborted) firstError = abortErrorFrom(signal);
-  if (firstError !== undefined) {
-    // A user's abort surfaces as AbortError whatever the in-flight call threw.
-    await giveUp(signal?.aborted ? abortErrorFrom(signal) : firstError);
-  }
-
-  // 4. The source must still be what was read, then complete and check end to end.
-  const now = await source.stat();
-  if (now.size !== source.size || now.lastModified !== source.lastModified) {
-    await giveUp(
-      new SourceChangedError(
-        `${source.name} changed during the upload (size ${source.size} → ${now.size}, ` +
-          `modified ${source.lastModified} → ${now.lastModified}); run again to upload it whole`,
-      ),
-    );
-  }
-
-  const ordered = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
-  const expected = combinedCrc(ordered);
-  let completed;
-  try {
-    completed = await target.completeMultipartUpload(
-      key,
-      uploadId,
-      ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-      { signal },
-    );
-  } catch (err) {
-    if (signal?.aborted) await giveUp(abortErrorFrom(signal));
-    if (!isNoSuchUpload(err)) await giveUp(err);
-    // A retried Complete whose first answer was lost finds the upload gone,
-    // because that first one made the object: accept it iff it is ours.
-    completed = await completedObject(target, key, source.size, expected, signal);
-    if (completed === undefined) {
-      await session?.remove();
-      throw err;
-    }
-  }
-  const serverCrc = await checkCompletedCrc(
-    target,
-    key,
-    completed.crc64,
-    expected,
-    signal,
-    async () => await session?.remove(),
-  );
-  await session?.remove();
-  return uploadResult(target, key, completed, expected, serverCrc, {
-    size: source.size,
-    partSize: plan.partSize,
-    partSizeRaised: plan.partSizeRaised,
-    parts: plan.partCount,
-    uploadId,
-    resumed,
-    partsUploaded,
-    bytesSent,
-    bytesResent,
-    ...(setAside ? { checkpointSetAside: setAside } : {}),
-    ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
-  }, sampled);
+  return { bytesSent, partsUploaded, bytesResent, firstError };
 }
