@@ -135,6 +135,9 @@ describe("client options", () => {
     assert.throws(() => client.bucket("ab"), TypeError);
     const bucket = client.bucket("abc");
     await assert.rejects(bucket.getObject(""), TypeError);
+    // URL parsers collapse these into the bucket's path: PUT /abc/. would be PutBucket.
+    await assert.rejects(bucket.putObject(".", "x"), /object key "\." cannot be addressed/);
+    await assert.rejects(bucket.putObject("..", "x"), /object key "\.\." cannot be addressed/);
     await assert.rejects(bucket.uploadPart("k", "u", 0, new Uint8Array()), RangeError);
     await assert.rejects(bucket.uploadPart("k", "u", 10001, new Uint8Array()), RangeError);
     await assert.rejects(bucket.getObject("k", { range: { start: 5, end: 2 } }), RangeError);

@@ -247,10 +247,12 @@ export function assertBucketName(name: string): void {
 }
 
 /**
- * Checks an object key: a non-empty string of at most 1023 UTF-8 bytes.
+ * Checks an object key: a non-empty string of at most 1023 UTF-8 bytes, and
+ * not `.` or `..` alone: URL parsers (`fetch`'s included) collapse those into
+ * the bucket's own path, so `PUT /bucket/.` would reach the bucket, not a key.
  *
  * @param key The object key.
- * @throws {TypeError} When the key is empty, not a string, or too long.
+ * @throws {TypeError} When the key is empty, not a string, too long, or `.`/`..`.
  *
  * @example
  * ```ts
@@ -265,5 +267,10 @@ export function assertObjectKey(key: string): void {
   }
   if (new TextEncoder().encode(key).length > 1023) {
     throw new TypeError("object key must be at most 1023 bytes of UTF-8");
+  }
+  if (key === "." || key === "..") {
+    throw new TypeError(
+      `object key "${key}" cannot be addressed in a URL; a key may hold "." and ".." only beside other text`,
+    );
   }
 }
