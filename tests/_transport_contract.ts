@@ -20,6 +20,13 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { OssClient, OssClientOptions } from "../lib/client/oss_client.ts";
 import { concat, testBytes } from "./_client_setup.ts";
+import {
+  type CountingServer,
+  type EarlyAnswer,
+  type EarlyOutcome,
+  socketBufferBound,
+  startCountingServer,
+} from "./_counting_server.ts";
 import { addStandardAnswers, type Recorder, startRecorder } from "./_recording_server.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import {
@@ -69,10 +76,10 @@ export function signalled<T = void>(): { promise: Promise<T>; resolve: (value: T
 }
 
 /** The fetch's outcome, or "still pending" after `ms` (so a hang fails instead of stalling). */
-export function settleWithin(
-  pending: Promise<Response>,
+export function settleWithin<T = Response>(
+  pending: Promise<T>,
   ms = 5000,
-): Promise<{ res: Response } | { error: unknown } | "still pending"> {
+): Promise<{ res: T } | { error: unknown } | "still pending"> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"still pending">((resolve) => {
     timer = setTimeout(() => resolve("still pending"), ms);
@@ -81,6 +88,91 @@ export function settleWithin(
   const settled = pending.then((res) => ({ res }), (error: unknown) => ({ error }))
     .finally(() => clearTimeout(timer));
   return Promise.race([settled, late]);
+}
+
+/** What a transport did with an early answer ({@linkcode sendIntoEarlyAnswer}). */
+export interface EarlyResult {
+  /** The answer as the caller got it (status and body text), a rejection, or "still pending". */
+  answer: { res: { status: number; text: string } } | { error: unknown } | "still pending";
+  /**
+   * Lets the server read again and gives its count once the client closed the connection
+   * or sent the whole body ("still open" when it did neither).
+   */
+  outcome(): Promise<EarlyOutcome | "still open">;
+  /** The connection that carried the request. */
+  connection: number;
+}
+
+/** Ceiling on each wait of an early exchange, so a transport that hangs fails instead of stalling. */
+const EARLY_CEILING_MS = 20_000;
+
+/**
+ * Sends `body` to `path`, which `server` answers early with `answer`, and
+ * reads the answer while the server still reads nothing; `outcome()` then
+ * lets the server read and count what the client goes on sending until the
+ * client closes the connection (or has sent the whole body).
+ */
+export async function sendIntoEarlyAnswer(
+  fetch: typeof globalThis.fetch,
+  server: CountingServer,
+  path: string,
+  answer: EarlyAnswer,
+  body: BodyInit,
+): Promise<EarlyResult> {
+  server.answerEarly(path, answer);
+  const pending = fetch(`${server.url}${path}`, {
+    method: "PUT",
+    body,
+    duplex: "half", // fetch wants it for a stream body
+  } as RequestInit);
+  const read = pending.then(async (res) => ({ status: res.status, text: await res.text() }));
+  read.catch(() => {});
+  const arrived = await settleWithin(server.exchange(path), EARLY_CEILING_MS);
+  if (!(typeof arrived === "object" && "res" in arrived)) {
+    throw new Error(`the request to ${path} never reached the server`);
+  }
+  const exchange = arrived.res;
+  const got = await settleWithin(read, EARLY_CEILING_MS);
+  const outcome = async () => {
+    exchange.resume();
+    const ended = await settleWithin(exchange.outcome, EARLY_CEILING_MS);
+    return typeof ended === "object" && "res" in ended ? ended.res : "still open";
+  };
+  return { answer: got, outcome, connection: exchange.connection };
+}
+
+/** Bodies of `size` bytes by kind: a Uint8Array, a Blob, a ReadableStream of 64 KiB chunks. */
+export function bodyKinds(size: number): Record<string, () => BodyInit> {
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  const whole = () => bytes ??= testBytes(size, 19);
+  return {
+    "a Uint8Array": whole,
+    "a Blob": () => new Blob([whole()]),
+    "a ReadableStream": () => {
+      let sent = 0;
+      return new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= size) return controller.close();
+          const chunk = whole().subarray(sent, Math.min(size, sent + 65_536));
+          sent += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      });
+    },
+  };
+}
+
+/** The early answers the tests send: 403, 400, 413 leaving the connection open, and a 403 closing it. */
+export const EARLY_ANSWERS: EarlyAnswer[] = [
+  { status: 403, code: "AccessDenied" },
+  { status: 400, code: "InvalidArgument" },
+  { status: 413, code: "EntityTooLarge" },
+  { status: 403, code: "AccessDenied", close: true },
+];
+
+/** A body large enough that a transport which does not stop sends far more than the bound. */
+export function earlyBodySize(bound = socketBufferBound()): number {
+  return Math.max(24 * 1024 * 1024, 4 * bound);
 }
 
 /** Asserts `err` is a TypeError with a cause, as fetch fails on network errors. */
@@ -265,10 +357,67 @@ export function transportContract(name: string, setup: TransportSetup): void {
         assert.equal(res.status, 403);
         assert.match(await res.text(), /AccessDenied/);
         const body = testBytes(MiB, 20);
-        const next = await fetch(`${server.url}/after-early`, { method: "PUT", body });
+        // The recorder records a request when its body ends: found by path, not position.
+        const path = `/after-early/${kind.replaceAll(" ", "-")}`;
+        const next = await fetch(`${server.url}${path}`, { method: "PUT", body });
         assert.equal(await next.text(), "ok");
-        assert.ok(sameBytes(server.seen.at(-1)!.body, body));
+        assert.ok(sameBytes(server.seen.find((s) => s.path === path)!.body, body));
       });
+    }
+  });
+
+  describe(`transport contract: ${name}: an early answer stops the body`, () => {
+    let server: CountingServer;
+    const fetch = setup.make();
+    // What a transport that stops at the answer may still deliver (see socketBufferBound).
+    const bound = socketBufferBound();
+    const size = earlyBodySize(bound);
+    const kinds = bodyKinds(size);
+    const bodies: [string, () => BodyInit][] = [
+      ["a Uint8Array", kinds["a Uint8Array"]],
+      ...Object.keys(setup.otherBodies ?? {}).map((kind): [string, () => BodyInit] => {
+        assert.ok(kind in kinds, `no early-answer body for ${kind}`);
+        return [kind, kinds[kind]];
+      }),
+    ];
+    before(async () => {
+      server = await startCountingServer();
+    });
+    after(async () => {
+      await server.close();
+    });
+
+    let n = 0;
+    for (const answer of EARLY_ANSWERS) {
+      const how = answer.close ? ", connection: close" : "";
+      for (const [kind, body] of bodies) {
+        it(`${answer.status}${how} before a ${size >> 20} MiB body (${kind}): gives the answer, sends at most one socket buffer after it, closes the connection`, async () => {
+          const path = `/early/${++n}`;
+          const result = await sendIntoEarlyAnswer(fetch, server, path, answer, body());
+          const given = result.answer;
+          assert.ok(
+            typeof given === "object" && "res" in given,
+            `the answer was not given: ${
+              typeof given === "object" && "error" in given ? String(given.error) : given
+            }`,
+          );
+          assert.equal(given.res.status, answer.status);
+          assert.match(given.res.text, new RegExp(`<Code>${answer.code}</Code>`));
+          const outcome = await result.outcome();
+          assert.notEqual(outcome, "still open", "the connection was left open");
+          const { after: sentAfter, how: ended } = outcome as EarlyOutcome;
+          assert.ok(
+            sentAfter <= bound,
+            `${sentAfter} body bytes arrived after the answer (${ended}); at most ${bound}`,
+          );
+          assert.equal(ended, "closed");
+          // The next request goes on another connection, whole.
+          const next = `/after${path}`;
+          const res = await fetch(`${server.url}${next}`, put(54));
+          assert.equal(await res.text(), "ok");
+          assert.notEqual(server.connectionOf(next), result.connection);
+        });
+      }
     }
   });
 
