@@ -50,6 +50,10 @@ export interface HttpFetchOptions {
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 // Response body bytes buffered ahead of the reader before the socket is paused.
 const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
+// The most request body bytes handed to the socket at once. Between two writes the pump
+// checks for an early answer, so after one (a 403 before the body is read, say) at most
+// this much more is queued behind what the kernel already holds.
+const REQUEST_WRITE_CHUNK = 256 * 1024;
 
 /**
  * Makes a `fetch`-compatible function on `node:http` / `node:https`.
@@ -59,6 +63,11 @@ const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
  *   `content-length`; a `ReadableStream` is streamed chunked unless the
  *   headers give a `content-length`. Other bodies, `Request` inputs and
  *   non-http(s) URLs go to `options.fallback`.
+ * - An answer that comes before the body is all written (OSS answers a
+ *   bad signature or a too-large body with an error before it reads the
+ *   body) stops the body: no further bytes are handed to the socket, the
+ *   answer is given as it is, and its connection is closed once the answer
+ *   has been read, since the server still expects the rest of the body.
  * - It follows no redirect: OSS answers a wrong endpoint with an error
  *   document, which the client reports.
  * - It fails like `fetch`: a `TypeError` whose `cause` is the socket's
@@ -150,6 +159,8 @@ function sendRequest(
   return new Promise<Response>((resolve, reject) => {
     let answered = false;
     let failed = false;
+    // The whole body has been handed to node:http (`req.end`).
+    let bodyEnded = false;
     // Until the answer's headers arrive, failures reject the promise; after, they end its body.
     let endBody: ((err: unknown) => void) | undefined;
     // The body's reader, taken here so a failure can cancel the stream while it is read.
@@ -168,6 +179,9 @@ function sendRequest(
     };
     const req = request(url, { method, headers, agent }, (res: IncomingMessage) => {
       answered = true;
+      // Answered before the body was all sent: the pump stops, and the connection, which the
+      // server reads as still inside the body, goes once the answer has been read.
+      if (!bodyEnded) res.once("end", () => req.destroy());
       const status = res.statusCode ?? 0;
       const responseHeaders = new Headers();
       const raw = res.rawHeaders;
@@ -209,26 +223,62 @@ function sendRequest(
     });
     req.on("error", (err: Error) => fail(new TypeError("fetch failed", { cause: err })));
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (body.kind === "none") req.end();
-    else if (body.kind === "bytes") req.end(body.bytes);
-    else {
-      pump(reader!, req).catch((err) => {
-        // Once answered (a server may answer early, e.g. 403), the answer stands.
-        if (answered) reader!.cancel(err).catch(() => {});
-        else fail(new TypeError("fetch failed", { cause: err }));
-      });
+    if (body.kind === "none") {
+      bodyEnded = true;
+      req.end();
+      return;
     }
+    const chunks = body.kind === "bytes" ? bytesChunks(body.bytes) : streamChunks(reader!);
+    const stop = () => answered || failed;
+    pump(chunks, req, stop).then((whole) => {
+      if (whole && !req.destroyed) {
+        bodyEnded = true;
+        req.end();
+      } else {
+        // Stopped by an early answer (or a failure): a stream body is not read further.
+        reader?.cancel(new Error("the body was not sent whole")).catch(() => {});
+      }
+    }).catch((err) => {
+      // Once answered (a server may answer early, e.g. 403), the answer stands.
+      if (answered) reader?.cancel(err).catch(() => {});
+      else fail(new TypeError("fetch failed", { cause: err }));
+    });
   });
 }
 
-/** Writes a stream's chunks to the request, waiting for `drain` when the socket is full. */
-async function pump(
+/** A byte body as views of at most {@linkcode REQUEST_WRITE_CHUNK} bytes (no copy). */
+async function* bytesChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < bytes.byteLength; at += REQUEST_WRITE_CHUNK) {
+    yield bytes.subarray(at, at + REQUEST_WRITE_CHUNK);
+  }
+}
+
+/** A stream body's chunks, each cut to at most {@linkcode REQUEST_WRITE_CHUNK} bytes. */
+async function* streamChunks(
   reader: ReadableStreamDefaultReader<Uint8Array>,
-  req: ClientRequest,
-): Promise<void> {
+): AsyncGenerator<Uint8Array> {
   for (;;) {
     const { done, value } = await reader.read();
+    if (done) return;
+    yield* bytesChunks(value);
+  }
+}
+
+/**
+ * Writes the body's chunks to the request, waiting for `drain` when the socket is full;
+ * stops before the next chunk once `stop()` is true (an early answer). Resolves true
+ * when every chunk was written, false when it stopped.
+ */
+async function pump(
+  chunks: AsyncGenerator<Uint8Array>,
+  req: ClientRequest,
+  stop: () => boolean,
+): Promise<boolean> {
+  for (;;) {
+    if (stop()) return false;
+    const { done, value } = await chunks.next();
     if (done) break;
+    if (stop()) return false;
     if (req.destroyed) throw new Error("request closed while its body was sent");
     if (!req.write(value)) {
       await new Promise<void>((resolve, reject) => {
@@ -245,7 +295,7 @@ async function pump(
       });
     }
   }
-  if (!req.destroyed) req.end();
+  return !stop();
 }
 
 /** The response body as a web stream that pauses the socket while its reader lags. */
