@@ -145,10 +145,12 @@ async function exchange(
     let sent = true;
     try {
       await connection.write(new TextEncoder().encode(head));
-      await connection.write(body);
+      // An answer before the body is all written (a 403 before the server reads it, say)
+      // stops the body: the server has decided, the rest would be sent for nothing.
+      sent = await connection.write(body, () => parser.answered);
     } catch (err) {
       // A server may answer before it has read the body (a 403, say) and close: that answer stands.
-      if (parser.completed === undefined) throw err;
+      if (!parser.answered) throw err;
       sent = false;
     }
     const { status, statusText, headers: responseHeaders, bytes, reusable } = await parser.answer;
@@ -266,11 +268,16 @@ class Connection {
     return parser;
   }
 
-  /** Writes all of `data`, waiting for `drain` whenever the socket takes less. */
-  async write(data: Uint8Array): Promise<void> {
+  /**
+   * Writes `data`, waiting for `drain` whenever the socket takes less; stops as soon as
+   * `stop()` is true (checked before each write and when an answer arrives meanwhile).
+   * Resolves true once all of it is written, false when it stopped.
+   */
+  async write(data: Uint8Array, stop: () => boolean = () => false): Promise<boolean> {
     let offset = 0;
     while (offset < data.byteLength) {
       if (this.#closed) throw this.#error ?? new Error("the connection closed while sending");
+      if (stop()) return false;
       const written = this.#socket.write(data, offset, data.byteLength - offset);
       if (written < 0) throw new Error("the connection refused the write");
       offset += written;
@@ -281,6 +288,7 @@ class Connection {
         this.#drained = undefined;
       }
     }
+    return true;
   }
 
   /** Ends the connection and fails what waits on it. */
@@ -307,6 +315,8 @@ class Connection {
     } catch (err) {
       this.fail(err);
     }
+    // An answer while the body waits for `drain`: the writer looks again, and stops.
+    if (parser.answered) this.#drained?.();
   }
 
   #onClose(error?: unknown): void {
@@ -327,6 +337,10 @@ class AnswerParser {
   readonly answer: Promise<Answer>;
   /** The answer, once complete. */
   completed?: Answer;
+  /** True once the final answer's head has arrived (1xx interim answers do not count). */
+  get answered(): boolean {
+    return this.#head !== undefined;
+  }
   #resolve!: (answer: Answer) => void;
   #reject!: (err: unknown) => void;
   #buffer: Uint8Array = new Uint8Array(0);
