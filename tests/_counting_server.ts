@@ -170,7 +170,7 @@ export async function startCountingServer(): Promise<CountingServer> {
 
     const startEarly = (head: Head, answer: EarlyAnswer) => {
       socket.pause();
-      const length = head.headers.get("content-length");
+      const length = head.headers.get("content-length") ?? null;
       const chunked = /chunked/i.test(head.headers.get("transfer-encoding") ?? "");
       let before = 0;
       const first = buffered;
