@@ -50,10 +50,6 @@ export interface HttpFetchOptions {
 const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 // Response body bytes buffered ahead of the reader before the socket is paused.
 const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
-// The most request body bytes handed to the socket at once. Between two writes the pump
-// checks for an early answer, so after one (a 403 before the body is read, say) at most
-// this much more is queued behind what the kernel already holds.
-const REQUEST_WRITE_CHUNK = 256 * 1024;
 
 /**
  * Makes a `fetch`-compatible function on `node:http` / `node:https`.
@@ -65,9 +61,10 @@ const REQUEST_WRITE_CHUNK = 256 * 1024;
  *   non-http(s) URLs go to `options.fallback`.
  * - An answer that comes before the body is all written (OSS answers a
  *   bad signature or a too-large body with an error before it reads the
- *   body) stops the body: no further bytes are handed to the socket, the
- *   answer is given as it is, and its connection is closed once the answer
- *   has been read, since the server still expects the rest of the body.
+ *   body) stops the body: a stream is not read further, the answer is given
+ *   as it is, and its connection is destroyed once the answer has been read
+ *   (dropping what node:http still queued), since the server still expects
+ *   the rest of the body.
  * - It follows no redirect: OSS answers a wrong endpoint with an error
  *   document, which the client reports.
  * - It fails like `fetch`: a `TypeError` whose `cause` is the socket's
@@ -159,7 +156,7 @@ function sendRequest(
   return new Promise<Response>((resolve, reject) => {
     let answered = false;
     let failed = false;
-    // The whole body has been handed to node:http (`req.end`).
+    // node:http has handed the whole body to the socket ("finish").
     let bodyEnded = false;
     // Until the answer's headers arrive, failures reject the promise; after, they end its body.
     let endBody: ((err: unknown) => void) | undefined;
@@ -180,7 +177,8 @@ function sendRequest(
     const req = request(url, { method, headers, agent }, (res: IncomingMessage) => {
       answered = true;
       // Answered before the body was all sent: the pump stops, and the connection, which the
-      // server reads as still inside the body, goes once the answer has been read.
+      // server reads as still inside the body, goes once the answer has been read, with
+      // whatever node:http still holds of the body.
       if (!bodyEnded) res.once("end", () => req.destroy());
       const status = res.statusCode ?? 0;
       const responseHeaders = new Headers();
@@ -223,60 +221,36 @@ function sendRequest(
     });
     req.on("error", (err: Error) => fail(new TypeError("fetch failed", { cause: err })));
     signal?.addEventListener("abort", onAbort, { once: true });
-    if (body.kind === "none") {
-      bodyEnded = true;
-      req.end();
-      return;
+    req.once("finish", () => bodyEnded = true);
+    if (body.kind === "none") req.end();
+    else if (body.kind === "bytes") req.end(body.bytes);
+    else {
+      pump(reader!, req, () => answered || failed).then((whole) => {
+        if (whole && !req.destroyed) req.end();
+        // Stopped by an early answer (or a failure): the stream is not read further.
+        else reader!.cancel(new Error("the body was not sent whole")).catch(() => {});
+      }).catch((err) => {
+        // Once answered (a server may answer early, e.g. 403), the answer stands.
+        if (answered) reader!.cancel(err).catch(() => {});
+        else fail(new TypeError("fetch failed", { cause: err }));
+      });
     }
-    const chunks = body.kind === "bytes" ? bytesChunks(body.bytes) : streamChunks(reader!);
-    const stop = () => answered || failed;
-    pump(chunks, req, stop).then((whole) => {
-      if (whole && !req.destroyed) {
-        bodyEnded = true;
-        req.end();
-      } else {
-        // Stopped by an early answer (or a failure): a stream body is not read further.
-        reader?.cancel(new Error("the body was not sent whole")).catch(() => {});
-      }
-    }).catch((err) => {
-      // Once answered (a server may answer early, e.g. 403), the answer stands.
-      if (answered) reader?.cancel(err).catch(() => {});
-      else fail(new TypeError("fetch failed", { cause: err }));
-    });
   });
 }
 
-/** A byte body as views of at most {@linkcode REQUEST_WRITE_CHUNK} bytes (no copy). */
-async function* bytesChunks(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  for (let at = 0; at < bytes.byteLength; at += REQUEST_WRITE_CHUNK) {
-    yield bytes.subarray(at, at + REQUEST_WRITE_CHUNK);
-  }
-}
-
-/** A stream body's chunks, each cut to at most {@linkcode REQUEST_WRITE_CHUNK} bytes. */
-async function* streamChunks(
-  reader: ReadableStreamDefaultReader<Uint8Array>,
-): AsyncGenerator<Uint8Array> {
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) return;
-    yield* bytesChunks(value);
-  }
-}
-
 /**
- * Writes the body's chunks to the request, waiting for `drain` when the socket is full;
+ * Writes a stream's chunks to the request, waiting for `drain` when the socket is full;
  * stops before the next chunk once `stop()` is true (an early answer). Resolves true
  * when every chunk was written, false when it stopped.
  */
 async function pump(
-  chunks: AsyncGenerator<Uint8Array>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
   req: ClientRequest,
   stop: () => boolean,
 ): Promise<boolean> {
   for (;;) {
     if (stop()) return false;
-    const { done, value } = await chunks.next();
+    const { done, value } = await reader.read();
     if (done) break;
     if (stop()) return false;
     if (req.destroyed) throw new Error("request closed while its body was sent");
