@@ -1,13 +1,16 @@
 /**
  * The contract every fetch-compatible transport of the client passes
  * (`createHttpFetch` on node:http, `createSocketFetch` on Bun sockets): what
- * it sends, the answers it gives back, keep-alive, aborts, network errors,
- * its options, and the entry points' clients uploading through it. A
+ * it sends, the answers it gives back, an early answer stopping the body
+ * (403/400/413 before the body is read, counted by `_counting_server.ts`),
+ * keep-alive, aborts, network errors, its options, and the entry points'
+ * clients uploading through it. A
  * transport's test calls `transportContract(name, setup)` and keeps only the
  * cases that are its own.
  *
  * Every request here carries a `Uint8Array` body of at least `minBodySize`
- * bytes: the one kind every transport sends itself.
+ * bytes, the one kind every transport sends itself, or one of the
+ * transport's `otherBodies`.
  *
  * @module
  */
