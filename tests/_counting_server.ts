@@ -33,6 +33,11 @@ export interface EarlyAnswer {
   code: string;
   /** Send `connection: close` (default false: the answer leaves the connection open). */
   close?: boolean;
+  /**
+   * Destroy the connection once the answer is written, the body unread (default false):
+   * the server's kernel then resets it, and the client's writes fail.
+   */
+  destroy?: boolean;
 }
 
 /** How an early exchange ended. */
@@ -207,7 +212,10 @@ export async function startCountingServer(): Promise<CountingServer> {
         `HTTP/1.1 ${answer.status} Early\r\ncontent-type: application/xml\r\n` +
           (answer.close ? "connection: close\r\n" : "") +
           `content-length: ${Buffer.byteLength(xml)}\r\n\r\n${xml}`,
-        () => answered = true,
+        () => {
+          answered = true;
+          if (answer.destroy) socket.destroy();
+        },
       );
       onEarlyData(first);
       waiter(head.path).resolve({ connection: id, resume: () => socket.resume(), outcome });

@@ -165,12 +165,17 @@ export function bodyKinds(size: number): Record<string, () => BodyInit> {
   };
 }
 
-/** The early answers the tests send: 403, 400, 413 leaving the connection open, and a 403 closing it. */
+/**
+ * The early answers the tests send: 403, 400, 413 leaving the connection open; a 403
+ * closing it; a 403 after which the server resets the connection (its writes fail, the
+ * answer must still be given).
+ */
 export const EARLY_ANSWERS: EarlyAnswer[] = [
   { status: 403, code: "AccessDenied" },
   { status: 400, code: "InvalidArgument" },
   { status: 413, code: "EntityTooLarge" },
   { status: 403, code: "AccessDenied", close: true },
+  { status: 403, code: "AccessDenied", close: true, destroy: true },
 ];
 
 /** A body large enough that a transport which does not stop sends far more than the bound. */
@@ -392,7 +397,8 @@ export function transportContract(name: string, setup: TransportSetup): void {
 
     let n = 0;
     for (const answer of EARLY_ANSWERS) {
-      const how = answer.close ? ", connection: close" : "";
+      const how = (answer.close ? ", connection: close" : "") +
+        (answer.destroy ? ", then a reset," : "");
       for (const [kind, body] of bodies) {
         it(`${answer.status}${how} before a ${size >> 20} MiB body (${kind}): gives the answer, sends at most one socket buffer after it, closes the connection`, async () => {
           const path = `/early/${++n}`;

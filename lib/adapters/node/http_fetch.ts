@@ -295,7 +295,9 @@ function responseStream(
         if ((controller.desiredSize ?? 0) <= 0) res.pause();
       });
       res.on("end", () => finish());
-      res.on("error", (err: Error) => finish(new TypeError("terminated", { cause: err })));
+      res.on("error", (err: Error) => {
+        if (!res.complete) finish(new TypeError("terminated", { cause: err }));
+      });
       res.on("close", () => {
         if (!res.complete) finish(new TypeError("terminated: the connection closed mid-body"));
       });
@@ -312,7 +314,9 @@ function responseStream(
   return {
     stream,
     error: (err) => {
-      finish(err);
+      // A socket error after the whole answer arrived (Deno reports the reset of a server that
+      // answered early and closed before 'end') leaves the answer readable: it is complete.
+      finish(res.complete ? undefined : err);
       res.destroy();
     },
   };
