@@ -16,7 +16,7 @@
  * const result = await client.bucket("examplebucket").uploadFile("abc/efg/123.jpg", "LocalFile", {
  *   partSize: 100 * 1024,
  *   routines: 3,
- *   checkpoint: true, // LocalFile.<destination tag>.cp beside the file
+ *   checkpoint: true, // LocalFile.cp beside the file
  * });
  * console.log(result.etag, result.crc64);
  * ```

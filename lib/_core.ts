@@ -67,8 +67,8 @@ export { uploadSource } from "./upload/upload_source.ts";
 export type { CheckpointLocation, UploadSourceOptions } from "./upload/upload_source.ts";
 export { uploadStream } from "./upload/upload_stream.ts";
 export type { UploadStreamOptions } from "./upload/upload_stream.ts";
-export { defaultCheckpointPath, uploadFile } from "./upload/upload_file.ts";
-export type { CheckpointDestination, UploadFileInput } from "./upload/upload_file.ts";
+export { uploadFile } from "./upload/upload_file.ts";
+export type { UploadFileInput } from "./upload/upload_file.ts";
 export { DEFAULT_ROUTINES, MAX_ROUTINES } from "./upload/upload_options.ts";
 export type {
   CheckpointOption,

@@ -22,7 +22,7 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, open, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -35,11 +35,7 @@ const KEY = "sample.bin";
 const dir = join(process.cwd(), ".ossup", "demo");
 const sample = join(dir, "sample.bin");
 const copy = join(dir, "sample.downloaded.bin");
-/** The checkpoint of uploading the sample: `sample.bin.<destination tag>.cp` beside it. */
-async function findCheckpoint(): Promise<string | undefined> {
-  const name = (await readdir(dir)).find((n) => /^sample\.bin\.[0-9a-f]{12}\.cp$/.test(n));
-  return name === undefined ? undefined : join(dir, name);
-}
+const checkpoint = `${sample}.cp`;
 const rel = (p: string) => relative(process.cwd(), p);
 
 /** The command that runs lib/cli/main.ts on this runtime. */
@@ -125,9 +121,7 @@ async function waitFor(test: () => Promise<boolean>, ms: number): Promise<boolea
 
 const started = performance.now();
 await mkdir(dir, { recursive: true });
-for (let old = await findCheckpoint(); old !== undefined; old = await findCheckpoint()) {
-  await rm(old, { force: true });
-}
+await rm(checkpoint, { force: true });
 await rm(copy, { force: true });
 
 step(`1. a 48 MiB sample file: ${rel(sample)}`);
@@ -137,8 +131,7 @@ console.log(`CRC64 computed locally: ${localCrc}`);
 step("2. upload it to the embedded local server (no endpoint configured), then 3. interrupt it");
 const first = ossup(["cp", rel(sample), `oss://${BUCKET}/${KEY}`, "--parallel", "2"]);
 // Partway = the checkpoint exists and the upload has run a moment longer.
-let checkpoint = "";
-const began = await waitFor(async () => (checkpoint = await findCheckpoint() ?? "") !== "", 30_000);
+const began = await waitFor(() => stat(checkpoint).then(() => true, () => false), 30_000);
 if (!began) fail("the upload did not start within 30 s");
 await new Promise((r) => setTimeout(r, 2000));
 console.log("\n(sending SIGINT, as Ctrl-C would)");

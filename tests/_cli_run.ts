@@ -6,7 +6,9 @@
  * @module
  */
 
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { TestServer } from "./_server.ts";
@@ -119,4 +121,17 @@ export async function runOssup(
 /** Lines of stderr that are not progress or the embedded-default note. */
 export function messageLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => l.trim() !== "");
+}
+
+/**
+ * Asserts that the checkpoint file at `path` is absent or holds only an
+ * upload's intent (a header with no upload ID): what a run that never got
+ * an upload started may leave for the next run to look for strays with.
+ */
+export async function assertAtMostAnIntent(path: string): Promise<void> {
+  const text = await readFile(path, "utf8").catch((err) => {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  });
+  if (text !== undefined) assert.match(text, /"uploadId":""/, `${path} holds only an intent`);
 }

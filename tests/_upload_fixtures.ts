@@ -17,7 +17,6 @@ import {
   type Bucket,
   type CheckpointLock,
   type CheckpointStore,
-  defaultCheckpointPath,
   type FileSource,
   OssClient,
   type OssClientOptions,
@@ -158,15 +157,6 @@ export function startUploadChild(
     });
   });
   return { child, output: () => output, exited: () => exited, exit };
-}
-
-/** The checkpoint file `checkpoint: true` keeps for uploading `path` to `key` of `bucket`. */
-export function checkpointFile(bucket: Bucket, key: string, path: string): Promise<string> {
-  return defaultCheckpointPath(path, {
-    endpointHost: bucket.endpointHost,
-    bucket: bucket.name,
-    key,
-  });
 }
 
 /** Whether a file or folder is at `path`. */

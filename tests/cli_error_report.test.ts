@@ -10,7 +10,7 @@ import { CheckpointError, CheckpointIoError } from "../lib/errors.ts";
 describe("reportError for checkpoints", () => {
   it("a full disk is exit 8, naming the path and what to do", () => {
     const r = reportError(
-      new CheckpointIoError("cannot append to checkpoint /data/big.iso.0123456789ab.cp", {
+      new CheckpointIoError("cannot append to checkpoint /data/big.iso.cp", {
         systemCode: "ENOSPC",
       }),
       { verbose: false },
@@ -19,7 +19,7 @@ describe("reportError for checkpoints", () => {
     assert.equal(r.exitCode, 8);
     assert.equal(
       r.message,
-      "checkpoint I/O failed: cannot append to checkpoint /data/big.iso.0123456789ab.cp (ENOSPC); " +
+      "checkpoint I/O failed: cannot append to checkpoint /data/big.iso.cp (ENOSPC); " +
         "the disk is full: free some space, or put checkpoints elsewhere with --checkpoint-dir",
     );
   });

@@ -17,7 +17,6 @@ import {
   type UploadResult,
 } from "../mod.ts";
 import {
-  checkpointFile,
   delay,
   exists,
   KB100,
@@ -82,7 +81,7 @@ describe("uploadFile checkpoints", () => {
   it("cancels through an AbortSignal, keeps the checkpoint, and resumes sending only what is missing", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "cancel.bin", SIZE, 1);
     const stopped = await cancelledRun("cancel", path, 3, { routines: 3 });
-    const cp = await checkpointFile(env.bucket, "cancel", path);
+    const cp = `${path}.cp`;
     assert.ok(await exists(cp), "checkpoint kept");
     assert.equal((await uploadIdsOf(env.bucket, "cancel")).length, 1, "parts kept on the server");
     await delay(100); // let the server finish the requests the cancel cut short
@@ -107,7 +106,7 @@ describe("uploadFile checkpoints", () => {
     const { path } = await writeTestFile(env.dir, "abort.bin", SIZE, 2);
     await cancelledRun("abort", path, 2, { onFailure: "abort" });
     assert.deepEqual(await uploadIdsOf(env.bucket, "abort"), []);
-    assert.equal(await exists(await checkpointFile(env.bucket, "abort", path)), false);
+    assert.equal(await exists(`${path}.cp`), false);
     // Without a checkpoint "abort" is the default.
     env.server.control.add({
       operation: "UploadPart",
@@ -143,7 +142,7 @@ describe("uploadFile checkpoints", () => {
       const key = `damaged-${name.replaceAll(" ", "-")}`;
       const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 3);
       await cancelledRun(key, path, 3);
-      const cpFile = await checkpointFile(env.bucket, key, path);
+      const cpFile = `${path}.cp`;
       const cp = await readFile(cpFile);
       await writeFile(cpFile, damage(new Uint8Array(cp)));
       const [stale] = await uploadIdsOf(env.bucket, key);
@@ -177,7 +176,7 @@ describe("uploadFile checkpoints", () => {
   it("drops a torn last record and resumes from the rest", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "torn.bin", SIZE, 4);
     await cancelledRun("torn", path, 3, { routines: 1 });
-    const cpFile = await checkpointFile(env.bucket, "torn", path);
+    const cpFile = `${path}.cp`;
     const cp = new Uint8Array(await readFile(cpFile));
     await writeFile(cpFile, cp.subarray(0, cp.length - 10));
     env.server.control.clear();
@@ -285,32 +284,47 @@ describe("uploadFile checkpoints", () => {
     await assertUploaded("expired", result, bytes);
   });
 
-  it("never uses a checkpoint for another key found at a path given twice; aborts its upload and says so", async () => {
-    const { path, bytes } = await writeTestFile(env.dir, "shared.bin", SIZE, 7);
-    const cp = join(env.dir, "shared.cp");
-    await cancelledRun("first-key", path, 3, { checkpoint: cp });
-    const [firstUpload] = await uploadIdsOf(env.bucket, "first-key");
-    const told: CheckpointSetAside[] = [];
-    const result = await env.bucket.uploadFile("second-key", path, {
-      checkpoint: cp,
-      onCheckpointSetAside: (s) => told.push(s),
+  // One checkpoint per file, as the Go SDK's: another key's is set aside, and its upload aborted.
+  const sharedPlaces: [string, (path: string) => { checkpoint: true | string; cp: string }][] = [
+    ["the default <file>.cp", (path) => ({ checkpoint: true, cp: `${path}.cp` })],
+    [
+      "a path given twice",
+      () => ({ checkpoint: join(env.dir, "shared.cp"), cp: join(env.dir, "shared.cp") }),
+    ],
+  ];
+  for (const [i, [place, where]] of sharedPlaces.entries()) {
+    it(`never uses a checkpoint for another key found at ${place}; aborts its upload and says so`, async () => {
+      const { path, bytes } = await writeTestFile(env.dir, `shared-${i}.bin`, SIZE, 7);
+      const { checkpoint, cp } = where(path);
+      await cancelledRun(`first-key-${i}`, path, 3, { checkpoint });
+      assert.ok(await exists(cp), `the first key's checkpoint is ${cp}`);
+      const [firstUpload] = await uploadIdsOf(env.bucket, `first-key-${i}`);
+      const told: CheckpointSetAside[] = [];
+      const result = await env.bucket.uploadFile(`second-key-${i}`, path, {
+        checkpoint,
+        onCheckpointSetAside: (s) => told.push(s),
+      });
+      assert.equal(result.resumed, false);
+      assert.equal(result.partsUploaded, PARTS);
+      await assertUploaded(`second-key-${i}`, result, bytes);
+      // Its checkpoint is overwritten, so nothing could resume it any more: aborted, out loud.
+      const expected: CheckpointSetAside = {
+        checkpoint: cp,
+        reason: "key differs",
+        destination: {
+          endpoint: env.bucket.endpointHost,
+          bucket: env.bucket.name,
+          key: `first-key-${i}`,
+        },
+        uploadId: firstUpload,
+        upload: "aborted",
+      };
+      assert.deepEqual(told, [expected]);
+      assert.deepEqual(result.checkpointSetAside, expected);
+      assert.deepEqual(await uploadIdsOf(env.bucket, `first-key-${i}`), [], "no orphan left");
+      assert.equal(await exists(cp), false);
     });
-    assert.equal(result.resumed, false);
-    assert.equal(result.partsUploaded, PARTS);
-    await assertUploaded("second-key", result, bytes);
-    // Its checkpoint is overwritten, so nothing could resume it any more: aborted, out loud.
-    const expected: CheckpointSetAside = {
-      checkpoint: cp,
-      reason: "key differs",
-      destination: { endpoint: env.bucket.endpointHost, bucket: env.bucket.name, key: "first-key" },
-      uploadId: firstUpload,
-      upload: "aborted",
-    };
-    assert.deepEqual(told, [expected]);
-    assert.deepEqual(result.checkpointSetAside, expected);
-    assert.deepEqual(await uploadIdsOf(env.bucket, "first-key"), []);
-    assert.equal(await exists(cp), false);
-  });
+  }
 
   it("a disk that fills up mid-upload (ENOSPC, injected) fails with CheckpointIoError; the upload stays resumable", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "full-disk.bin", SIZE, 13);
@@ -337,7 +351,7 @@ describe("uploadFile checkpoints", () => {
           assert.equal(err.systemCode, "ENOSPC");
           assert.match(
             err.message,
-            /cannot append to checkpoint .*full-disk\.bin\.[0-9a-f]{12}\.cp \(ENOSPC\)/,
+            /cannot append to checkpoint .*full-disk\.bin\.cp \(ENOSPC\)/,
           );
           return true;
         },
@@ -345,7 +359,7 @@ describe("uploadFile checkpoints", () => {
     } finally {
       checkpointFs.open = realOpen;
     }
-    const cp = await checkpointFile(env.bucket, "full-disk", path);
+    const cp = `${path}.cp`;
     assert.equal(await exists(`${cp}.lock`), false, "lock released");
     const result = await env.bucket.uploadFile("full-disk", path, { checkpoint: true });
     assert.equal(result.resumed, true, "the two parts recorded before the disk filled are kept");

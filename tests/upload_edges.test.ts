@@ -17,7 +17,6 @@ import {
 } from "../mod.ts";
 import { collect } from "./_client_setup.ts";
 import {
-  checkpointFile,
   countingStore,
   KB100,
   objectBytes,
@@ -134,7 +133,7 @@ describe("uploadFile at the edges", () => {
       assert.deepEqual(await uploadIdsOf(env.bucket, name), [], "no upload left behind");
       assert.equal(
         await env.client.platform.createCheckpointStore!().read(
-          await checkpointFile(env.bucket, name, path),
+          `${path}.cp`,
         ),
         null,
       );

@@ -9,7 +9,6 @@ import { after, before, describe, it } from "node:test";
 import { IntegrityError, OssError, SourceChangedError } from "../mod.ts";
 import { collect } from "./_client_setup.ts";
 import {
-  checkpointFile,
   exists,
   KB100,
   objectBytes,
@@ -63,7 +62,7 @@ describe("uploadFile under faults", () => {
     assert.ok(result.bytesResent >= 3 * KB100, `${result.bytesResent} bytes sent again`);
     assert.ok(sameBytes(await objectBytes(env.bucket, "flaky"), bytes));
     assert.deepEqual(await uploadIdsOf(env.bucket, "flaky"), []);
-    assert.equal(await exists(await checkpointFile(env.bucket, "flaky", path)), false);
+    assert.equal(await exists(`${path}.cp`), false);
   });
 
   it("re-sends a part whose CRC64 the server disagrees with, once corrupted", async () => {
@@ -128,7 +127,7 @@ describe("uploadFile under faults", () => {
     assert.equal(result.crc64, head.crc64);
     assert.equal(result.crc64Verified, true);
     assert.ok(sameBytes(await objectBytes(env.bucket, "lost-answer"), bytes));
-    assert.equal(await exists(await checkpointFile(env.bucket, "lost-answer", path)), false);
+    assert.equal(await exists(`${path}.cp`), false);
   });
 
   it("recognizes an upload completed by a run that died before removing its checkpoint", async () => {
@@ -144,7 +143,7 @@ describe("uploadFile under faults", () => {
       env.bucket.uploadFile("completed", path, { checkpoint: true, routines: 2 }),
       (err: unknown) => err instanceof OssError && err.code === "AccessDenied",
     );
-    assert.ok(await exists(await checkpointFile(env.bucket, "completed", path)), "checkpoint kept");
+    assert.ok(await exists(`${path}.cp`), "checkpoint kept");
     // What the dead run's Complete would have done.
     const [uploadId] = await uploadIdsOf(env.bucket, "completed");
     const parts = await collect(env.bucket.listParts("completed", uploadId));
@@ -156,7 +155,7 @@ describe("uploadFile under faults", () => {
     assert.equal(result.uploadId, uploadId);
     assert.equal(control.stats().requests.UploadPart, undefined, "nothing sent again");
     assert.ok(sameBytes(await objectBytes(env.bucket, "completed"), bytes));
-    assert.equal(await exists(await checkpointFile(env.bucket, "completed", path)), false);
+    assert.equal(await exists(`${path}.cp`), false);
   });
 
   it("uploads afresh when the upload is gone and the object is not the checkpoint's", async () => {

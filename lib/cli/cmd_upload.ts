@@ -9,7 +9,6 @@
 import { stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
-import { defaultCheckpointPath } from "../upload/upload_file.ts";
 import type { CheckpointSetAside, UploadProgress } from "../upload/upload_options.ts";
 import { parseWhole } from "./args.ts";
 import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
@@ -94,7 +93,6 @@ async function checkpointPath(
   file: string,
   dst: OssUrl,
   key: string,
-  endpointHost: string,
 ): Promise<string | false> {
   const { path, dir, off } = checkpointFlags(ctx);
   if (off) return false;
@@ -110,7 +108,8 @@ async function checkpointPath(
     const tag = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
     return join(dir, `${basename(file)}.${tag}.cp`);
   }
-  return await defaultCheckpointPath(file, { endpointHost, bucket: dst.bucket, key });
+  // The library's checkpoint: true: one per file, set aside out loud for another destination.
+  return `${file}.cp`;
 }
 
 /**
@@ -158,9 +157,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   }
   const partSize = partSizeFlag(ctx.args.strings.get("part-size"), size);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
+  const checkpoint = await checkpointPath(ctx, file, dst, key);
   const conn = await ctx.connect();
   const bucket = await conn.bucket(dst.bucket);
-  const checkpoint = await checkpointPath(ctx, file, dst, key, bucket.endpointHost);
 
   let last: UploadProgress | undefined;
   let saidResume = false;

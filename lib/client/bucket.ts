@@ -337,7 +337,7 @@ export class Bucket {
    * would need more than 10,000 parts), `routines` parts go up at once, each
    * part's CRC64 is checked against the server's and the object's against the
    * combination of them. With `checkpoint`, progress is journalled (by default
-   * in `<filePath>.<destination tag>.cp`, one per destination); calling again after a failure, a pause through
+   * in `<filePath>.cp`); calling again after a failure, a pause through
    * `signal` or a killed process resumes and sends only the missing parts.
    * The checkpoint is deleted once the object is complete.
    *
@@ -346,7 +346,7 @@ export class Bucket {
    * @param options Part size, routines, checkpoint, progress, signal.
    * @returns The object's ETag and CRC64, and what this run did.
    *
-   * @example Upload with four parts at once, resumable through its checkpoint beside big.iso
+   * @example Upload with four parts at once, resumable through big.iso.cp
    * ```ts
    * import type { Bucket } from "@ossup/ossup";
    *

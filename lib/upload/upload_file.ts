@@ -40,67 +40,12 @@ function isFileSource(value: unknown): value is FileSource {
     typeof v.stat === "function" && typeof v.size === "number";
 }
 
-/**
- * Where an upload goes: what a default checkpoint name is bound to.
- *
- * @example
- * ```ts
- * import type { CheckpointDestination } from "@ossup/ossup";
- *
- * const to: CheckpointDestination = { endpointHost: "oss-cn-hangzhou.aliyuncs.com", bucket: "b", key: "big.iso" };
- * ```
- */
-export interface CheckpointDestination {
-  /** Endpoint host (and port), as `Bucket.endpointHost` has it. */
-  endpointHost: string;
-  /** Bucket name. */
-  bucket: string;
-  /** Object key. */
-  key: string;
-}
-
-/**
- * The checkpoint file `checkpoint: true` keeps for uploading `filePath` to
- * `destination`: `<filePath>.<12 hex digits>.cp` beside the file, the digits
- * the start of the SHA-256 of endpoint, bucket and key. One per destination:
- * uploading a file to a second key neither waits for nor discards the first
- * one's checkpoint, which stays resumable.
- *
- * @example
- * ```ts
- * import { defaultCheckpointPath } from "@ossup/ossup";
- *
- * const cp = await defaultCheckpointPath("./big.iso", {
- *   endpointHost: "oss-cn-hangzhou.aliyuncs.com",
- *   bucket: "examplebucket",
- *   key: "backups/big.iso",
- * });
- * console.log(cp); // ./big.iso.<12 hex digits>.cp
- * ```
- *
- * @param filePath The file being uploaded.
- * @param destination Where it goes.
- * @returns The checkpoint file's path.
- */
-export async function defaultCheckpointPath(
-  filePath: string,
-  destination: CheckpointDestination,
-): Promise<string> {
-  const name = `${destination.endpointHost}\n${destination.bucket}\n${destination.key}`;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(name));
-  const tag = Array.from(
-    new Uint8Array(digest, 0, 6),
-    (b) => b.toString(16).padStart(2, "0"),
-  ).join("");
-  return `${filePath}.${tag}.cp`;
-}
-
 /** The default id of a checkpoint in a store, for sources without a path. */
 function defaultCheckpointId(target: MultipartTarget, key: string, source: FileSource): string {
   return `ossup:${target.endpointHost}/${target.name}/${key}#${source.name}:${source.size}`;
 }
 
-async function locateCheckpoint(
+function locateCheckpoint(
   option: UploadFileOptions["checkpoint"],
   checkpointId: string | undefined,
   path: string | undefined,
@@ -108,14 +53,15 @@ async function locateCheckpoint(
   key: string,
   source: FileSource,
   platform: OssPlatform,
-): Promise<CheckpointLocation | undefined> {
+): CheckpointLocation | undefined {
   if (option === undefined || option === false) return undefined;
-  const beside = () =>
-    defaultCheckpointPath(path!, { endpointHost: target.endpointHost, bucket: target.name, key });
+  // One checkpoint per file, as the Go SDK's Checkpoint(true, ""): one for
+  // another destination is set aside out loud and its upload aborted.
+  const beside = `${path}.cp`;
   if (isCheckpointStore(option)) {
     return {
       store: option,
-      id: checkpointId ?? (path ? await beside() : defaultCheckpointId(target, key, source)),
+      id: checkpointId ?? (path ? beside : defaultCheckpointId(target, key, source)),
     };
   }
   if (option === true || typeof option === "string") {
@@ -126,12 +72,12 @@ async function locateCheckpoint(
           "checkpoint files need a runtime with files (Deno, Bun, Node); here pass a CheckpointStore as checkpoint",
         );
       }
-      return { store: create(), id: typeof option === "string" ? option : await beside() };
+      return { store: create(), id: typeof option === "string" ? option : beside };
     }
     const createForBlob = platform.createBlobCheckpointStore;
     if (!createForBlob) {
       throw new TypeError(
-        "checkpoint: true needs a file path to put its checkpoint file beside; for a Blob or a custom source pass a " +
+        "checkpoint: true needs a file path to put <file>.cp beside; for a Blob or a custom source pass a " +
           "checkpoint file path or a CheckpointStore as checkpoint",
       );
     }
@@ -155,7 +101,7 @@ async function locateCheckpoint(
  * const result = await bucket.uploadFile("backups/big.iso", "./big.iso", {
  *   partSize: 8 * 1024 * 1024,
  *   routines: 4,
- *   checkpoint: true, // ./big.iso.<destination tag>.cp
+ *   checkpoint: true, // ./big.iso.cp
  * });
  * console.log(result.etag, result.crc64, result.resumed);
  * ```
@@ -193,7 +139,7 @@ export async function uploadFile(
     throw new TypeError("file must be a path, a Blob/File, or a FileSource");
   }
   try {
-    const checkpoint = await locateCheckpoint(
+    const checkpoint = locateCheckpoint(
       options.checkpoint,
       options.checkpointId,
       path,

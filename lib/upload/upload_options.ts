@@ -66,8 +66,10 @@ export interface UploadProgress {
 /**
  * Where progress is recorded between runs:
  * - `false`: nowhere; a failed upload starts over (and its parts are aborted).
- * - `true`: a checkpoint file `<filePath>.<destination tag>.cp` beside the
- *   source, one per destination (paths only; see `defaultCheckpointPath`).
+ * - `true`: a checkpoint file `<filePath>.cp` beside the source (paths only),
+ *   as the Go SDK's `Checkpoint(true, "")`. One per file: uploading it to
+ *   another destination sets the checkpoint aside and aborts its multipart
+ *   upload, and says so (see {@linkcode CheckpointSetAside}).
  * - a string: the checkpoint file's path.
  * - a {@linkcode CheckpointStore}: any store, under `checkpointId`.
  *
@@ -76,7 +78,7 @@ export interface UploadProgress {
  * import { type Bucket, type CheckpointOption, MemoryCheckpointStore } from "@ossup/ossup";
  *
  * declare const bucket: Bucket;
- * const beside: CheckpointOption = true; // ./big.iso.<destination tag>.cp
+ * const beside: CheckpointOption = true; // ./big.iso.cp
  * const elsewhere: CheckpointOption = "/var/tmp/big.iso.cp";
  * const inMemory: CheckpointOption = new MemoryCheckpointStore();
  * await bucket.uploadFile("big.iso", "./big.iso", { checkpoint: elsewhere });
@@ -175,14 +177,15 @@ export interface UploadFileOptions {
    */
   routines?: number;
   /**
-   * Resumable-upload checkpoint: `true` for `<filePath>.<destination tag>.cp`
-   * (one per destination), a path, or a store. Off by default, as in the Go SDK.
+   * Resumable-upload checkpoint: `true` for `<filePath>.cp`, a path, or a
+   * store. Off by default, as in the Go SDK.
    * @default {false}
    */
   checkpoint?: CheckpointOption;
   /**
    * Id of the checkpoint inside a `CheckpointStore` given as `checkpoint`.
-   * Default: derived from the destination and the source's name and size.
+   * Default: `<filePath>.cp` for a path; otherwise derived from the
+   * destination and the source's name and size.
    */
   checkpointId?: string;
   /**
