@@ -2,7 +2,8 @@
  * A node:http server on 127.0.0.1 that records every request (method, path,
  * headers, body, which connection carried it) and answers by path: the
  * counterpart the transport tests (`createHttpFetch`, `createSocketFetch`)
- * send to.
+ * send to. Tests look requests up by where they were sent
+ * ({@linkcode Recorder.request}), never by position.
  *
  * @module
  */
@@ -15,7 +16,8 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { concat } from "./_client_setup.ts";
+import { concatBytes } from "../lib/_concat_bytes.ts";
+import { RequestLog } from "./_request_log.ts";
 
 /** One request as the node:http server saw it. */
 export interface Seen {
@@ -35,7 +37,14 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, body: Uint8Arr
 export /** A node:http server that records requests and answers by path. */
 interface Recorder {
   url: string;
+  /** Every request recorded, in the order their bodies ended (not the order they were sent). */
   seen: Seen[];
+  /** The one request sent to `target` (a path, or path and query); throws if not exactly one. */
+  request(target: string): Seen;
+  /** Every request sent to `target`. */
+  requests(target: string): Seen[];
+  /** Resolves with the request to `target` once its body has ended and it is recorded. */
+  recorded(target: string): Promise<Seen>;
   server: Server;
   /** `connection` events so far. */
   connections(): number;
@@ -48,7 +57,7 @@ interface Recorder {
 
 /** Starts a recording server; `keepAliveTimeout` sets the server's idle timeout. */
 export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Promise<Recorder> {
-  const seen: Seen[] = [];
+  const log = new RequestLog<Seen>();
   const routes = new Map<string, { handler: Handler; early: boolean }>();
   const ids = new Map<Socket, number>();
   const closings = new Map<number, Promise<void>>();
@@ -61,8 +70,8 @@ export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Prom
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk: Uint8Array) => chunks.push(new Uint8Array(chunk)));
     req.on("end", () => {
-      const body = concat(...chunks);
-      seen.push({
+      const body = concatBytes(chunks);
+      log.add({
         method: req.method ?? "",
         url,
         path,
@@ -85,7 +94,10 @@ export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Prom
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    seen,
+    seen: log.entries,
+    request: (target) => log.to(target),
+    requests: (target) => log.allTo(target),
+    recorded: (target) => log.recorded(target),
     server,
     connections: () => connections,
     route: (path, handler, o = {}) => routes.set(path, { handler, early: o.early ?? false }),

@@ -27,6 +27,7 @@ import { OssClient as BunOssClient } from "../lib/bun.ts";
 import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_client_setup.ts";
 import { type Recorder, startRecorder } from "./_recording_server.ts";
+import { RequestLog } from "./_request_log.ts";
 import {
   isNetworkError,
   recordingFallback,
@@ -81,7 +82,7 @@ interface RawRequest {
   requestLine: string;
   method: string;
   /** The request target: path and query. */
-  target: string;
+  url: string;
   headers: Headers;
   /** Empty for an `early` route, which does not read it. */
   body: Uint8Array;
@@ -93,7 +94,10 @@ type RawHandler = (socket: Socket, req: RawRequest) => void;
 
 interface RawServer {
   url: string;
+  /** Every request recorded, in the order their bodies ended. */
   seen: RawRequest[];
+  /** The one request sent to `target` (a path, or path and query); throws if not exactly one. */
+  request(target: string): RawRequest;
   connections(): number;
   /**
    * Sets the answer for `path` (default: 200 "ok" with content-length). An
@@ -108,7 +112,7 @@ interface RawServer {
 const OK = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
 
 async function startRaw(): Promise<RawServer> {
-  const seen: RawRequest[] = [];
+  const log = new RequestLog<RawRequest>();
   const routes = new Map<string, { handler: RawHandler; early: boolean }>();
   const sockets = new Set<Socket>();
   const closings = new Map<number, Promise<void>>();
@@ -148,7 +152,7 @@ async function startRaw(): Promise<RawServer> {
           pending = {
             requestLine: lines[0],
             method,
-            target,
+            url: target,
             headers,
             connection: id,
             length: Number(headers.get("content-length") ?? 0),
@@ -169,8 +173,8 @@ async function startRaw(): Promise<RawServer> {
         chunks = [all.subarray(length)];
         size = chunks[0].length;
         pending = undefined;
-        seen.push(req);
-        const route = routes.get(new URL(req.target, "http://x").pathname);
+        log.add(req);
+        const route = routes.get(new URL(req.url, "http://x").pathname);
         if (route === undefined) socket.write(OK);
         else route.handler(socket, req);
         if (size === 0) return;
@@ -181,7 +185,8 @@ async function startRaw(): Promise<RawServer> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    seen,
+    seen: log.entries,
+    request: (target) => log.to(target),
     connections: () => connections,
     route: (path, handler, o = {}) => routes.set(path, { handler, early: o.early ?? false }),
     closed: (id) => closings.get(id) ?? Promise.resolve(),
@@ -284,7 +289,7 @@ describe("createSocketFetch: the request", () => {
       body,
     });
     assert.equal(await res.text(), "ok");
-    const got = raw.seen.at(-1)!;
+    const got = raw.request("/bucket/dir/k%2Bey");
     assert.equal(got.requestLine, "POST /bucket/dir/k%2Bey?partNumber=2&uploadId=U HTTP/1.1");
     assert.equal(got.headers.get("host"), new URL(raw.url).host);
     assert.equal(got.headers.get("content-length"), "2048");
@@ -299,7 +304,7 @@ describe("createSocketFetch: the request", () => {
       body,
       headers: [["Host", "bucket.example.test"], ["content-length", "7"], ["x-b", "2"]],
     })).text();
-    const got = raw.seen.at(-1)!;
+    const got = raw.request("/host");
     assert.equal(got.headers.get("host"), "bucket.example.test");
     assert.equal(got.headers.get("content-length"), "3000");
     assert.equal(got.headers.get("x-b"), "2");
@@ -313,7 +318,7 @@ describe("createSocketFetch: the request", () => {
     const bytes = testBytes(8 * MiB, 6);
     const res = await big(`${server.url}/hash`, { method: "PUT", body: bytes });
     assert.equal(await res.text(), sha256(bytes));
-    assert.equal(server.seen.at(-1)!.headers["content-length"], String(8 * MiB));
+    assert.equal(server.request("/hash").headers["content-length"], String(8 * MiB));
     // One byte under 1 MiB goes to the fallback; exactly 1 MiB does not.
     assert.equal(
       await (await big(`${server.url}/hash`, { method: "PUT", body: bytes.subarray(0, MiB - 1) }))
@@ -381,13 +386,13 @@ describe("createSocketFetch: what goes to the fallback", () => {
     const before = calls.length;
     const body = testBytes(1024, 8);
     assert.equal(await (await fetch(`${server.url}/at`, { method: "PUT", body })).text(), "ok");
-    assert.ok(sameBytes(server.seen.at(-1)!.body, body));
+    assert.ok(sameBytes(server.request("/at").body, body));
     const buffer = Buffer.from(testBytes(5000, 9));
     assert.equal(
       await (await fetch(new URL(`${server.url}/buf`), { method: "PUT", body: buffer })).text(),
       "ok",
     );
-    assert.ok(sameBytes(server.seen.at(-1)!.body, buffer));
+    assert.ok(sameBytes(server.request("/buf").body, buffer));
     assert.equal(calls.length, before);
     assert.deepEqual(server.seen.map((s) => s.path), ["/at", "/buf"]);
   });
@@ -451,7 +456,7 @@ describe("createSocketFetch: answers from a raw server", () => {
     const next = await fetch(`${raw.url}/after-chunked`, body());
     assert.equal(await next.text(), "ok");
     assert.equal(raw.connections(), Math.max(before, 1));
-    assert.equal(raw.seen.at(-1)!.connection, raw.seen.at(-2)!.connection);
+    assert.equal(raw.request("/after-chunked").connection, raw.request("/chunked").connection);
   });
 
   it("decodes a chunked answer sent in one write, and one whose chunks span reads", async () => {
@@ -546,7 +551,7 @@ describe("createSocketFetch: keep-alive", () => {
       // The client ends the connection itself, even though the server left it open.
       await raw.closed(1);
       assert.equal(await (await fetch(`${raw.url}/next`, { method: "PUT", body })).text(), "ok");
-      assert.deepEqual(raw.seen.map((s) => s.connection), [1, 2]);
+      assert.deepEqual(["/close", "/next"].map((p) => raw.request(p).connection), [1, 2]);
     } finally {
       await raw.close();
     }
@@ -568,7 +573,7 @@ describe("createSocketFetch: keep-alive", () => {
       await raw.closed(1);
       await delay(20);
       assert.equal(await (await fetch(`${raw.url}/next`, { method: "PUT", body })).text(), "ok");
-      assert.deepEqual(raw.seen.map((s) => s.connection), [1, 2]);
+      assert.deepEqual(["/then-end", "/next"].map((p) => raw.request(p).connection), [1, 2]);
     } finally {
       await raw.close();
     }
@@ -866,7 +871,7 @@ describe("createSocketFetch: idle pooled connections do not keep the process ali
       assert.equal(code, 0, err);
       assert.equal(out, "/a 200 ok\n/b 200 ok\nuntil close\nTypeError\n");
       // Both requests went over one pooled connection, which stayed open until the child exited.
-      assert.deepEqual(own.seen.map((s) => s.connection), [1, 1]);
+      assert.deepEqual(["/a", "/b"].map((p) => own.request(p).connection), [1, 1]);
       await own.closed(1);
     } finally {
       await own.close();
@@ -892,7 +897,7 @@ describe("withBunFetch and proxyConfigured", () => {
       const big = testBytes(MiB, 50);
       const res = await filled.fetch!(`${server.url}/big`, { method: "PUT", body: big });
       assert.equal(await res.text(), "ok");
-      assert.ok(sameBytes(server.seen.at(-1)!.body, big));
+      assert.ok(sameBytes(server.request("/big").body, big));
       assert.equal(calls.length, 0);
       await (await filled.fetch!(`${server.url}/small`, { method: "PUT", body: "x" })).text();
       assert.deepEqual(calls.map((c) => c.url), [`${server.url}/small`]);

@@ -54,7 +54,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
   it("sends an ArrayBuffer and a string with content-length", async () => {
     const bytes = testBytes(777, 4);
     await (await fetch(`${server.url}/ab`, { method: "POST", body: bytes.slice().buffer })).text();
-    let got = server.seen.at(-1)!;
+    let got = server.request("/ab");
     assert.ok(sameBytes(got.body, bytes));
     assert.equal(got.headers["content-length"], "777");
     assert.equal(got.headers["transfer-encoding"], undefined);
@@ -66,7 +66,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
       body: text,
       headers: [["x-kind", "string"]],
     })).text();
-    got = server.seen.at(-1)!;
+    got = server.request("/str");
     assert.ok(sameBytes(got.body, encoded));
     assert.equal(got.headers["content-length"], String(encoded.length));
     assert.equal(got.headers["transfer-encoding"], undefined);
@@ -77,7 +77,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
     const bytes = testBytes(300_000, 5);
     const blob = new Blob([bytes.subarray(0, 100_000), bytes.subarray(100_000)]);
     await (await fetch(`${server.url}/blob`, { method: "PUT", body: blob })).text();
-    const got = server.seen.at(-1)!;
+    const got = server.request("/blob");
     assert.ok(sameBytes(got.body, bytes));
     assert.equal(got.headers["content-length"], String(blob.size));
     assert.equal(got.headers["transfer-encoding"], undefined);
@@ -89,7 +89,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
       method: "PUT",
       body: chunkedStream(bytes, 65_536),
     })).text();
-    const got = server.seen.at(-1)!;
+    const got = server.request("/stream");
     assert.ok(sameBytes(got.body, bytes));
     assert.equal(got.headers["transfer-encoding"], "chunked");
     assert.equal(got.headers["content-length"], undefined);
@@ -102,7 +102,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
       body: chunkedStream(bytes, 40_000),
       headers: { "content-length": String(bytes.length) },
     })).text();
-    const got = server.seen.at(-1)!;
+    const got = server.request("/sized-stream");
     assert.ok(sameBytes(got.body, bytes));
     assert.equal(got.headers["content-length"], String(bytes.length));
     assert.equal(got.headers["transfer-encoding"], undefined);
@@ -152,7 +152,7 @@ describe("createHttpFetch: GET and HEAD (no body), and streamed answers", () => 
 
   it("sends a GET without a body and without content-length", async () => {
     await (await fetch(`${server.url}/get`)).text();
-    const got = server.seen.at(-1)!;
+    const got = server.request("/get");
     assert.equal(got.method, "GET");
     assert.equal(got.body.length, 0);
     assert.equal(got.headers["content-length"], undefined);
@@ -164,7 +164,7 @@ describe("createHttpFetch: GET and HEAD (no body), and streamed answers", () => 
     assert.equal(head.status, 200);
     assert.equal(head.body, null);
     assert.equal(head.headers.get("content-length"), "12345");
-    assert.equal(server.seen.at(-1)!.method, "HEAD");
+    assert.equal(server.request("/sized").method, "HEAD");
   });
   it("pauses the socket while the reader lags: the server cannot finish a 64 MiB answer", async () => {
     const size = 64 * 1024 * 1024;
@@ -239,6 +239,6 @@ describe("createHttpFetch: fallback", () => {
     const res = await fetch(new URL(`${server.url}/direct`), { method: "PUT", body: "x" });
     assert.equal(await res.text(), "ok");
     assert.equal(calls.length, before);
-    assert.equal(server.seen.at(-1)!.path, "/direct");
+    assert.equal(server.request("/direct").path, "/direct");
   });
 });
