@@ -9,7 +9,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { ROOT, runtimeCommand } from "./_upload_fixtures.ts";
+import { runtimeCommand } from "./_runtime_command.ts";
+import { ROOT } from "./_upload_fixtures.ts";
 
 /** A server child process. */
 export interface ServerProcess {

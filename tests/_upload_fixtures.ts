@@ -2,7 +2,7 @@
  * Shared pieces of the upload engine tests: a server with a bucket and a
  * client made through the runtime-neutral entry (`mod.ts`), files in a temp
  * directory, deterministic synthetic sources, a byte-counting checkpoint
- * store, and the command that runs a child script on the current runtime.
+ * store.
  *
  * @module
  */
@@ -11,7 +11,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import {
   type Bucket,
@@ -22,6 +21,7 @@ import {
   type OssClientOptions,
 } from "../mod.ts";
 import { collect, testBytes } from "./_client_setup.ts";
+import { runtimeCommand } from "./_runtime_command.ts";
 import { startServer, type TestServer } from "./_server.ts";
 
 /** The repository root. */
@@ -242,14 +242,6 @@ export function countingStore(inner: CheckpointStore): CountingStore {
     remove: (id) => inner.remove(id),
     lock: (id, options): Promise<CheckpointLock> => inner.lock(id, options),
   };
-}
-
-/** Command and arguments that run the TypeScript `script` on the current runtime. */
-export function runtimeCommand(script: string, args: string[]): [string, string[]] {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Deno) return [process.execPath, ["run", "-A", script, ...args]];
-  if (g.Bun) return [process.execPath, ["run", script, ...args]];
-  return [process.execPath, ["--import", "tsx", script, ...args]];
 }
 
 /** Resolves after `ms` milliseconds. */

@@ -11,23 +11,15 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { crc64 } from "../lib/crc64.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
 import { md5Hex, readAll } from "./_storage_contract.ts";
 import { durableFixture as f } from "./_storage_disk_fixture.ts";
+import { runtimeCommand } from "./_runtime_command.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const writer = join(here, "_storage_disk_writer.ts");
-
-/** The command that runs a TypeScript file on the runtime running this test. */
-function runtimeCommand(script: string, args: string[]): [string, string[]] {
-  const g = globalThis as { Deno?: unknown; Bun?: unknown };
-  if (g.Deno) return [process.execPath, ["run", "-A", script, ...args]];
-  if (g.Bun) return [process.execPath, [script, ...args]];
-  return [process.execPath, ["--import", "tsx", script, ...args]];
-}
 
 /** Runs the writer until it prints `writing`, lets it write `extraMs` more, then SIGKILLs it. */
 function runAndKill(dataDir: string, round: number, extraMs: number): Promise<string> {
