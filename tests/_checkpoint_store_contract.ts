@@ -28,6 +28,14 @@ export interface CheckpointStoreSetup {
   makeForeignLiveLock?(id: string): Promise<void>;
   /** Runs after all tests. */
   cleanup?(): Promise<void>;
+  /**
+   * How often, in ms, the store's `lock({ wait: true })` looks again at a
+   * lock held elsewhere (its `pollInterval` option). The contract holds every
+   * store to the same behaviour by scaling its windows to it: before asserting
+   * that a waiter is still waiting, it lets the waiter poll a few times.
+   * Leave it out for stores that wake waiters on release (memory, Web Locks).
+   */
+  pollInterval?: number;
 }
 
 const enc = new TextEncoder();
@@ -46,8 +54,13 @@ function isAborted(err: unknown): boolean {
   return true;
 }
 
-/** Resolves after the event loop has turned a few times (lets pollers poll). */
-function turns(ms = 30): Promise<void> {
+/** Polls a waiter gets inside one window: enough that a lost release or a double grant shows. */
+const POLLS_PER_WINDOW = 3;
+/** The window of a store that does not poll: a few turns of the event loop. */
+const WAKE_ON_RELEASE_WINDOW_MS = 30;
+
+/** Resolves after `ms`: the time a waiter is given to (wrongly) take a held lock. */
+function windowOf(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
@@ -59,6 +72,13 @@ function turns(ms = 30): Promise<void> {
  */
 export function checkpointStoreContract(name: string, setup: CheckpointStoreSetup): void {
   const { store, peer, newId } = setup;
+  /** Time for a waiter to poll a few times: it must still be waiting after it. */
+  const pollWindow = () =>
+    windowOf(
+      setup.pollInterval === undefined
+        ? WAKE_ON_RELEASE_WINDOW_MS
+        : POLLS_PER_WINDOW * setup.pollInterval,
+    );
 
   describe(`CheckpointStore contract: ${name}`, () => {
     if (setup.cleanup) after(setup.cleanup);
@@ -203,7 +223,7 @@ export function checkpointStoreContract(name: string, setup: CheckpointStoreSetu
         got = true;
         return l;
       });
-      await turns();
+      await pollWindow();
       assert.equal(got, false, "must not get the lock while it is held");
       await first.release();
       const second = await waiting;
@@ -219,7 +239,7 @@ export function checkpointStoreContract(name: string, setup: CheckpointStoreSetu
         const lock = await (i % 2 ? peer : store).lock(id, { wait: true });
         inside++;
         maxInside = Math.max(maxInside, inside);
-        await turns(5);
+        await pollWindow(); // hold it while the others poll
         inside--;
         done++;
         await lock.release();
@@ -233,7 +253,7 @@ export function checkpointStoreContract(name: string, setup: CheckpointStoreSetu
       const held = await store.lock(id);
       const controller = new AbortController();
       const waiting = peer.lock(id, { wait: true, signal: controller.signal });
-      await turns();
+      await pollWindow();
       controller.abort(new Error("user pressed pause"));
       await assert.rejects(waiting, isAborted);
       await assert.rejects(store.lock(id, { signal: AbortSignal.abort() }), isAborted);
@@ -272,7 +292,7 @@ export function checkpointStoreContract(name: string, setup: CheckpointStoreSetu
         await assert.rejects(store.lock(id), isLocked);
         const controller = new AbortController();
         const waiting = store.lock(id, { wait: true, signal: controller.signal });
-        await turns();
+        await pollWindow();
         controller.abort();
         await assert.rejects(waiting, isAborted);
       });

@@ -138,6 +138,7 @@ async function putLease(id: string, lease: { owner: string; expires: number }): 
 checkpointStoreContract("IndexedDB, leases", {
   store: leaseStore,
   peer: new IndexedDbCheckpointStore({ databaseName: LEASE_DB, locks: null, pollInterval: 10 }),
+  pollInterval: 10,
   newId,
   // A tab that stopped renewing: its lease has expired.
   makeStaleLock: (id) => putLease(id, { owner: "closed-tab", expires: Date.now() - 1 }),

@@ -30,11 +30,14 @@ async function writeLock(id: string, info: object) {
   await writeFile(`${id}.lock`, JSON.stringify(info));
 }
 
-// Both append modes: the default (no fsync per record) and syncAppends.
-for (const syncAppends of [false, true]) {
-  checkpointStoreContract(syncAppends ? "file, syncAppends" : "file", {
-    store: new FileCheckpointStore({ pollInterval: 10, syncAppends }),
-    peer: new FileCheckpointStore({ pollInterval: 10, syncAppends }),
+// Both append modes: the default (no fsync per record) and syncAppends; and two
+// lock polls, a quick one and the default 200 ms, held to the same contract.
+for (const [syncAppends, pollInterval] of [[false, 10], [true, 200]] as const) {
+  const name = `file${syncAppends ? ", syncAppends" : ""}, ${pollInterval} ms poll`;
+  checkpointStoreContract(name, {
+    store: new FileCheckpointStore({ pollInterval, syncAppends }),
+    peer: new FileCheckpointStore({ pollInterval, syncAppends }),
+    pollInterval,
     newId,
     async makeStaleLock(id) {
       await writeLock(id, { pid: await deadPid(), hostname: hostname(), time: 1, token: "dead" });
