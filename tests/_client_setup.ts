@@ -59,24 +59,10 @@ export function makeClient(
   };
 }
 
-/** Deterministic test bytes (kept in `_test_bytes.ts`, which the bundled pages import too). */
-export { testBytes } from "./_test_bytes.ts";
-
 /** Collects an async iterable. */
 export async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const x of it) out.push(x);
-  return out;
-}
-
-/** Joins byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -88,6 +74,8 @@ export interface FetchLog {
   settled: number;
   /** Headers of every request, in order. */
   requests: { url: string; headers: Headers }[];
+  /** Resolves once at least `count` fetch calls have settled. */
+  settledAtLeast(count: number): Promise<void>;
 }
 
 /**
@@ -98,7 +86,16 @@ export function trackingFetch(inner: typeof fetch = globalThis.fetch): {
   fetch: typeof fetch;
   log: FetchLog;
 } {
-  const log: FetchLog = { started: 0, settled: 0, requests: [] };
+  let waiters: { count: number; resolve: () => void }[] = [];
+  const log: FetchLog = {
+    started: 0,
+    settled: 0,
+    requests: [],
+    settledAtLeast: (count) =>
+      log.settled >= count
+        ? Promise.resolve()
+        : new Promise((resolve) => waiters.push({ count, resolve })),
+  };
   const wrapped = async (input: string | URL | Request, init?: RequestInit) => {
     log.started++;
     log.requests.push({ url: String(input), headers: new Headers(init?.headers) });
@@ -106,15 +103,9 @@ export function trackingFetch(inner: typeof fetch = globalThis.fetch): {
       return await inner(input, init);
     } finally {
       log.settled++;
+      for (const w of waiters) if (log.settled >= w.count) w.resolve();
+      waiters = waiters.filter((w) => log.settled < w.count);
     }
   };
   return { fetch: wrapped as typeof fetch, log };
-}
-
-/** Resolves once `condition()` holds, polling every few milliseconds (gives up after ~10 s). */
-export async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; !condition(); i++) {
-    if (i > 2000) throw new Error("condition never held");
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }

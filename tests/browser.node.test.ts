@@ -11,7 +11,7 @@ import { OssClient } from "../lib/web.ts";
 import { createSigningRoute, UploadTickets } from "../lib/server/mod.ts";
 import { listen, type Listening } from "../lib/server/listen.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { bundleForBrowser } from "./_browser_bundle.ts";
 import { type Chromium, launchChromium } from "./_chromium.ts";
 import { chromiumMissing } from "./_peers.ts";
@@ -24,15 +24,6 @@ const KEY = "user-7/video.bin";
 
 function bundlePage(): string {
   return bundleForBrowser("tests/_browser_page.ts");
-}
-
-/** Resolves once `condition()` holds; polls every 10 ms, gives up after `ms`. */
-async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
@@ -117,7 +108,7 @@ describe("browser upload in Chromium", () => {
           () => "interrupted",
         );
         const control = server.control;
-        await waitFor(() => sum(control.stats().parts) >= 4, 30_000, "4 parts of the first run");
+        await control.when((stats) => sum(stats.parts) >= 4); // 4 parts of the first run
         await page.reload();
         assert.equal(await firstRun, "interrupted", "the reload cut the first run short");
         const firstParts = sum(control.stats().parts);
@@ -127,7 +118,7 @@ describe("browser upload in Chromium", () => {
         );
 
         // Parts the old page had in flight may still land once their latency is over.
-        await new Promise((r) => setTimeout(r, 600));
+        await control.idle();
         control.clear();
 
         await page.waitForFunction(() => typeof globalThis.ossupUpload === "function");

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { AbortError, NetworkError, OssClient, OssError, TimeoutError } from "../lib/web.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { makeClient, testBytes, trackingFetch, until } from "./_client_setup.ts";
+import { makeClient, trackingFetch } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
 
 const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
@@ -247,7 +248,7 @@ for (const transport of ["fetch", "node:http"] as const) {
       server.control.add({ operation: "GetObject", action: { type: "latency", ms: 1500 } });
       const controller = new AbortController();
       const pending = bucket.getObject("big.bin", { signal: controller.signal });
-      await until(() => (server.control.stats().requests.GetObject ?? 0) >= 1);
+      await server.control.when((stats) => (stats.requests.GetObject ?? 0) >= 1);
       controller.abort(new Error("user cancelled"));
       await assert.rejects(pending, (err: unknown) => {
         assert.ok(err instanceof AbortError, String(err));
@@ -270,7 +271,7 @@ for (const transport of ["fetch", "node:http"] as const) {
       });
       const controller = new AbortController();
       const pending = bucket.headObject("big.bin", { signal: controller.signal });
-      await until(() => log.settled >= 1);
+      await log.settledAtLeast(1);
       controller.abort();
       await assert.rejects(pending, AbortError);
       assert.equal(log.started, log.settled);

@@ -17,7 +17,6 @@ import {
   type UploadResult,
 } from "../mod.ts";
 import {
-  delay,
   exists,
   KB100,
   objectBytes,
@@ -25,11 +24,11 @@ import {
   type UploadEnv,
   uploadEnv,
   uploadIdsOf,
-  waitFor,
   writeTestFile,
 } from "./_upload_fixtures.ts";
 import { testBytes } from "./_client_setup.ts";
 import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
+import { signalled } from "./_signalled.ts";
 
 const PARTS = 8;
 const SIZE = PARTS * KB100 - 123;
@@ -84,7 +83,7 @@ describe("uploadFile checkpoints", () => {
     const cp = `${path}.cp`;
     assert.ok(await exists(cp), "checkpoint kept");
     assert.equal((await uploadIdsOf(env.bucket, "cancel")).length, 1, "parts kept on the server");
-    await delay(100); // let the server finish the requests the cancel cut short
+    await env.server.control.idle(); // the requests the cancel cut short have ended
     env.server.control.clear();
     const progress: UploadProgress[] = [];
     const result = await env.bucket.uploadFile("cancel", path, {
@@ -374,12 +373,12 @@ describe("uploadFile checkpoints", () => {
       times: 0,
       action: { type: "latency", ms: 30 },
     });
-    let started = false;
+    const started = signalled();
     const first = env.bucket.uploadFile("locked", path, {
       checkpoint: true,
-      onProgress: () => void (started = true),
+      onProgress: () => started.resolve(),
     });
-    await waitFor(() => started, "the first resumer to start");
+    await started.promise;
     await assert.rejects(
       env.bucket.uploadFile("locked", path, { checkpoint: true }),
       (err: unknown) => err instanceof CheckpointError && err.code === "CheckpointLocked",
@@ -398,13 +397,13 @@ describe("uploadFile checkpoints", () => {
       times: 0,
       action: { type: "latency", ms: 20 },
     });
-    let firstStarted = false;
+    const firstStarted = signalled();
     let firstDone = false;
     const first = env.bucket.uploadFile("waiting", path, {
       checkpoint: true,
-      onProgress: () => void (firstStarted = true),
+      onProgress: () => firstStarted.resolve(),
     }).finally(() => (firstDone = true));
-    await waitFor(() => firstStarted, "the first resumer to start");
+    await firstStarted.promise;
     let secondStartedBeforeFirstEnded = false;
     const second = env.bucket.uploadFile("waiting", path, {
       checkpoint: true,

@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import {
-  delay,
   exists,
   KB100,
   objectBytes,
@@ -15,7 +14,6 @@ import {
   type UploadEnv,
   uploadEnv,
   uploadIdsOf,
-  waitFor,
   writeTestFile,
 } from "./_upload_fixtures.ts";
 
@@ -64,15 +62,15 @@ describe("uploadFile resumes after SIGKILL", () => {
       });
 
       const run = startUploadChild(env, { key, path, partSize: KB100, routines: ROUTINES });
-      await waitFor(() => run.exited() || killWhen(env), `the child to reach "${name}"`, 60_000);
+      await Promise.race([run.exit, control.when(() => killWhen(env))]);
       assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
       run.child.kill("SIGKILL");
       assert.equal(await run.exit, "SIGKILL");
       assert.ok(!/^done/m.test(run.output()), "killed before it finished");
       const cp = `${path}.cp`;
       assert.ok(await exists(cp), "the child left its checkpoint");
-      // Let the server finish the requests the kill cut short.
-      await delay(100);
+      // The requests the kill cut short have ended.
+      await control.idle();
       control.remove(slow);
       control.remove(noComplete);
       const sentBefore = control.stats().partBytes;

@@ -218,6 +218,10 @@ export class FaultInjector {
   #rules: FaultRuleState[] = [];
   #nextId = 1;
   #stats: FaultStats = emptyStats();
+  /** Operations inside {@linkcode FaultInjector.handle} now. */
+  #inFlight = 0;
+  /** Who waits in {@linkcode FaultInjector.when}; checked whenever a count changes. */
+  #waiters: { ready: () => boolean; resolve: () => void }[] = [];
 
   /**
    * Creates an injector with no rules (see {@linkcode FaultInjectorOptions}).
@@ -265,6 +269,7 @@ export class FaultInjector {
   clear(): void {
     this.#rules = [];
     this.#stats = emptyStats();
+    this.#changed();
   }
 
   /**
@@ -286,6 +291,46 @@ export class FaultInjector {
   }
 
   /**
+   * Waits for the counts to reach a state, without polling: `condition` is
+   * checked now and again whenever a count changes.
+   *
+   * @example Wait until 4 parts have been stored
+   * ```ts
+   * import { FaultInjector } from "./faults.ts";
+   *
+   * const faults = new FaultInjector();
+   * await faults.when((s) => Object.keys(s.parts).length >= 4);
+   * ```
+   *
+   * @param condition Called with a snapshot of the counts and the operations in flight.
+   * @returns A promise that resolves once `condition` returns true.
+   */
+  when(condition: (stats: FaultStats, inFlight: number) => boolean): Promise<void> {
+    const ready = () => condition(this.stats(), this.#inFlight);
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ ready, resolve }));
+  }
+
+  /**
+   * Waits until no operation is in {@linkcode FaultInjector.handle}: every
+   * request that has reached an operation has been answered or has failed
+   * (e.g. after a client gave up on its requests).
+   *
+   * @returns A promise that resolves once nothing is in flight.
+   */
+  idle(): Promise<void> {
+    return this.when((_, inFlight) => inFlight === 0);
+  }
+
+  /** Wakes the {@linkcode FaultInjector.when} callers whose condition now holds. */
+  #changed(): void {
+    if (this.#waiters.length === 0) return;
+    const woken = this.#waiters.filter((w) => w.ready());
+    this.#waiters = this.#waiters.filter((w) => !woken.includes(w));
+    for (const w of woken) w.resolve();
+  }
+
+  /**
    * Runs one operation under the rules that match it.
    *
    * @param info The addressed request (with the part number of part uploads).
@@ -296,6 +341,20 @@ export class FaultInjector {
   async handle(
     info: OssRequestInfo & { partNumber?: number },
     c: FaultExchange,
+    run: () => Promise<Response>,
+  ): Promise<Response> {
+    this.#inFlight++;
+    try {
+      return await this.#apply(info, c, run);
+    } finally {
+      this.#inFlight--;
+      this.#changed();
+    }
+  }
+
+  async #apply(
+    info: OssRequestInfo & { partNumber?: number },
+    c: Context,
     run: () => Promise<Response>,
   ): Promise<Response> {
     const stats = this.#stats;
@@ -311,6 +370,7 @@ export class FaultInjector {
       stats.injected++;
       actions.push(rule.action);
     }
+    this.#changed();
 
     if (actions.length === 0) {
       const res = await run();
@@ -368,6 +428,7 @@ export class FaultInjector {
     const parts = this.#stats.parts;
     parts[info.partNumber] = (parts[info.partNumber] ?? 0) + 1;
     this.#stats.partBytes += Number(info.headers.get("content-length") ?? 0) || 0;
+    this.#changed();
   }
 
   /**
