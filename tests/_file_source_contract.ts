@@ -7,8 +7,11 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { stat, truncate, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { concatBytes } from "../lib/_concat_bytes.ts";
 import type { FileSource } from "../lib/file_source.ts";
 import { SourceChangedError } from "../lib/errors.ts";
+import { readChunks } from "./_read_stream.ts";
+import { testBytes } from "./_test_bytes.ts";
 
 /** A source under test over known bytes. */
 export interface FileSourceFixture {
@@ -69,19 +72,6 @@ export async function fileFixture(
   };
 }
 
-/** Deterministic pseudo-random bytes (xorshift32). */
-export function patternBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
 function rng(seed: number) {
   let x = seed;
   return (n: number) => {
@@ -92,20 +82,14 @@ function rng(seed: number) {
   };
 }
 
+/** Reads `stream` whole, checking every chunk is a Uint8Array of at most `maxChunk` bytes. */
 async function readAll(stream: ReadableStream<Uint8Array>, maxChunk?: number) {
-  const chunks: Uint8Array[] = [];
-  for await (const chunk of stream) {
+  const chunks = await readChunks(stream);
+  for (const chunk of chunks) {
     assert.ok(chunk instanceof Uint8Array, "chunks are Uint8Arrays");
     if (maxChunk !== undefined) assert.ok(chunk.length <= maxChunk, `chunk of ${chunk.length}`);
-    chunks.push(chunk);
   }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return { bytes: out, chunks };
+  return { bytes: concatBytes(chunks), chunks };
 }
 
 function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string) {
@@ -131,7 +115,7 @@ export function fileSourceContract(
 ): void {
   const { maxChunkSize } = options;
   const SIZE = 3 * 1024 * 1024 + 12345;
-  const data = patternBytes(SIZE, 7);
+  const data = testBytes(SIZE, 7);
 
   async function withSource<T>(
     bytes: Uint8Array<ArrayBuffer>,
@@ -389,7 +373,7 @@ export function fileSourceContract(
           const before = new Uint8Array(50_000);
           assert.equal(await fixture.source.readInto!(7000, before), 50_000);
           sameBytes(before, data.subarray(7000, 57_000), "before");
-          const changed = patternBytes(SIZE, 99);
+          const changed = testBytes(SIZE, 99);
           await fixture.rewrite!(changed);
           const after = new Uint8Array(50_000);
           assert.equal(await fixture.source.readInto!(7000, after), 50_000);
@@ -403,7 +387,7 @@ export function fileSourceContract(
     it("notices a rewrite in place: stat shows the new modification time", async () => {
       const fixture = await open(data);
       try {
-        await fixture.rewrite!(patternBytes(SIZE, 99));
+        await fixture.rewrite!(testBytes(SIZE, 99));
         const now = await fixture.source.stat();
         assert.equal(now.size, SIZE);
         assert.notEqual(now.lastModified, fixture.source.lastModified);

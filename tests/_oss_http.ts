@@ -7,7 +7,7 @@
  */
 
 import { connect } from "node:net";
-import { createHash } from "node:crypto";
+import { concatBytes } from "../lib/_concat_bytes.ts";
 import { signV1, signV4 } from "../lib/signing.ts";
 import type { TestServer } from "./_server.ts";
 
@@ -84,16 +84,6 @@ export async function ossText(
   return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
-/** Base64 MD5 of bytes or text. */
-export function md5Base64(data: Uint8Array | string): string {
-  return createHash("md5").update(data).digest("base64");
-}
-
-/** Upper-case MD5 hex of bytes or text. */
-export function md5Hex(data: Uint8Array | string): string {
-  return createHash("md5").update(data).digest("hex").toUpperCase();
-}
-
 /** An answer read off a raw socket. */
 export interface RawResponse {
   status: number;
@@ -138,18 +128,8 @@ export function rawRequest(server: TestServer, r: RawRequest): Promise<RawRespon
     });
     socket.on("data", (d: Uint8Array) => chunks.push(new Uint8Array(d)));
     socket.on("error", () => {});
-    socket.on("close", () => resolve(parseRaw(concat(chunks))));
+    socket.on("close", () => resolve(parseRaw(concatBytes(chunks))));
   });
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 function indexOfCrlfCrlf(b: Uint8Array): number {
@@ -196,7 +176,7 @@ function dechunk(b: Uint8Array): Uint8Array {
     out.push(b.subarray(lineEnd + 2, lineEnd + 2 + size));
     at = lineEnd + 2 + size + 2;
   }
-  return concat(out);
+  return concatBytes(out);
 }
 
 /** Signed headers of a raw call, as header lines. */

@@ -7,9 +7,13 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
+import { concatBytes } from "../lib/_concat_bytes.ts";
 import { crc64 } from "../lib/crc64.ts";
 import type { BodyInput, ObjectHeaders, Storage } from "../lib/server/storage.ts";
+import { collect } from "./_client_setup.ts";
+import { md5Base64, md5Hex, multipartEtag } from "./_md5.ts";
+import { readAll } from "./_read_stream.ts";
+import { testBytes } from "./_test_bytes.ts";
 
 /** A fresh, empty storage; `dispose` releases it and anything it left behind. */
 export interface StorageFixture {
@@ -45,34 +49,6 @@ export function bodyOf(
   };
 }
 
-/** Upper-case MD5 hex, as OSS writes ETags. */
-export function md5Hex(data: string | Uint8Array): string {
-  return createHash("md5").update(bytesOf(data)).digest("hex").toUpperCase();
-}
-
-/** Base64 MD5, as `Content-MD5` carries it. */
-export function md5Base64(data: string | Uint8Array): string {
-  return createHash("md5").update(bytesOf(data)).digest("base64");
-}
-
-/** Reads a stream whole (tests only deal in small bodies here). */
-export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-  }
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
 /** Object headers with defaults. */
 export function headersOf(o: Partial<ObjectHeaders> = {}): ObjectHeaders {
   return {
@@ -84,42 +60,11 @@ export function headersOf(o: Partial<ObjectHeaders> = {}): ObjectHeaders {
   };
 }
 
-/** Deterministic pseudo-random bytes. */
-export function patternBytes(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
-
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
     assert.equal((err as { code?: string }).code, code, String(err));
     return true;
   });
-}
-
-async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of iterable) out.push(item);
-  return out;
 }
 
 const BUCKET_OPTIONS = { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" };
@@ -241,7 +186,7 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
 
     it("streams ranges across chunk boundaries", async () => {
       await withStorage(async (s) => {
-        const data = patternBytes(300 * KB + 17, 1);
+        const data = testBytes(300 * KB + 17, 1);
         await s.putObject("bkt", "big", bodyOf(data, { chunkSize: 4099 }), headersOf());
         const reader = await s.getObject("bkt", "big");
         assert.deepEqual(await readAll(reader.stream()), data);
@@ -486,7 +431,7 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
 
     it("keeps one whole version when puts of the same key race", async () => {
       await withStorage(async (s) => {
-        const versions = Array.from({ length: 6 }, (_, i) => patternBytes(200 * KB + i, 10 + i));
+        const versions = Array.from({ length: 6 }, (_, i) => testBytes(200 * KB + i, 10 + i));
         const results = await Promise.all(
           versions.map((v) =>
             s.putObject("bkt", "race", bodyOf(v, { chunkSize: 8192 }), headersOf())
@@ -511,9 +456,9 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
         assert.match(upload.uploadId, /^[0-9A-F]{32}$/);
         assert.equal(upload.key, "movie.mp4");
         assert.equal(upload.bucket, "bkt");
-        const p1 = patternBytes(100 * KB, 1);
-        const p2 = patternBytes(100 * KB + 5, 2);
-        const p3 = patternBytes(1234, 3);
+        const p1 = testBytes(100 * KB, 1);
+        const p2 = testBytes(100 * KB + 5, 2);
+        const p3 = testBytes(1234, 3);
         const id = upload.uploadId;
         // Out of order, one replaced, one never completed.
         const m3 = await s.uploadPart("bkt", "movie.mp4", id, 3, bodyOf(p3));
@@ -539,11 +484,8 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
           { partNumber: 2, etag: m2.etag.toLowerCase() },
           { partNumber: 3, etag: m3.etag },
         ]);
-        const whole = concat(p1, p2, p3);
-        const expectedEtag = createHash("md5")
-          .update(Buffer.concat([p1, p2, p3].map((p) => createHash("md5").update(p).digest())))
-          .digest("hex").toUpperCase() + "-3";
-        assert.equal(meta.etag, expectedEtag);
+        const whole = concatBytes([p1, p2, p3]);
+        assert.equal(meta.etag, multipartEtag([p1, p2, p3]));
         assert.match(meta.etag, /^[0-9A-F]{32}-3$/);
         assert.equal(meta.crc64, crc64(whole));
         assert.equal(meta.size, whole.length);
@@ -650,7 +592,7 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
 
     it("copies ranges of objects into parts (UploadPartCopy)", async () => {
       await withStorage(async (s) => {
-        const src = patternBytes(250 * KB, 9);
+        const src = testBytes(250 * KB, 9);
         await s.putObject("bkt", "src", bodyOf(src), headersOf());
         const { uploadId: id } = await s.initiateMultipartUpload("bkt", "dst", headersOf());
         const c1 = await s.uploadPartCopy("bkt", "dst", id, 1, {
@@ -691,8 +633,8 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
     it("takes simultaneous parts of one upload, including the same part number", async () => {
       await withStorage(async (s) => {
         const { uploadId: id } = await s.initiateMultipartUpload("bkt", "par", headersOf());
-        const parts = Array.from({ length: 8 }, (_, i) => patternBytes(100 * KB + i * 13, 50 + i));
-        const same = Array.from({ length: 4 }, (_, i) => patternBytes(64 * KB, 90 + i));
+        const parts = Array.from({ length: 8 }, (_, i) => testBytes(100 * KB + i * 13, 50 + i));
+        const same = Array.from({ length: 4 }, (_, i) => testBytes(64 * KB, 90 + i));
         const [metas] = await Promise.all([
           Promise.all(
             parts.map((p, i) =>
@@ -713,7 +655,7 @@ export function storageContract(name: string, create: () => Promise<StorageFixtu
           id,
           listed.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
         );
-        const whole = concat(...parts, same.find((p) => md5Hex(p) === ninth.etag)!);
+        const whole = concatBytes([...parts, same.find((p) => md5Hex(p) === ninth.etag)!]);
         assert.equal(meta.crc64, crc64(whole));
         assert.deepEqual(await readAll((await s.getObject("bkt", "par")).stream()), whole);
         assert.equal(metas[0].etag, md5Hex(parts[0]));

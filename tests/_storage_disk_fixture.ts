@@ -5,20 +5,20 @@
  * @module
  */
 
-import { patternBytes } from "./_storage_contract.ts";
+import { testBytes } from "./_test_bytes.ts";
 
 const KB = 1024;
-const flipA = patternBytes(1024 * KB, 101);
-const flipB = patternBytes(1536 * KB + 3, 102);
-const parts = [patternBytes(100 * KB, 201), patternBytes(100 * KB + 7, 202)];
-const loopParts = [patternBytes(100 * KB, 301), patternBytes(5000, 302)];
+const flipA = testBytes(1024 * KB, 101);
+const flipB = testBytes(1536 * KB + 3, 102);
+const parts = [testBytes(100 * KB, 201), testBytes(100 * KB + 7, 202)];
+const loopParts = [testBytes(100 * KB, 301), testBytes(5000, 302)];
 
 /** Keys and bytes of the durability scenario. */
 export const durableFixture = {
   bucket: "durable",
   doneCount: 4,
   doneKey: (round: number, i: number): string => `done/${round}/${i}`,
-  doneBytes: (round: number, i: number): Uint8Array => patternBytes(50 * KB + i, 1000 * round + i),
+  doneBytes: (round: number, i: number): Uint8Array => testBytes(50 * KB + i, 1000 * round + i),
   mpuKey: (round: number): string => `mpu/${round}`,
   partBytes: (n: number): Uint8Array => parts[n - 1],
   partialKey: (round: number): string => `partial/${round}`,

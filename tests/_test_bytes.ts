@@ -5,7 +5,10 @@
  * @module
  */
 
-/** Deterministic pseudo-random bytes (xorshift32); a seed of 0 acts as 1. */
+/**
+ * Deterministic pseudo-random bytes (xorshift32): the same `length` and
+ * `seed` give the same bytes on every runtime; a seed of 0 acts as 1.
+ */
 export function testBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let x = seed >>> 0 || 1;
@@ -14,17 +17,6 @@ export function testBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
     x ^= x >>> 17;
     x ^= x << 5;
     out[i] = x & 0xff;
-  }
-  return out;
-}
-
-/** Deterministic pseudo-random bytes (the top byte of a linear congruential generator). */
-export function lcgBytes(length: number, seed = 1): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
   }
   return out;
 }

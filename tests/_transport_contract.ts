@@ -22,7 +22,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { OssClient, OssClientOptions } from "../lib/client/oss_client.ts";
-import { concat, testBytes } from "./_client_setup.ts";
+import { concatBytes } from "../lib/_concat_bytes.ts";
+import { testBytes } from "./_test_bytes.ts";
 import {
   type CountingServer,
   type EarlyAnswer,
@@ -32,6 +33,7 @@ import {
 } from "./_counting_server.ts";
 import { addStandardAnswers, type Recorder, startRecorder } from "./_recording_server.ts";
 import { startServer, type TestServer } from "./_server.ts";
+import { signalled } from "./_signalled.ts";
 import {
   clientOptions,
   delay,
@@ -69,13 +71,6 @@ export interface TransportSetup {
    * through the global fetch"), `around` runs the upload and asserts it.
    */
   uploadCheck?: { says: string; around<T>(upload: () => Promise<T>): Promise<T> };
-}
-
-/** A promise and its resolver. */
-export function signalled<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => resolve = r);
-  return { promise, resolve };
 }
 
 /** The fetch's outcome, or "still pending" after `ms` (so a hang fails instead of stalling). */
@@ -216,7 +211,7 @@ async function readAll(body: ReadableStream<Uint8Array>, pauseMs = 0): Promise<U
     chunks.push(value);
     if (pauseMs > 0) await delay(pauseMs);
   }
-  return concat(...chunks);
+  return concatBytes(chunks);
 }
 
 /**

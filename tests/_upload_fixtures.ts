@@ -20,8 +20,9 @@ import {
   OssClient,
   type OssClientOptions,
 } from "../mod.ts";
-import { collect, testBytes } from "./_client_setup.ts";
+import { collect } from "./_client_setup.ts";
 import { runtimeCommand } from "./_runtime_command.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { startServer, type TestServer } from "./_server.ts";
 
 /** The repository root. */

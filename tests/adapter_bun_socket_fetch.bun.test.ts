@@ -25,16 +25,16 @@ import { withBunFetch } from "../lib/adapters/bun/default_fetch.ts";
 import { proxyConfigured } from "../lib/adapters/_proxy_env.ts";
 import { OssClient as BunOssClient } from "../lib/bun.ts";
 import { OssClient as ModOssClient } from "../mod.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { type Recorder, startRecorder } from "./_recording_server.ts";
 import { RequestLog } from "./_request_log.ts";
 import {
   isNetworkError,
   recordingFallback,
   settleWithin,
-  signalled,
   transportContract,
 } from "./_transport_contract.ts";
+import { signalled } from "./_signalled.ts";
 import { delay, ROOT, sameBytes, waitFor } from "./_upload_fixtures.ts";
 
 const MiB = 1024 * 1024;

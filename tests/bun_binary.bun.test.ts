@@ -12,7 +12,7 @@ import process from "node:process";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/bun.ts";
 import { buildBinary } from "../scripts/build_bin.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { serverFlags } from "./_cli_run.ts";
 import { startServer, type TestServer } from "./_server.ts";
 

@@ -11,6 +11,7 @@ import {
   fingerprintSource,
   type PartRecord,
 } from "../lib/upload/checkpoint_journal.ts";
+import { concatBytes } from "../lib/_concat_bytes.ts";
 import { crc32 } from "../lib/upload/_journal_crc32.ts";
 import { crc64 } from "../lib/crc64.ts";
 import type { FileSource } from "../lib/file_source.ts";
@@ -46,16 +47,6 @@ function makeParts(h: CheckpointHeader, numbers: number[]): PartRecord[] {
   }));
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-
 function decoded(bytes: Uint8Array): DecodedCheckpoint {
   const result = decodeCheckpoint(bytes);
   if ("damaged" in result) assert.fail(`unexpectedly damaged: ${result.damaged}`);
@@ -66,7 +57,7 @@ function decoded(bytes: Uint8Array): DecodedCheckpoint {
 function journal(h: CheckpointHeader, parts: PartRecord[]) {
   const headerBytes = encodeCheckpointHeader(h);
   const records = parts.map((p) => encodePartRecord(h, p));
-  return { headerBytes, records, bytes: concat([headerBytes, ...records]) };
+  return { headerBytes, records, bytes: concatBytes([headerBytes, ...records]) };
 }
 
 describe("checkpoint journal: round trip", () => {
@@ -188,15 +179,15 @@ describe("checkpoint journal: damage", () => {
   });
 
   it("a torn tail of zero bytes (a crash after the size grew) is dropped", () => {
-    const d = decoded(concat([bytes, new Uint8Array(60)]));
+    const d = decoded(concatBytes([bytes, new Uint8Array(60)]));
     assert.equal(d.parts.size, parts.length);
     assert.equal(d.droppedTail, true);
   });
 
   it("garbage then newline as the last line is dropped; in the middle it is damage", () => {
     const junk = new TextEncoder().encode("garbage\n");
-    assert.equal(decoded(concat([bytes, junk])).droppedTail, true);
-    const middle = decodeCheckpoint(concat([headerBytes, records[0], junk, records[1]]));
+    assert.equal(decoded(concatBytes([bytes, junk])).droppedTail, true);
+    const middle = decodeCheckpoint(concatBytes([headerBytes, records[0], junk, records[1]]));
     assert.ok("damaged" in middle);
   });
 
@@ -229,9 +220,9 @@ describe("checkpoint journal: damage", () => {
   it("records from another upload's journal do not validate here", () => {
     const other = makeHeader({ uploadId: "ANOTHER" });
     const foreign = encodePartRecord(other, parts[0]);
-    assert.ok("damaged" in decodeCheckpoint(concat([headerBytes, foreign, records[1]])));
+    assert.ok("damaged" in decodeCheckpoint(concatBytes([headerBytes, foreign, records[1]])));
     // As the last line it looks like a torn append and is dropped.
-    const d = decoded(concat([headerBytes, records[0], foreign]));
+    const d = decoded(concatBytes([headerBytes, records[0], foreign]));
     assert.equal(d.parts.size, 1);
     assert.equal(d.droppedTail, true);
   });
@@ -243,7 +234,7 @@ describe("checkpoint journal: damage", () => {
     const record = (body: string) =>
       enc.encode(`${crc32(enc.encode(body), seed).toString(16).padStart(8, "0")} ${body}\n`);
     // Sanity: this forges a valid record.
-    assert.equal(decoded(concat([headerBytes, record(`[1,102400,"e","1"]`)])).parts.size, 1);
+    assert.equal(decoded(concatBytes([headerBytes, record(`[1,102400,"e","1"]`)])).parts.size, 1);
     for (
       const body of [
         `[9,102400,"e","1"]`,
@@ -252,7 +243,7 @@ describe("checkpoint journal: damage", () => {
         `[1,102400,"e","-1"]`,
       ]
     ) {
-      assert.ok("damaged" in decodeCheckpoint(concat([headerBytes, record(body)])), body);
+      assert.ok("damaged" in decodeCheckpoint(concatBytes([headerBytes, record(body)])), body);
     }
   });
 
@@ -292,7 +283,7 @@ describe("checkpoint journal: cost per part", () => {
     assert.ok(max <= 256, `largest record ${max} bytes`);
     // The widest record differs from the narrowest only by its numbers' digits.
     assert.ok(max - min <= 8, `records from ${min} to ${max} bytes`);
-    const d = decoded(concat(chunks));
+    const d = decoded(concatBytes(chunks));
     assert.equal(d.parts.size, 10000);
     assert.equal(d.parts.get(10000)?.size, partSize);
   });

@@ -14,24 +14,13 @@ import { crc64 } from "../lib/crc64.ts";
 import { type Bucket, OssClient } from "../mod.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { cleanEnv, runOssup, startOssup } from "./_cli_run.ts";
+import { testBytes as bytes } from "./_test_bytes.ts";
 
 let server: TestServer;
 let dir: string;
 let env: Record<string, string>;
 let bucket: Bucket;
 const BUCKET = "cli-bucket";
-
-function bytes(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 async function exists(path: string): Promise<boolean> {
   return await stat(path).then(() => true, () => false);

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { OssClient } from "../lib/web.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { makeClient, testBytes } from "./_client_setup.ts";
+import { makeClient } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { hostRoutingFetch } from "./_host_routing_fetch.ts";
 
 const STS = {

@@ -6,7 +6,9 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { crc64, type OssClient, OssError } from "../lib/web.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { type Addressing, collect, concat, makeClient, testBytes } from "./_client_setup.ts";
+import { type Addressing, collect, makeClient } from "./_client_setup.ts";
+import { concatBytes } from "../lib/_concat_bytes.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { VIRTUAL_HOST } from "./_host_routing_fetch.ts";
 import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
 
@@ -246,7 +248,7 @@ for (const { signatureVersion, addressing, transport } of variants) {
 
       // Given out of order: the client sends them sorted.
       const done = await bucket.completeMultipartUpload(key, init.uploadId, [p3, p1, p2]);
-      const whole = concat(...parts);
+      const whole = concatBytes(parts);
       assert.equal(done.key, key);
       assert.match(done.etag, /-3"$/);
       assert.equal(done.crc64, crc64(whole));

@@ -28,7 +28,7 @@ import process from "node:process";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/node.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { serverFlags } from "./_cli_run.ts";
 import { startServer } from "./_server.ts";
 

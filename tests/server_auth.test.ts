@@ -24,6 +24,7 @@ import {
   UNSIGNED_PAYLOAD,
 } from "../lib/signing.ts";
 import { startServer, type TestServer } from "./_server.ts";
+import { assertOssError } from "./_assert_oss.ts";
 
 const STS = {
   accessKeyId: "STS.test-temporary-ak",
@@ -38,7 +39,7 @@ type Version = "v1" | "v4";
 
 interface Sent {
   status: number;
-  body: string;
+  text: string;
   headers: Headers;
 }
 
@@ -68,7 +69,7 @@ async function send(
     headers: req.headers,
     body: o.body,
   });
-  return { status: res.status, body: await res.text(), headers: res.headers };
+  return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
 function request(method: string, key?: string, query: [string, string | undefined][] = []) {
@@ -99,24 +100,14 @@ async function presign(
     : await presignV4(req, { credentials, region: server.region, expires, now: o.now });
 }
 
-function codeOf(body: string): string | undefined {
-  return /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
-}
-
 function element(body: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
-}
-
-function assertOssError(sent: Sent, status: number, code: string): void {
-  assert.equal(codeOf(sent.body), code, sent.body);
-  assert.equal(sent.status, status, sent.body);
-  assert.match(sent.headers.get("x-oss-request-id") ?? "", /^[0-9A-F]{24}$/);
 }
 
 /** Nothing secret in an error answer. */
 function assertNoSecrets(sent: Sent, ...secrets: string[]): void {
   for (const s of secrets) {
-    assert.ok(!sent.body.includes(s), `error body leaks ${s}`);
+    assert.ok(!sent.text.includes(s), `error body leaks ${s}`);
     for (const [, v] of sent.headers) assert.ok(!v.includes(s), `error header leaks ${s}`);
   }
 }
@@ -169,16 +160,16 @@ describe("server authentication", () => {
         const req = request("GET", KEY);
         await sign(server, version, req, creds);
         const sent = await send(server, req);
-        assert.equal(sent.status, 200, sent.body);
-        assert.equal(sent.body, CONTENT);
+        assert.equal(sent.status, 200, sent.text);
+        assert.equal(sent.text, CONTENT);
       });
 
       it("accepts a signed service-level request (ListBuckets)", async () => {
         const req = { method: "GET", query: [], headers: new Headers() } as RequestToSign;
         await sign(server, version, req, creds);
         const sent = await send(server, req);
-        assert.equal(sent.status, 200, sent.body);
-        assert.match(sent.body, /<Name>auth-bucket<\/Name>/);
+        assert.equal(sent.status, 200, sent.text);
+        assert.match(sent.text, /<Name>auth-bucket<\/Name>/);
       });
 
       it("wrong secret: 403 SignatureDoesNotMatch with StringToSign, no secret, no signature", async () => {
@@ -187,14 +178,14 @@ describe("server authentication", () => {
         await sign(server, version, req, wrong);
         const sent = await send(server, req);
         assertOssError(sent, 403, "SignatureDoesNotMatch");
-        const sts = element(sent.body, "StringToSign");
+        const sts = element(sent.text, "StringToSign");
         assert.ok(sts, "StringToSign is given");
         if (version === "v1") assert.ok(sts.endsWith(`/${BUCKET}/${KEY}`), sts);
         else {
           assert.ok(sts.startsWith("OSS4-HMAC-SHA256\n"), sts);
-          assert.ok(element(sent.body, "CanonicalRequest")?.startsWith("GET\n"));
+          assert.ok(element(sent.text, "CanonicalRequest")?.startsWith("GET\n"));
         }
-        assert.equal(element(sent.body, "OSSAccessKeyId"), creds.accessKeyId);
+        assert.equal(element(sent.text, "OSSAccessKeyId"), creds.accessKeyId);
         assertNoSecrets(sent, creds.accessKeySecret, "not-the-secret", signatureOf(req));
       });
 
@@ -203,7 +194,7 @@ describe("server authentication", () => {
         await sign(server, version, req, { accessKeyId: "no-such-ak", accessKeySecret: "x" });
         const sent = await send(server, req);
         assertOssError(sent, 403, "InvalidAccessKeyId");
-        assert.equal(element(sent.body, "OSSAccessKeyId"), "no-such-ak");
+        assert.equal(element(sent.text, "OSSAccessKeyId"), "no-such-ak");
       });
 
       it("tampered method: 403 SignatureDoesNotMatch", async () => {
@@ -272,13 +263,13 @@ describe("server authentication", () => {
         await sign(server, version, req, creds, clientNow);
         const sent = await send(server, req);
         assertOssError(sent, 403, "RequestTimeTooSkewed");
-        assert.equal(element(sent.body, "MaxAllowedSkewMilliseconds"), "900000");
-        const serverTime = Date.parse(element(sent.body, "ServerTime") ?? "");
+        assert.equal(element(sent.text, "MaxAllowedSkewMilliseconds"), "900000");
+        const serverTime = Date.parse(element(sent.text, "ServerTime") ?? "");
         const dateHeader = Date.parse(sent.headers.get("date") ?? "");
         assert.ok(Number.isFinite(serverTime) && Number.isFinite(dateHeader));
         // The answer's time is the server's: 20 minutes ahead of the client's clock.
         assert.ok(dateHeader - clientNow.getTime() > 15 * 60 * 1000);
-        assert.ok(element(sent.body, "RequestTime"));
+        assert.ok(element(sent.text, "RequestTime"));
       });
 
       it("client clock 20 minutes fast: 403 RequestTimeTooSkewed", async () => {
@@ -299,8 +290,8 @@ describe("server authentication", () => {
         const req = request("GET", KEY);
         const params = await presign(server, version, req, creds);
         const sent = await send(server, req, { extraQuery: params });
-        assert.equal(sent.status, 200, sent.body);
-        assert.equal(sent.body, CONTENT);
+        assert.equal(sent.status, 200, sent.text);
+        assert.equal(sent.text, CONTENT);
       });
 
       it("accepts a presigned PUT with its signed content type", async () => {
@@ -308,7 +299,7 @@ describe("server authentication", () => {
         req.headers.set("content-type", "text/plain");
         const params = await presign(server, version, req, creds);
         const sent = await send(server, req, { extraQuery: params, body: "uploaded" });
-        assert.equal(sent.status, 200, sent.body);
+        assert.equal(sent.status, 200, sent.text);
       });
 
       it("expired: 403 AccessDenied 'Request has expired.'", async () => {
@@ -319,9 +310,9 @@ describe("server authentication", () => {
         });
         const sent = await send(server, req, { extraQuery: params });
         assertOssError(sent, 403, "AccessDenied");
-        assert.equal(element(sent.body, "Message"), "Request has expired.");
-        assert.ok(element(sent.body, "Expires"));
-        assert.ok(element(sent.body, "ServerTime"));
+        assert.equal(element(sent.text, "Message"), "Request has expired.");
+        assert.ok(element(sent.text, "Expires"));
+        assert.ok(element(sent.text, "ServerTime"));
       });
 
       it("tampered expiry: 403 SignatureDoesNotMatch", async () => {
@@ -480,7 +471,7 @@ describe("server authentication with an injected server clock", () => {
       const retry = { method: "GET", query: [], headers: new Headers() } as RequestToSign;
       await sign(server, version, retry, credentials, new Date(serverNow));
       const ok = await send(server, retry);
-      assert.equal(ok.status, 200, ok.body);
+      assert.equal(ok.status, 200, ok.text);
     }
   });
 
@@ -494,7 +485,7 @@ describe("server authentication with an injected server clock", () => {
       const params = await presign(server, version, req, credentials, { expires: 3600 });
       const sent = await send(server, req, { extraQuery: params });
       assertOssError(sent, 403, "AccessDenied");
-      assert.equal(element(sent.body, "Message"), "Request has expired.");
+      assert.equal(element(sent.text, "Message"), "Request has expired.");
     }
   });
 });

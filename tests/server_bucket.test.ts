@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { childElement, childElements, childText, parseXml } from "../lib/xml.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { ossFetch, ossText } from "./_oss_http.ts";
+import { assertOssError } from "./_assert_oss.ts";
 
 let server: TestServer;
 before(async () => {
@@ -11,22 +12,6 @@ before(async () => {
 after(async () => {
   await server.close();
 });
-
-function assertOssError(
-  r: { status: number; headers: Headers; text: string },
-  status: number,
-  code: string,
-) {
-  assert.equal(r.status, status, r.text);
-  assert.equal(r.headers.get("content-type"), "application/xml");
-  const root = parseXml(r.text);
-  assert.equal(root.name, "Error");
-  assert.equal(childText(root, "Code"), code);
-  assert.ok(childText(root, "Message"));
-  assert.equal(childText(root, "RequestId"), r.headers.get("x-oss-request-id"));
-  assert.ok(childText(root, "HostId"));
-  return root;
-}
 
 describe("buckets", () => {
   it("creates, lists, describes and deletes a bucket", async () => {

@@ -10,7 +10,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -19,7 +18,8 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { signV1, signV4 } from "../lib/signing.ts";
-import { lcgBytes as data } from "./_test_bytes.ts";
+import { md5Hex } from "./_md5.ts";
+import { testBytes as data } from "./_test_bytes.ts";
 
 const MAIN = fileURLToPath(new URL("../lib/server/main.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -119,10 +119,6 @@ async function oss(
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { status: res.status, text: new TextDecoder().decode(bytes), bytes, headers: res.headers };
-}
-
-function md5(b: Uint8Array): string {
-  return createHash("md5").update(b).digest("hex");
 }
 
 /**
@@ -327,7 +323,7 @@ describe("data directory durability across SIGKILL", () => {
       for (const [k, body] of objects) {
         const got = await oss(b, "GET", "durable", k);
         assert.equal(got.status, 200, `${k}: ${got.text}`);
-        assert.equal(md5(got.bytes), md5(body), k);
+        assert.equal(md5Hex(got.bytes), md5Hex(body), k);
       }
       const partial = await oss(b, "GET", "durable", "half-written.bin");
       assert.equal(partial.status, 404, "a partial object appeared");
@@ -373,7 +369,7 @@ describe("data directory durability across SIGKILL", () => {
       assert.equal(done.status, 200, done.text);
       const whole = await oss(b, "GET", "durable", key);
       const expected = new Uint8Array([...parts[0], ...parts[1], ...part3]);
-      assert.equal(md5(whole.bytes), md5(expected));
+      assert.equal(md5Hex(whole.bytes), md5Hex(expected));
     } finally {
       second.child.kill("SIGTERM");
       await second.exited;

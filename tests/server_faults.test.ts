@@ -8,7 +8,6 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { createOssApp } from "../lib/server/app.ts";
 import { FaultInjector, type FaultRule } from "../lib/server/faults.ts";
@@ -16,13 +15,10 @@ import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { signV4 } from "../lib/signing.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { lcgBytes as bytes } from "./_test_bytes.ts";
+import { md5Hex } from "./_md5.ts";
+import { testBytes as bytes } from "./_test_bytes.ts";
 
 const BUCKET = "faults";
-
-function md5(b: Uint8Array): string {
-  return createHash("md5").update(b).digest("hex");
-}
 
 /** A V4-signed fetch to `/bucket/key?query`. */
 async function oss(
@@ -325,7 +321,7 @@ describe("fault injection", () => {
     // Without the rule the same download is whole.
     const whole = await attempt(oss(server, "GET", "download.bin"));
     assert.ok(whole !== "network error");
-    assert.equal(md5(whole.body), md5(data));
+    assert.equal(md5Hex(whole.body), md5Hex(data));
   });
 
   it("adds latency: a client with a shorter timeout gives up", async () => {
@@ -367,7 +363,7 @@ describe("fault injection", () => {
     await putSmall.body?.cancel();
     const got = await attempt(oss(server, "GET", "small.bin"));
     assert.ok(got !== "network error");
-    assert.equal(md5(got.body), md5(small));
+    assert.equal(md5Hex(got.body), md5Hex(small));
   });
 
   it("caps request bandwidth without altering the bytes", async () => {
@@ -382,7 +378,7 @@ describe("fault injection", () => {
     assert.equal(put.status, 200);
     const got = await attempt(oss(server, "GET", "slow-up.bin"));
     assert.ok(got !== "network error");
-    assert.equal(md5(got.body), md5(data));
+    assert.equal(md5Hex(got.body), md5Hex(data));
     assert.equal(server.control.rules()[0].applied, 1);
   });
 

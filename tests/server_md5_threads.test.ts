@@ -7,7 +7,6 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { crc64 } from "../lib/crc64.ts";
 import { Md5Threads } from "../lib/server/_md5_threads.ts";
 import { drainBody } from "../lib/server/_storage_body.ts";
@@ -15,7 +14,8 @@ import { createOssApp } from "../lib/server/app.ts";
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { StorageError } from "../lib/server/storage.ts";
-import { lcgBytes as bytes } from "./_test_bytes.ts";
+import { md5Base64, md5Hex } from "./_md5.ts";
+import { testBytes as bytes } from "./_test_bytes.ts";
 
 /** A stream of `data` in chunks of the given sizes, cycling. */
 function chunked(data: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {
@@ -31,9 +31,6 @@ function chunked(data: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> 
     },
   });
 }
-
-const md5Hex = (b: Uint8Array) => createHash("md5").update(b).digest("hex").toUpperCase();
-const md5Base64 = (b: Uint8Array) => createHash("md5").update(b).digest("base64");
 
 describe("MD5 on worker threads", () => {
   let threads: Md5Threads;

@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { crc64 } from "../lib/crc64.ts";
 import { childElement, childElements, childText, parseXml } from "../lib/xml.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { md5Base64, md5Hex, ossFetch, ossText } from "./_oss_http.ts";
+import { ossFetch, ossText } from "./_oss_http.ts";
+import { md5Base64, md5Hex } from "./_md5.ts";
 import { assertOssError } from "./_assert_oss.ts";
-import { lcgBytes as bytes } from "./_test_bytes.ts";
+import { testBytes as bytes } from "./_test_bytes.ts";
 
 let server: TestServer;
 const B = "objects";

@@ -16,7 +16,8 @@ import {
 import { createSigningRoute, type SigningRequest, UploadTickets } from "../lib/server/mod.ts";
 import { listen, type Listening } from "../lib/server/listen.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { concat, testBytes } from "./_client_setup.ts";
+import { concatBytes } from "../lib/_concat_bytes.ts";
+import { testBytes } from "./_test_bytes.ts";
 
 const PART = 100 * 1024;
 const BUCKET = "signed-uploads";
@@ -335,7 +336,7 @@ describe("client signer hook", () => {
       await client.createBucket("hook");
       await client.bucket("hook").putObject("a.bin", testBytes(10));
       const back = await (await client.bucket("hook").getObject("a.bin")).bytes();
-      assert.deepEqual(back, concat(testBytes(10)));
+      assert.deepEqual(back, concatBytes([testBytes(10)]));
       assert.deepEqual(seen, ["PutBucket PUT ", "PutObject PUT a.bin", "GetObject GET a.bin"]);
       await assert.rejects(client.bucket("hook").presignUrl("a.bin"), TypeError);
     } finally {

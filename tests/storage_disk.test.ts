@@ -5,14 +5,10 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
-import {
-  bodyOf,
-  headersOf,
-  md5Hex,
-  patternBytes,
-  readAll,
-  storageContract,
-} from "./_storage_contract.ts";
+import { bodyOf, headersOf, storageContract } from "./_storage_contract.ts";
+import { md5Hex } from "./_md5.ts";
+import { testBytes } from "./_test_bytes.ts";
+import { readAll } from "./_read_stream.ts";
 import { measureInChild } from "./_memory_probe.ts";
 
 const STREAM_CHILD = join(dirname(fileURLToPath(import.meta.url)), "_storage_disk_stream_child.ts");
@@ -71,7 +67,7 @@ describe("disk storage: the data directory", () => {
         "mpu",
         headersOf({ contentType: "x/mpu" }),
       );
-      const p1 = patternBytes(100 * 1024, 1);
+      const p1 = testBytes(100 * 1024, 1);
       const m1 = await s.uploadPart("keep", "mpu", upload.uploadId, 1, bodyOf(p1));
       const m2 = await s.uploadPart("keep", "mpu", upload.uploadId, 2, bodyOf("tail"));
       const aborted = await s.initiateMultipartUpload("keep", "mpu", headersOf());

@@ -7,14 +7,14 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crc64 } from "../lib/crc64.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
-import { md5Hex, readAll } from "./_storage_contract.ts";
+import { md5Hex, multipartEtag } from "./_md5.ts";
+import { readAll } from "./_read_stream.ts";
 import { durableFixture as f } from "./_storage_disk_fixture.ts";
 import { runtimeCommand } from "./_runtime_command.ts";
 
@@ -46,12 +46,6 @@ function runAndKill(dataDir: string, round: number, extraMs: number): Promise<st
       else reject(new Error(`writer exited with ${code ?? signal}: ${out}\n${err}`));
     });
   });
-}
-
-function multipartEtagOf(parts: Uint8Array[]): string {
-  const md5 = createHash("md5");
-  for (const p of parts) md5.update(createHash("md5").update(p).digest());
-  return `${md5.digest("hex").toUpperCase()}-${parts.length}`;
 }
 
 describe("disk storage: durability across SIGKILL", () => {
@@ -100,7 +94,7 @@ describe("disk storage: durability across SIGKILL", () => {
           const loopParts = [f.loopPart(1), f.loopPart(2)];
           const loop = await s.getObject(f.bucket, f.loopKey);
           const loopBytes = await readAll(loop.stream());
-          assert.equal(loop.meta.etag, multipartEtagOf(loopParts));
+          assert.equal(loop.meta.etag, multipartEtag(loopParts));
           assert.equal(loop.meta.objectType, "Multipart");
           assert.equal(loop.meta.crc64, crc64(loopBytes));
           assert.equal(
@@ -124,7 +118,7 @@ describe("disk storage: durability across SIGKILL", () => {
           { partNumber: 1, etag: md5Hex(f.partBytes(1)) },
           { partNumber: 2, etag: md5Hex(f.partBytes(2)) },
         ]);
-        assert.equal(meta.etag, multipartEtagOf([f.partBytes(1), f.partBytes(2)]));
+        assert.equal(meta.etag, multipartEtag([f.partBytes(1), f.partBytes(2)]));
         assert.equal(meta.contentType, "application/x-durable");
         const bytes = await readAll((await s.getObject(f.bucket, f.mpuKey(0))).stream());
         assert.equal(meta.crc64, crc64(bytes));

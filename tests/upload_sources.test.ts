@@ -11,7 +11,7 @@ import {
   MemoryCheckpointStore,
   type UploadProgress,
 } from "../mod.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import {
   KB100,
   objectBytes,

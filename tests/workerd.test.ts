@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/web.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { stopChild, workerdPort } from "./_workerd.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
