@@ -13,7 +13,8 @@ import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { type Recorder, startRecorder } from "./_recording_server.ts";
 import { recordingFallback, transportContract } from "./_transport_contract.ts";
-import { delay, sameBytes, waitFor } from "./_upload_fixtures.ts";
+import { delay, sameBytes } from "./_upload_fixtures.ts";
+import { signalled } from "./_signalled.ts";
 
 /** A stream of `bytes` in chunks of `size` bytes. */
 function chunkedStream(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
@@ -111,15 +112,19 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
   // fetch rejects with the signal's reason and cancels the body stream (as WHATWG fetch does).
   it("rejects with the signal's reason and cancels the stream body when aborted mid-send", async () => {
     let pulls = 0;
-    let cancelled: unknown = "not cancelled";
+    const secondPull = signalled();
+    const cancelled = signalled<unknown>();
     const stream = new ReadableStream<Uint8Array>({
       pull(c) {
         pulls++;
         if (pulls === 1) c.enqueue(new Uint8Array(1000));
-        else return new Promise<void>(() => {});
+        else {
+          secondPull.resolve();
+          return new Promise<void>(() => {});
+        }
       },
       cancel(reason) {
-        cancelled = reason;
+        cancelled.resolve(reason);
       },
     });
     const controller = new AbortController();
@@ -128,11 +133,10 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
       body: stream,
       signal: controller.signal,
     });
-    await waitFor(() => pulls >= 2, "the second pull");
+    await secondPull.promise; // the first chunk is sent; the stream is waiting for more
     controller.abort(new Error("stop mid-upload"));
     await assert.rejects(pending, (err) => err === controller.signal.reason);
-    await waitFor(() => cancelled !== "not cancelled", "the stream's cancel", 2000).catch(() => {});
-    assert.equal(cancelled, controller.signal.reason);
+    assert.equal(await cancelled.promise, controller.signal.reason);
   });
 });
 

@@ -10,7 +10,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,6 +119,21 @@ async function oss(
   });
   const bytes = new Uint8Array(await res.arrayBuffer());
   return { status: res.status, text: new TextDecoder().decode(bytes), bytes, headers: res.headers };
+}
+
+/**
+ * Resolves once `dir` holds `count` files of at least `bytes` bytes: the
+ * server (another process) is writing that many bodies. Checks every 10 ms.
+ */
+async function writesInProgress(dir: string, count: number, bytes: number): Promise<void> {
+  for (;;) {
+    const names = await readdir(dir).catch(() => []);
+    const sizes = await Promise.all(
+      names.map((n) => stat(join(dir, n)).then((s) => s.size, () => 0)),
+    );
+    if (sizes.filter((size) => size >= bytes).length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /**
@@ -308,7 +323,8 @@ describe("data directory durability across SIGKILL", () => {
       await hangingUpload(base, "durable", "half-written.bin", [], big, 8 << 20),
       await hangingUpload(base, "durable", "small.txt", [], big, 4 << 20), // overwrite in progress
     ];
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Killed once all three are being written: a temp file of at least 1 MiB each.
+    await writesInProgress(join(dir, "tmp"), inFlight.length, 1 << 20);
     first.child.kill("SIGKILL");
     const killed = await first.exited;
     assert.equal(killed.signal, "SIGKILL");
