@@ -570,8 +570,8 @@ describe("createSocketFetch: keep-alive", () => {
         await (await fetch(`${raw.url}/then-end`, { method: "PUT", body })).text(),
         "ok",
       );
+      // The server half-closed: its socket closes once the client has closed its side too.
       await raw.closed(1);
-      await delay(20);
       assert.equal(await (await fetch(`${raw.url}/next`, { method: "PUT", body })).text(), "ok");
       assert.deepEqual(["/then-end", "/next"].map((p) => raw.request(p).connection), [1, 2]);
     } finally {
