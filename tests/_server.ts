@@ -8,7 +8,7 @@
 import { createOssApp } from "../lib/server/app.ts";
 import { createAuthenticator } from "../lib/server/auth.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
-import { FaultInjector } from "../lib/server/faults.ts";
+import { type FaultClock, FaultInjector } from "../lib/server/faults.ts";
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import type { Storage } from "../lib/server/storage.ts";
@@ -31,6 +31,8 @@ export interface StartServerOptions {
   now?: () => number;
   /** Token for the fault control route. Default: a random one. */
   controlToken?: string;
+  /** Where latency and bandwidth faults take their time from. Default: the real clock. */
+  faultClock?: FaultClock;
 }
 
 /** A running test server. */
@@ -72,7 +74,7 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
   const region = o.region ?? "cn-hangzhou";
   const controlToken = o.controlToken ?? randomToken();
   const storage: Storage = o.dataDir ? await DiskStorage.open(o.dataDir) : new MemoryStorage();
-  const control = new FaultInjector({ controlToken });
+  const control = new FaultInjector({ controlToken, clock: o.faultClock });
   const { app } = createOssApp({
     storage,
     region,

@@ -11,6 +11,7 @@ import { concatBytes } from "../lib/_concat_bytes.ts";
 import { crc64 } from "../lib/crc64.ts";
 import type { BodyInput, ObjectHeaders, Storage } from "../lib/server/storage.ts";
 import { collect } from "./_client_setup.ts";
+import { streamOf } from "./_byte_stream.ts";
 import { md5Base64, md5Hex, multipartEtag } from "./_md5.ts";
 import { readAll } from "./_read_stream.ts";
 import { testBytes } from "./_test_bytes.ts";
@@ -33,17 +34,8 @@ export function bodyOf(
   data: string | Uint8Array,
   o: { length?: number; contentMd5?: string; chunkSize?: number } = {},
 ): BodyInput {
-  const bytes = bytesOf(data);
-  const chunkSize = o.chunkSize ?? 7919;
-  let at = 0;
   return {
-    stream: new ReadableStream<Uint8Array>({
-      pull(controller) {
-        if (at >= bytes.byteLength) return controller.close();
-        controller.enqueue(bytes.slice(at, at + chunkSize));
-        at += chunkSize;
-      },
-    }),
+    stream: streamOf(bytesOf(data), o.chunkSize ?? 7919),
     length: o.length,
     contentMd5: o.contentMd5,
   };

@@ -13,6 +13,7 @@ import process from "node:process";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
 import type { ObjectHeaders } from "../lib/server/storage.ts";
 import { durableFixture } from "./_storage_disk_fixture.ts";
+import { streamOf } from "./_byte_stream.ts";
 
 const [dataDir, roundText] = process.argv.slice(2);
 const round = Number(roundText);
@@ -24,16 +25,8 @@ const headers: ObjectHeaders = {
   storageClass: "Standard",
 };
 
-function once(bytes: Uint8Array, chunkSize = 65536): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + chunkSize));
-      at += chunkSize;
-    },
-  });
-}
+/** A stream of `bytes` in 64 KiB chunks. */
+const once = (bytes: Uint8Array) => streamOf(bytes, 65536);
 
 function endless(): ReadableStream<Uint8Array> {
   let n = 0;

@@ -11,29 +11,18 @@ import { createHttpFetch, withHttpFetch } from "../lib/adapters/node/http_fetch.
 import { OssClient as NodeOssClient } from "../lib/node.ts";
 import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";
+import { streamOf } from "./_byte_stream.ts";
 import { type Recorder, startRecorder } from "./_recording_server.ts";
 import { recordingFallback, transportContract } from "./_transport_contract.ts";
 import { delay, sameBytes } from "./_upload_fixtures.ts";
 import { signalled } from "./_signalled.ts";
-
-/** A stream of `bytes` in chunks of `size` bytes. */
-function chunkedStream(bytes: Uint8Array, size: number): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at + size));
-      at += size;
-    },
-  });
-}
 
 transportContract("createHttpFetch", {
   make: (options) => createHttpFetch(options),
   streamsAnswers: true,
   withDefaultFetch: withHttpFetch,
   otherBodies: {
-    "a ReadableStream": (bytes) => chunkedStream(bytes, 65_536),
+    "a ReadableStream": (bytes) => streamOf(bytes, 65_536),
     "a Blob": (bytes) => new Blob([bytes]),
   },
   clients: [
@@ -88,7 +77,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
     const bytes = testBytes(1_000_000, 6);
     await (await fetch(`${server.url}/stream`, {
       method: "PUT",
-      body: chunkedStream(bytes, 65_536),
+      body: streamOf(bytes, 65_536),
     })).text();
     const got = server.request("/stream");
     assert.ok(sameBytes(got.body, bytes));
@@ -100,7 +89,7 @@ describe("createHttpFetch: request bodies besides Uint8Array", () => {
     const bytes = testBytes(500_000, 7);
     await (await fetch(`${server.url}/sized-stream`, {
       method: "PUT",
-      body: chunkedStream(bytes, 40_000),
+      body: streamOf(bytes, 40_000),
       headers: { "content-length": String(bytes.length) },
     })).text();
     const got = server.request("/sized-stream");

@@ -7,7 +7,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc64 } from "../lib/crc64.ts";
@@ -15,16 +15,13 @@ import { type Bucket, OssClient } from "../mod.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { cleanEnv, runOssup, startOssup } from "./_cli_run.ts";
 import { testBytes as bytes } from "./_test_bytes.ts";
+import { exists } from "./_upload_fixtures.ts";
 
 let server: TestServer;
 let dir: string;
 let env: Record<string, string>;
 let bucket: Bucket;
 const BUCKET = "cli-bucket";
-
-async function exists(path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false);
-}
 
 before(async () => {
   server = await startServer();

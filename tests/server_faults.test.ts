@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { createOssApp } from "../lib/server/app.ts";
-import { FaultInjector, type FaultRule } from "../lib/server/faults.ts";
+import { type FaultClock, FaultInjector, type FaultRule } from "../lib/server/faults.ts";
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { signV4 } from "../lib/signing.ts";
@@ -335,51 +335,64 @@ describe("fault injection", () => {
     assert.equal(res.status, 200);
   });
 
-  it("caps response bandwidth without altering the bytes", async () => {
-    server.control.clear();
-    const data = bytes(1 << 20, 3);
-    const put = await oss(server, "PUT", "slow-down.bin", [], { body: data });
-    await put.body?.cancel();
-    server.control.add({
-      operation: "GetObject",
-      times: 2,
-      action: { type: "bandwidth", phase: "response", bytesPerSecond: 20_000 },
+  describe("bandwidth caps, on a clock that moves only when a fault waits", () => {
+    // The cap's arithmetic is checked exactly, with no wall clock: a body of n bytes
+    // under a cap of r bytes/s makes the fault wait n / r seconds in all.
+    let capped: TestServer;
+    let now = 0;
+    const clock: FaultClock = {
+      now: () => now,
+      sleep: (ms) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+    before(async () => {
+      capped = await startServer({ faultClock: clock });
+      const created = await oss(capped, "PUT", undefined);
+      await created.body?.cancel();
     });
-    // Within half a second a 20 kB/s cap lets through far less than the megabyte.
-    const res = await oss(server, "GET", "slow-down.bin");
-    const reader = res.body!.getReader();
-    let received = 0;
-    const deadline = Date.now() + 500;
-    while (Date.now() < deadline) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-    }
-    await reader.cancel();
-    assert.ok(received < data.byteLength / 4, `received ${received} bytes in 0.5 s`);
-    // A small object under the cap arrives intact.
-    const small = bytes(10_000, 5);
-    const putSmall = await oss(server, "PUT", "small.bin", [], { body: small });
-    await putSmall.body?.cancel();
-    const got = await attempt(oss(server, "GET", "small.bin"));
-    assert.ok(got !== "network error");
-    assert.equal(md5Hex(got.body), md5Hex(small));
-  });
+    after(async () => {
+      await capped.close();
+    });
 
-  it("caps request bandwidth without altering the bytes", async () => {
-    server.control.clear();
-    server.control.add({
-      operation: "PutObject",
-      action: { type: "bandwidth", phase: "request", bytesPerSecond: 100_000 },
+    it("caps response bandwidth without altering the bytes", async () => {
+      const data = bytes(1 << 20, 3);
+      const put = await oss(capped, "PUT", "slow-down.bin", [], { body: data });
+      await put.body?.cancel();
+      capped.control.add({
+        operation: "GetObject",
+        action: { type: "bandwidth", phase: "response", bytesPerSecond: 20_000 },
+      });
+      const start = now;
+      const got = await attempt(oss(capped, "GET", "slow-down.bin"));
+      assert.ok(got !== "network error");
+      assert.equal(md5Hex(got.body), md5Hex(data));
+      assert.ok(Math.abs(now - start - (data.byteLength / 20_000) * 1000) < 1, `${now - start} ms`);
+      // The rule has run out: the next download waits for nothing.
+      const again = now;
+      await attempt(oss(capped, "GET", "slow-down.bin"));
+      assert.equal(now, again);
     });
-    const data = bytes(60_000, 9);
-    const put = await oss(server, "PUT", "slow-up.bin", [], { body: data });
-    await put.body?.cancel();
-    assert.equal(put.status, 200);
-    const got = await attempt(oss(server, "GET", "slow-up.bin"));
-    assert.ok(got !== "network error");
-    assert.equal(md5Hex(got.body), md5Hex(data));
-    assert.equal(server.control.rules()[0].applied, 1);
+
+    it("caps request bandwidth without altering the bytes", async () => {
+      capped.control.add({
+        operation: "PutObject",
+        action: { type: "bandwidth", phase: "request", bytesPerSecond: 100_000 },
+      });
+      const data = bytes(60_000, 9);
+      const start = now;
+      const put = await oss(capped, "PUT", "slow-up.bin", [], { body: data });
+      await put.body?.cancel();
+      assert.equal(put.status, 200);
+      assert.ok(
+        Math.abs(now - start - (data.byteLength / 100_000) * 1000) < 1,
+        `${now - start} ms`,
+      );
+      const got = await attempt(oss(capped, "GET", "slow-up.bin"));
+      assert.ok(got !== "network error");
+      assert.equal(md5Hex(got.body), md5Hex(data));
+    });
   });
 
   it("rejects malformed rules", () => {

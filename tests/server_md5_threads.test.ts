@@ -15,22 +15,8 @@ import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { StorageError } from "../lib/server/storage.ts";
 import { md5Base64, md5Hex } from "./_md5.ts";
+import { streamOf } from "./_byte_stream.ts";
 import { testBytes as bytes } from "./_test_bytes.ts";
-
-/** A stream of `data` in chunks of the given sizes, cycling. */
-function chunked(data: Uint8Array, sizes: number[]): ReadableStream<Uint8Array> {
-  let at = 0;
-  let i = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= data.byteLength) return controller.close();
-      const n = sizes[i++ % sizes.length];
-      // A copy, as a socket would hand over fresh buffers.
-      controller.enqueue(data.slice(at, at + n));
-      at += n;
-    },
-  });
-}
 
 describe("MD5 on worker threads", () => {
   let threads: Md5Threads;
@@ -47,7 +33,7 @@ describe("MD5 on worker threads", () => {
       const received: Uint8Array[] = [];
       const digest = await drainBody(
         {
-          stream: chunked(data, [65536, 1000 + i, 300_001, 1 << 20]),
+          stream: streamOf(data, [65536, 1000 + i, 300_001, 1 << 20]),
           length: data.byteLength,
           contentMd5: md5Base64(data),
         },
@@ -71,7 +57,7 @@ describe("MD5 on worker threads", () => {
     await assert.rejects(
       drainBody(
         {
-          stream: chunked(data, [65536]),
+          stream: streamOf(data, [65536]),
           length: data.byteLength,
           contentMd5: md5Base64(bytes(1)),
         },
@@ -97,7 +83,7 @@ describe("MD5 on worker threads", () => {
       (err) => err instanceof StorageError && err.code === "IncompleteBody",
     );
     const digest = await drainBody(
-      { stream: chunked(data, [65536]), length: data.byteLength },
+      { stream: streamOf(data, [65536]), length: data.byteLength },
       () => {},
       { md5Threads: threads },
     );
@@ -109,7 +95,7 @@ describe("MD5 on worker threads", () => {
     await pool.close();
     const data = bytes(2 << 20, 8);
     const digest = await drainBody(
-      { stream: chunked(data, [65536]), length: data.byteLength },
+      { stream: streamOf(data, [65536]), length: data.byteLength },
       () => {},
       { md5Threads: pool },
     );

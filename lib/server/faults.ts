@@ -152,7 +152,43 @@ export interface FaultInjectorOptions {
    * control route is not mounted and rules can only be set in-process.
    */
   controlToken?: string;
+  /**
+   * Where latency and bandwidth faults take their time from. Default: the
+   * real clock (`performance.now` and timers). A clock whose time moves only
+   * when a fault sleeps makes a bandwidth cap exact arithmetic in tests.
+   */
+  clock?: FaultClock;
 }
+
+/**
+ * The time source of latency and bandwidth faults ({@linkcode FaultInjectorOptions.clock}).
+ *
+ * @example A clock that moves only when a fault waits
+ * ```ts
+ * import type { FaultClock } from "@ossup/ossup/server";
+ *
+ * let now = 0;
+ * const clock: FaultClock = {
+ *   now: () => now,
+ *   sleep: (ms) => {
+ *     now += ms;
+ *     return Promise.resolve();
+ *   },
+ * };
+ * ```
+ */
+export interface FaultClock {
+  /** Milliseconds on a clock that never goes back. */
+  now(): number;
+  /** Resolves once `ms` milliseconds have passed on this clock. */
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+const REAL_CLOCK: FaultClock = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 /**
  * Path of the control route.
@@ -215,6 +251,7 @@ const DEFAULT_MESSAGES: Record<string, string> = {
  */
 export class FaultInjector {
   readonly #controlToken?: string;
+  readonly #clock: FaultClock;
   #rules: FaultRuleState[] = [];
   #nextId = 1;
   #stats: FaultStats = emptyStats();
@@ -233,6 +270,7 @@ export class FaultInjector {
       throw new RangeError("controlToken must be at least 8 characters");
     }
     this.#controlToken = options.controlToken;
+    this.#clock = options.clock ?? REAL_CLOCK;
   }
 
   /** Whether the control route is enabled (a control token was given). */
@@ -379,7 +417,7 @@ export class FaultInjector {
     }
 
     for (const a of actions) {
-      if (a.type === "latency") await sleep(a.ms);
+      if (a.type === "latency") await this.#clock.sleep(a.ms);
     }
     const error = actions.find((a) => a.type === "error");
     if (error) {
@@ -402,14 +440,14 @@ export class FaultInjector {
     }
     const inCap = actions.find((a) => a.type === "bandwidth" && a.phase === "request");
     if (inCap?.type === "bandwidth") {
-      replaceRequestBody(c, (body) => throttled(body, inCap.bytesPerSecond));
+      replaceRequestBody(c, (body) => throttled(body, inCap.bytesPerSecond, this.#clock));
     }
     let res = await run();
     this.#countPart(info, res);
 
     const outCap = actions.find((a) => a.type === "bandwidth" && a.phase === "response");
     if (outCap?.type === "bandwidth" && res.body) {
-      res = withBody(res, throttled(res.body, outCap.bytesPerSecond));
+      res = withBody(res, throttled(res.body, outCap.bytesPerSecond, this.#clock));
     }
     const responseReset = actions.find((a) => a.type === "reset" && a.phase === "response");
     if (responseReset?.type === "reset") {
@@ -566,10 +604,6 @@ function validateRule(value: unknown): void {
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Compares without an early exit, so timing does not reveal how much of a token matched. */
 function equalStrings(a: string, b: string): boolean {
   const x = new TextEncoder().encode(a);
@@ -662,7 +696,7 @@ function cutOff(
     async pull(controller) {
       if (sent >= limit) {
         await reader.cancel().catch(() => {});
-        await sleep(20); // let the bytes already queued reach the client
+        await REAL_CLOCK.sleep(20); // let the bytes already queued reach the client
         if (kill()) controller.close();
         else controller.error(undefined);
         return;
@@ -688,11 +722,12 @@ function cutOff(
 function throttled(
   body: ReadableStream<Uint8Array>,
   bytesPerSecond: number,
+  clock: FaultClock,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const slice = Math.max(1, Math.floor(bytesPerSecond / 10));
   let pending: Uint8Array | undefined;
-  let start = 0;
+  let start: number | undefined;
   let sent = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -704,13 +739,13 @@ function throttled(
         }
         pending = value;
       }
-      if (start === 0) start = performance.now();
+      start ??= clock.now();
       const chunk = pending.subarray(0, slice);
       pending = pending.subarray(chunk.byteLength);
       sent += chunk.byteLength;
       const due = start + (sent / bytesPerSecond) * 1000;
-      const wait = due - performance.now();
-      if (wait > 0) await sleep(wait);
+      const wait = due - clock.now();
+      if (wait > 0) await clock.sleep(wait);
       controller.enqueue(chunk);
     },
     cancel(reason) {

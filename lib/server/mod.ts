@@ -63,6 +63,7 @@ export type {
 export { FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "./faults.ts";
 export type {
   FaultAction,
+  FaultClock,
   FaultInjectorOptions,
   FaultRule,
   FaultRuleState,
