@@ -4,7 +4,9 @@
  *
  * Usage: `<runtime> tests/_storage_disk_writer.ts <dataDir> <round>`.
  * Prints `ready <uploadId>` once round's finished objects and parts are in,
- * then `writing` once every endless writer has completed at least one cycle.
+ * then `writing` once every endless writer has completed at least one cycle,
+ * then `flip <n>` after each of the next 100 overwrites of the flip key (the
+ * test's measure of how much more was written before it kills).
  *
  * @module
  */
@@ -69,9 +71,11 @@ s.uploadPart(f.bucket, f.mpuKey(round), upload.uploadId, 3, { stream: endless() 
 let flips = 0;
 let loops = 0;
 let announced = false;
+let flipsAtAnnounce = 0;
 const announce = () => {
   if (!announced && flips > 0 && loops > 0) {
     announced = true;
+    flipsAtAnnounce = flips;
     console.log("writing");
   }
 };
@@ -81,6 +85,8 @@ const announce = () => {
     await s.putObject(f.bucket, f.flipKey, { stream: once(version) }, headers);
     if (flips % 3 === 2) await s.setObjectAcl(f.bucket, f.flipKey, "public-read");
     flips++;
+    const more = flips - flipsAtAnnounce;
+    if (announced && more <= 100) console.log(`flip ${more}`);
     announce();
   }
 })();

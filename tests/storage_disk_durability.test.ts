@@ -21,8 +21,11 @@ import { runtimeCommand } from "./_runtime_command.ts";
 const here = dirname(fileURLToPath(import.meta.url));
 const writer = join(here, "_storage_disk_writer.ts");
 
-/** Runs the writer until it prints `writing`, lets it write `extraMs` more, then SIGKILLs it. */
-function runAndKill(dataDir: string, round: number, extraMs: number): Promise<string> {
+/**
+ * Runs the writer until it prints `writing`, lets it overwrite the flip key `moreFlips` more
+ * times (the other writers run on meanwhile), then SIGKILLs it.
+ */
+function runAndKill(dataDir: string, round: number, moreFlips: number): Promise<string> {
   const [command, args] = runtimeCommand(writer, [dataDir, String(round)]);
   const child = spawn(command, args, { cwd: join(here, ".."), stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -35,9 +38,10 @@ function runAndKill(dataDir: string, round: number, extraMs: number): Promise<st
       out += d;
       const ready = /^ready ([0-9A-F]{32})$/m.exec(out);
       if (ready) uploadId = ready[1];
-      if (!killed && /^writing$/m.test(out)) {
+      const due = moreFlips === 0 ? /^writing$/m : new RegExp(`^flip ${moreFlips}$`, "m");
+      if (!killed && due.test(out)) {
         killed = true;
-        setTimeout(() => child.kill("SIGKILL"), extraMs);
+        child.kill("SIGKILL");
       }
     });
     child.on("error", reject);
@@ -54,9 +58,10 @@ describe("disk storage: durability across SIGKILL", () => {
     const data = join(root, "data");
     const uploads: string[] = [];
     try {
-      const delays = [0, 40, 150];
-      for (const [round, delay] of delays.entries()) {
-        uploads.push(await runAndKill(data, round, delay));
+      // Killed at different points: as the writers start, and after more writing.
+      const moreFlips = [0, 5, 30];
+      for (const [round, more] of moreFlips.entries()) {
+        uploads.push(await runAndKill(data, round, more));
         const s = await DiskStorage.open(data);
         try {
           assert.deepEqual(await readdir(join(data, "tmp")), [], "stale temp files were cleaned");
