@@ -31,6 +31,13 @@ export interface Seen {
   connection: number;
 }
 
+/** An answer the server finished sending. */
+export interface Answered {
+  /** The request target it answered: path and query as sent. */
+  url: string;
+  status: number;
+}
+
 /** Answers a request; `body` is empty for an `early` route. */
 export type Handler = (req: IncomingMessage, res: ServerResponse, body: Uint8Array) => void;
 
@@ -45,6 +52,11 @@ interface Recorder {
   requests(target: string): Seen[];
   /** Resolves with the request to `target` once its body has ended and it is recorded. */
   recorded(target: string): Promise<Seen>;
+  /**
+   * Resolves once the answer to the request to `target` has been handed to the socket whole
+   * (for an `early` route, before its body has ended).
+   */
+  answered(target: string): Promise<Answered>;
   server: Server;
   /** `connection` events so far. */
   connections(): number;
@@ -58,6 +70,7 @@ interface Recorder {
 /** Starts a recording server; `keepAliveTimeout` sets the server's idle timeout. */
 export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Promise<Recorder> {
   const log = new RequestLog<Seen>();
+  const answers = new RequestLog<Answered>();
   const routes = new Map<string, { handler: Handler; early: boolean }>();
   const ids = new Map<Socket, number>();
   const closings = new Map<number, Promise<void>>();
@@ -66,6 +79,7 @@ export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Prom
     const url = req.url ?? "/";
     const path = new URL(url, "http://x").pathname;
     const route = routes.get(path);
+    res.on("finish", () => answers.add({ url, status: res.statusCode }));
     if (route?.early) route.handler(req, res, new Uint8Array(0));
     const chunks: Uint8Array[] = [];
     req.on("data", (chunk: Uint8Array) => chunks.push(new Uint8Array(chunk)));
@@ -98,6 +112,7 @@ export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Prom
     request: (target) => log.to(target),
     requests: (target) => log.allTo(target),
     recorded: (target) => log.recorded(target),
+    answered: (target) => answers.recorded(target),
     server,
     connections: () => connections,
     route: (path, handler, o = {}) => routes.set(path, { handler, early: o.early ?? false }),
