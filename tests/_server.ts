@@ -9,7 +9,7 @@ import { createOssApp } from "../lib/server/app.ts";
 import { createAuthenticator } from "../lib/server/auth.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
 import { type FaultClock, FaultInjector } from "../lib/server/faults.ts";
-import { listen } from "../lib/server/listen.ts";
+import { CUTS_CONNECTIONS, type FetchHandler, listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import type { Storage } from "../lib/server/storage.ts";
 
@@ -50,6 +50,17 @@ export interface TestServer {
   controlToken: string;
   /** The storage behind the server. */
   storage: Storage;
+  /**
+   * Resolves once no request is being handled: every request that has reached the
+   * server has been answered or has failed.
+   */
+  idle(): Promise<void>;
+  /**
+   * Cuts every connection (the listener closes and listens again on the same port, so
+   * `url` stays) and resolves once each request that had reached the server has ended:
+   * nothing a client sent before, e.g. one the test killed or cancelled, lands after it.
+   */
+  dropConnections(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -85,7 +96,8 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
     }),
     faults: control,
   });
-  const server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
+  const requests = inFlightCounter(app.fetch);
+  let server = await listen(requests.fetch, { host: "127.0.0.1", port: 0 });
   return {
     url: server.url,
     endpoint: `127.0.0.1:${server.port}`,
@@ -95,9 +107,39 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
     control,
     controlToken,
     storage,
+    idle: requests.idle,
+    dropConnections: async () => {
+      const { port } = server;
+      await server.close();
+      await requests.idle();
+      server = await listen(requests.fetch, { host: "127.0.0.1", port });
+    },
     close: async () => {
       await server.close();
       await storage.close();
     },
+  };
+}
+
+/**
+ * Wraps the app's fetch to count the requests it is handling, from the
+ * moment the server hands one over (before authentication) until its answer.
+ */
+function inFlightCounter(inner: FetchHandler): { fetch: FetchHandler; idle(): Promise<void> } {
+  let inFlight = 0;
+  const waiters: (() => void)[] = [];
+  const fetch = async (req: Request, env?: unknown) => {
+    inFlight++;
+    try {
+      return await inner(req, env);
+    } finally {
+      if (--inFlight === 0) { for (const wake of waiters.splice(0)) wake(); }
+    }
+  };
+  // Keeps listen's choice of node:http, which fault injection needs to cut connections.
+  Object.defineProperty(fetch, CUTS_CONNECTIONS, { value: CUTS_CONNECTIONS in inner });
+  return {
+    fetch,
+    idle: () => inFlight === 0 ? Promise.resolve() : new Promise((r) => waiters.push(r)),
   };
 }

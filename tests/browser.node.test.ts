@@ -118,7 +118,7 @@ describe("browser upload in Chromium", () => {
         );
 
         // Parts the old page had in flight may still land once their latency is over.
-        await control.idle();
+        await server.idle();
         control.clear();
 
         await page.waitForFunction(() => typeof globalThis.ossupUpload === "function");

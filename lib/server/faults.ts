@@ -255,8 +255,6 @@ export class FaultInjector {
   #rules: FaultRuleState[] = [];
   #nextId = 1;
   #stats: FaultStats = emptyStats();
-  /** Operations inside {@linkcode FaultInjector.handle} now. */
-  #inFlight = 0;
   /** Who waits in {@linkcode FaultInjector.when}; checked whenever a count changes. */
   #waiters: { ready: () => boolean; resolve: () => void }[] = [];
 
@@ -340,24 +338,13 @@ export class FaultInjector {
    * await faults.when((s) => Object.keys(s.parts).length >= 4);
    * ```
    *
-   * @param condition Called with a snapshot of the counts and the operations in flight.
+   * @param condition Called with a snapshot of the counts.
    * @returns A promise that resolves once `condition` returns true.
    */
-  when(condition: (stats: FaultStats, inFlight: number) => boolean): Promise<void> {
-    const ready = () => condition(this.stats(), this.#inFlight);
+  when(condition: (stats: FaultStats) => boolean): Promise<void> {
+    const ready = () => condition(this.stats());
     if (ready()) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ ready, resolve }));
-  }
-
-  /**
-   * Waits until no operation is in {@linkcode FaultInjector.handle}: every
-   * request that has reached an operation has been answered or has failed
-   * (e.g. after a client gave up on its requests).
-   *
-   * @returns A promise that resolves once nothing is in flight.
-   */
-  idle(): Promise<void> {
-    return this.when((_, inFlight) => inFlight === 0);
   }
 
   /** Wakes the {@linkcode FaultInjector.when} callers whose condition now holds. */
@@ -379,20 +366,6 @@ export class FaultInjector {
   async handle(
     info: OssRequestInfo & { partNumber?: number },
     c: FaultExchange,
-    run: () => Promise<Response>,
-  ): Promise<Response> {
-    this.#inFlight++;
-    try {
-      return await this.#apply(info, c, run);
-    } finally {
-      this.#inFlight--;
-      this.#changed();
-    }
-  }
-
-  async #apply(
-    info: OssRequestInfo & { partNumber?: number },
-    c: Context,
     run: () => Promise<Response>,
   ): Promise<Response> {
     const stats = this.#stats;
