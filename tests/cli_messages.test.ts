@@ -14,7 +14,7 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bucket } from "../mod.ts";
-import { makeClient, until } from "./_client_setup.ts";
+import { makeClient } from "./_client_setup.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { assertAtMostAnIntent, cleanEnv, runOssup, serverFlags, startOssup } from "./_cli_run.ts";
 import { testBytes } from "./_test_bytes.ts";
@@ -165,7 +165,7 @@ describe("ossup says a checkpoint is kept only when one is", () => {
         { cwd: dir, env },
       );
       // The upload is waiting for its InitiateMultipartUpload answer: no checkpoint yet.
-      await until(() => (server.control.stats().requests.InitiateMultipartUpload ?? 0) > 0);
+      await server.control.when((stats) => (stats.requests.InitiateMultipartUpload ?? 0) > 0);
       run.interrupt();
       const { code } = await run.exit;
       assert.equal(code, 130, run.stderr());

@@ -29,7 +29,7 @@ import process from "node:process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../lib/node.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { buildGoProgram } from "./_go.ts";
 import { type Chromium, launchChromium } from "./_chromium.ts";
 import { chromiumMissing, goSdkMissing } from "./_peers.ts";
