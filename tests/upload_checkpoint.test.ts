@@ -26,7 +26,7 @@ import {
   uploadIdsOf,
   writeTestFile,
 } from "./_upload_fixtures.ts";
-import { testBytes } from "./_client_setup.ts";
+import { testBytes } from "./_test_bytes.ts";
 import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
 import { signalled } from "./_signalled.ts";
 
