@@ -103,6 +103,14 @@ export interface RawRequest {
   body?: Uint8Array | string;
   /** Half-close the socket after writing (to cut a body short). Default `false`. */
   endAfterWrite?: boolean;
+  /** Close the socket once the bytes are written: a client that went away. Default `false`. */
+  closeAfterWrite?: boolean;
+  /**
+   * Resolve as soon as a whole answer arrived (then close), rather than when
+   * the server closes: for a client that stalls while the server answers
+   * (Deno.serve keeps such a socket open until the client leaves). Default `false`.
+   */
+  untilAnswered?: boolean;
 }
 
 /**
@@ -125,8 +133,18 @@ export function rawRequest(server: TestServer, r: RawRequest): Promise<RawRespon
       socket.write(head);
       if (body && body.length > 0) socket.write(body);
       if (r.endAfterWrite) socket.end();
+      if (r.closeAfterWrite) socket.write(new Uint8Array(0), () => socket.destroy());
     });
-    socket.on("data", (d: Uint8Array) => chunks.push(new Uint8Array(d)));
+    socket.on("data", (d: Uint8Array) => {
+      chunks.push(new Uint8Array(d));
+      if (!r.untilAnswered) return;
+      const answer = parseRaw(concat(chunks));
+      const length = answer?.headers.get("content-length");
+      if (answer && length !== null && answer.body.length === Number(length)) {
+        socket.destroy();
+        resolve(answer);
+      }
+    });
     socket.on("error", () => {});
     socket.on("close", () => resolve(parseRaw(concatBytes(chunks))));
   });

@@ -9,7 +9,13 @@ import { createOssApp } from "../lib/server/app.ts";
 import { createAuthenticator } from "../lib/server/auth.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
 import { type FaultClock, FaultInjector } from "../lib/server/faults.ts";
-import { CUTS_CONNECTIONS, type FetchHandler, listen } from "../lib/server/listen.ts";
+import {
+  CUTS_CONNECTIONS,
+  type FetchHandler,
+  type HandledRequest,
+  listen,
+  type ListenOptions,
+} from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import type { Storage } from "../lib/server/storage.ts";
 
@@ -33,6 +39,22 @@ export interface StartServerOptions {
   controlToken?: string;
   /** Where latency and bandwidth faults take their time from. Default: the real clock. */
   faultClock?: FaultClock;
+  /** Which server (see `listen`). Default `"auto"`: node:http, as fault injection is on. */
+  engine?: "auto" | "native" | "node";
+  /** Body idle timeout in ms (see `listen`). Default: listen's. */
+  bodyIdleTimeoutMs?: number;
+  /** Wraps the app's handler (e.g. to hold requests back). Default: none. */
+  wrapHandler?: (fetch: FetchHandler) => FetchHandler;
+}
+
+/**
+ * The engines a test should cover on this runtime: `"native"` (Deno.serve,
+ * Bun.serve) where the runtime has one besides node:http.
+ */
+export function serverEngines(): ("native" | "node")[] {
+  // deno-lint-ignore no-explicit-any
+  const g = globalThis as any;
+  return g.Deno?.serve || g.Bun?.serve ? ["native", "node"] : ["node"];
 }
 
 /** A running test server. */
@@ -61,6 +83,12 @@ export interface TestServer {
    * nothing a client sent before, e.g. one the test killed or cancelled, lands after it.
    */
   dropConnections(): Promise<void>;
+  /**
+   * Resolves once the server is done with the `nth` (default first) request
+   * of `method` on URL path `path` (at once if it already was), with what it
+   * answered.
+   */
+  handled(method: string, path: string, nth?: number): Promise<HandledRequest>;
   close(): Promise<void>;
 }
 
@@ -96,8 +124,32 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
     }),
     faults: control,
   });
-  const requests = inFlightCounter(app.fetch);
-  let server = await listen(requests.fetch, { host: "127.0.0.1", port: 0 });
+  const requests = inFlightCounter(o.wrapHandler?.(app.fetch) ?? app.fetch);
+  const done: HandledRequest[] = [];
+  const waiting = new Set<() => void>();
+  const listenOptions: ListenOptions = {
+    host: "127.0.0.1",
+    engine: o.engine,
+    bodyIdleTimeoutMs: o.bodyIdleTimeoutMs,
+    onRequestHandled: (r) => {
+      done.push(r);
+      for (const wake of waiting) wake();
+    },
+  };
+  const handled = (method: string, path: string, nth = 1) =>
+    new Promise<HandledRequest>((resolve) => {
+      const check = () => {
+        const r = done.filter((d) => d.method === method && new URL(d.url).pathname === path)[
+          nth - 1
+        ];
+        if (r === undefined) return;
+        waiting.delete(check);
+        resolve(r);
+      };
+      waiting.add(check);
+      check();
+    });
+  let server = await listen(requests.fetch, { ...listenOptions, port: 0 });
   return {
     url: server.url,
     endpoint: `127.0.0.1:${server.port}`,
@@ -108,11 +160,12 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
     controlToken,
     storage,
     idle: requests.idle,
+    handled,
     dropConnections: async () => {
       const { port } = server;
       await server.close();
       await requests.idle();
-      server = await listen(requests.fetch, { host: "127.0.0.1", port });
+      server = await listen(requests.fetch, { ...listenOptions, port });
     },
     close: async () => {
       await server.close();

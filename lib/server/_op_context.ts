@@ -136,7 +136,8 @@ export async function readSmallBody(op: OpContext, limit: number): Promise<Uint8
       let r: ReadableStreamReadResult<Uint8Array>;
       try {
         r = await reader.read();
-      } catch {
+      } catch (err) {
+        if (err instanceof ServerError) throw err; // the intake's RequestTimeout
         throw new ServerError(
           400,
           "IncompleteBody",

@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { Crc64 } from "../crc64.ts";
 import { inlineMd5, type Md5, type Md5Threads } from "./_md5_threads.ts";
+import { ServerError } from "./server_error.ts";
 import { type BodyInput, StorageError } from "./storage.ts";
 
 /** What the storage learns about a body by reading it. */
@@ -37,7 +38,8 @@ export interface DrainOptions {
  * Feeds every chunk of `body` to `sink` in order and returns the digest.
  * Throws `InvalidDigest` for a malformed or mismatched `Content-MD5`,
  * `IncompleteBody` when the stream ends early or fails, `InvalidArgument`
- * when it runs past the declared length. The caller discards what the sink
+ * when it runs past the declared length; a `ServerError` the stream fails
+ * with (the intake's `RequestTimeout`) is rethrown as it is. The caller discards what the sink
  * received when this throws.
  */
 export async function drainBody(
@@ -61,6 +63,8 @@ export async function drainBody(
       try {
         result = await reader.read();
       } catch (cause) {
+        // The intake's own answer (RequestTimeout) stands as it is.
+        if (cause instanceof ServerError) throw cause;
         throw Object.assign(
           new StorageError("IncompleteBody", "The request body could not be read to its end."),
           { cause },

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { intakeRequest } from "./_body_intake.ts";
 import { newRequestId, renderErrorXml, ServerError } from "./server_error.ts";
 
 /**
@@ -79,7 +80,33 @@ export interface ListenOptions {
    * {@linkcode CUTS_CONNECTIONS}), `node:http` on Bun and Node. Default `"auto"`.
    */
   engine?: "auto" | "native" | "node";
+  /**
+   * Milliseconds a request body may stall (no byte arriving while the
+   * server waits for one) before the request fails with OSS's
+   * `RequestTimeout` (400) and what it wrote is discarded; `0` never times
+   * out. Default {@linkcode DEFAULT_BODY_IDLE_TIMEOUT_MS}.
+   */
+  bodyIdleTimeoutMs?: number;
+  /**
+   * Called once the handler is done with a request: its answer decided, its
+   * body read or abandoned, what it wrote kept or discarded. Lets a caller
+   * (a test) wait for a request whose client went away. Default: none.
+   */
+  onRequestHandled?: (request: HandledRequest) => void;
 }
+
+/** What {@linkcode ListenOptions.onRequestHandled} learns of a request. */
+export interface HandledRequest {
+  /** The request method. */
+  method: string;
+  /** The request URL. */
+  url: string;
+  /** The answer's status; absent when the handler threw. */
+  status?: number;
+}
+
+/** Default of {@linkcode ListenOptions.bodyIdleTimeoutMs}: one minute. */
+export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
 
 /**
  * A running server.
@@ -145,12 +172,48 @@ export async function listen(fetch: FetchHandler, options: ListenOptions = {}): 
   const g = globalThis as any;
   const engine = options.engine ?? "auto";
   const cuts = (fetch as { [CUTS_CONNECTIONS]?: boolean })[CUTS_CONNECTIONS] === true;
-  const deno = engine === "native" || (engine === "auto" && !cuts);
-  if (deno && g.Deno?.serve) return listenDeno(g.Deno, fetch, host, port);
-  if (engine === "native" && g.Bun?.serve) {
-    return listenBun(g.Bun, fetch, host, port, options.maxRequestBodySize);
+  const idleTimeoutMs = options.bodyIdleTimeoutMs ?? DEFAULT_BODY_IDLE_TIMEOUT_MS;
+  if (!(Number.isSafeInteger(idleTimeoutMs) && idleTimeoutMs >= 0)) {
+    throw new RangeError("bodyIdleTimeoutMs must be an integer from 0 (no timeout) up");
   }
-  return await listenNode(fetch, host, port);
+  const deno = engine === "native" || (engine === "auto" && !cuts);
+  if (deno && g.Deno?.serve) {
+    return listenDeno(g.Deno, intake(fetch, idleTimeoutMs, options.onRequestHandled), host, port);
+  }
+  if (engine === "native" && g.Bun?.serve) {
+    const handler = intake(fetch, idleTimeoutMs, options.onRequestHandled);
+    return listenBun(g.Bun, handler, host, port, options.maxRequestBodySize);
+  }
+  // node:http: a body ends whole only if the parser saw its end (see _body_intake.ts).
+  const complete = (env: unknown) => () =>
+    (env as { incoming?: { complete?: boolean } }).incoming?.complete === true;
+  return await listenNode(
+    intake(fetch, idleTimeoutMs, options.onRequestHandled, complete),
+    host,
+    port,
+  );
+}
+
+/** `fetch` reading bodies through the intake, reporting each request it is done with. */
+function intake(
+  fetch: FetchHandler,
+  idleTimeoutMs: number,
+  onHandled?: (request: HandledRequest) => void,
+  completeOf?: (env: unknown) => () => boolean,
+): FetchHandler {
+  return async (req, env) => {
+    const { method, url } = req;
+    let status: number | undefined;
+    try {
+      const intake = intakeRequest(req, { idleTimeoutMs, complete: completeOf?.(env) });
+      let res = await fetch(intake.request, env);
+      status = res.status;
+      if (!intake.bodyEnded()) res = closingConnection(res);
+      return res;
+    } finally {
+      onHandled?.({ method, url, status });
+    }
+  };
 }
 
 function listenDeno(
@@ -252,6 +315,23 @@ async function listenNode(fetch: FetchHandler, host: string, port: number): Prom
         server.closeAllConnections?.();
       }),
   };
+}
+
+/**
+ * `res` with `Connection: close`, for an answer given before the request's
+ * body ended (a refusal, a `RequestTimeout`): every engine then closes the
+ * socket after the answer instead of waiting for, or misreading, the rest.
+ */
+function closingConnection(res: Response): Response {
+  try {
+    res.headers.set("connection", "close");
+    return res;
+  } catch {
+    // Immutable headers (a Response built by the runtime): copy them.
+    const headers = new Headers(res.headers);
+    headers.set("connection", "close");
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  }
 }
 
 interface NodeSocketLike {

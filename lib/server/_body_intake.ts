@@ -1,0 +1,136 @@
+/**
+ * The request body as every engine hands it to the app: a stream that ends
+ * only when the whole body arrived, and that fails with OSS's
+ * `RequestTimeout` when the client stops sending while the server waits.
+ *
+ * Why it exists: an engine may report a connection cut mid-body as a clean
+ * end of the body. Deno's `node:http` does when the handler first reads
+ * after the socket closed (our handler reads late: signature checking is
+ * async): `@hono/node-server` then turns the destroyed `IncomingMessage`
+ * into a web stream with `Readable.toWeb`, which on Deno closes instead of
+ * failing, so a cut upload read as an empty body and was stored as a
+ * 0-byte object or part. The parser knows better: `IncomingMessage.complete`
+ * is `false` until the body's last byte (or last chunk) was parsed.
+ *
+ * @module
+ */
+
+import { ServerError } from "./server_error.ts";
+
+/** Options of {@linkcode intakeRequest}. */
+export interface IntakeOptions {
+  /**
+   * Milliseconds a pending read may wait for the client's next bytes before
+   * the body fails with `RequestTimeout`; `0` waits forever. Time the server
+   * itself spends between reads (disk writes, hashing) never counts.
+   */
+  idleTimeoutMs: number;
+  /**
+   * Whether the engine's parser saw the whole message, asked when the
+   * engine's stream ends; a `false` fails the body. Absent: the engine's
+   * end is trusted (`Deno.serve` and `Bun.serve` fail cut bodies themselves).
+   */
+  complete?: () => boolean;
+}
+
+/** The error a body fails with when its client sent nothing for too long. */
+export function requestTimeout(): ServerError {
+  return new ServerError(
+    400,
+    "RequestTimeout",
+    "Your socket connection to the server was not read from or written to within the timeout period.",
+  );
+}
+
+/** A request as the app sees it, with how far its body was read. */
+export interface IntakeRequest {
+  /** `req` with its body read through {@linkcode intakeBody}; `req` itself when it has none. */
+  request: Request;
+  /**
+   * Whether the body's end was read (always for a request without body).
+   * An answer given before it must close the connection: the rest of the
+   * body would otherwise be read as the next request, or hold the socket.
+   */
+  bodyEnded(): boolean;
+}
+
+/**
+ * Reads `req`'s body through {@linkcode intakeBody}. The engine's body is
+ * first touched at the app's first read, as without the intake: a request
+ * refused before (by authentication) costs no body reading.
+ */
+export function intakeRequest(req: Request, options: IntakeOptions): IntakeRequest {
+  if (!announcesBody(req)) return { request: req, bodyEnded: () => true };
+  let ended = false;
+  const body = intakeBody(() => req.body, options, () => ended = true);
+  return {
+    // No `signal`: the app does not use it, and reading it on Deno.serve opts into its legacy abort.
+    request: new Request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body,
+      // @ts-ignore: `duplex` is required for stream bodies (Node, Deno) but not yet in every lib.dom
+      duplex: "half",
+    }),
+    bodyEnded: () => ended,
+  };
+}
+
+/** Whether the request head announces a body (`Transfer-Encoding`, or a non-zero `Content-Length`). */
+function announcesBody(req: Request): boolean {
+  if (req.method === "GET" || req.method === "HEAD") return false;
+  const length = req.headers.get("content-length");
+  return req.headers.has("transfer-encoding") || (length !== null && length.trim() !== "0");
+}
+
+/**
+ * The body `source()` returns (called at the first read), failing on an
+ * incomplete message and on an idle client; `onEnd` runs when its last byte
+ * was read.
+ */
+export function intakeBody(
+  source: () => ReadableStream<Uint8Array> | null,
+  options: IntakeOptions,
+  onEnd?: () => void,
+): ReadableStream<Uint8Array> {
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      reader ??= source()?.getReader();
+      const result = reader
+        ? await readWithin(reader, options.idleTimeoutMs)
+        : { done: true as const, value: undefined };
+      if (!result.done) return controller.enqueue(result.value);
+      if (options.complete && !options.complete()) {
+        throw new Error("the connection closed before the request body was complete");
+      }
+      onEnd?.();
+      controller.close();
+    },
+    cancel(reason) {
+      return reader?.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** One read that fails with `RequestTimeout` (cancelling the source) after `ms` idle. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  if (ms <= 0) return await reader.read();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // Reject before cancelling: the cancel also ends the pending read.
+      const err = requestTimeout();
+      reject(err);
+      reader.cancel(err).catch(() => {});
+    }, ms);
+  });
+  try {
+    return await Promise.race([reader.read(), idle]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
