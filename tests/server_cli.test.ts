@@ -17,6 +17,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "../lib/server/main.ts";
 import { signV1, signV4 } from "../lib/signing.ts";
 import { md5Hex } from "./_md5.ts";
 import { testBytes as data } from "./_test_bytes.ts";
@@ -262,6 +263,16 @@ describe("server command line", () => {
       ["--memory", "--access-key-id", AK],
       ["--memory", "--access-key-id", AK, "--access-key-secret", SECRET, "--port", "99999"],
       ["--memory", "--access-key-id", AK, SECRET],
+      [
+        "--memory",
+        "--access-key-id",
+        AK,
+        "--access-key-secret",
+        SECRET,
+        "--body-idle-timeout",
+        "-1",
+      ],
+      ["--memory", "--access-key-id", AK, "--access-key-secret", SECRET, "--engine", "fast"],
     ];
     for (const args of cases) {
       const { code, stdout, stderr } = await run(args);
@@ -269,6 +280,19 @@ describe("server command line", () => {
       assert.match(stderr, /Usage:/);
       assert.ok(!stdout.includes(SECRET) && !stderr.includes(SECRET), `secret echoed for ${args}`);
     }
+  });
+});
+
+describe("parseArgs", () => {
+  it("reads the body idle timeout in seconds and the engine", () => {
+    const base = ["--memory", "--access-key-id", AK, "--access-key-secret", SECRET];
+    const o = parseArgs([...base, "--body-idle-timeout", "0.3", "--engine", "node"], {});
+    assert.equal(o.bodyIdleTimeoutMs, 300);
+    assert.equal(o.engine, "node");
+    const d = parseArgs(base, {});
+    assert.equal(d.bodyIdleTimeoutMs, undefined, "listen's default applies");
+    assert.equal(d.engine, "auto");
+    assert.equal(parseArgs([...base, "--body-idle-timeout", "0"], {}).bodyIdleTimeoutMs, 0);
   });
 });
 

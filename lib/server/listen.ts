@@ -21,6 +21,7 @@
  */
 
 import { intakeRequest } from "./_body_intake.ts";
+import { openFileLimit } from "./_open_file_limit.ts";
 import { newRequestId, renderErrorXml, ServerError } from "./server_error.ts";
 
 /**
@@ -93,6 +94,22 @@ export interface ListenOptions {
    * (a test) wait for a request whose client went away. Default: none.
    */
   onRequestHandled?: (request: HandledRequest) => void;
+  /**
+   * Most connections node:http holds at once; more are closed as they come
+   * in until some end. Each connection may hold a socket and a temp file, so
+   * the default keeps both under the process's open-file limit
+   * (`(limit - 64) / 2` where the limit can be read, Linux; else none): past
+   * it, `accept` fails with `EMFILE`, which Deno's node:http never recovers
+   * from. `Deno.serve` instead starts listening again once it can (see
+   * {@linkcode ListenOptions.onAccepting}); `Bun.serve` recovers by itself.
+   */
+  maxConnections?: number;
+  /**
+   * Called when the server stops taking new connections (`false`, with why:
+   * the connection cap, or `Deno.serve` failing to accept, e.g. `EMFILE`)
+   * and when it takes them again (`true`). Default: a line on stderr.
+   */
+  onAccepting?: (accepting: boolean, reason?: string) => void;
 }
 
 /** What {@linkcode ListenOptions.onRequestHandled} learns of a request. */
@@ -136,6 +153,18 @@ export interface Listening {
 
 const DEFAULT_MAX_BODY = 6 * 1024 ** 3;
 
+/** Open files kept free of connections: the runtime's own, storage indexes, listeners. */
+const RESERVED_FILES = 64;
+
+/** Longest wait between two attempts to listen again after accepting failed. */
+const MAX_RELISTEN_DELAY_MS = 1000;
+
+function logAccepting(accepting: boolean, reason?: string): void {
+  console.error(
+    `ossup server: ${accepting ? "accepting connections again" : `not accepting: ${reason}`}`,
+  );
+}
+
 /** Largest request head `node:http` accepts (Node's default is 16 KiB). */
 const NODE_MAX_HEADER_SIZE = 64 * 1024;
 
@@ -176,9 +205,11 @@ export async function listen(fetch: FetchHandler, options: ListenOptions = {}): 
   if (!(Number.isSafeInteger(idleTimeoutMs) && idleTimeoutMs >= 0)) {
     throw new RangeError("bodyIdleTimeoutMs must be an integer from 0 (no timeout) up");
   }
+  const onAccepting = options.onAccepting ?? logAccepting;
   const deno = engine === "native" || (engine === "auto" && !cuts);
   if (deno && g.Deno?.serve) {
-    return listenDeno(g.Deno, intake(fetch, idleTimeoutMs, options.onRequestHandled), host, port);
+    const handler = intake(fetch, idleTimeoutMs, options.onRequestHandled);
+    return listenDeno(g.Deno, handler, host, port, onAccepting);
   }
   if (engine === "native" && g.Bun?.serve) {
     const handler = intake(fetch, idleTimeoutMs, options.onRequestHandled);
@@ -187,11 +218,11 @@ export async function listen(fetch: FetchHandler, options: ListenOptions = {}): 
   // node:http: a body ends whole only if the parser saw its end (see _body_intake.ts).
   const complete = (env: unknown) => () =>
     (env as { incoming?: { complete?: boolean } }).incoming?.complete === true;
-  return await listenNode(
-    intake(fetch, idleTimeoutMs, options.onRequestHandled, complete),
-    host,
-    port,
-  );
+  const limit = openFileLimit();
+  const maxConnections = options.maxConnections ??
+    (limit === undefined ? Infinity : Math.max(1, Math.floor((limit - RESERVED_FILES) / 2)));
+  const handler = intake(fetch, idleTimeoutMs, options.onRequestHandled, complete);
+  return await listenNode(handler, host, port, maxConnections, onAccepting);
 }
 
 /** `fetch` reading bodies through the intake, reporting each request it is done with. */
@@ -222,11 +253,13 @@ function listenDeno(
   fetch: FetchHandler,
   host: string,
   port: number,
+  onAccepting: (accepting: boolean, reason?: string) => void,
 ): Promise<Listening> {
-  return new Promise((resolve) => {
+  let closing = false;
+  const start = (at: number) => {
     const server = Deno.serve({
       hostname: host,
-      port,
+      port: at,
       onListen() {},
       onError(err: unknown) {
         // A body stream errored with `undefined` is a deliberate cut, not a failure.
@@ -234,16 +267,36 @@ function listenDeno(
         return new Response("internal error", { status: 500 });
       },
     }, (req: Request, info: unknown) => fetch(req, info));
-    const bound = server.addr.port as number;
-    resolve({
-      url: urlOf(host, bound),
-      host,
-      port: bound,
-      runtime: "deno",
-      close: async () => {
-        await server.shutdown();
-      },
+    // Deno.serve stops for good when accepting fails (EMFILE): listen again on the same port.
+    server.finished.catch((err: unknown) => {
+      if (closing) return;
+      onAccepting(false, String((err as Error)?.message ?? err));
+      relisten(bound, MAX_RELISTEN_DELAY_MS / 200);
     });
+    return server;
+  };
+  const relisten = (at: number, delay: number) => {
+    setTimeout(() => {
+      if (closing) return;
+      try {
+        current = start(at);
+        onAccepting(true);
+      } catch {
+        relisten(at, Math.min(delay * 2, MAX_RELISTEN_DELAY_MS));
+      }
+    }, delay);
+  };
+  let current = start(port);
+  const bound = current.addr.port as number;
+  return Promise.resolve({
+    url: urlOf(host, bound),
+    host,
+    port: bound,
+    runtime: "deno",
+    close: async () => {
+      closing = true;
+      await current.shutdown();
+    },
   });
 }
 
@@ -280,7 +333,13 @@ function listenBun(
   });
 }
 
-async function listenNode(fetch: FetchHandler, host: string, port: number): Promise<Listening> {
+async function listenNode(
+  fetch: FetchHandler,
+  host: string,
+  port: number,
+  maxConnections: number,
+  onAccepting: (accepting: boolean, reason?: string) => void,
+): Promise<Listening> {
   const { createAdaptorServer } = await import("@hono/node-server");
   const server = createAdaptorServer({
     fetch: fetch as never,
@@ -296,6 +355,7 @@ async function listenNode(fetch: FetchHandler, host: string, port: number): Prom
   server.on("clientError", (err: { code?: string }, socket: NodeSocketLike) => {
     answerClientError(err, socket);
   });
+  capConnections(server, maxConnections, onAccepting);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -303,6 +363,8 @@ async function listenNode(fetch: FetchHandler, host: string, port: number): Prom
       resolve();
     });
   });
+  // Later errors (a failed accept) must not end the process: the listener keeps going.
+  server.on("error", (err: Error) => console.error("ossup server:", err.message));
   const bound = server.address().port as number;
   return {
     url: urlOf(host, bound),
@@ -315,6 +377,39 @@ async function listenNode(fetch: FetchHandler, host: string, port: number): Prom
         server.closeAllConnections?.();
       }),
   };
+}
+
+interface NodeServerLike {
+  on(event: "connection", listener: (socket: NodeSocketLike) => void): void;
+}
+
+/**
+ * Closes connections past `max` as they come in (the same as Node's
+ * `server.maxConnections`, which not every runtime's node:http has), and
+ * reports when that starts and stops.
+ */
+function capConnections(
+  server: NodeServerLike,
+  max: number,
+  onAccepting: (accepting: boolean, reason?: string) => void,
+): void {
+  let open = 0;
+  let full = false;
+  server.on("connection", (socket) => {
+    if (open >= max) {
+      if (!full) onAccepting(false, `${max} connections open, the most allowed`);
+      full = true;
+      return socket.destroy();
+    }
+    open++;
+    socket.once("close", () => {
+      open--;
+      if (full && open < max) {
+        full = false;
+        onAccepting(true);
+      }
+    });
+  });
 }
 
 /**
@@ -335,6 +430,7 @@ function closingConnection(res: Response): Response {
 }
 
 interface NodeSocketLike {
+  once(event: "close", listener: () => void): void;
   writable: boolean;
   end(data: string): void;
   destroy(): void;

@@ -44,6 +44,10 @@ export interface ServeOptions {
   serviceHosts: string[];
   /** MD5 worker threads of the storage; default: the storage's (cores − 1, at most 4). */
   hashThreads?: number;
+  /** Which server: see `listen`'s `engine`. Default `"auto"`. */
+  engine: "auto" | "native" | "node";
+  /** Milliseconds a request body may stall before `RequestTimeout`; `0` never. Default: `listen`'s (60 s). */
+  bodyIdleTimeoutMs?: number;
 }
 
 /** The usage text. */
@@ -51,7 +55,7 @@ export const USAGE =
   `Usage: main.ts (--memory | --data DIR) --access-key-id ID --access-key-secret SECRET
                [--host 127.0.0.1] [--port 0] [--region cn-hangzhou] [--sts-token TOKEN]
                [--allow-anonymous] [--faults-token TOKEN] [--service-host HOST]...
-               [--hash-threads N]
+               [--hash-threads N] [--body-idle-timeout SECONDS] [--engine auto|native|node]
 
   --host HOST               interface to bind (default 127.0.0.1)
   --port PORT               port; 0 picks a free one (default 0)
@@ -67,6 +71,10 @@ export const USAGE =
   --service-host HOST       also read HOST as the service host (bucket.HOST is virtual-hosted)
   --hash-threads N          worker threads computing the MD5 of large bodies; 0 hashes on the
                             socket thread (default: cores - 1, at most 4)
+  --body-idle-timeout S     answer RequestTimeout (400) and discard the upload when a request
+                            body sends nothing for S seconds; 0 never times out (default 60)
+  --engine E                native (Deno.serve / Bun.serve), node (node:http), or auto: Deno.serve
+                            on Deno unless --faults-token, node:http on Bun and Node (default auto)
 `;
 
 /** A command-line mistake: printed with the usage, exit status 2. */
@@ -113,6 +121,8 @@ export function parseArgs(
     "--faults-token",
     "--service-host",
     "--hash-threads",
+    "--body-idle-timeout",
+    "--engine",
   ]);
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
@@ -170,6 +180,19 @@ export function parseArgs(
   if (hashThreadsText !== undefined && !/^\d{1,2}$/.test(hashThreadsText)) {
     throw new UsageError("--hash-threads must be an integer from 0 to 99");
   }
+  const idleText = values.get("--body-idle-timeout");
+  if (idleText !== undefined && !/^\d{1,7}(\.\d{1,3})?$/.test(idleText)) {
+    throw new UsageError(
+      "--body-idle-timeout must be a number of seconds, e.g. 60 or 0.5 (0: never)",
+    );
+  }
+  const bodyIdleTimeoutMs = idleText === undefined
+    ? undefined
+    : Math.round(Number(idleText) * 1000);
+  const engine = values.get("--engine") ?? "auto";
+  if (engine !== "auto" && engine !== "native" && engine !== "node") {
+    throw new UsageError("--engine must be auto, native or node");
+  }
   const region = values.get("--region") ?? "cn-hangzhou";
   if (!/^[a-z0-9-]+$/.test(region) || region.startsWith("oss-")) {
     throw new UsageError('--region must look like "cn-hangzhou" (no "oss-" prefix)');
@@ -184,6 +207,8 @@ export function parseArgs(
     faultsToken,
     serviceHosts,
     hashThreads,
+    bodyIdleTimeoutMs,
+    engine,
   };
 }
 
@@ -230,7 +255,12 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
   });
   let server;
   try {
-    server = await listen(app.fetch, { host: o.host, port: o.port });
+    server = await listen(app.fetch, {
+      host: o.host,
+      port: o.port,
+      bodyIdleTimeoutMs: o.bodyIdleTimeoutMs,
+      engine: o.engine,
+    });
   } catch (err) {
     await storage.close();
     throw err;
