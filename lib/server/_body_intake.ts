@@ -63,17 +63,25 @@ export function intakeRequest(req: Request, options: IntakeOptions): IntakeReque
   if (!announcesBody(req)) return { request: req, bodyEnded: () => true };
   let ended = false;
   const body = intakeBody(() => req.body, options, () => ended = true);
-  return {
-    // No `signal`: the app does not use it, and reading it on Deno.serve opts into its legacy abort.
-    request: new Request(req.url, {
-      method: req.method,
-      headers: req.headers,
-      body,
-      // @ts-ignore: `duplex` is required for stream bodies (Node, Deno) but not yet in every lib.dom
-      duplex: "half",
-    }),
-    bodyEnded: () => ended,
-  };
+  return { request: requestWithBody(req, body), bodyEnded: () => ended };
+}
+
+/**
+ * `req` with another body. Its `url` stays exactly `req.url`: a new
+ * Request's URL is re-parsed, which resolves dot segments (`/b/../k`), while
+ * Deno.serve's is the target as sent. No `signal`: the app does not use it,
+ * and reading it on Deno.serve opts into its legacy abort.
+ */
+export function requestWithBody(req: Request, body: ReadableStream<Uint8Array>): Request {
+  const request = new Request(req.url, {
+    method: req.method,
+    headers: req.headers,
+    body,
+    // @ts-ignore: `duplex` is required for stream bodies (Node, Deno) but not yet in every lib.dom
+    duplex: "half",
+  });
+  Object.defineProperty(request, "url", { value: req.url });
+  return request;
 }
 
 /** Whether the request head announces a body (`Transfer-Encoding`, or a non-zero `Content-Length`). */

@@ -20,6 +20,7 @@
  */
 
 import { type Context, Hono } from "hono";
+import { requestWithBody } from "./_body_intake.ts";
 import type { FaultExchange } from "./app.ts";
 import type { FetchHandler } from "./listen.ts";
 import type { OssRequestInfo } from "./request_info.ts";
@@ -753,14 +754,7 @@ function replaceRequestBody(
 ): void {
   const raw = c.req.raw;
   if (!raw.body) return;
-  c.req.raw = new Request(raw.url, {
-    method: raw.method,
-    headers: raw.headers,
-    body: wrap(raw.body),
-    signal: raw.signal,
-    // @ts-ignore: `duplex` is required for stream bodies (Node, Deno) but not yet in every lib.dom
-    duplex: "half",
-  });
+  c.req.raw = requestWithBody(raw, wrap(raw.body));
 }
 
 function withBody(res: Response, body: ReadableStream<Uint8Array>): Response {
