@@ -80,6 +80,10 @@ for (const engine of serverEngines()) {
         if (dataDir) await rm(dataDir, { recursive: true, force: true });
       });
 
+      // Deno.serve keeps a socket whose body is unread open until the client leaves (it has
+      // no way to close it); every other engine closes it after the RequestTimeout answer.
+      const keepsSocket = engine === "native" && "Deno" in globalThis;
+
       async function putOriginal(key: string): Promise<void> {
         const r = await ossFetch(server, { method: "PUT", bucket: B, key, body: ORIGINAL });
         assert.equal(r.status, 200);
@@ -162,7 +166,7 @@ for (const engine of serverEngines()) {
             ...await signedHeaderLines(server, { method: "PUT", bucket: B, key }),
           ],
           body: new Uint8Array(60_000),
-          untilAnswered: true,
+          untilAnswered: keepsSocket,
         });
         assert.equal(answer?.status, 400, answer?.text);
         assert.match(answer!.text, /<Code>RequestTimeout<\/Code>/);
@@ -184,7 +188,7 @@ for (const engine of serverEngines()) {
             ...await signedHeaderLines(server, { method: "PUT", bucket: B, key, query }),
           ],
           body: cutChunked(100_000, 1000),
-          untilAnswered: true,
+          untilAnswered: keepsSocket,
         });
         assert.equal(answer?.status, 400, answer?.text);
         assert.match(answer!.text, /<Code>RequestTimeout<\/Code>/);

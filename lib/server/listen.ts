@@ -85,7 +85,9 @@ export interface ListenOptions {
    * Milliseconds a request body may stall (no byte arriving while the
    * server waits for one) before the request fails with OSS's
    * `RequestTimeout` (400) and what it wrote is discarded; `0` never times
-   * out. Default {@linkcode DEFAULT_BODY_IDLE_TIMEOUT_MS}.
+   * out. The connection is then closed, except on `Deno.serve`, which offers
+   * no way to close it and keeps it until the client leaves. Default
+   * {@linkcode DEFAULT_BODY_IDLE_TIMEOUT_MS}.
    */
   bodyIdleTimeoutMs?: number;
   /**
