@@ -401,7 +401,9 @@ function capConnections(
     if (open >= max) {
       if (!full) onAccepting(false, `${max} connections open, the most allowed`);
       full = true;
-      return socket.destroy();
+      // OSS's answer to more than it will take at once.
+      const busy = new ServerError(503, "ServiceUnavailable", "Please reduce your request rate.");
+      return answerOnSocket(socket, 503, "Service Unavailable", busy);
     }
     open++;
     socket.once("close", () => {
@@ -434,12 +436,11 @@ function closingConnection(res: Response): Response {
 interface NodeSocketLike {
   once(event: "close", listener: () => void): void;
   writable: boolean;
-  end(data: string): void;
+  end(data: string, written?: () => void): void;
   destroy(): void;
 }
 
 function answerClientError(err: { code?: string }, socket: NodeSocketLike): void {
-  if (!socket.writable) return socket.destroy();
   const [status, reason, code, message] = err.code === "HPE_HEADER_OVERFLOW"
     ? [
       431,
@@ -455,11 +456,24 @@ function answerClientError(err: { code?: string }, socket: NodeSocketLike): void
       "The request body is shorter than its declared Content-Length.",
     ]
     : [400, "Bad Request", "InvalidRequest", "The request could not be parsed as HTTP/1.1."];
+  answerOnSocket(socket, status, reason, new ServerError(status, code, message));
+}
+
+/** Writes OSS's error answer straight to a socket node:http does not answer itself, and closes it. */
+function answerOnSocket(
+  socket: NodeSocketLike,
+  status: number,
+  reason: string,
+  err: ServerError,
+): void {
+  if (!socket.writable) return socket.destroy();
   const requestId = newRequestId();
-  const body = renderErrorXml(new ServerError(status, code, message), { requestId, hostId: "" });
+  const body = renderErrorXml(err, { requestId, hostId: "" });
   const bytes = new TextEncoder().encode(body).length;
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/xml\r\nContent-Length: ${bytes}\r\n` +
       `x-oss-request-id: ${requestId}\r\nServer: AliyunOSS\r\nConnection: close\r\n\r\n${body}`,
+    // Once written, free the descriptor now rather than when the client closes its side.
+    () => socket.destroy(),
   );
 }
