@@ -17,6 +17,13 @@
  * `node:http` destroys the socket before any byte of the answer, as on Bun
  * and Node.
  *
+ * A request head past an engine's own limits never reaches the app, so the
+ * engine answers it: node:http (64 KiB here) with OSS's 431
+ * `RequestHeaderTooLarge` XML, `Deno.serve` (hyper's 100 headers; measured:
+ * 250 headers or a 70 KB header) with a bare 400, `Bun.serve` with a bare
+ * 431. Neither offers a hook or a setting (denoland/deno#21047), so
+ * `engine: "node"` is the one that answers these as OSS-shaped errors.
+ *
  * @module
  */
 
