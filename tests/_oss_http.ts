@@ -138,7 +138,7 @@ export function rawRequest(server: TestServer, r: RawRequest): Promise<RawRespon
     socket.on("data", (d: Uint8Array) => {
       chunks.push(new Uint8Array(d));
       if (!r.untilAnswered) return;
-      const answer = parseRaw(concat(chunks));
+      const answer = parseRaw(concatBytes(chunks));
       const length = answer?.headers.get("content-length");
       if (answer && length !== null && answer.body.length === Number(length)) {
         socket.destroy();
