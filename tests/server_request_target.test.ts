@@ -163,9 +163,10 @@ for (const engine of ENGINES) {
       assert.match(res!.text, /<Key>ctl%01%1Fkey<\/Key>/);
     });
 
-    it("refuses a raw backslash in the path with 400", async () => {
+    it("refuses a raw backslash in the path with 400 InvalidURI in OSS's XML", async () => {
       const res = await put(`/${BUCKET}/a\\b`, "x");
       assert.equal(res?.status, 400);
+      assert.match(res!.text, /<Code>InvalidURI<\/Code>/, "OSS's error XML on every engine");
       assert.ok(!(await keys()).some((k) => k.includes("\\")));
     });
   });

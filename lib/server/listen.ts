@@ -349,17 +349,24 @@ async function listenNode(
   maxConnections: number,
   onAccepting: (accepting: boolean, reason?: string) => void,
 ): Promise<Listening> {
-  const { createAdaptorServer } = await import("@hono/node-server");
-  const server = createAdaptorServer({
-    fetch: fetch as never,
+  const { getRequestListener } = await import("@hono/node-server");
+  const { createServer } = await import("node:http");
+  const listener = getRequestListener(fetch as never, {
     hostname: host,
-    // No overall request deadline: large uploads may take long (Node's default is 300 s).
-    serverOptions: { requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_SIZE },
     // Replacing the global Request/Response would break every Deno.serve and
     // every `instanceof Response` check elsewhere in the process.
     overrideGlobalObjects: false,
+    // A target @hono/node-server cannot turn into a Request (a raw `\\`) fails before the app
+    // runs; answer it as the app answers the same target on Deno.serve, in OSS's XML.
+    // (createAdaptorServer does not pass this option on, hence the listener built here.)
+    errorHandler: (err: unknown) => answerUnbuiltRequest(err),
+  });
+  // No overall request deadline: large uploads may take long (Node's default is 300 s).
+  const server = createServer(
+    { requestTimeout: 0, maxHeaderSize: NODE_MAX_HEADER_SIZE },
+    listener,
     // deno-lint-ignore no-explicit-any
-  }) as any;
+  ) as any;
   // Requests node:http cannot parse never reach the app: answer them in OSS's form too.
   server.on("clientError", (err: { code?: string }, socket: NodeSocketLike) => {
     answerClientError(err, socket);
@@ -464,6 +471,22 @@ function answerClientError(err: { code?: string }, socket: NodeSocketLike): void
     ]
     : [400, "Bad Request", "InvalidRequest", "The request could not be parsed as HTTP/1.1."];
   answerOnSocket(socket, status, reason, new ServerError(status, code, message));
+}
+
+/**
+ * The answer to a request @hono/node-server could not build (its `RequestError`, e.g. a target
+ * `new URL` refuses): 400 `InvalidURI`, as `parseRequestTarget` gives on the other engines.
+ */
+function answerUnbuiltRequest(err: unknown): Response {
+  const unbuilt = err instanceof Error && err.name === "RequestError";
+  const answer = unbuilt
+    ? new ServerError(400, "InvalidURI", "The request target could not be parsed.")
+    : new ServerError(500, "InternalError", "The server failed to handle the request.");
+  const requestId = newRequestId();
+  return new Response(renderErrorXml(answer, { requestId, hostId: "" }), {
+    status: answer.status,
+    headers: { "content-type": "application/xml", "x-oss-request-id": requestId },
+  });
 }
 
 /** Writes OSS's error answer straight to a socket node:http does not answer itself, and closes it. */
