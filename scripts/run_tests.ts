@@ -11,6 +11,8 @@
  * npm test -- --jobs 1 --timeout 600         # one file at a time, 600 s per file
  * npm test -- --runtime npm                  # Node against the npm build (= --node-build)
  * npm test -- --runtime npm --no-build       # … reusing npm/ as it is (npm run build:npm)
+ * npm test -- --fuzz-runs 100000 fuzz_       # long fuzzing (see tests/_fuzz.ts)
+ * npm test -- --fuzz-seed 7 fuzz_            # … with another seed than CI's
  * ```
  *
  * Each file runs in its own runtime process (at most `--jobs` at once, default 2),
@@ -68,12 +70,17 @@ interface Options {
   npmDir?: string;
   /** Build it before the "npm" runtime runs (`--no-build` reuses it). */
   build: boolean;
+  /** Runs per fuzz property (`OSSUP_FUZZ_RUNS` of tests/_fuzz.ts); the tests' default when unset. */
+  fuzzRuns?: number;
+  /** Seed of the fuzz properties (`OSSUP_FUZZ_SEED`); CI's fixed seed when unset. */
+  fuzzSeed?: number;
 }
 
 function usage(): never {
   console.log(
     "usage: deno run -A scripts/run_tests.ts [--runtime deno|bun|node|npm]... [--node-build] " +
-      "[--no-build] [--npm-dir DIR] [--jobs N] [--timeout SECONDS] [FILTER...]",
+      "[--no-build] [--npm-dir DIR] [--jobs N] [--timeout SECONDS] [--fuzz-runs N] " +
+      "[--fuzz-seed N] [FILTER...]",
   );
   process.exit(2);
 }
@@ -104,6 +111,11 @@ function parseArgs(args: string[]): Options {
       o.jobs = Math.max(1, Number(value()) || 1);
     } else if (flag === "--timeout") {
       o.timeoutSeconds = Math.max(1, Number(value()) || 300);
+    } else if (flag === "--fuzz-runs" || flag === "--fuzz-seed") {
+      const n = Number(value());
+      if (!Number.isSafeInteger(n) || (flag === "--fuzz-runs" && n < 1)) usage();
+      if (flag === "--fuzz-runs") o.fuzzRuns = n;
+      else o.fuzzSeed = n;
     } else if (flag === "--help" || flag === "-h") {
       usage();
     } else if (flag.startsWith("-")) {
@@ -416,7 +428,11 @@ async function runFile(
   const { exitCode, timedOut } = await runProcess(
     cmd,
     args,
-    { OSSUP_TEST_RUNTIME: runtime },
+    {
+      OSSUP_TEST_RUNTIME: runtime,
+      ...(o.fuzzRuns === undefined ? {} : { OSSUP_FUZZ_RUNS: String(o.fuzzRuns) }),
+      ...(o.fuzzSeed === undefined ? {} : { OSSUP_FUZZ_SEED: String(o.fuzzSeed) }),
+    },
     timeoutSeconds,
     sink,
     cwdFor(runtime, o),
