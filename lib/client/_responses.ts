@@ -166,7 +166,9 @@ export function parseCompleteMultipartUpload(res: TextResponse): CompleteMultipa
     bucket: textOf(root, "Bucket"),
     key: decode(textOf(root, "Key"))!,
     etag: childText(root, "ETag") ?? res.headers.get("etag") ?? "",
-    location: orUndefined(decode(childText(root, "Location"))),
+    // A URL, not a key: OSS url-encodes only Key (the Go SDK v2 decodes only Key too), and a
+    // raw '%' of a key in it would make decodeURIComponent throw.
+    location: orUndefined(childText(root, "Location")),
     crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
     versionId: res.headers.get("x-oss-version-id") ?? undefined,
   };
