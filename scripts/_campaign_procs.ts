@@ -107,7 +107,7 @@ export class CampaignServer {
     const child = spawn(cmd, cmdArgs, {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, OSSUP_ACCESS_KEY_SECRET: CAMPAIGN_CREDENTIALS.accessKeySecret },
+      env: clientEnv(),
     });
     this.#child = child;
     this.#exited = new Promise((resolve) => child.once("exit", () => resolve()));
@@ -204,6 +204,11 @@ export function fdCount(pid: number): number {
   }
 }
 
+/** The environment of a client process: the campaign's secret in `OSSUP_ACCESS_KEY_SECRET`. */
+export function clientEnv(): Record<string, string | undefined> {
+  return { ...process.env, OSSUP_ACCESS_KEY_SECRET: CAMPAIGN_CREDENTIALS.accessKeySecret };
+}
+
 /** What a client process did: its output lines, stderr and how it ended. */
 export interface ClientRun {
   /** Exit code, or `null` when killed by a signal. */
@@ -233,7 +238,11 @@ export function startClient(
   const [cmd, args] = runtimeCommand(runtime, join(ROOT, "scripts/_soak_client.ts"), [
     JSON.stringify(job),
   ]);
-  const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: clientEnv(),
+  });
   let stderr = "";
   let result: Record<string, unknown> | undefined;
   child.stderr!.setEncoding("utf8").on("data", (s: string) => stderr = (stderr + s).slice(-2000));

@@ -4,10 +4,11 @@
  *
  *     <runtime> scripts/_soak_client.ts '<json>'
  *
- * The JSON holds endpoint, region, accessKeyId, accessKeySecret, bucket,
+ * The JSON holds endpoint, region, accessKeyId, bucket,
  * key, path, partSize, routines, source (`"path"`: the file's path; `"blob"`:
  * its bytes as a Blob; `"file-source"`: the runtime's FileSource) and
- * checkpoint (the checkpoint file's path). It prints `part <done>/<total>`
+ * checkpoint (the checkpoint file's path); the secret comes in
+ * `OSSUP_ACCESS_KEY_SECRET`, out of sight of `ps`. It prints `part <done>/<total>`
  * after every finished part, then `done <result JSON>`; on failure the
  * error's message on stderr and exit status 1.
  *
@@ -23,7 +24,7 @@ const client = new OssClient({
   endpoint: o.endpoint,
   region: o.region,
   accessKeyId: o.accessKeyId,
-  accessKeySecret: o.accessKeySecret,
+  accessKeySecret: process.env.OSSUP_ACCESS_KEY_SECRET ?? "",
   // Rides out a server restart (a second or two) without giving up.
   retry: { maxAttempts: 30, baseDelayMs: 50, maxDelayMs: 1000 },
 });

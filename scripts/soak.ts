@@ -6,7 +6,8 @@
  *     deno run -A scripts/soak.ts --seconds 30 --seed 7 --max-mib 2 --json
  *
  * One upload at a time, each with a seeded random workload: source size
- * (0 to `--max-mib`), part size (100 KiB to 4 MiB), routines (1 to 8),
+ * (0 to `--max-mib`, default 32), part size (100 KiB to `--max-part-kib`,
+ * default 4096), routines (1 to 8),
  * source kind (path, Blob, FileSource) and client runtime (`--runtimes`,
  * default deno,bun,node). Before it starts, random fault rules for its key
  * go to the server's control route (5xx answers, connection resets before
@@ -33,7 +34,8 @@
  */
 
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,8 +65,11 @@ interface SoakOptions {
   maxUploads: number;
   seed: number;
   maxBytes: number;
+  maxPartSize: number;
   runtimes: Runtime[];
   json: boolean;
+  /** Print the planned workloads of `--uploads` uploads and exit. */
+  dryRun: boolean;
 }
 
 function parseOptions(args: string[]): SoakOptions {
@@ -76,8 +81,10 @@ function parseOptions(args: string[]): SoakOptions {
     maxUploads: numberFlag(args, "uploads", Infinity),
     seed: numberFlag(args, "seed", randomBytes(4).readUInt32LE(0)),
     maxBytes: Math.round(numberFlag(args, "max-mib", 32) * MiB),
+    maxPartSize: Math.max(100 * KiB, Math.round(numberFlag(args, "max-part-kib", 4096) * KiB)),
     runtimes: runtimesFlag(args, ["deno", "bun", "node"]),
     json: args.includes("--json"),
+    dryRun: args.includes("--dry-run"),
   };
 }
 
@@ -97,6 +104,8 @@ interface Tally {
   leftoverTempFiles: number;
   openUploads: number;
   resendOverBound: number;
+  /** Seconds of the slowest upload, kills and restarts included (a stall shows here). */
+  slowestUploadSeconds: number;
   errorSamples: string[];
 }
 
@@ -142,7 +151,7 @@ function randomAction(rng: Random, partSize: number): FaultAction {
 
 function planWorkload(rng: Random, n: number, o: SoakOptions): Workload {
   const size = randomSize(rng, o.maxBytes);
-  const partSize = rng.int(100 * KiB, 4 * MiB);
+  const partSize = rng.int(100 * KiB, o.maxPartSize);
   const parts = Math.max(1, Math.ceil(size / partSize));
   const key = `soak/${n}/${rng.pick(["a", "dir/b c", "ü+%", "x.bin"])}`;
   const rules: FaultRule[] = [];
@@ -224,7 +233,8 @@ async function runUpload(
         client.child.kill("SIGKILL");
         kills++;
         tally.clientKills++;
-      } else if (serverKillAt !== undefined && done >= serverKillAt && !serverKill) {
+      }
+      if (serverKillAt !== undefined && done >= serverKillAt && !serverKill) {
         serverKillAt = undefined;
         serverKill = (async () => {
           ledger.add(await faults.stats());
@@ -234,6 +244,7 @@ async function runUpload(
         })();
       }
     });
+    running.add(client.child);
     // A kill planned at 0 parts lands as soon as the client is running.
     if (killsAt[0] === 0) {
       killsAt.shift();
@@ -242,6 +253,7 @@ async function runUpload(
       tally.clientKills++;
     }
     const result = await client.finished;
+    running.delete(client.child);
     await serverKill;
     if (result.code === 0) return { done: true, kills, errors };
     if (result.code !== null) {
@@ -280,6 +292,7 @@ async function soakOne(
   await writeFile(path, bytes);
   const want = { sha256: createHash("sha256").update(bytes).digest("hex"), crc: crc64(bytes) };
 
+  const started = performance.now();
   await ctx.faults.clear();
   for (const rule of w.rules) await ctx.faults.add(rule);
   const ledger = new StatsLedger();
@@ -287,7 +300,6 @@ async function soakOne(
     endpoint: ctx.server.url,
     region: CAMPAIGN_CREDENTIALS.region,
     accessKeyId: CAMPAIGN_CREDENTIALS.accessKeyId,
-    accessKeySecret: CAMPAIGN_CREDENTIALS.accessKeySecret,
     bucket: BUCKET,
     key: w.key,
     path,
@@ -299,9 +311,11 @@ async function soakOne(
   const { done, kills, errors } = await runUpload(w, job, ctx.server, ctx.faults, ledger, tally);
   ledger.add(await ctx.faults.stats());
   tally.faultsInjected += ledger.faults;
+  const seconds = (performance.now() - started) / 1000;
+  tally.slowestUploadSeconds = Math.max(tally.slowestUploadSeconds, Number(seconds.toFixed(1)));
   const line =
     `#${n} ${w.runtime} ${w.source} ${w.size} B, part ${w.partSize}, routines ${w.routines}` +
-    `, ${w.rules.length} rules, ${kills} kills, ${errors} errors`;
+    `, ${w.rules.length} rules, ${kills} kills, ${errors} errors, ${seconds.toFixed(1)} s`;
   if (!done) {
     tally.failedUploads++;
     console.log(`${line}: FAILED after ${MAX_CLIENT_RUNS} runs`);
@@ -310,6 +324,8 @@ async function soakOne(
     if (wrong) {
       tally.wrongObjects++;
       console.log(`${line}: WRONG OBJECT: ${wrong}`);
+    } else {
+      console.log(`${line}: verified`);
     }
     tally.uploads++;
     tally.bytes += w.size;
@@ -330,6 +346,9 @@ async function soakOne(
   await rm(checkpoint, { force: true });
   await rm(`${checkpoint}.lock`, { recursive: true, force: true });
 }
+
+/** Client processes running now: ended with the soak when it is interrupted. */
+const running = new Set<ChildProcess>();
 
 async function countOpenUploads(client: OssClient): Promise<number> {
   let open = 0;
@@ -361,7 +380,8 @@ soak: seed ${o.seed}, ${seconds.toFixed(0)} s, client runtimes ${o.runtimes.join
   failed uploads        ${tally.failedUploads}
   leftover checkpoints  ${tally.leftoverCheckpoints}
   leftover temp files   ${tally.leftoverTempFiles}
-  open uploads          ${tally.openUploads}`);
+  open uploads          ${tally.openUploads}
+  slowest upload        ${tally.slowestUploadSeconds} s`);
   if (tally.errorSamples.length > 0) {
     console.log(
       `  client errors, first lines:\n    ${[...new Set(tally.errorSamples)].join("\n    ")}`,
@@ -376,6 +396,14 @@ async function main(): Promise<void> {
     : process.argv.slice(2);
   const o = parseOptions(args);
   const rng = new Random(o.seed);
+  if (o.dryRun) {
+    for (let n = 1; n <= Math.min(o.maxUploads, 1000); n++) {
+      const w = planWorkload(rng, n, o);
+      rng.bytes(w.size); // as the run draws the source's bytes
+      console.log(JSON.stringify({ n, ...w }));
+    }
+    return;
+  }
   const work = await mkdtemp(join(tmpdir(), "ossup-soak-"));
   const dataDir = join(work, "data");
   const token = randomBytes(16).toString("hex");
@@ -395,9 +423,19 @@ async function main(): Promise<void> {
     leftoverTempFiles: 0,
     openUploads: 0,
     resendOverBound: 0,
+    slowestUploadSeconds: 0,
     errorSamples: [],
   };
   const started = Date.now();
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      for (const child of running) child.kill("SIGKILL");
+      server.kill().finally(() => {
+        rmSync(work, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
   try {
     await server.start();
     const faults = new FaultControl(server, token);
