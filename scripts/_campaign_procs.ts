@@ -226,6 +226,41 @@ export interface RunningClient {
   finished: Promise<ClientRun>;
 }
 
+/** A client script running as a child process. */
+export interface ScriptProcess {
+  child: ChildProcess;
+  /** Settles when the process has exited: its exit code (`null` when killed) and last stderr. */
+  exited: Promise<{ code: number | null; stderr: string }>;
+}
+
+/**
+ * Runs `script` (under scripts/) on `runtime` with `job` as its JSON
+ * argument and the campaign's secret in its environment, calling `onLine`
+ * with every line it prints.
+ */
+export function spawnScript(
+  runtime: Runtime,
+  script: string,
+  job: Record<string, unknown>,
+  onLine: (line: string) => void,
+): ScriptProcess {
+  const [cmd, args] = runtimeCommand(runtime, join(ROOT, "scripts", script), [
+    JSON.stringify(job),
+  ]);
+  const child = spawn(cmd, args, {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: clientEnv(),
+  });
+  let stderr = "";
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => stderr = (stderr + s).slice(-2000));
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  const exited = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.once("close", (code) => resolve({ code, stderr: stderr.trim() }))
+  );
+  return { child, exited };
+}
+
 /**
  * Starts scripts/_soak_client.ts on `runtime` with `job`, calling `onPart`
  * with the parts done after every finished part.
@@ -235,26 +270,13 @@ export function startClient(
   job: Record<string, unknown>,
   onPart: (done: number, total: number) => void = () => {},
 ): RunningClient {
-  const [cmd, args] = runtimeCommand(runtime, join(ROOT, "scripts/_soak_client.ts"), [
-    JSON.stringify(job),
-  ]);
-  const child = spawn(cmd, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: clientEnv(),
-  });
-  let stderr = "";
   let result: Record<string, unknown> | undefined;
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => stderr = (stderr + s).slice(-2000));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  const { child, exited } = spawnScript(runtime, "_soak_client.ts", job, (line) => {
     const part = /^part (\d+)\/(\d+)$/.exec(line);
     if (part) onPart(Number(part[1]), Number(part[2]));
     else if (line.startsWith("done ")) result = JSON.parse(line.slice(5));
   });
-  const finished = new Promise<ClientRun>((resolve) =>
-    child.once("close", (code) => resolve({ code, result, stderr: stderr.trim() }))
-  );
-  return { child, finished };
+  return { child, finished: exited.then(({ code, stderr }) => ({ code, result, stderr })) };
 }
 
 /** A seeded pseudo-random generator (mulberry32): the same seed, the same workload. */

@@ -28,20 +28,16 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { createInterface } from "node:readline";
-import { spawn } from "node:child_process";
 import { OssClient } from "../mod.ts";
 import {
   CAMPAIGN_CREDENTIALS,
   CampaignServer,
-  clientEnv,
   fdCount,
   flagValue,
   numberFlag,
-  ROOT,
   rssKiB,
   type Runtime,
-  runtimeCommand,
+  spawnScript,
   THIS_RUNTIME,
 } from "./_campaign_procs.ts";
 import type { LoadReport } from "./_load_clients.ts";
@@ -85,34 +81,19 @@ function parseOptions(args: string[]): LoadOptions {
 }
 
 /** Runs one client process; resolves with its report. */
-function runClients(runtime: Runtime, job: Record<string, unknown>): Promise<LoadReport> {
-  const [cmd, args] = runtimeCommand(runtime, join(ROOT, "scripts/_load_clients.ts"), [
-    JSON.stringify(job),
-  ]);
-  const child = spawn(cmd, args, {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: clientEnv(),
-  });
-  let stderr = "";
+async function runClients(runtime: Runtime, job: Record<string, unknown>): Promise<LoadReport> {
   let report: LoadReport | undefined;
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => stderr = (stderr + s).slice(-2000));
-  createInterface({ input: child.stdout! }).on("line", (line) => {
+  const { exited } = spawnScript(runtime, "_load_clients.ts", job, (line) => {
     if (line.startsWith("{")) report = JSON.parse(line);
   });
-  return new Promise((resolve) =>
-    child.once("close", (code) => {
-      resolve(
-        report ?? {
-          uploads: 0,
-          failures: Number(job.clients) * Number(job.uploads),
-          wrong: 0,
-          partLatenciesMs: [],
-          errors: [`the ${job.kind} client process exited with ${code}: ${stderr.trim()}`],
-        },
-      );
-    })
-  );
+  const { code, stderr } = await exited;
+  return report ?? {
+    uploads: 0,
+    failures: Number(job.clients) * Number(job.uploads),
+    wrong: 0,
+    partLatenciesMs: [],
+    errors: [`the ${job.kind} client process exited with ${code}: ${stderr}`],
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
