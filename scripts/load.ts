@@ -10,8 +10,8 @@
  * `--ossup-runtime`, default this runtime) and half ali-oss clients (on
  * Node). Every client uploads `--uploads` objects (default 4) of
  * `--size-mib` (default 2) in parts of `--part-kib` (default 256) with
- * `--routines` (default 2) parts at once, one object after another, and
- * checks each object's CRC-64 as the server reports it.
+ * `--routines` (default 2) parts at once, one object after another, checks
+ * each object's CRC-64 as the server reports it, and deletes it.
  *
  * Prints uploads/s and MiB/s over the whole run, failures, wrong objects,
  * p50/p99 part latency (per client kind and overall), and the server's
