@@ -2,8 +2,9 @@
  * Property-based fuzzing of the XML reader (lib/xml.ts): OSS bodies round
  * trip through the writer and the reader; token soups of hostile markup
  * (entities, declarations, CDATA, unbalanced tags) either parse or fail with
- * a SyntaxError, never another error; deep nesting and huge counts parse
- * without recursion limits. Seeds and runs: tests/_fuzz.ts.
+ * a SyntaxError, never another error; nesting and node counts are bounded by
+ * the reader's limits, and parse up to them without recursion. Seeds and
+ * runs: tests/_fuzz.ts.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -160,23 +161,33 @@ describe("fuzz: XML reader", () => {
       }),
     ));
 
-  it("parses deep nesting and huge element and entity counts without recursion", () =>
+  it("bounds nesting and node counts by its limits, and parses up to them without recursion", () =>
     checkProperty(
       fc.property(
         fc.integer({ min: 1, max: 20_000 }),
         fc.integer({ min: 0, max: 20_000 }),
         fc.integer({ min: 0, max: 50_000 }),
-        (depth, siblings, entities) => {
-          const deep = parseXml("<a>".repeat(depth) + "</a>".repeat(depth));
+        fc.integer({ min: 1, max: 64 }),
+        (depth, siblings, entities, maxDepth) => {
+          const nested = "<a>".repeat(depth) + "</a>".repeat(depth);
+          // Within a limit raised to the depth, any nesting parses, exactly.
+          const deep = parseXml(nested, { maxDepth: depth });
           let d = 1;
           for (let el = deep; el.children.length > 0; el = el.children[0]) d++;
           assert.equal(d, depth);
-          const wide = parseXml(`<r>${"<Part/>".repeat(siblings)}</r>`);
-          assert.equal(wide.children.length, siblings);
+          // Past the limit: a SyntaxError that names it, never a stack overflow.
+          if (depth > maxDepth) {
+            assert.throws(() => parseXml(nested, { maxDepth }), /nested deeper than/);
+          } else {
+            parseXml(nested, { maxDepth });
+          }
+          const wide = `<r>${"<Part/>".repeat(siblings)}</r>`;
+          assert.equal(parseXml(wide).children.length, siblings);
+          assert.throws(() => parseXml(wide, { maxNodes: siblings }), /more than \d+ nodes/);
           const text = parseXml(`<r>${"&amp;".repeat(entities)}</r>`).text;
           assert.equal(text, "&".repeat(entities));
         },
       ),
-      { runs: 15, weight: 0.01 },
+      { runs: 15, weight: 0.01, examples: [[33, 0, 0, 32]] },
     ));
 });
