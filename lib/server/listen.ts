@@ -121,7 +121,22 @@ export interface ListenOptions {
   onAccepting?: (accepting: boolean, reason?: string) => void;
 }
 
-/** What {@linkcode ListenOptions.onRequestHandled} learns of a request. */
+/**
+ * What {@linkcode ListenOptions.onRequestHandled} learns of a request.
+ *
+ * @example Wait until the server has answered a request, not for a fixed time
+ * ```ts
+ * import { type HandledRequest, listen } from "@ossup/ossup/server";
+ *
+ * const handled: HandledRequest[] = [];
+ * const server = await listen(() => new Response("ok"), {
+ *   onRequestHandled: (r) => handled.push(r),
+ * });
+ * await (await fetch(server.url + "/x")).text();
+ * await server.close();
+ * console.log(handled.map((r) => r.status));
+ * ```
+ */
 export interface HandledRequest {
   /** The request method. */
   method: string;
@@ -131,7 +146,16 @@ export interface HandledRequest {
   status?: number;
 }
 
-/** Default of {@linkcode ListenOptions.bodyIdleTimeoutMs}: one minute. */
+/**
+ * Default of {@linkcode ListenOptions.bodyIdleTimeoutMs}: one minute.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BODY_IDLE_TIMEOUT_MS } from "@ossup/ossup/server";
+ *
+ * console.log(DEFAULT_BODY_IDLE_TIMEOUT_MS / 1000); // 60
+ * ```
+ */
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
 
 /**

@@ -45,7 +45,7 @@ export interface ServeOptions {
   /** MD5 worker threads of the storage; default: the storage's (cores − 1, at most 4). */
   hashThreads?: number;
   /** Which server: see `listen`'s `engine`. Default `"auto"`. */
-  engine: "auto" | "native" | "node";
+  engine?: "auto" | "native" | "node";
   /** Milliseconds a request body may stall before `RequestTimeout`; `0` never. Default: `listen`'s (60 s). */
   bodyIdleTimeoutMs?: number;
 }
