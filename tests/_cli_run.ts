@@ -64,6 +64,35 @@ export interface OssupRun {
   stderr(): string;
   /** Resolves when stderr has a match for `re`. */
   waitForStderr(re: RegExp): Promise<void>;
+  /** Resolves when stdout has a match for `re`. */
+  waitForStdout(re: RegExp): Promise<void>;
+}
+
+/** The text a child writes on one stream, and waits for a match in it. */
+function watched(
+  stream: NodeJS.ReadableStream,
+  exit: Promise<{ code: number | null }>,
+): { text(): string; waitFor(re: RegExp): Promise<void> } {
+  let text = "";
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  stream.on("data", (d) => {
+    text += d;
+    for (const w of [...waiters]) {
+      if (w.re.test(text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  return {
+    text: () => text,
+    waitFor: (re) =>
+      new Promise<void>((resolve, reject) => {
+        if (re.test(text)) return resolve();
+        waiters.push({ re, resolve });
+        exit.then(({ code }) => reject(new Error(`ossup exited (${code}) before ${re}: ${text}`)));
+      }),
+  };
 }
 
 /** Starts ossup. */
@@ -77,34 +106,19 @@ export function startOssup(
     env: o.env ?? cleanEnv(),
     stdio: ["ignore", "pipe", "pipe"],
   });
-  let out = "";
-  let err = "";
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout!.on("data", (d) => out += d);
-  child.stderr!.on("data", (d) => {
-    err += d;
-    for (const w of [...waiters]) {
-      if (w.re.test(err)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve();
-      }
-    }
-  });
   const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once("close", (code, signal) => resolve({ code, signal }))
   );
+  const out = watched(child.stdout!, exit);
+  const err = watched(child.stderr!, exit);
   return {
     child,
     interrupt: () => void process.kill(child.pid!, "SIGINT"),
     exit,
-    stdout: () => out,
-    stderr: () => err,
-    waitForStderr: (re) =>
-      new Promise<void>((resolve, reject) => {
-        if (re.test(err)) return resolve();
-        waiters.push({ re, resolve });
-        exit.then(({ code }) => reject(new Error(`ossup exited (${code}) before ${re}: ${err}`)));
-      }),
+    stdout: out.text,
+    stderr: err.text,
+    waitForStderr: err.waitFor,
+    waitForStdout: out.waitFor,
   };
 }
 

@@ -64,6 +64,11 @@ interface Recorder {
   route(path: string, handler: Handler, o?: { early?: boolean }): void;
   /** Resolves when connection `id` has closed (or was never open). */
   closed(id: number): Promise<void>;
+  /**
+   * Closes the server's side of connection `id` (it sends its FIN and goes on reading) and
+   * resolves once the client has closed its side too: the client has seen the close.
+   */
+  hangUp(id: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,6 +122,10 @@ export async function startRecorder(o: { keepAliveTimeout?: number } = {}): Prom
     connections: () => connections,
     route: (path, handler, o = {}) => routes.set(path, { handler, early: o.early ?? false }),
     closed: (id) => closings.get(id) ?? Promise.resolve(),
+    hangUp: (id) => {
+      for (const [socket, at] of ids) if (at === id) socket.end();
+      return closings.get(id) ?? Promise.resolve();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of ids.keys()) socket.destroy();

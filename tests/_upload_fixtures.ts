@@ -23,7 +23,7 @@ import {
 import { collect } from "./_client_setup.ts";
 import { runtimeCommand } from "./_runtime_command.ts";
 import { testBytes } from "./_test_bytes.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import { startServer, type StartServerOptions, type TestServer } from "./_server.ts";
 
 /** The repository root. */
 export const ROOT: string = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -53,9 +53,12 @@ export function clientOptions(server: TestServer, extra: Partial<OssClientOption
   } satisfies OssClientOptions;
 }
 
-/** Starts a server with bucket `bucketName` and a temp directory. */
-export async function uploadEnv(bucketName = "uploads"): Promise<UploadEnv> {
-  const server = await startServer();
+/** Starts a server (with `serverOptions`) with bucket `bucketName` and a temp directory. */
+export async function uploadEnv(
+  bucketName = "uploads",
+  serverOptions: StartServerOptions = {},
+): Promise<UploadEnv> {
+  const server = await startServer(serverOptions);
   const client = new OssClient(clientOptions(server));
   await client.createBucket(bucketName);
   const dir = await mkdtemp(join(tmpdir(), "ossup-upload-"));
@@ -243,22 +246,4 @@ export function countingStore(inner: CheckpointStore): CountingStore {
     remove: (id) => inner.remove(id),
     lock: (id, options): Promise<CheckpointLock> => inner.lock(id, options),
   };
-}
-
-/** Resolves after `ms` milliseconds. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls `condition` every few milliseconds until it holds (gives up after `limitMs`). */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  limitMs = 20_000,
-): Promise<void> {
-  const start = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await delay(5);
-  }
 }

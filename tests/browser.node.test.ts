@@ -10,6 +10,7 @@ import { Hono } from "hono";
 import { OssClient } from "../lib/web.ts";
 import { createSigningRoute, UploadTickets } from "../lib/server/mod.ts";
 import { listen, type Listening } from "../lib/server/listen.ts";
+import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { bundleForBrowser } from "./_browser_bundle.ts";
@@ -39,8 +40,9 @@ describe("browser upload in Chromium", () => {
       let browser: Chromium | undefined;
       const served: string[] = [];
       const received: string[] = [];
+      const clock = new GatedClock();
       try {
-        server = await startServer({ accessKeySecret: secret });
+        server = await startServer({ accessKeySecret: secret, faultClock: clock });
         const admin = new OssClient({
           endpoint: server.url,
           region: server.region,
@@ -95,9 +97,12 @@ describe("browser upload in Chromium", () => {
         const pageErrors: string[] = [];
         page.on("pageerror", (err: Error) => pageErrors.push(err.message));
 
-        // First run: every part answers slowly, so the reload lands partway.
+        // First run: the parts after the 4th are held at the server until the page has
+        // reloaded, so the reload lands partway however slow the machine.
+        clock.hold();
         server.control.add({
           operation: "UploadPart",
+          nth: 5,
           times: 0,
           action: { type: "latency", ms: 250 },
         });
@@ -117,7 +122,8 @@ describe("browser upload in Chromium", () => {
           `the first run sent all ${firstParts} parts before the reload`,
         );
 
-        // Parts the old page had in flight may still land once their latency is over.
+        // Parts the old page had in flight may still land once they are let go.
+        clock.release();
         await server.idle();
         control.clear();
 
@@ -144,6 +150,7 @@ describe("browser upload in Chromium", () => {
           assert.ok(!text.includes(secret), "the access key secret reached the browser");
         }
       } finally {
+        clock.release();
         await browser?.close();
         await pages?.close();
         await server?.close();

@@ -76,14 +76,7 @@ describe("ossup with no endpoint configured", () => {
 
   it("shares the server `ossup serve` runs in the folder", async () => {
     const serve = startOssup(["serve"], { cwd: dir });
-    await new Promise<void>((resolve) => {
-      const timer = setInterval(() => {
-        if (/listening on http/.test(serve.stdout())) {
-          clearInterval(timer);
-          resolve();
-        }
-      }, 20);
-    });
+    await serve.waitForStdout(/listening on http/);
     try {
       const ls = await runOssup(["ls", "oss://embedded"], { cwd: dir });
       assert.equal(ls.code, 0, ls.stderr);

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Bucket } from "../mod.ts";
 import { makeClient } from "./_client_setup.ts";
+import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { assertAtMostAnIntent, cleanEnv, runOssup, serverFlags, startOssup } from "./_cli_run.ts";
 import { testBytes } from "./_test_bytes.ts";
@@ -25,8 +26,11 @@ let env: Record<string, string>;
 let bucket: Bucket;
 const BUCKET = "msg-bucket";
 
+// Holds latency faults until a test releases them.
+const clock = new GatedClock();
+
 before(async () => {
-  server = await startServer();
+  server = await startServer({ faultClock: clock });
   dir = await mkdtemp(join(tmpdir(), "ossup-cli-msg-"));
   env = cleanEnv();
   bucket = makeClient(server, "v4", "path").client.bucket(BUCKET);
@@ -154,6 +158,8 @@ describe("ossup says a checkpoint is kept only when one is", () => {
   it("Ctrl-C before the first checkpoint write: does not claim one is kept", async () => {
     await writeFile(join(dir, "i.bin"), testBytes(300_000, 7));
     server.control.clear();
+    // The answer is held until the run has exited: Ctrl-C surely comes before it.
+    clock.hold();
     server.control.add({
       operation: "InitiateMultipartUpload",
       times: 0,
@@ -175,6 +181,8 @@ describe("ossup says a checkpoint is kept only when one is", () => {
       // At most the intent of the upload being started, for the next run to look for strays.
       await assertAtMostAnIntent(join(dir, "i.bin.cp"));
     } finally {
+      clock.release();
+      await server.idle();
       server.control.clear();
     }
   });

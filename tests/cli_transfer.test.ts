@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc64 } from "../lib/crc64.ts";
 import { type Bucket, OssClient } from "../mod.ts";
+import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { cleanEnv, runOssup, startOssup } from "./_cli_run.ts";
 import { testBytes as bytes } from "./_test_bytes.ts";
@@ -23,8 +24,28 @@ let env: Record<string, string>;
 let bucket: Bucket;
 const BUCKET = "cli-bucket";
 
+const clock = new GatedClock();
+
+/**
+ * Holds every `operation` request from the `nth` on until {@linkcode letGo}: a run with
+ * `--parallel 1` stops with `nth - 1` parts done, however slow the machine, and a Ctrl-C
+ * then finds it partway.
+ */
+function holdFrom(operation: string, nth: number): void {
+  server.control.clear();
+  clock.hold();
+  server.control.add({ operation, nth, times: 0, action: { type: "latency", ms: 0 } });
+}
+
+/** Lets the held requests go and waits until they have ended, so none lands later. */
+async function letGo(): Promise<void> {
+  clock.release();
+  await server.idle();
+  server.control.clear();
+}
+
 before(async () => {
-  server = await startServer();
+  server = await startServer({ faultClock: clock });
   dir = await mkdtemp(join(tmpdir(), "ossup-cli-"));
   env = cleanEnv({
     OSS_ENDPOINT: server.url,
@@ -95,12 +116,7 @@ describe("ossup cp (upload)", () => {
       const data = bytes(1_024_000, signal.length);
       const file = `${signal}.bin`;
       await writeFile(join(dir, file), data);
-      server.control.clear();
-      server.control.add({
-        operation: "UploadPart",
-        times: 0,
-        action: { type: "latency", ms: 150 },
-      });
+      holdFrom("UploadPart", 4);
       const args = [
         "cp",
         file,
@@ -125,7 +141,7 @@ describe("ossup cp (upload)", () => {
         assert.equal(killedBy, "SIGKILL");
       }
       assert.ok(await exists(join(dir, `${file}.cp`)), "checkpoint kept");
-      server.control.clear();
+      await letGo();
       const again = await runOssup([...args, "--json"], { cwd: dir, env });
       assert.equal(again.code, 0, again.stderr);
       const j = JSON.parse(again.stdout);
@@ -138,8 +154,6 @@ describe("ossup cp (upload)", () => {
 
   it("keeps the checkpoint where --checkpoint and --checkpoint-dir say, none with --no-checkpoint", async () => {
     await writeFile(join(dir, "c.bin"), bytes(300_000, 3));
-    server.control.clear();
-    server.control.add({ operation: "UploadPart", times: 0, action: { type: "latency", ms: 150 } });
     const base = [
       "cp",
       "c.bin",
@@ -155,10 +169,12 @@ describe("ossup cp (upload)", () => {
         [["--checkpoint-dir", "cps"], "cps"],
       ] as const
     ) {
+      holdFrom("UploadPart", 2);
       const run = startOssup([...base, ...flags], { cwd: dir, env });
       await run.waitForStderr(/parts 1\/3/);
       run.interrupt();
       assert.equal((await run.exit).code, 130);
+      await letGo();
       assert.ok(await exists(join(dir, where)), `${where} exists`);
       assert.ok(!(await exists(join(dir, "c.bin.cp"))));
     }
@@ -183,13 +199,12 @@ describe("ossup cp: checkpoints of other destinations", () => {
   ];
   /** Starts an upload, Ctrl-C's it once a part is done, and returns its upload ID. */
   async function interrupted(args: string[], key: string): Promise<string> {
-    server.control.clear();
-    server.control.add({ operation: "UploadPart", times: 0, action: { type: "latency", ms: 150 } });
+    holdFrom("UploadPart", 2);
     const run = startOssup(args, { cwd: dir, env });
     await run.waitForStderr(/parts 1\/3/);
     run.interrupt();
     assert.equal((await run.exit).code, 130, run.stderr());
-    server.control.clear();
+    await letGo();
     const ids = await uploadIdsOf(key);
     assert.equal(ids.length, 1);
     return ids[0];
@@ -262,8 +277,8 @@ describe("ossup cp (download)", () => {
   it("resumes an interrupted download", async () => {
     const data = bytes(1_000_000, 10);
     await bucket.putObject("slow.bin", data);
-    server.control.clear();
-    server.control.add({ operation: "GetObject", times: 0, action: { type: "latency", ms: 150 } });
+    // One GetObject per part after a HeadObject: the 4th waits until the run has ended.
+    holdFrom("GetObject", 4);
     const args = [
       "cp",
       `oss://${BUCKET}/slow.bin`,
@@ -279,7 +294,7 @@ describe("ossup cp (download)", () => {
     assert.equal((await run.exit).code, 130, run.stderr());
     assert.ok(await exists(join(dir, "slow.out.ossup-download.cp")));
     assert.ok(!(await exists(join(dir, "slow.out"))));
-    server.control.clear();
+    await letGo();
     const again = await runOssup([...args, "--json"], { cwd: dir, env });
     assert.equal(again.code, 0, again.stderr);
     const j = JSON.parse(again.stdout);

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import { AbortError, NetworkError, OssClient, OssError, TimeoutError } from "../lib/web.ts";
+import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { makeClient, trackingFetch } from "./_client_setup.ts";
 import { testBytes } from "./_test_bytes.ts";
@@ -20,14 +21,17 @@ for (const transport of ["fetch", "node:http"] as const) {
     // A new transport per client, as each client of the entries makes its own.
     const transportFetch = () => transport === "fetch" ? globalThis.fetch : createHttpFetch();
 
+    // Holds latency faults until the test releases them: see the timeout and abort tests.
+    const clock = new GatedClock();
     before(async () => {
-      server = await startServer();
+      server = await startServer({ faultClock: clock });
       const { client } = makeClient(server, "v4", "path", { fetch: transportFetch() });
       await client.createBucket("faults");
       await client.bucket("faults").putObject("big.bin", testBytes(256 * 1024, 9));
       server.control.clear();
     });
     afterEach(() => {
+      clock.release();
       server.control.clear();
     });
     after(async () => {
@@ -228,6 +232,8 @@ for (const transport of ["fetch", "node:http"] as const) {
 
     it("times out a slow answer with a TimeoutError, retrying it", async () => {
       const { bucket, log } = client({ retry: { maxAttempts: 2, baseDelayMs: 1 } });
+      // Both attempts are held at the server until the test ends: only the timeout can end them.
+      clock.hold();
       server.control.add({
         operation: "HeadObject",
         times: 0,
@@ -245,6 +251,8 @@ for (const transport of ["fetch", "node:http"] as const) {
 
     it("an AbortSignal fired mid-request ends in an AbortError, leaving nothing pending", async () => {
       const { bucket, log } = client();
+      // The answer is held until the test ends: only the abort can end the request.
+      clock.hold();
       server.control.add({ operation: "GetObject", action: { type: "latency", ms: 1500 } });
       const controller = new AbortController();
       const pending = bucket.getObject("big.bin", { signal: controller.signal });

@@ -10,6 +10,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { watch } from "node:fs";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -124,16 +125,32 @@ async function oss(
 
 /**
  * Resolves once `dir` holds `count` files of at least `bytes` bytes: the
- * server (another process) is writing that many bodies. Checks every 10 ms.
+ * server (another process) is writing that many bodies. Looks again on each
+ * change the file system reports in `dir`, not on a timer.
  */
 async function writesInProgress(dir: string, count: number, bytes: number): Promise<void> {
-  for (;;) {
+  const enough = async () => {
     const names = await readdir(dir).catch(() => []);
     const sizes = await Promise.all(
       names.map((n) => stat(join(dir, n)).then((s) => s.size, () => 0)),
     );
-    if (sizes.filter((size) => size >= bytes).length >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    return sizes.filter((size) => size >= bytes).length >= count;
+  };
+  // Watching before the first look: no change between a look and the wait is missed.
+  let changed = false;
+  let wake = () => {};
+  const watcher = watch(dir, () => {
+    changed = true;
+    wake();
+  });
+  try {
+    for (;;) {
+      changed = false;
+      if (await enough()) return;
+      if (!changed) await new Promise<void>((resolve) => wake = resolve);
+    }
+  } finally {
+    watcher.close();
   }
 }
 

@@ -14,6 +14,7 @@ import { type FaultClock, FaultInjector, type FaultRule } from "../lib/server/fa
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { signV4 } from "../lib/signing.ts";
+import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { md5Hex } from "./_md5.ts";
 import { testBytes as bytes } from "./_test_bytes.ts";
@@ -325,14 +326,25 @@ describe("fault injection", () => {
   });
 
   it("adds latency: a client with a shorter timeout gives up", async () => {
-    server.control.clear();
-    server.control.add({ operation: "ListObjects", action: { type: "latency", ms: 3000 } });
-    await assert.rejects(oss(server, "GET", undefined, [], { signal: AbortSignal.timeout(200) }));
-    assert.equal(server.control.stats().injected, 1);
-    // The rule acted once: the next listing is not delayed.
-    const res = await oss(server, "GET", undefined);
-    await res.body?.cancel();
-    assert.equal(res.status, 200);
+    // The latency holds the answer until the client has given up, whatever the load.
+    const clock = new GatedClock();
+    const held = await startServer({ faultClock: clock });
+    try {
+      const created = await oss(held, "PUT", undefined);
+      await created.body?.cancel();
+      clock.hold();
+      held.control.add({ operation: "ListObjects", action: { type: "latency", ms: 3000 } });
+      await assert.rejects(oss(held, "GET", undefined, [], { signal: AbortSignal.timeout(200) }));
+      assert.equal(held.control.stats().injected, 1);
+      clock.release();
+      // The rule acted once: the next listing is not delayed.
+      const res = await oss(held, "GET", undefined);
+      await res.body?.cancel();
+      assert.equal(res.status, 200);
+    } finally {
+      clock.release();
+      await held.close();
+    }
   });
 
   describe("bandwidth caps, on a clock that moves only when a fault waits", () => {

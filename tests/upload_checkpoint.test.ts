@@ -28,17 +28,20 @@ import {
 } from "./_upload_fixtures.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
-import { signalled } from "./_signalled.ts";
+import { GatedClock } from "./_gated_clock.ts";
 
 const PARTS = 8;
 const SIZE = PARTS * KB100 - 123;
 
 describe("uploadFile checkpoints", () => {
   let env: UploadEnv;
+  // Holds the parts of a run at the server: see the concurrent resumers' tests.
+  const clock = new GatedClock();
   before(async () => {
-    env = await uploadEnv("checkpoints");
+    env = await uploadEnv("checkpoints", { faultClock: clock });
   });
   after(async () => {
+    clock.release();
     await env.close();
   });
 
@@ -369,21 +372,21 @@ describe("uploadFile checkpoints", () => {
   it("lets one of two concurrent resumers run; the other fails with CheckpointLocked", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "locked.bin", SIZE, 8);
     await cancelledRun("locked", path, 2);
+    // The first resumer's parts are held at the server until the second has been refused:
+    // it holds the lock all that time, however slow the machine.
+    clock.hold();
     env.server.control.add({
       operation: "UploadPart",
       times: 0,
       action: { type: "latency", ms: 30 },
     });
-    const started = signalled();
-    const first = env.bucket.uploadFile("locked", path, {
-      checkpoint: true,
-      onProgress: () => started.resolve(),
-    });
-    await started.promise;
+    const first = env.bucket.uploadFile("locked", path, { checkpoint: true });
+    await clock.held(1);
     await assert.rejects(
       env.bucket.uploadFile("locked", path, { checkpoint: true }),
       (err: unknown) => err instanceof CheckpointError && err.code === "CheckpointLocked",
     );
+    clock.release();
     const result = await first;
     env.server.control.clear();
     assert.equal(result.resumed, true);
@@ -393,24 +396,25 @@ describe("uploadFile checkpoints", () => {
   it("with waitForCheckpoint the second resumer waits for the first, then completes", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "waiting.bin", SIZE, 9);
     await cancelledRun("waiting", path, 2);
+    // The first resumer's parts are held at the server until the second has started: the
+    // second surely starts while the first holds the lock.
+    clock.hold();
     env.server.control.add({
       operation: "UploadPart",
       times: 0,
       action: { type: "latency", ms: 20 },
     });
-    const firstStarted = signalled();
     let firstDone = false;
-    const first = env.bucket.uploadFile("waiting", path, {
-      checkpoint: true,
-      onProgress: () => firstStarted.resolve(),
-    }).finally(() => (firstDone = true));
-    await firstStarted.promise;
+    const first = env.bucket.uploadFile("waiting", path, { checkpoint: true })
+      .finally(() => (firstDone = true));
+    await clock.held(1);
     let secondStartedBeforeFirstEnded = false;
     const second = env.bucket.uploadFile("waiting", path, {
       checkpoint: true,
       waitForCheckpoint: true,
       onProgress: () => void (secondStartedBeforeFirstEnded ||= !firstDone),
     });
+    clock.release();
     const [a, b] = await Promise.all([first, second]);
     env.server.control.clear();
     assert.equal(secondStartedBeforeFirstEnded, false, "never interleaved");

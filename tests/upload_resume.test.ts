@@ -20,6 +20,7 @@ import {
   writeTestFile,
 } from "./_upload_fixtures.ts";
 import type { FaultStats } from "../lib/server/faults.ts";
+import { GatedClock } from "./_gated_clock.ts";
 
 const PARTS = 30;
 const SIZE = PARTS * KB100 - 1000; // about 3 MB
@@ -31,31 +32,48 @@ function partsReceived(stats: FaultStats): number {
 
 describe("uploadFile resumes after SIGKILL", () => {
   let env: UploadEnv;
+  // Holds the child's requests at the server until it has been killed.
+  const clock = new GatedClock();
   before(async () => {
-    env = await uploadEnv("resume");
+    env = await uploadEnv("resume", { faultClock: clock });
   });
   after(async () => {
+    clock.release();
     await env.close();
   });
 
-  const points: [string, (stats: FaultStats) => boolean][] = [
-    ["after the first part", (stats) => partsReceived(stats) >= 1],
-    ["midway", (stats) => partsReceived(stats) >= PARTS / 2],
-    ["right before Complete", (stats) => (stats.requests.CompleteMultipartUpload ?? 0) >= 1],
+  // Where the child is killed, and from which UploadPart on the server holds its parts (so
+  // it is surely still at work then, however slow the machine).
+  const points: [string, (stats: FaultStats) => boolean, number | undefined][] = [
+    ["after the first part", (stats) => partsReceived(stats) >= 1, 2],
+    ["midway", (stats) => partsReceived(stats) >= PARTS / 2, PARTS / 2 + 1],
+    [
+      "right before Complete",
+      (stats) => (stats.requests.CompleteMultipartUpload ?? 0) >= 1,
+      undefined,
+    ],
   ];
-  for (const [name, killWhen] of points) {
+  for (const [name, killWhen, holdPartsFrom] of points) {
     it(`completes after a kill ${name}, sending at most routines × part size again`, async () => {
       const key = `killed-${name.replaceAll(" ", "-")}`;
       const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 21);
       const control = env.server.control;
       control.clear();
-      // Slow parts, so the child is still at work when it is killed.
+      clock.hold();
+      if (holdPartsFrom !== undefined) {
+        control.add({
+          operation: "UploadPart",
+          nth: holdPartsFrom,
+          times: 0,
+          action: { type: "latency", ms: 0 },
+        });
+      }
+      // Complete never gets through: held until the child is dead, then cut.
       control.add({
-        operation: "UploadPart",
+        operation: "CompleteMultipartUpload",
         times: 0,
-        action: { type: "latency", ms: 25 },
+        action: { type: "latency", ms: 0 },
       });
-      // Complete never gets through to the child: it is killed while retrying.
       control.add({
         operation: "CompleteMultipartUpload",
         times: 0,
@@ -70,7 +88,9 @@ describe("uploadFile resumes after SIGKILL", () => {
       assert.ok(!/^done/m.test(run.output()), "killed before it finished");
       const cp = `${path}.cp`;
       assert.ok(await exists(cp), "the child left its checkpoint");
-      // Nothing more can arrive from the child, and what had arrived has ended.
+      // Nothing more can arrive from the child, and what had arrived (held requests let go)
+      // has ended.
+      clock.release();
       await env.server.dropConnections();
       const sentBefore = control.stats().partBytes;
       control.clear(); // its rules and counts

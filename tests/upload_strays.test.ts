@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
+import { GatedClock } from "./_gated_clock.ts";
 import {
   exists,
   KB100,
@@ -14,7 +15,6 @@ import {
   type UploadEnv,
   uploadEnv,
   uploadIdsOf,
-  waitFor,
   writeTestFile,
 } from "./_upload_fixtures.ts";
 
@@ -22,10 +22,13 @@ const SIZE = 3 * KB100 + 77;
 
 describe("stray multipart uploads", () => {
   let env: UploadEnv;
+  // Holds a fault's wait until the test releases it: see the SIGKILL test.
+  const clock = new GatedClock();
   before(async () => {
-    env = await uploadEnv("strays");
+    env = await uploadEnv("strays", { faultClock: clock });
   });
   after(async () => {
+    clock.release();
     await env.close();
   });
 
@@ -88,28 +91,24 @@ describe("stray multipart uploads", () => {
     const { path, bytes } = await writeTestFile(env.dir, `${key}.bin`, SIZE, 33);
     const control = env.server.control;
     control.clear();
-    // The server makes the upload, but its answer crawls: the child waits for it, killable.
+    // The server makes the upload, but its answer is held (a bandwidth cap whose first wait
+    // never ends until released): the child waits for it, killable.
+    clock.hold();
     const crawl = control.add({
       operation: "InitiateMultipartUpload",
       key,
       action: { type: "bandwidth", phase: "response", bytesPerSecond: 1 },
     });
     const run = startUploadChild(env, { key, path, partSize: KB100, routines: 1 });
-    let stray: string | undefined;
-    await waitFor(
-      async () => {
-        if (run.exited()) return true;
-        if (!control.stats().requests.InitiateMultipartUpload) return false;
-        [stray] = await uploadIdsOf(env.bucket, key);
-        return stray !== undefined;
-      },
-      "the server to initiate the child's upload",
-      60_000,
-    );
+    // The cap's first wait comes once the operation has run: the upload exists.
+    await Promise.race([clock.held(1), run.exit]);
     assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
+    const [stray] = await uploadIdsOf(env.bucket, key);
+    assert.ok(stray !== undefined, "the server made the child's upload");
     run.child.kill("SIGKILL");
     assert.equal(await run.exit, "SIGKILL");
     control.remove(crawl);
+    clock.release();
     const cp = `${path}.cp`;
     assert.match(await readFile(cp, "utf8"), /"uploadId":""/, "the child left its intent");
 
