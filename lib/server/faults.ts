@@ -23,7 +23,6 @@
  */
 
 import { type Context, Hono } from "hono";
-import { OssupError } from "../errors.ts";
 import { requestWithBody } from "./_body_intake.ts";
 import type { FaultExchange } from "./app.ts";
 import type { FetchHandler, ServerEngine } from "./listen.ts";
@@ -207,18 +206,20 @@ export interface FaultClock {
  * }
  * ```
  */
-export class FaultUnsupportedError extends OssupError {
+export class FaultUnsupportedError extends Error {
+  /** Stable machine-readable code: `"FaultUnsupported"`. */
+  readonly code = "FaultUnsupported";
   /** The server that cannot carry out the rule. */
   readonly engine: ServerEngine;
 
   /**
-   * Creates the error (code `"FaultUnsupported"`).
+   * Creates the error.
    *
    * @param engine The server that cannot carry out the rule.
    * @param message What it cannot do, and what to use instead.
    */
   constructor(engine: ServerEngine, message: string) {
-    super("FaultUnsupported", message);
+    super(message);
     this.name = "FaultUnsupportedError";
     this.engine = engine;
   }
