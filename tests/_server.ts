@@ -15,6 +15,7 @@ import {
   type HandledRequest,
   listen,
   type ListenOptions,
+  SERVED_BY,
 } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import type { Storage } from "../lib/server/storage.ts";
@@ -39,7 +40,10 @@ export interface StartServerOptions {
   controlToken?: string;
   /** Where latency and bandwidth faults take their time from. Default: the real clock. */
   faultClock?: FaultClock;
-  /** Which server (see `listen`). Default `"auto"`: node:http, as fault injection is on. */
+  /**
+   * Which server (see `listen`). Default `"auto"`: node:http, as fault injection is on.
+   * Behind `Deno.serve` (`"native"` on Deno) the injector refuses reset rules.
+   */
   engine?: "auto" | "native" | "node";
   /** Body idle timeout in ms (see `listen`). Default: listen's. */
   bodyIdleTimeoutMs?: number;
@@ -124,7 +128,7 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
     }),
     faults: control,
   });
-  const requests = inFlightCounter(o.wrapHandler?.(app.fetch) ?? app.fetch);
+  const requests = inFlightCounter(o.wrapHandler?.(app.fetch) ?? app.fetch, app.fetch);
   const done: HandledRequest[] = [];
   const waiting = new Set<() => void>();
   const listenOptions: ListenOptions = {
@@ -177,8 +181,12 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
 /**
  * Wraps the app's fetch to count the requests it is handling, from the
  * moment the server hands one over (before authentication) until its answer.
+ * Keeps what the app's own fetch (`app`) tells `listen`.
  */
-function inFlightCounter(inner: FetchHandler): { fetch: FetchHandler; idle(): Promise<void> } {
+function inFlightCounter(
+  inner: FetchHandler,
+  app: FetchHandler,
+): { fetch: FetchHandler; idle(): Promise<void> } {
   let inFlight = 0;
   const waiters: (() => void)[] = [];
   const fetch = async (req: Request, env?: unknown) => {
@@ -189,8 +197,11 @@ function inFlightCounter(inner: FetchHandler): { fetch: FetchHandler; idle(): Pr
       if (--inFlight === 0) { for (const wake of waiters.splice(0)) wake(); }
     }
   };
-  // Keeps listen's choice of node:http, which fault injection needs to cut connections.
-  Object.defineProperty(fetch, CUTS_CONNECTIONS, { value: CUTS_CONNECTIONS in inner });
+  // Keeps listen's choice of node:http, which fault injection needs to cut connections, and
+  // lets the injector refuse the rules another engine (chosen by the test) cannot carry out.
+  for (const mark of [CUTS_CONNECTIONS, SERVED_BY]) {
+    if (mark in app) Object.defineProperty(fetch, mark, { value: app[mark as keyof FetchHandler] });
+  }
   return {
     fetch,
     idle: () => inFlight === 0 ? Promise.resolve() : new Promise((r) => waiters.push(r)),

@@ -6,16 +6,24 @@
  * control route (guarded by its token) used as another process would.
  */
 
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { createOssApp } from "../lib/server/app.ts";
-import { type FaultClock, FaultInjector, type FaultRule } from "../lib/server/faults.ts";
+import {
+  type FaultClock,
+  FaultInjector,
+  type FaultRule,
+  FaultUnsupportedError,
+} from "../lib/server/faults.ts";
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
 import { signV4 } from "../lib/signing.ts";
 import { GatedClock } from "./_gated_clock.ts";
-import { startServer, type TestServer } from "./_server.ts";
+import { serverEngines, startServer, type TestServer } from "./_server.ts";
+import { makeClient } from "./_client_setup.ts";
+import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
+import { type Bucket, NetworkError } from "../lib/web.ts";
 import { md5Hex } from "./_md5.ts";
 import { testBytes as bytes } from "./_test_bytes.ts";
 
@@ -274,33 +282,6 @@ describe("fault injection", () => {
     assert.ok(server.control.stats().parts["1"] >= 1);
   });
 
-  it("resets without sending a single byte of the answer, on the wire", async () => {
-    server.control.clear();
-    server.control.add({
-      operation: "UploadPart",
-      partNumber: 1,
-      times: 0,
-      action: { type: "reset", phase: "response" },
-    });
-    server.control.add({
-      operation: "UploadPart",
-      partNumber: 2,
-      times: 0,
-      action: { type: "reset", phase: "request", afterBytes: 1000 },
-    });
-    const key = "wire-reset.bin";
-    const uploadId = await initiate(server, key);
-    for (const partNumber of [1, 2]) {
-      const received = await rawExchange(server, "PUT", key, [
-        ["partNumber", String(partNumber)],
-        ["uploadId", uploadId],
-      ], bytes(64 * 1024));
-      assert.equal(received.byteLength, 0, `part ${partNumber}: got ${text(received)}`);
-    }
-    // Part 1 ran before its answer was cut; part 2 was cut while its body was read.
-    assert.deepEqual(await listedParts(server, key, uploadId), [1]);
-  });
-
   it("resets partway through the response body: the client gets headers, then a network error", async () => {
     server.control.clear();
     const data = bytes(2 << 20, 7);
@@ -525,3 +506,151 @@ describe("fault injection disabled", () => {
     }
   });
 });
+
+const TRANSPORTS = ["fetch", "node:http"] as const;
+const PHASES = ["request", "response"] as const;
+
+/** Deno.serve sends a status line before it can close a connection: it refuses resets. */
+function refusesResets(engine: "native" | "node"): boolean {
+  return engine === "native" && "Deno" in globalThis;
+}
+
+for (const engine of serverEngines()) {
+  describe(`connection resets (${engine} engine)`, () => {
+    let server: TestServer;
+    /** A client per transport: the runtime's fetch, and the node:http one of the Node and Deno entries. */
+    const buckets = new Map<string, Bucket>();
+
+    before(async () => {
+      server = await startServer({ engine });
+      for (const transport of TRANSPORTS) {
+        const { client } = makeClient(server, "v4", "path", {
+          // One attempt: the reset must reach the client itself, not be retried away.
+          retry: { maxAttempts: 1 },
+          fetch: transport === "fetch" ? globalThis.fetch : createHttpFetch(),
+        });
+        buckets.set(transport, client.bucket(BUCKET));
+      }
+      assert.equal((await oss(server, "PUT", undefined)).status, 200);
+    });
+    afterEach(() => {
+      server.control.clear();
+    });
+    after(async () => {
+      await server?.close();
+    });
+
+    if (refusesResets(engine)) {
+      it("refuses reset rules when they are added, in-process and over the control route", async () => {
+        for (const phase of ["request", "response"] as const) {
+          for (const operation of ["PutObject", "UploadPart"]) {
+            const rule: FaultRule = { operation, action: { type: "reset", phase } };
+            assert.throws(
+              () => server.control.add(rule),
+              (err) =>
+                err instanceof FaultUnsupportedError && err.code === "FaultUnsupported" &&
+                err.engine === "Deno.serve" && /engine "node"/.test(err.message),
+            );
+            const res = await fetch(`${server.url}/_ossup/faults`, {
+              method: "POST",
+              headers: { "x-ossup-control": server.controlToken },
+              body: JSON.stringify(rule),
+            });
+            assert.equal(res.status, 400);
+            assert.match((await res.json() as { error: string }).error, /Deno\.serve/);
+          }
+        }
+        assert.deepEqual(server.control.rules(), []);
+        // Rules it can carry out are still taken.
+        server.control.add({ operation: "PutObject", action: { type: "latency", ms: 0 } });
+        assert.equal(server.control.rules().length, 1);
+      });
+
+      it("refuses to be served by Deno.serve when a reset rule is already set", async () => {
+        const faults = new FaultInjector();
+        faults.add({ operation: "PutObject", action: { type: "reset", phase: "request" } });
+        const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+        await assert.rejects(listen(app.fetch, { engine: "native" }), FaultUnsupportedError);
+        await storage.close();
+      });
+      return;
+    }
+
+    for (
+      const [transport, phase] of TRANSPORTS.flatMap((t) => PHASES.map((p) => [t, p] as const))
+    ) {
+      it(`a ${phase}-phase reset of PutObject over ${transport} is a network error; the object is as the operation left it`, async () => {
+        const bucket = buckets.get(transport)!;
+        const key = `put-${phase}-${transport}.bin`;
+        const before = bytes(1024, 1);
+        await bucket.putObject(key, before);
+        server.control.add({
+          operation: "PutObject",
+          key,
+          times: 0, // Bun's fetch retries a PUT once on a reused connection's reset
+          action: { type: "reset", phase, afterBytes: phase === "request" ? 64 * 1024 : 0 },
+        });
+        await assert.rejects(bucket.putObject(key, bytes(1 << 20, 2)), NetworkError);
+        await server.idle();
+        const counted = server.control.stats();
+        assert.ok(counted.injected >= 1);
+        assert.equal(counted.injected, counted.requests.PutObject - 1);
+        server.control.clear();
+        const stored = await (await bucket.getObject(key)).bytes();
+        // A request-phase reset never runs the operation; a response-phase one loses its answer.
+        const expected = phase === "request" ? before : bytes(1 << 20, 2);
+        assert.equal(md5Hex(stored), md5Hex(expected));
+      });
+
+      it(`a ${phase}-phase reset of UploadPart over ${transport} is a network error; the part is as the operation left it`, async () => {
+        const bucket = buckets.get(transport)!;
+        const key = `part-${phase}-${transport}.bin`;
+        const { uploadId } = await bucket.initiateMultipartUpload(key);
+        server.control.add({
+          operation: "UploadPart",
+          partNumber: 1,
+          times: 0,
+          action: { type: "reset", phase, afterBytes: phase === "request" ? 1000 : 0 },
+        });
+        await assert.rejects(bucket.uploadPart(key, uploadId, 1, bytes(256 * 1024)), NetworkError);
+        await server.idle();
+        const counted = server.control.stats();
+        assert.ok(counted.injected >= 1);
+        assert.equal(counted.injected, counted.requests.UploadPart);
+        assert.deepEqual(await listedParts(server, key, uploadId), phase === "request" ? [] : [1]);
+      });
+    }
+
+    it("resets without sending a single byte of the answer, on the wire", async () => {
+      // What a client that never reads the body sees: no status line at all.
+      const rules: FaultRule[] = [
+        { operation: "UploadPart", partNumber: 1, action: { type: "reset", phase: "response" } },
+        {
+          operation: "UploadPart",
+          partNumber: 2,
+          action: { type: "reset", phase: "request", afterBytes: 1000 },
+        },
+        { operation: "PutObject", action: { type: "reset", phase: "request" } },
+      ];
+      for (const rule of rules) server.control.add(rule);
+      const key = "wire-reset.bin";
+      const uploadId = await initiate(server, key);
+      for (const partNumber of [1, 2]) {
+        const received = await rawExchange(server, "PUT", key, [
+          ["partNumber", String(partNumber)],
+          ["uploadId", uploadId],
+        ], bytes(64 * 1024));
+        assert.equal(received.byteLength, 0, `part ${partNumber}: got ${text(received)}`);
+      }
+      const put = await rawExchange(server, "PUT", "wire-put.bin", [], bytes(64 * 1024));
+      assert.equal(put.byteLength, 0, `PutObject: got ${text(put)}`);
+      await server.idle();
+      assert.equal(server.control.stats().injected, 3);
+      // Part 1 ran before its answer was cut; part 2 was cut while its body was read.
+      assert.deepEqual(await listedParts(server, key, uploadId), [1]);
+      const get = await oss(server, "GET", "wire-put.bin");
+      await get.body?.cancel();
+      assert.equal(get.status, 404);
+    });
+  });
+}

@@ -14,7 +14,7 @@ import { listingRoutes } from "./_routes_listing.ts";
 import { multipartRoutes } from "./_routes_multipart.ts";
 import { objectRoutes } from "./_routes_object.ts";
 import { operationOf } from "./operation.ts";
-import { CUTS_CONNECTIONS, type FetchHandler } from "./listen.ts";
+import { CUTS_CONNECTIONS, type FetchHandler, SERVED_BY, type ServerEngine } from "./listen.ts";
 import { parseRequestTarget, requestTarget } from "./request_target.ts";
 import type { Authenticator } from "./auth.ts";
 import { FAULTS_CONTROL_PATH } from "./faults.ts";
@@ -68,6 +68,11 @@ export interface FaultHandler {
    * request under {@linkcode FAULTS_CONTROL_PATH}.
    */
   controlRoute?(): FetchHandler | undefined;
+  /**
+   * Told by `listen` which server runs the app, before it serves; throws to
+   * refuse a server that cannot carry out the rules already set.
+   */
+  servedBy?(engine: ServerEngine): void;
 }
 
 /**
@@ -270,9 +275,13 @@ export function createOssApp(options: ServerOptions): OssApp {
     }
     return finish(res, requestId, method, started, origin);
   });
-  if (options.faults) {
+  const faults = options.faults;
+  if (faults) {
     // Resets must reach the client before any answer byte: `listen` serves this through node:http.
     Object.defineProperty(app.fetch, CUTS_CONNECTIONS, { value: true });
+    // ...and, served otherwise, the injector refuses what that server cannot do.
+    const servedBy = faults.servedBy?.bind(faults);
+    if (servedBy) Object.defineProperty(app.fetch, SERVED_BY, { value: servedBy });
   }
   return { app, storage: options.storage };
 }

@@ -12,9 +12,12 @@
  * HTTP answer. Behind `node:http` (`@hono/node-server`, on any runtime) the
  * socket is destroyed. Behind `Bun.serve` a response body that errors before
  * its first byte aborts the connection before any header is sent. Behind
- * `Deno.serve` there is no way to abort before the status line: the status
- * and headers go out and the body is cut off, which clients also see as a
- * network error, but only once they read the body.
+ * `Deno.serve` there is no way to abort before the status line (an erroring
+ * body, a throwing handler or `onError` all still send a status and headers:
+ * a client that does not read the body sees a success), so an injector served
+ * by `Deno.serve` refuses reset rules, when they are added, with a
+ * {@linkcode FaultUnsupportedError}; serve it with `engine: "node"` (the
+ * default on Deno when fault injection is on).
  *
  * @module
  */
@@ -22,7 +25,7 @@
 import { type Context, Hono } from "hono";
 import { requestWithBody } from "./_body_intake.ts";
 import type { FaultExchange } from "./app.ts";
-import type { FetchHandler } from "./listen.ts";
+import type { FetchHandler, ServerEngine } from "./listen.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 
@@ -185,6 +188,51 @@ export interface FaultClock {
   sleep(ms: number): Promise<void>;
 }
 
+/**
+ * A fault rule the server the injector is served by cannot carry out (a
+ * reset behind `Deno.serve`): refused when it is added, or when the injector
+ * holding it is served by such a server.
+ *
+ * @example
+ * ```ts
+ * import { FaultInjector, FaultUnsupportedError } from "@ossup/ossup/server";
+ *
+ * const faults = new FaultInjector();
+ * faults.servedBy("Deno.serve"); // as `listen` does on Deno with `engine: "native"`
+ * try {
+ *   faults.add({ operation: "PutObject", action: { type: "reset", phase: "request" } });
+ * } catch (err) {
+ *   if (err instanceof FaultUnsupportedError) console.error(err.code, err.engine, err.message);
+ * }
+ * ```
+ */
+export class FaultUnsupportedError extends Error {
+  /** Stable machine-readable code: `"FaultUnsupported"`. */
+  readonly code = "FaultUnsupported";
+  /** The server that cannot carry out the rule. */
+  readonly engine: ServerEngine;
+
+  /**
+   * Creates the error.
+   *
+   * @param engine The server that cannot carry out the rule.
+   * @param message What it cannot do, and what to use instead.
+   */
+  constructor(engine: ServerEngine, message: string) {
+    super(message);
+    this.name = "FaultUnsupportedError";
+    this.engine = engine;
+  }
+}
+
+/** Why an engine cannot carry out an action, or `undefined` when it can. */
+function unsupportedOn(engine: ServerEngine, action: FaultAction): string | undefined {
+  if (engine !== "Deno.serve" || action.type !== "reset") return undefined;
+  return `a "reset" fault cannot run behind Deno.serve: it always sends a status line and ` +
+    `headers before it can close a connection, so a client that does not read the body would ` +
+    `see a success; serve the app with engine "node" (node:http) to inject resets`;
+}
+
 /** The real clock. */
 const REAL_CLOCK: FaultClock = {
   now: () => performance.now(),
@@ -256,6 +304,8 @@ export class FaultInjector {
   #rules: FaultRuleState[] = [];
   #nextId = 1;
   #stats: FaultStats = emptyStats();
+  /** The servers the injector is served by ({@linkcode FaultInjector.servedBy}). */
+  #engines = new Set<ServerEngine>();
   /** Who waits in {@linkcode FaultInjector.when}; checked whenever a count changes. */
   #waiters: { ready: () => boolean; resolve: () => void }[] = [];
 
@@ -285,9 +335,28 @@ export class FaultInjector {
    */
   add(rule: FaultRule): number {
     validateRule(rule);
+    for (const engine of this.#engines) this.#assertSupported(engine, rule);
     const id = this.#nextId++;
     this.#rules.push({ ...structuredClone(rule), id, matched: 0, applied: 0 });
     return id;
+  }
+
+  /**
+   * Records which server runs the app this injector serves (`listen` calls
+   * it, through `createOssApp`, before serving). From then on
+   * {@linkcode FaultInjector.add} refuses rules that server cannot carry out.
+   *
+   * @param engine The server.
+   * @throws {FaultUnsupportedError} A rule already set cannot run on that server.
+   */
+  servedBy(engine: ServerEngine): void {
+    for (const rule of this.#rules) this.#assertSupported(engine, rule);
+    this.#engines.add(engine);
+  }
+
+  #assertSupported(engine: ServerEngine, rule: FaultRule): void {
+    const why = unsupportedOn(engine, rule.action);
+    if (why !== undefined) throw new FaultUnsupportedError(engine, why);
   }
 
   /**
@@ -480,7 +549,10 @@ export class FaultInjector {
       }
       const list = Array.isArray(body) ? body : [body];
       try {
-        list.forEach(validateRule);
+        for (const rule of list) {
+          validateRule(rule);
+          for (const engine of this.#engines) this.#assertSupported(engine, rule);
+        }
       } catch (err) {
         return c.json({ error: (err as Error).message }, 400);
       }
@@ -635,9 +707,9 @@ function killSocket(c: FaultExchange): boolean {
 
 /**
  * Closes the connection without an answer. Behind `node:http` the socket is
- * destroyed; elsewhere the returned body errors before its first byte, which
- * `Bun.serve` turns into an abort before the status line (`Deno.serve` sends
- * the headers first, then aborts).
+ * destroyed; behind `Bun.serve` the returned body errors before its first
+ * byte, which aborts the connection before the status line. (`Deno.serve`
+ * would send the status and headers first: resets are refused there.)
  */
 function abortConnection(c: FaultExchange): Response {
   // The socket is gone: whatever is answered goes nowhere.

@@ -15,7 +15,8 @@
  * `Deno.serve` has no way to drop a connection before the status line goes
  * out, so a "reset" reached the client as a `200` without an ETag. Deno's
  * `node:http` destroys the socket before any byte of the answer, as on Bun
- * and Node.
+ * and Node. A handler learns which server it got through {@linkcode SERVED_BY}
+ * (the fault injector then refuses resets on `Deno.serve`).
  *
  * A request head past an engine's own limits never reaches the app, so the
  * engine answers it: node:http (64 KiB here) with OSS's 431
@@ -61,6 +62,38 @@ export type FetchHandler = (req: Request, env?: unknown) => Response | Promise<R
  * ```
  */
 export const CUTS_CONNECTIONS: unique symbol = Symbol.for("ossup.server.cutsConnections");
+
+/**
+ * The server that runs a handler: what {@linkcode SERVED_BY} tells it.
+ *
+ * @example
+ * ```ts
+ * import type { ServerEngine } from "./listen.ts";
+ *
+ * const engine: ServerEngine = "node:http";
+ * ```
+ */
+export type ServerEngine = "Deno.serve" | "Bun.serve" | "node:http";
+
+/**
+ * Property holding a function `(engine: ServerEngine) => void` that
+ * {@linkcode listen} calls with the server it picked, before serving: the
+ * handler may refuse that server by throwing (then `listen` throws and serves
+ * nothing). `createOssApp` sets it when fault injection is configured, so
+ * that rules an engine cannot honour are refused when they are added.
+ *
+ * @example
+ * ```ts
+ * import { listen, SERVED_BY, type ServerEngine } from "./listen.ts";
+ *
+ * const handler = Object.assign(() => new Response("ok"), {
+ *   [SERVED_BY]: (engine: ServerEngine) => console.log(`served by ${engine}`),
+ * });
+ * const server = await listen(handler, { port: 0 });
+ * await server.close();
+ * ```
+ */
+export const SERVED_BY: unique symbol = Symbol.for("ossup.server.servedBy");
 
 /**
  * Options of {@linkcode listen}.
@@ -240,14 +273,18 @@ export async function listen(fetch: FetchHandler, options: ListenOptions = {}): 
   }
   const onAccepting = options.onAccepting ?? logAccepting;
   const deno = engine === "native" || (engine === "auto" && !cuts);
+  const servedBy = (fetch as { [SERVED_BY]?: (engine: ServerEngine) => void })[SERVED_BY];
   if (deno && g.Deno?.serve) {
+    servedBy?.("Deno.serve");
     const handler = intake(fetch, idleTimeoutMs, options.onRequestHandled);
     return listenDeno(g.Deno, handler, host, port, onAccepting);
   }
   if (engine === "native" && g.Bun?.serve) {
+    servedBy?.("Bun.serve");
     const handler = intake(fetch, idleTimeoutMs, options.onRequestHandled);
     return listenBun(g.Bun, handler, host, port, options.maxRequestBodySize);
   }
+  servedBy?.("node:http");
   // node:http: a body ends whole only if the parser saw its end (see _body_intake.ts).
   const complete = (env: unknown) => () =>
     (env as { incoming?: { complete?: boolean } }).incoming?.complete === true;

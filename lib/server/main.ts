@@ -74,7 +74,8 @@ export const USAGE =
   --body-idle-timeout S     answer RequestTimeout (400) and discard the upload when a request
                             body sends nothing for S seconds; 0 never times out (default 60)
   --engine E                native (Deno.serve / Bun.serve), node (node:http), or auto: Deno.serve
-                            on Deno unless --faults-token, node:http on Bun and Node (default auto)
+                            on Deno unless --faults-token, node:http on Bun and Node (default auto);
+                            behind Deno.serve, reset fault rules are refused
 `;
 
 /** A command-line mistake: printed with the usage, exit status 2. */

@@ -44,7 +44,13 @@ export type { FaultExchange, FaultHandler, OssApp, ServerOptions } from "./app.t
 export { createAuthenticator } from "./auth.ts";
 export type { AuthenticatedServer, Authenticator, AuthOptions, ServerCredential } from "./auth.ts";
 export { DEFAULT_BODY_IDLE_TIMEOUT_MS, listen } from "./listen.ts";
-export type { FetchHandler, HandledRequest, Listening, ListenOptions } from "./listen.ts";
+export type {
+  FetchHandler,
+  HandledRequest,
+  Listening,
+  ListenOptions,
+  ServerEngine,
+} from "./listen.ts";
 export { MemoryStorage } from "./memory_storage.ts";
 export { DiskStorage } from "./disk_storage.ts";
 export type { DiskStorageOptions } from "./disk_storage.ts";
@@ -60,7 +66,12 @@ export type {
   PartMeta,
   Storage,
 } from "./storage.ts";
-export { FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "./faults.ts";
+export {
+  FaultInjector,
+  FAULTS_CONTROL_HEADER,
+  FAULTS_CONTROL_PATH,
+  FaultUnsupportedError,
+} from "./faults.ts";
 export type {
   FaultAction,
   FaultClock,
