@@ -12,6 +12,7 @@ import { startServer, type TestServer } from "./_server.ts";
 import { makeClient, trackingFetch } from "./_client_setup.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
+import type { OssBodyValue } from "../lib/client/body.ts";
 
 const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 };
 
@@ -176,6 +177,38 @@ for (const transport of ["fetch", "node:http"] as const) {
       });
       assert.equal(log.started, 2);
     });
+
+    // The soak test's fault on a kept-alive connection; Deno's node:http replayed such a
+    // request itself (a byte body twice, a Blob or stream body stalling to the timeout). Only
+    // over node:http: Bun's fetch resends a request once by design (see above).
+    const bodies: [string, (bytes: Uint8Array<ArrayBuffer>) => OssBodyValue][] = [
+      ["a Uint8Array", (bytes) => bytes],
+      ["a Blob", (bytes) => new Blob([bytes])],
+      ["a ReadableStream", (bytes) => new Blob([bytes]).stream()],
+    ];
+    for (const [kind, makeBody] of bodies) {
+      if (transport !== "node:http") continue;
+      it(`fails a PutObject of ${kind} with a NetworkError, sent once, when the server resets a kept-alive connection mid-body`, async () => {
+        // No timeout: a stall shows as the test runner's timeout, not as a TimeoutError.
+        const { bucket, log } = client({ retry: false, timeout: 0 });
+        await bucket.headObject("big.bin"); // leaves a connection to reuse
+        server.control.add({
+          operation: "PutObject",
+          action: { type: "reset", phase: "request", afterBytes: 4280 },
+        });
+        const key = `reset-kept-alive-${kind.replaceAll(" ", "-")}.bin`;
+        await assert.rejects(bucket.putObject(key, makeBody(testBytes(72_366, 5))), (err) => {
+          assert.ok(err instanceof NetworkError, String(err));
+          assert.ok(!(err instanceof TimeoutError));
+          return true;
+        });
+        // A request after it; one sent again before it would show in the counts.
+        await bucket.headObject("big.bin");
+        assert.equal(log.started, 3);
+        assert.equal(server.control.stats().requests.PutObject, 1);
+        assert.equal(server.control.stats().injected, 1);
+      });
+    }
 
     it("sends a bare stream body once: it cannot be re-read", async () => {
       const { bucket, log } = client();

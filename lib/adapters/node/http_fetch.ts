@@ -26,6 +26,7 @@ import {
   request as httpRequest,
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -69,7 +70,8 @@ const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
  *   document, which the client reports.
  * - It fails like `fetch`: a `TypeError` whose `cause` is the socket's
  *   error, or the signal's reason once `signal` fires (also while the body
- *   is read).
+ *   is read). A connection lost before the answer fails it at once; it
+ *   never sends a request a second time itself (Deno's node:http would).
  * - It adds no `accept-encoding`: bodies arrive as the server stored them.
  *
  * @param options Fallback `fetch`, keep-alive timeout.
@@ -165,6 +167,7 @@ function sendRequest(
     const fail = (err: unknown) => {
       if (failed) return;
       failed = true;
+      unwatch?.();
       signal?.removeEventListener("abort", onAbort);
       reader?.cancel(err).catch(() => {});
       if (answered) endBody?.(err);
@@ -174,8 +177,41 @@ function sendRequest(
       fail(signal!.reason);
       req.destroy();
     };
+    // A connection that errors, ends or closes before the answer's head fails the fetch at
+    // once, and the request with it. Deno's node:http (ext/node/polyfills/_http_client.js,
+    // `maybeRetryRequest`) otherwise replays a request whose reused keep-alive connection
+    // fails before the answer, on a new connection, unseen by the caller: a byte body of up
+    // to 1 MiB went out twice, and a body written before `end()` (a Blob, a stream) never
+    // went out again, so the fetch waited for the caller's timeout. Our listeners run after
+    // node:http's, in the same event, so `req.destroy()` comes before the replay is written
+    // (Deno may still open its connection, which then idles in the pool); what is sent again
+    // is the caller's retry policy's decision.
+    let unwatch: (() => void) | undefined;
+    const failWhenConnectionGoes = (socket: Socket) => {
+      const gone = (err?: Error) => {
+        unwatch?.();
+        if (answered) return;
+        fail(
+          new TypeError("fetch failed", {
+            cause: err ?? new Error("the connection closed before the answer"),
+          }),
+        );
+        req.destroy();
+      };
+      const closed = () => gone();
+      socket.on("error", gone);
+      socket.on("end", closed);
+      socket.on("close", closed);
+      unwatch = () => {
+        socket.off("error", gone);
+        socket.off("end", closed);
+        socket.off("close", closed);
+        unwatch = undefined;
+      };
+    };
     const req = request(url, { method, headers, agent }, (res: IncomingMessage) => {
       answered = true;
+      unwatch?.();
       // Answered before the body was all sent: the pump stops, and the connection, which the
       // server reads as still inside the body, goes once the answer has been read, with
       // whatever node:http still holds of the body.
@@ -220,6 +256,9 @@ function sendRequest(
       if (!bodiless) settle();
     });
     req.on("error", (err: Error) => fail(new TypeError("fetch failed", { cause: err })));
+    req.on("socket", (socket: Socket) => {
+      if (!answered && !failed) failWhenConnectionGoes(socket);
+    });
     signal?.addEventListener("abort", onAbort, { once: true });
     req.once("finish", () => bodyEnded = true);
     if (body.kind === "none") req.end();
