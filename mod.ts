@@ -27,10 +27,10 @@
 export * from "./lib/_core.ts";
 export { OssClient } from "./lib/adapters/auto/oss_client.ts";
 export { autoPlatform } from "./lib/adapters/auto/platform.ts";
-export { FileCheckpointStore } from "./lib/adapters/node/file_checkpoint_store.ts";
-export type { FileCheckpointStoreOptions } from "./lib/adapters/node/file_checkpoint_store.ts";
-export { openNodeFile } from "./lib/adapters/node/file_source.ts";
-export type { NodeFileSourceOptions } from "./lib/adapters/node/file_source.ts";
+export { FileCheckpointStore } from "./lib/adapters/node_api/file_checkpoint_store.ts";
+export type { FileCheckpointStoreOptions } from "./lib/adapters/node_api/file_checkpoint_store.ts";
+export { openNodeFile } from "./lib/adapters/node_api/file_source.ts";
+export type { NodeFileSourceOptions } from "./lib/adapters/node_api/file_source.ts";
 export { openDenoFile } from "./lib/adapters/deno/file_source.ts";
 export type { DenoFileSourceOptions } from "./lib/adapters/deno/file_source.ts";
 export { openBunFile } from "./lib/adapters/bun/file_source.ts";

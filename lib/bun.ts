@@ -20,6 +20,6 @@
 export * from "./_core.ts";
 export { OssClient } from "./adapters/bun/oss_client.ts";
 export { bunPlatform } from "./adapters/bun/platform.ts";
-export { FileCheckpointStore } from "./adapters/node/file_checkpoint_store.ts";
-export type { FileCheckpointStoreOptions } from "./adapters/node/file_checkpoint_store.ts";
+export { FileCheckpointStore } from "./adapters/node_api/file_checkpoint_store.ts";
+export type { FileCheckpointStoreOptions } from "./adapters/node_api/file_checkpoint_store.ts";
 export { type BunFileSourceOptions, openBunFile } from "./adapters/bun/file_source.ts";

@@ -20,7 +20,7 @@
 export * from "./_core.ts";
 export { OssClient } from "./adapters/deno/oss_client.ts";
 export { denoPlatform } from "./adapters/deno/platform.ts";
-export { FileCheckpointStore } from "./adapters/node/file_checkpoint_store.ts";
-export type { FileCheckpointStoreOptions } from "./adapters/node/file_checkpoint_store.ts";
+export { FileCheckpointStore } from "./adapters/node_api/file_checkpoint_store.ts";
+export type { FileCheckpointStoreOptions } from "./adapters/node_api/file_checkpoint_store.ts";
 export { openDenoFile } from "./adapters/deno/file_source.ts";
 export type { DenoFileSourceOptions } from "./adapters/deno/file_source.ts";

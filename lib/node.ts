@@ -20,7 +20,7 @@
 export * from "./_core.ts";
 export { OssClient } from "./adapters/node/oss_client.ts";
 export { nodePlatform } from "./adapters/node/platform.ts";
-export { FileCheckpointStore } from "./adapters/node/file_checkpoint_store.ts";
-export type { FileCheckpointStoreOptions } from "./adapters/node/file_checkpoint_store.ts";
-export { openNodeFile } from "./adapters/node/file_source.ts";
-export type { NodeFileSourceOptions } from "./adapters/node/file_source.ts";
+export { FileCheckpointStore } from "./adapters/node_api/file_checkpoint_store.ts";
+export type { FileCheckpointStoreOptions } from "./adapters/node_api/file_checkpoint_store.ts";
+export { openNodeFile } from "./adapters/node_api/file_source.ts";
+export type { NodeFileSourceOptions } from "./adapters/node_api/file_source.ts";

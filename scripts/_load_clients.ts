@@ -11,7 +11,7 @@
  */
 
 import process from "node:process";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { OssClient } from "../mod.ts";
 import { Random } from "./_campaign_procs.ts";
 

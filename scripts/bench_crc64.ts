@@ -12,12 +12,12 @@
  */
 
 import process from "node:process";
-import { crc64, crc64Combine } from "../lib/crc64.ts";
+import { crc64, crc64Combine } from "../lib/crc64/crc64.ts";
 import {
   type Crc64Implementation,
   crc64Implementation,
   setCrc64Implementation,
-} from "../lib/_crc64_engine.ts";
+} from "../lib/crc64/_engine.ts";
 
 function option(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

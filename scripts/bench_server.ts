@@ -43,8 +43,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import { createHash } from "node:crypto";
-import { Crc64 } from "../lib/crc64.ts";
-import { signV4 } from "../lib/signing.ts";
+import { Crc64 } from "../lib/crc64/crc64.ts";
+import { signV4 } from "../lib/signing/signing.ts";
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;

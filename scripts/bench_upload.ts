@@ -66,7 +66,7 @@ import process from "node:process";
 import { randomFillSync } from "node:crypto";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Crc64 } from "../lib/crc64.ts";
+import { Crc64 } from "../lib/crc64/crc64.ts";
 import { OssClient } from "../mod.ts";
 import type { ClientReport } from "./_bench_proc.ts";
 import { buildBenchGoClient } from "./_bench_go.ts";

@@ -26,7 +26,7 @@ import { mkdir, open, readFile, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { Crc64 } from "../lib/crc64.ts";
+import { Crc64 } from "../lib/crc64/crc64.ts";
 
 const CLI = fileURLToPath(new URL("../lib/cli/main.ts", import.meta.url));
 const SIZE = 48 * 1024 * 1024;

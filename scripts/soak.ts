@@ -40,7 +40,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import type { FaultAction, FaultRule, FaultStats } from "../lib/server/faults.ts";
 import { OssClient } from "../mod.ts";
 import {

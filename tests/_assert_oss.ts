@@ -1,7 +1,7 @@
 /** Assertions shared by the server tests. @module */
 
 import assert from "node:assert/strict";
-import { childText, parseXml, type XmlElement } from "../lib/xml.ts";
+import { childText, parseXml, type XmlElement } from "../lib/xml/xml.ts";
 
 /** Asserts an OSS error answer (status, XML body with Code/Message/RequestId/HostId). */
 export function assertOssError(

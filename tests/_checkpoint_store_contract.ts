@@ -4,8 +4,8 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { CheckpointLock, CheckpointStore } from "../lib/checkpoint_store.ts";
-import { AbortError, CheckpointError } from "../lib/errors.ts";
+import type { CheckpointLock, CheckpointStore } from "../lib/checkpoint/checkpoint_store.ts";
+import { AbortError, CheckpointError } from "../lib/errors/errors.ts";
 
 /** How the contract reaches an adapter. */
 export interface CheckpointStoreSetup {

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { stat, truncate, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { concatBytes } from "../lib/_concat_bytes.ts";
-import type { FileSource } from "../lib/file_source.ts";
-import { SourceChangedError } from "../lib/errors.ts";
+import type { FileSource } from "../lib/source/file_source.ts";
+import { SourceChangedError } from "../lib/errors/errors.ts";
 import { readChunks } from "./_read_stream.ts";
 import { testBytes } from "./_test_bytes.ts";
 

@@ -8,7 +8,7 @@
 
 import { connect } from "node:net";
 import { concatBytes } from "../lib/_concat_bytes.ts";
-import { signV1, signV4 } from "../lib/signing.ts";
+import { signV1, signV4 } from "../lib/signing/signing.ts";
 import type { TestServer } from "./_server.ts";
 
 /** One OSS call. */

@@ -8,7 +8,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { concatBytes } from "../lib/_concat_bytes.ts";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import type { BodyInput, ObjectHeaders, Storage } from "../lib/server/storage.ts";
 import { collect } from "./_client_setup.ts";
 import { streamOf } from "./_byte_stream.ts";

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import process from "node:process";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
 import { RssProbe } from "./_memory_probe.ts";
 import { bodyOf, headersOf } from "./_storage_contract.ts";

@@ -8,7 +8,7 @@
  */
 
 import { MemoryCheckpointStore, OssClient } from "../lib/web.ts";
-import { crc64Implementation } from "../lib/_crc64_engine.ts";
+import { crc64Implementation } from "../lib/crc64/_engine.ts";
 import { testBytes as seededBytes } from "./_test_bytes.ts";
 
 /** The worker's bindings (text bindings in the workerd config). */

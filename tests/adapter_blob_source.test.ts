@@ -4,8 +4,8 @@ import * as fs from "node:fs";
 import { mkdtemp, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { blobSource } from "../lib/adapters/web/blob_source.ts";
-import { SourceChangedError } from "../lib/errors.ts";
+import { blobSource } from "../lib/source/blob_source.ts";
+import { SourceChangedError } from "../lib/errors/errors.ts";
 import { fileSourceContract } from "./_file_source_contract.ts";
 
 fileSourceContract("Blob", (bytes) => Promise.resolve({ source: blobSource(new Blob([bytes])) }), {

@@ -5,9 +5,9 @@ import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { FileCheckpointStore } from "../lib/adapters/node/file_checkpoint_store.ts";
-import { CheckpointError, CheckpointIoError } from "../lib/errors.ts";
-import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
+import { FileCheckpointStore } from "../lib/adapters/node_api/file_checkpoint_store.ts";
+import { CheckpointError, CheckpointIoError } from "../lib/errors/errors.ts";
+import { checkpointFs } from "../lib/adapters/node_api/_checkpoint_fs.ts";
 import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "ossup-cp-"));
@@ -213,7 +213,7 @@ describe("FileCheckpointStore", () => {
   it("a lock held by another live process blocks; once that process is killed it is taken over", async () => {
     const id = newId();
     const moduleUrl =
-      new URL("../lib/adapters/node/file_checkpoint_store.ts", import.meta.url).href;
+      new URL("../lib/adapters/node_api/file_checkpoint_store.ts", import.meta.url).href;
     const code = `const { FileCheckpointStore } = await import(${JSON.stringify(moduleUrl)});
 await new FileCheckpointStore().lock(${JSON.stringify(id)});
 console.log("locked");

@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createHttpFetch, withHttpFetch } from "../lib/adapters/node/http_fetch.ts";
+import { createHttpFetch, withHttpFetch } from "../lib/adapters/node_api/http_fetch.ts";
 import { OssClient as NodeOssClient } from "../lib/node.ts";
 import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";

@@ -1,4 +1,4 @@
-import { MemoryCheckpointStore } from "../lib/memory_checkpoint_store.ts";
+import { MemoryCheckpointStore } from "../lib/checkpoint/memory_checkpoint_store.ts";
 import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
 
 const store = new MemoryCheckpointStore();

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openNodeFile } from "../lib/adapters/node/file_source.ts";
+import { openNodeFile } from "../lib/adapters/node_api/file_source.ts";
 import { fileFixture, fileSourceContract } from "./_file_source_contract.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "ossup-node-src-"));

@@ -10,11 +10,11 @@ import {
   encodePartRecord,
   fingerprintSource,
   type PartRecord,
-} from "../lib/upload/checkpoint_journal.ts";
+} from "../lib/checkpoint/checkpoint_journal.ts";
 import { concatBytes } from "../lib/_concat_bytes.ts";
-import { crc32 } from "../lib/upload/_journal_crc32.ts";
-import { crc64 } from "../lib/crc64.ts";
-import type { FileSource } from "../lib/file_source.ts";
+import { crc32 } from "../lib/checkpoint/_journal_crc32.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
+import type { FileSource } from "../lib/source/file_source.ts";
 
 const OSS_ETAG = '"5B3C1A2E053D763E1B002CC607C5A0FE"';
 

@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { cleanEnv, runOssup, startOssup } from "./_cli_run.ts";
 
 let dir: string;

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { reportError } from "../lib/cli/error_report.ts";
 import { EXIT } from "../lib/cli/cli_error.ts";
-import { CheckpointError, CheckpointIoError } from "../lib/errors.ts";
+import { CheckpointError, CheckpointIoError } from "../lib/errors/errors.ts";
 
 describe("reportError for checkpoints", () => {
   it("a full disk is exit 8, naming the path and what to do", () => {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { type Bucket, OssClient } from "../mod.ts";
 import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";

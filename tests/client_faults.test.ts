@@ -11,7 +11,7 @@ import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { makeClient, trackingFetch } from "./_client_setup.ts";
 import { testBytes } from "./_test_bytes.ts";
-import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
+import { createHttpFetch } from "../lib/adapters/node_api/http_fetch.ts";
 import type { OssBodyValue } from "../lib/client/body.ts";
 
 const FAST_RETRY = { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 };

@@ -10,7 +10,7 @@ import { type Addressing, collect, makeClient } from "./_client_setup.ts";
 import { concatBytes } from "../lib/_concat_bytes.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { VIRTUAL_HOST } from "./_host_routing_fetch.ts";
-import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
+import { createHttpFetch } from "../lib/adapters/node_api/http_fetch.ts";
 
 const PART = 100 * 1024;
 

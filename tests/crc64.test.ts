@@ -1,12 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Crc64, crc64, crc64Combine } from "../lib/crc64.ts";
+import { Crc64, crc64, crc64Combine } from "../lib/crc64/crc64.ts";
 import {
   type Crc64Implementation,
   crc64Implementation,
   resetCrc64Engine,
   setCrc64Implementation,
-} from "../lib/_crc64_engine.ts";
+} from "../lib/crc64/_engine.ts";
 
 const CHECK = 0x995dc9bbdf1939fan;
 const MASK = (1n << 64n) - 1n;

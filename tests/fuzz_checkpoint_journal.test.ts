@@ -1,6 +1,6 @@
 /**
  * Property-based fuzzing of the checkpoint journal reader
- * (lib/upload/checkpoint_journal.ts): every journal the writer writes reads
+ * (lib/checkpoint/checkpoint_journal.ts): every journal the writer writes reads
  * back exactly; arbitrary bytes never throw; and a journal damaged in any
  * way (flipped, inserted or deleted bytes, truncation, lines swapped,
  * duplicated or borrowed from another upload's journal) either reads as
@@ -17,7 +17,7 @@ import {
   encodeCheckpointHeader,
   encodePartRecord,
   type PartRecord,
-} from "../lib/upload/checkpoint_journal.ts";
+} from "../lib/checkpoint/checkpoint_journal.ts";
 import { concatBytes } from "../lib/_concat_bytes.ts";
 import { checkProperty, fc } from "./_fuzz.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of CRC-64 (lib/crc64.ts, lib/_crc64_combine.ts):
+ * Property-based fuzzing of CRC-64 (lib/crc64/crc64.ts, lib/crc64/_combine.ts):
  * combining the CRCs of pieces equals the CRC of the whole buffer, for any
  * split; the combine is associative for lengths far beyond what a test can
  * hash (up to 2^53 − 1 bytes, where 32-bit arithmetic would break); the
@@ -8,8 +8,8 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Crc64, crc64, crc64Combine } from "../lib/crc64.ts";
-import { setCrc64Implementation } from "../lib/_crc64_engine.ts";
+import { Crc64, crc64, crc64Combine } from "../lib/crc64/crc64.ts";
+import { setCrc64Implementation } from "../lib/crc64/_engine.ts";
 import { checkProperty, fc } from "./_fuzz.ts";
 
 const bytes = fc.uint8Array({ maxLength: 3000 });

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of the XML reader (lib/xml.ts): OSS bodies round
+ * Property-based fuzzing of the XML reader (lib/xml/xml.ts): OSS bodies round
  * trip through the writer and the reader; token soups of hostile markup
  * (entities, declarations, CDATA, unbalanced tags) either parse or fail with
  * a SyntaxError, never another error; nesting and node counts are bounded by
@@ -15,7 +15,7 @@ import {
   escapeXml,
   parseXml,
   type XmlElement,
-} from "../lib/xml.ts";
+} from "../lib/xml/xml.ts";
 import { checkProperty, fc } from "./_fuzz.ts";
 
 /** Element names as OSS writes them, plus names the grammar allows (`_`, `:`, `.`, `-`, non-ASCII). */

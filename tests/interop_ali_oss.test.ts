@@ -3,7 +3,7 @@
  * socket, unchanged: put, get, head, list, multipartUpload of several parts and
  * its checkpoint resume, with signature V1 and with `authorizationV4: true`.
  * Every object downloads byte-identical and the server's `x-oss-hash-crc64ecma`
- * equals lib/crc64.ts over the bytes.
+ * equals lib/crc64/crc64.ts over the bytes.
  *
  * Given an IP endpoint, ali-oss sends requests to `http://127.0.0.1:PORT/<key>`
  * with `Host: <bucket>.oss-cn-hangzhou.aliyuncs.com` (virtual-hosted style by
@@ -21,7 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OSS from "ali-oss";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { startServer, type TestServer } from "./_server.ts";
 
 const PART = 100 * 1024; // ali-oss's and OSS's minimum part size

@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { buildGoProgram } from "./_go.ts";
 import { goSdkMissing } from "./_peers.ts";
 import { startServer, type TestServer } from "./_server.ts";

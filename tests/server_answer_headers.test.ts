@@ -7,7 +7,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { childText, parseXml } from "../lib/xml.ts";
+import { childText, parseXml } from "../lib/xml/xml.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { ossFetch } from "./_oss_http.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The server's authentication, against the real server on a socket: requests
- * signed with lib/signing.ts (V1 and V4, in the header and presigned, with
+ * signed with lib/signing/signing.ts (V1 and V4, in the header and presigned, with
  * and without STS tokens) are accepted, and each way of getting them wrong —
  * wrong secret, unknown key, tampered method / key / header / query / expiry,
  * skewed clock, expired URL, missing or wrong token, no signature — gets
@@ -22,7 +22,7 @@ import {
   signV4,
   stringToSignV4,
   UNSIGNED_PAYLOAD,
-} from "../lib/signing.ts";
+} from "../lib/signing/signing.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { assertOssError } from "./_assert_oss.ts";
 

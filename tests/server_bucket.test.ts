@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { childElement, childElements, childText, parseXml } from "../lib/xml.ts";
+import { childElement, childElements, childText, parseXml } from "../lib/xml/xml.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { ossFetch, ossText } from "./_oss_http.ts";
 import { assertOssError } from "./_assert_oss.ts";

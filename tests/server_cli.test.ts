@@ -19,7 +19,7 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "../lib/server/main.ts";
-import { signV1, signV4 } from "../lib/signing.ts";
+import { signV1, signV4 } from "../lib/signing/signing.ts";
 import { md5Hex } from "./_md5.ts";
 import { testBytes as data } from "./_test_bytes.ts";
 

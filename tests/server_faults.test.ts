@@ -18,11 +18,11 @@ import {
 } from "../lib/server/faults.ts";
 import { listen } from "../lib/server/listen.ts";
 import { MemoryStorage } from "../lib/server/memory_storage.ts";
-import { signV4 } from "../lib/signing.ts";
+import { signV4 } from "../lib/signing/signing.ts";
 import { GatedClock } from "./_gated_clock.ts";
 import { serverEngines, startServer, type TestServer } from "./_server.ts";
 import { makeClient } from "./_client_setup.ts";
-import { createHttpFetch } from "../lib/adapters/node/http_fetch.ts";
+import { createHttpFetch } from "../lib/adapters/node_api/http_fetch.ts";
 import { type Bucket, NetworkError } from "../lib/web.ts";
 import { md5Hex } from "./_md5.ts";
 import { testBytes as bytes } from "./_test_bytes.ts";

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { childElements, childText, parseXml, type XmlElement } from "../lib/xml.ts";
+import { childElements, childText, parseXml, type XmlElement } from "../lib/xml/xml.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { ossFetch, ossText } from "./_oss_http.ts";
 import { assertOssError } from "./_assert_oss.ts";

@@ -7,7 +7,7 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { Md5Threads } from "../lib/server/_md5_threads.ts";
 import { drainBody } from "../lib/server/_storage_body.ts";
 import { createOssApp } from "../lib/server/app.ts";

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { crc64, crc64Combine } from "../lib/crc64.ts";
-import { childElement, childElements, childText, parseXml } from "../lib/xml.ts";
+import { crc64, crc64Combine } from "../lib/crc64/crc64.ts";
+import { childElement, childElements, childText, parseXml } from "../lib/xml/xml.ts";
 import { startServer, type TestServer } from "./_server.ts";
 import { ossFetch, ossText } from "./_oss_http.ts";
 import { md5Hex, multipartEtag } from "./_md5.ts";

@@ -4,13 +4,9 @@ import {
   canonicalRequestV4,
   dateForV1,
   type OssCredentials,
-  parseAuthorizationV1,
-  parseAuthorizationV4,
-  parseCredentialV4,
   presignV1,
   presignV4,
   type RequestToSign,
-  signaturesEqual,
   signatureV1,
   signatureV4,
   signV1,
@@ -18,8 +14,14 @@ import {
   stringToSignV1,
   stringToSignV4,
   webCryptoSha256,
-} from "../lib/signing.ts";
-import { nodeSha256 } from "../lib/adapters/node/node_sha256.ts";
+} from "../lib/signing/signing.ts";
+import {
+  parseAuthorizationV1,
+  parseAuthorizationV4,
+  parseCredentialV4,
+  signaturesEqual,
+} from "../lib/server/_authorization.ts";
+import { nodeSha256 } from "../lib/adapters/node_api/node_sha256.ts";
 // ali-oss (npm, devDependency) serves as an independent implementation to cross-check against.
 import aliOssSignUtils from "ali-oss/lib/common/signUtils.js";
 

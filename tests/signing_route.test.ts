@@ -322,7 +322,7 @@ describe("client signer hook", () => {
         endpoint: server.url,
         signer: async (req: RequestToSign, ctx) => {
           seen.push(`${ctx.operation} ${req.method} ${req.key ?? ""}`);
-          const { signV4 } = await import("../lib/signing.ts");
+          const { signV4 } = await import("../lib/signing/signing.ts");
           await signV4(req, {
             credentials: {
               accessKeyId: server.accessKeyId,

@@ -11,7 +11,7 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { crc64 } from "../lib/crc64.ts";
+import { crc64 } from "../lib/crc64/crc64.ts";
 import { DiskStorage } from "../lib/server/disk_storage.ts";
 import { md5Hex, multipartEtag } from "./_md5.ts";
 import { readAll } from "./_read_stream.ts";

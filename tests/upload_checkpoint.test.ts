@@ -27,7 +27,7 @@ import {
   writeTestFile,
 } from "./_upload_fixtures.ts";
 import { testBytes } from "./_test_bytes.ts";
-import { checkpointFs } from "../lib/adapters/node/_checkpoint_fs.ts";
+import { checkpointFs } from "../lib/adapters/node_api/_checkpoint_fs.ts";
 import { GatedClock } from "./_gated_clock.ts";
 
 const PARTS = 8;

@@ -7,7 +7,7 @@ import {
   childText,
   escapeXml,
   parseXml,
-} from "../lib/xml.ts";
+} from "../lib/xml/xml.ts";
 
 describe("parseXml", () => {
   it("reads a CompleteMultipartUpload body", () => {

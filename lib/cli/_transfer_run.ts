@@ -7,8 +7,8 @@
  */
 
 import { readFile, stat } from "node:fs/promises";
-import { AbortError, NetworkError, TimeoutError } from "../errors.ts";
-import { decodeCheckpoint } from "../upload/checkpoint_journal.ts";
+import { AbortError, NetworkError, TimeoutError } from "../errors/errors.ts";
+import { decodeCheckpoint } from "../checkpoint/checkpoint_journal.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, NotedFailure, UsageError } from "./cli_error.ts";
 import { createProgress, type Progress } from "./progress.ts";

@@ -7,7 +7,7 @@
  */
 
 import { OssClient } from "../adapters/auto/oss_client.ts";
-import { OssError } from "../errors.ts";
+import { OssError } from "../errors/errors.ts";
 import type { Bucket } from "../client/bucket.ts";
 import type { FlagSpec, ParsedArgs } from "./args.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";

@@ -17,7 +17,7 @@ import {
   OssupError,
   SourceChangedError,
   TimeoutError,
-} from "../errors.ts";
+} from "../errors/errors.ts";
 import { CliError, EXIT, NotedFailure } from "./cli_error.ts";
 
 const AUTH_CODES = new Set([
@@ -124,7 +124,7 @@ function checkpointIoMessage(err: CheckpointIoError): string {
  * @example
  * ```ts
  * import { reportError } from "./error_report.ts";
- * import { NetworkError } from "../errors.ts";
+ * import { NetworkError } from "../errors/errors.ts";
  *
  * const r = reportError(new NetworkError("PutObject failed: connection refused"), { verbose: false });
  * console.log(r.exitCode); // 4

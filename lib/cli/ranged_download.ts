@@ -15,14 +15,14 @@
 
 import { appendFile, open, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import type { Bucket } from "../client/bucket.ts";
-import { Crc64, crc64Combine } from "../crc64.ts";
+import { Crc64, crc64Combine } from "../crc64/crc64.ts";
 import {
   IntegrityError,
   NetworkError,
   OssError,
   SourceChangedError,
   TimeoutError,
-} from "../errors.ts";
+} from "../errors/errors.ts";
 
 /** Progress of a download. */
 export interface DownloadProgress {

@@ -7,8 +7,14 @@
  * @module
  */
 
-import { AbortError, NetworkError, type OssError, OssupError, TimeoutError } from "../errors.ts";
-import { type RequestToSign, type Sha256Primitives, signV1, signV4 } from "../signing.ts";
+import {
+  AbortError,
+  NetworkError,
+  type OssError,
+  OssupError,
+  TimeoutError,
+} from "../errors/errors.ts";
+import { type RequestToSign, type Sha256Primitives, signV1, signV4 } from "../signing/signing.ts";
 import { isReplayableBody, type OssBody, prepareBody } from "./body.ts";
 import type { CredentialsCache } from "./credentials.ts";
 import type { OssSigner } from "./signer.ts";

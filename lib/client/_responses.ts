@@ -4,8 +4,8 @@
  * @module
  */
 
-import { OssError } from "../errors.ts";
-import { childElement, childElements, childText, parseXml, type XmlElement } from "../xml.ts";
+import { OssError } from "../errors/errors.ts";
+import { childElement, childElements, childText, parseXml, type XmlElement } from "../xml/xml.ts";
 import type {
   BucketSummary,
   CompleteMultipartUploadResult,

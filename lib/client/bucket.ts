@@ -5,8 +5,8 @@
  * @module
  */
 
-import { presignV1, presignV4, type RequestToSign } from "../signing.ts";
-import { buildXml } from "../xml.ts";
+import { presignV1, presignV4, type RequestToSign } from "../signing/signing.ts";
+import { buildXml } from "../xml/xml.ts";
 import type { OssBody } from "./body.ts";
 import { assertBucketName, assertObjectKey, buildUrl } from "./endpoint.ts";
 import type { OssClient, RequestOptions } from "./oss_client.ts";

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { OssCredentials } from "../signing.ts";
+import type { OssCredentials } from "../signing/signing.ts";
 
 export type { OssCredentials };
 

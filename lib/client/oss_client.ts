@@ -8,7 +8,7 @@
  * @module
  */
 
-import { buildXml } from "../xml.ts";
+import { buildXml } from "../xml/xml.ts";
 import { Bucket } from "./bucket.ts";
 import {
   CredentialsCache,

@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { CheckpointStore } from "../checkpoint_store.ts";
-import type { OpenFile } from "../file_source.ts";
-import type { Sha256Primitives } from "../signing.ts";
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import type { OpenFile } from "../source/file_source.ts";
+import type { Sha256Primitives } from "../signing/signing.ts";
 
 /**
  * What a runtime entry point gives the client for the upload engine:

@@ -12,8 +12,8 @@
  * @module
  */
 
-import { AbortError, NetworkError, OssError } from "../errors.ts";
-import type { RequestToSign } from "../signing.ts";
+import { AbortError, NetworkError, OssError } from "../errors/errors.ts";
+import type { RequestToSign } from "../signing/signing.ts";
 import type { OssSigner, SignerContext } from "./signer.ts";
 
 /**

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { AbortError, NetworkError, OssError, TimeoutError } from "../errors.ts";
+import { AbortError, NetworkError, OssError, TimeoutError } from "../errors/errors.ts";
 
 /**
  * How the client retries a failed request.

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RequestToSign } from "../signing.ts";
+import type { RequestToSign } from "../signing/signing.ts";
 
 /**
  * What the client tells a {@linkcode OssSigner} besides the request.

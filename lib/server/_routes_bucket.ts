@@ -5,7 +5,7 @@
  * @module
  */
 
-import { buildXml, childText, escapeXml, parseXml } from "../xml.ts";
+import { buildXml, childText, escapeXml, parseXml } from "../xml/xml.ts";
 import { checkBucketName } from "./addressing.ts";
 import {
   bucketOf,

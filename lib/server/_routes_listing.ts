@@ -6,7 +6,7 @@
  * @module
  */
 
-import { buildXml } from "../xml.ts";
+import { buildXml } from "../xml/xml.ts";
 import { bucketOf, intQuery, type OpContext, type OpHandler, queryValue } from "./_op_context.ts";
 import { isoDate, quoteEtag, urlEncodeKey, xmlResponse } from "./_responses.ts";
 import { requireBucket } from "./_routes_bucket.ts";

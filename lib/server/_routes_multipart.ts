@@ -7,7 +7,7 @@
  * @module
  */
 
-import { buildXml, childElements, childText, parseXml } from "../xml.ts";
+import { buildXml, childElements, childText, parseXml } from "../xml/xml.ts";
 import { checkObjectKey } from "./addressing.ts";
 import {
   bucketOf,

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { buildXml, childElements, childText, parseXml } from "../xml.ts";
+import { buildXml, childElements, childText, parseXml } from "../xml/xml.ts";
 import { checkObjectKey } from "./addressing.ts";
 import { COPY_SOURCE_CONDITIONS, evaluateConditions } from "./_conditions.ts";
 import {

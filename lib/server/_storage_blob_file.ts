@@ -15,7 +15,7 @@
 import { randomBytes } from "node:crypto";
 import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { fsyncDir } from "../adapters/node/fsync_dir.ts";
+import { fsyncDir } from "../adapters/node_api/fsync_dir.ts";
 
 const MAGIC = "OSUP";
 const FOOTER_SIZE = 8;

@@ -7,7 +7,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { Crc64 } from "../crc64.ts";
+import { Crc64 } from "../crc64/crc64.ts";
 import { inlineMd5, type Md5, type Md5Threads } from "./_md5_threads.ts";
 import { ServerError } from "./server_error.ts";
 import { type BodyInput, StorageError } from "./storage.ts";

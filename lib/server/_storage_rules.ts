@@ -7,7 +7,7 @@
  * @module
  */
 
-import { crc64Combine } from "../crc64.ts";
+import { crc64Combine } from "../crc64/crc64.ts";
 import type { BodyDigest } from "./_storage_body.ts";
 import {
   compareUtf8,

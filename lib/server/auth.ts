@@ -4,7 +4,7 @@
  * `Expires` / `Signature`) and V4 (`Authorization: OSS4-HMAC-SHA256 ...`, and
  * presigned `x-oss-signature-version=OSS4-HMAC-SHA256`), STS security tokens,
  * clock skew and URL expiry. The signature is recomputed with the building
- * blocks of `../signing.ts` and compared in constant time.
+ * blocks of `../signing/signing.ts` and compared in constant time.
  *
  * Rejections carry OSS's codes and statuses (Alibaba Cloud documentation,
  * "403 errors" and the 0002-000000xx error pages):
@@ -40,16 +40,18 @@ import {
   canonicalRequestV4,
   dateForV1,
   MAX_PRESIGN_V4_EXPIRES,
-  parseAuthorizationV1,
-  parseAuthorizationV4,
-  parseCredentialV4,
   type RequestToSign,
-  signaturesEqual,
   signatureV1,
   signatureV4,
   stringToSignV1,
   stringToSignV4,
-} from "../signing.ts";
+} from "../signing/signing.ts";
+import {
+  parseAuthorizationV1,
+  parseAuthorizationV4,
+  parseCredentialV4,
+  signaturesEqual,
+} from "./_authorization.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { ServerError } from "./server_error.ts";
 

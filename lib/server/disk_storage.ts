@@ -39,7 +39,7 @@ import {
   writeNewFile,
 } from "./_storage_blob_file.ts";
 import { KeyedLock } from "./_storage_lock.ts";
-import { fsyncDir } from "../adapters/node/fsync_dir.ts";
+import { fsyncDir } from "../adapters/node_api/fsync_dir.ts";
 import {
   bucketAlreadyExists,
   bucketInfoOf,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RequestToSign } from "../signing.ts";
+import type { RequestToSign } from "../signing/signing.ts";
 
 /**
  * A request after addressing: bucket and key decoded, query decoded, and the

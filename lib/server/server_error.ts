@@ -7,7 +7,7 @@
  * @module
  */
 
-import { buildXml } from "../xml.ts";
+import { buildXml } from "../xml/xml.ts";
 
 /**
  * An error the server answers with, as OSS would.

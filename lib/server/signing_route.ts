@@ -24,7 +24,7 @@ import {
   type RequestToSign,
   signV1,
   signV4,
-} from "../signing.ts";
+} from "../signing/signing.ts";
 import type { FetchHandler } from "./listen.ts";
 import { operationOf } from "./operation.ts";
 import type { UploadTicket, UploadTickets } from "./upload_tickets.ts";

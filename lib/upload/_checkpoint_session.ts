@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { CheckpointLock, CheckpointStore } from "../checkpoint_store.ts";
+import type { CheckpointLock, CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 import {
   type CheckpointHeader,
   checkpointMismatch,
@@ -14,7 +14,7 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   type PartRecord,
-} from "./checkpoint_journal.ts";
+} from "../checkpoint/checkpoint_journal.ts";
 
 /** A checkpoint found in the store and how it relates to this upload. */
 export type LoadedCheckpoint =

@@ -13,9 +13,9 @@
  * @module
  */
 
-import { Crc64, crc64 } from "../crc64.ts";
-import { AbortError, SourceChangedError } from "../errors.ts";
-import type { FileSource } from "../file_source.ts";
+import { Crc64, crc64 } from "../crc64/crc64.ts";
+import { AbortError, SourceChangedError } from "../errors/errors.ts";
+import type { FileSource } from "../source/file_source.ts";
 
 /** Bytes of a part and their CRC64. */
 export interface PartBytes {

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { FileSource } from "../file_source.ts";
-import type { PartRecord } from "./checkpoint_journal.ts";
+import type { FileSource } from "../source/file_source.ts";
+import type { PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { partAt } from "./part_plan.ts";
 import { hashRange, SLICE_HASH_CHUNK } from "./_read_part.ts";
 

@@ -7,8 +7,12 @@
  * @module
  */
 
-import type { FileSource } from "../file_source.ts";
-import type { CheckpointHeader, CheckpointTarget, PartRecord } from "./checkpoint_journal.ts";
+import type { FileSource } from "../source/file_source.ts";
+import type {
+  CheckpointHeader,
+  CheckpointTarget,
+  PartRecord,
+} from "../checkpoint/checkpoint_journal.ts";
 import type { CheckpointSession } from "./_checkpoint_session.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { PartPlan } from "./part_plan.ts";

@@ -8,8 +8,8 @@
  * @module
  */
 
-import { OssError } from "../errors.ts";
-import type { CheckpointHeader } from "./checkpoint_journal.ts";
+import { OssError } from "../errors/errors.ts";
+import type { CheckpointHeader } from "../checkpoint/checkpoint_journal.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { CheckpointSetAside } from "./upload_options.ts";
 

@@ -6,9 +6,9 @@
  * @module
  */
 
-import { crc64Combine } from "../crc64.ts";
-import { IntegrityError, OssError } from "../errors.ts";
-import type { PartRecord } from "./checkpoint_journal.ts";
+import { crc64Combine } from "../crc64/crc64.ts";
+import { IntegrityError, OssError } from "../errors/errors.ts";
+import type { PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { UploadResult } from "./upload_options.ts";
 

@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { CheckpointStore } from "../checkpoint_store.ts";
-import type { FileSource } from "../file_source.ts";
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import type { FileSource } from "../source/file_source.ts";
 import type { OssPlatform } from "../client/platform.ts";
-import { blobSource } from "../adapters/web/blob_source.ts";
+import { blobSource } from "../source/blob_source.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { UploadFileOptions, UploadResult } from "./upload_options.ts";
 import { type CheckpointLocation, uploadSource } from "./upload_source.ts";

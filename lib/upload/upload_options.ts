@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { CheckpointStore } from "../checkpoint_store.ts";
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 import { DEFAULT_PART_SIZE } from "./part_plan.ts";
 
 /**

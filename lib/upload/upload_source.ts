@@ -6,10 +6,10 @@
  * @module
  */
 
-import type { CheckpointStore } from "../checkpoint_store.ts";
-import { AbortError, IntegrityError, SourceChangedError } from "../errors.ts";
-import type { FileSource } from "../file_source.ts";
-import { fingerprintSource, type PartRecord } from "./checkpoint_journal.ts";
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import { AbortError, IntegrityError, SourceChangedError } from "../errors/errors.ts";
+import type { FileSource } from "../source/file_source.ts";
+import { fingerprintSource, type PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "./_checkpoint_session.ts";
 import { initiateUpload } from "./_initiate_upload.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";

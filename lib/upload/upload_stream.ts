@@ -8,8 +8,8 @@
  * @module
  */
 
-import { Crc64, crc64Combine } from "../crc64.ts";
-import { AbortError, IntegrityError } from "../errors.ts";
+import { Crc64, crc64Combine } from "../crc64/crc64.ts";
+import { AbortError, IntegrityError } from "../errors/errors.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { assertPartSize, MAX_PARTS } from "./part_plan.ts";
 import { initiateUpload } from "./_initiate_upload.ts";

@@ -10,7 +10,7 @@ import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
 import { withBunFetch } from "../bun/default_fetch.ts";
 import { withDenoFetch } from "../deno/default_fetch.ts";
-import { withHttpFetch } from "../node/http_fetch.ts";
+import { withHttpFetch } from "../node_api/http_fetch.ts";
 import { autoPlatform } from "./platform.ts";
 
 /**

@@ -9,9 +9,9 @@
 import type { OssPlatform } from "../../client/platform.ts";
 import { openBunFile } from "../bun/file_source.ts";
 import { openDenoFile } from "../deno/file_source.ts";
-import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
-import { openNodeFile } from "../node/file_source.ts";
-import { nodeSha256 } from "../node/node_sha256.ts";
+import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
+import { openNodeFile } from "../node_api/file_source.ts";
+import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
  * Opens files with Deno's, Bun's or Node's adapter, whichever runtime this is.

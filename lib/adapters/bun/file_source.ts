@@ -6,9 +6,9 @@
  */
 
 import { type FileHandle, open } from "node:fs/promises";
-import type { FileSource, SourceStat } from "../../file_source.ts";
-import { SourceChangedError } from "../../errors.ts";
-import { checkRange, exactLengthStream, readIntoAt } from "../_source_range.ts";
+import type { FileSource, SourceStat } from "../../source/file_source.ts";
+import { SourceChangedError } from "../../errors/errors.ts";
+import { checkRange, exactLengthStream, readIntoAt } from "../../source/_source_range.ts";
 
 /** The part of a `BunFile` used here. */
 interface BunFileLike extends Blob {

@@ -6,9 +6,9 @@
  */
 
 import type { OssPlatform } from "../../client/platform.ts";
-import { FileCheckpointStore } from "../node/file_checkpoint_store.ts";
+import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openBunFile } from "./file_source.ts";
-import { nodeSha256 } from "../node/node_sha256.ts";
+import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
  * The platform the Bun entry injects into every `OssClient`.

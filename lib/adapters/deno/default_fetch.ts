@@ -6,7 +6,7 @@
  * @module
  */
 
-import { withHttpFetch } from "../node/http_fetch.ts";
+import { withHttpFetch } from "../node_api/http_fetch.ts";
 import { proxyConfigured } from "../_proxy_env.ts";
 
 /**

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { FileSource } from "../../file_source.ts";
-import { chunkSizeOption, positionalFileSource } from "../_source_range.ts";
+import type { FileSource } from "../../source/file_source.ts";
+import { chunkSizeOption, positionalFileSource } from "../../source/_source_range.ts";
 
 /** The part of `Deno.FileInfo` used here. */
 interface DenoFileInfo {

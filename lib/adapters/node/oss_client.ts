@@ -8,7 +8,7 @@ import process from "node:process";
 import { OssClient as BaseOssClient, type OssClientOptions } from "../../client/oss_client.ts";
 import { mergeEnvOptions } from "../../client/env_options.ts";
 import { withPlatform } from "../../client/platform.ts";
-import { withHttpFetch } from "./http_fetch.ts";
+import { withHttpFetch } from "../node_api/http_fetch.ts";
 import { nodePlatform } from "./platform.ts";
 
 /**

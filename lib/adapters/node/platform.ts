@@ -6,9 +6,9 @@
  */
 
 import type { OssPlatform } from "../../client/platform.ts";
-import { FileCheckpointStore } from "./file_checkpoint_store.ts";
-import { openNodeFile } from "./file_source.ts";
-import { nodeSha256 } from "./node_sha256.ts";
+import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
+import { openNodeFile } from "../node_api/file_source.ts";
+import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
  * The platform the Node entry injects into every `OssClient`.

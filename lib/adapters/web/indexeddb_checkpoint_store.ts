@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
-import { AbortError, CheckpointError, CheckpointIoError } from "../../errors.ts";
+import type { CheckpointLock, CheckpointStore } from "../../checkpoint/checkpoint_store.ts";
+import { AbortError, CheckpointError, CheckpointIoError } from "../../errors/errors.ts";
 
 // Minimal views of the IndexedDB and Web Locks APIs used here, so this file
 // type-checks without the DOM library (Deno) and accepts a polyfill.

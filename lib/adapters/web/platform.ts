@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { CheckpointStore } from "../../checkpoint_store.ts";
+import type { CheckpointStore } from "../../checkpoint/checkpoint_store.ts";
 import type { OssPlatform } from "../../client/platform.ts";
-import { MemoryCheckpointStore } from "../../memory_checkpoint_store.ts";
+import { MemoryCheckpointStore } from "../../checkpoint/memory_checkpoint_store.ts";
 import { IndexedDbCheckpointStore } from "./indexeddb_checkpoint_store.ts";
 
 /**

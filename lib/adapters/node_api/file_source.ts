@@ -6,8 +6,8 @@
  */
 
 import { open, stat } from "node:fs/promises";
-import type { FileSource } from "../../file_source.ts";
-import { chunkSizeOption, positionalFileSource } from "../_source_range.ts";
+import type { FileSource } from "../../source/file_source.ts";
+import { chunkSizeOption, positionalFileSource } from "../../source/_source_range.ts";
 
 /**
  * Options of {@linkcode openNodeFile}.

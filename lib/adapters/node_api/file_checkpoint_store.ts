@@ -9,8 +9,8 @@ import type { FileHandle } from "node:fs/promises";
 import { hostname } from "node:os";
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import type { CheckpointLock, CheckpointStore } from "../../checkpoint_store.ts";
-import { AbortError, CheckpointError, CheckpointIoError } from "../../errors.ts";
+import type { CheckpointLock, CheckpointStore } from "../../checkpoint/checkpoint_store.ts";
+import { AbortError, CheckpointError, CheckpointIoError } from "../../errors/errors.ts";
 import { checkpointFs as fs } from "./_checkpoint_fs.ts";
 import { fsyncDir } from "./fsync_dir.ts";
 

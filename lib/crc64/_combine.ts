@@ -10,7 +10,7 @@
  * @module
  */
 
-import { POLY_HI, POLY_LO } from "./_crc64_tables.ts";
+import { POLY_HI, POLY_LO } from "./_tables.ts";
 
 /** x^(2^k) mod P for k = 0..63, as [lo, hi] pairs at 2k and 2k+1. */
 const X2N = new Int32Array(128);

@@ -1,5 +1,5 @@
 ;; CRC-64/XZ (CRC64-ECMA), slicing-by-16 over i64 tables.
-;; Built into lib/_crc64_wasm_bytes.ts by scripts/build_crc64_wasm.ts.
+;; Built into lib/crc64/_wasm_bytes.ts by scripts/build_crc64_wasm.ts.
 ;;
 ;; Memory layout (2 pages; JS fills the tables after instantiation, which keeps
 ;; this module a few hundred bytes so synchronous compilation is allowed):

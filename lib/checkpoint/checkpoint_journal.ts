@@ -24,8 +24,8 @@
  * @module
  */
 
-import type { FileSource } from "../file_source.ts";
-import { Crc64 } from "../crc64.ts";
+import type { FileSource } from "../source/file_source.ts";
+import { Crc64 } from "../crc64/crc64.ts";
 import { crc32 } from "./_journal_crc32.ts";
 import { concatBytes } from "../_concat_bytes.ts";
 

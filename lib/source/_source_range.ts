@@ -6,8 +6,8 @@
  * @module
  */
 
-import { SourceChangedError } from "../errors.ts";
-import type { FileSource, SourceStat } from "../file_source.ts";
+import { SourceChangedError } from "../errors/errors.ts";
+import type { FileSource, SourceStat } from "./file_source.ts";
 
 /** Default size of the chunks a positional read stream enqueues: 256 KiB. */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;

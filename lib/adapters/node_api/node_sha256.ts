@@ -7,7 +7,7 @@
  */
 
 import { createHash, createHmac } from "node:crypto";
-import type { Sha256Primitives } from "../../signing.ts";
+import type { Sha256Primitives } from "../../signing/signing.ts";
 
 /**
  * {@linkcode Sha256Primitives} on `node:crypto`, which the Node, Deno and

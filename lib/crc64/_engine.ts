@@ -6,8 +6,8 @@
  * @module
  */
 
-import { updateCrc64Js } from "./_crc64_js.ts";
-import { createCrc64Wasm } from "./_crc64_wasm.ts";
+import { updateCrc64Js } from "./_js.ts";
+import { createCrc64Wasm } from "./_wasm.ts";
 
 /** Name of a CRC-64 implementation. */
 export type Crc64Implementation = "wasm" | "js";

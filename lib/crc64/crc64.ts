@@ -10,8 +10,8 @@
  * @module
  */
 
-import { updateCrc64 } from "./_crc64_engine.ts";
-import { combineCrc64 } from "./_crc64_combine.ts";
+import { updateCrc64 } from "./_engine.ts";
+import { combineCrc64 } from "./_combine.ts";
 
 const MAX_U64 = (1n << 64n) - 1n;
 

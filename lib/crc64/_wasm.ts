@@ -1,15 +1,15 @@
 /**
- * Loads the slicing-by-16 WebAssembly CRC-64 (see scripts/crc64.wat). The
+ * Loads the slicing-by-16 WebAssembly CRC-64 (see lib/crc64/crc64.wat). The
  * module is a few hundred bytes and compiles synchronously; its tables are
  * copied in from JS, and input is copied into its memory in 64 KiB chunks.
  *
  * @module
  */
 
-import { CRC64_WASM_BASE64 } from "./_crc64_wasm_bytes.ts";
-import { TABLE_COUNT, TABLE_HI, TABLE_LO } from "./_crc64_tables.ts";
+import { CRC64_WASM_BASE64 } from "./_wasm_bytes.ts";
+import { TABLE_COUNT, TABLE_HI, TABLE_LO } from "./_tables.ts";
 
-// Must match the memory layout in scripts/crc64.wat.
+// Must match the memory layout in lib/crc64/crc64.wat.
 const STATE_OFFSET = 32768;
 const INPUT_OFFSET = 65536;
 const CHUNK = 65536;

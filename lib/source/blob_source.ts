@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { FileSource, SourceStat } from "../../file_source.ts";
-import { checkRange, exactLengthStream } from "../_source_range.ts";
+import type { FileSource, SourceStat } from "./file_source.ts";
+import { checkRange, exactLengthStream } from "./_source_range.ts";
 
 /**
  * Options of {@linkcode blobSource}.

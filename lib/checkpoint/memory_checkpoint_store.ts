@@ -6,8 +6,8 @@
  */
 
 import type { CheckpointLock, CheckpointStore } from "./checkpoint_store.ts";
-import { AbortError, CheckpointError } from "./errors.ts";
-import { concatBytes } from "./_concat_bytes.ts";
+import { AbortError, CheckpointError } from "../errors/errors.ts";
+import { concatBytes } from "../_concat_bytes.ts";
 
 /**
  * Keeps checkpoints in memory for the life of the store object. Appends

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { TABLE_HI, TABLE_LO } from "./_crc64_tables.ts";
+import { TABLE_HI, TABLE_LO } from "./_tables.ts";
 
 /**
  * Advances a raw (pre-inverted) CRC register over `data`.

@@ -1,0 +1,46 @@
+/**
+ * The OSS client: `OssClient`, `Bucket`, credentials, retries, endpoints.
+ *
+ * @module
+ */
+
+export { OssClient as BaseOssClient } from "./oss_client.ts";
+export type {
+  CreateBucketOptions,
+  ListBucketsOptions,
+  OssClientOptions,
+  RequestOptions,
+} from "./oss_client.ts";
+export { DEFAULT_TIMEOUT_MS } from "./oss_client.ts";
+export { Bucket, DEFAULT_PRESIGN_EXPIRES } from "./bucket.ts";
+export type {
+  ConditionalOptions,
+  GetObjectOptions,
+  ListMultipartUploadsOptions,
+  ListObjectsOptions,
+  ListPartsOptions,
+  ObjectWriteOptions,
+  PresignUrlOptions,
+  PutObjectOptions,
+  UploadPartOptions,
+} from "./bucket.ts";
+export type * from "./results.ts";
+export { isReplayableBody } from "./body.ts";
+export type { OssBody, OssBodyValue } from "./body.ts";
+export { CredentialsCache } from "./credentials.ts";
+export type { ExpiringOssCredentials, OssCredentialsProvider } from "./credentials.ts";
+export {
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  isRetryableError,
+  resolveRetryPolicy,
+} from "./retry_policy.ts";
+export type { ResolvedRetryPolicy, RetryPolicy } from "./retry_policy.ts";
+export { LOCAL_ENDPOINT_REGION, parseEndpoint, regionFromEndpoint } from "./endpoint.ts";
+export type { OssEndpoint } from "./endpoint.ts";
+export type { OssPlatform } from "./platform.ts";
+export { withPlatform } from "./platform.ts";
+export { clientOptionsFromEnv, mergeEnvOptions } from "./env_options.ts";
+export type { OssSigner, SignerContext } from "./signer.ts";
+export { remoteSigner, TICKET_HEADER } from "./remote_signer.ts";
+export type { RemoteSignerOptions } from "./remote_signer.ts";

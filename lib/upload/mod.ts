@@ -1,0 +1,38 @@
+/**
+ * The resumable multipart upload engine.
+ *
+ * @module
+ */
+
+export { uploadSource } from "./upload_source.ts";
+export type { CheckpointLocation, UploadSourceOptions } from "./upload_source.ts";
+export { uploadStream } from "./upload_stream.ts";
+export type { UploadStreamOptions } from "./upload_stream.ts";
+export { uploadFile } from "./upload_file.ts";
+export type { UploadFileInput } from "./upload_file.ts";
+export { DEFAULT_ROUTINES, MAX_ROUTINES } from "./upload_options.ts";
+export type {
+  CheckpointOption,
+  CheckpointSetAside,
+  ResumeCheck,
+  UploadFileOptions,
+  UploadProgress,
+  UploadResult,
+} from "./upload_options.ts";
+export {
+  assertPartSize,
+  DEFAULT_PART_SIZE,
+  MAX_PART_SIZE,
+  MAX_PARTS,
+  MIN_PART_SIZE,
+  partAt,
+  planParts,
+} from "./part_plan.ts";
+export type { PartPlan, PlannedPart, PlanPartsOptions } from "./part_plan.ts";
+export type {
+  MultipartTarget,
+  ObjectWriteOptions as TargetWriteOptions,
+  PartBodyFactory,
+  TargetCallOptions,
+  TargetUploadSummary,
+} from "./multipart_target.ts";
