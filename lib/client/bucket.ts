@@ -37,7 +37,6 @@ import type {
   ResponseInfo,
   UploadPartResult,
 } from "./results.ts";
-import { senderOf } from "./_senders.ts";
 import { uploadFile, type UploadFileInput } from "../upload/upload_file.ts";
 import type { UploadFileOptions, UploadResult } from "../upload/upload_options.ts";
 import { uploadStream, type UploadStreamOptions } from "../upload/upload_stream.ts";
@@ -289,6 +288,29 @@ function quoteEtag(etag: string): string {
   return etag.startsWith('"') ? etag : `"${etag}"`;
 }
 
+/** The sender {@linkcode bucketWithSender} hands to the `Bucket` it is constructing. */
+let handedSender: RequestSender | undefined;
+
+/**
+ * A `Bucket` that sends through `sender`: how {@linkcode OssClient.bucket} hands a bucket its
+ * client's sender without putting the sender (and the credentials it holds) on either's public
+ * surface.
+ *
+ * @param client The client the bucket belongs to.
+ * @param name The bucket name.
+ * @param sender The client's request sender.
+ * @returns The bucket.
+ * @throws {TypeError} When the name is not a valid bucket name.
+ */
+export function bucketWithSender(client: OssClient, name: string, sender: RequestSender): Bucket {
+  handedSender = sender;
+  try {
+    return new Bucket(client, name);
+  } finally {
+    handedSender = undefined;
+  }
+}
+
 /**
  * One bucket of an {@linkcode OssClient}. Get it with `client.bucket(name)`.
  *
@@ -305,11 +327,12 @@ function quoteEtag(etag: string): string {
  * ```
  */
 export class Bucket {
+  // Definitely assigned (!): a constructor call without a handed sender returns client.bucket().
   /** The bucket name. */
-  readonly name: string;
+  readonly name!: string;
   /** The client this bucket belongs to. */
-  readonly client: OssClient;
-  #sender: RequestSender;
+  readonly client!: OssClient;
+  #sender!: RequestSender;
 
   /**
    * Addresses bucket `name` through `client`; usually made with `client.bucket(name)`.
@@ -319,10 +342,13 @@ export class Bucket {
    * @throws {TypeError} When the name is not a valid bucket name.
    */
   constructor(client: OssClient, name: string) {
+    const sender = handedSender;
+    // Made directly: the client makes it, handing over its sender (see bucketWithSender).
+    if (sender === undefined) return client.bucket(name);
     assertBucketName(name);
     this.client = client;
     this.name = name;
-    this.#sender = senderOf(client);
+    this.#sender = sender;
   }
 
   /** Endpoint host (and port) the bucket is reached at, e.g. `"oss-cn-hangzhou.aliyuncs.com"`. */

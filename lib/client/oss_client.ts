@@ -9,7 +9,7 @@
  */
 
 import { buildXml } from "../xml/xml.ts";
-import { Bucket } from "./bucket.ts";
+import { type Bucket, bucketWithSender } from "./bucket.ts";
 import {
   CredentialsCache,
   type OssCredentials,
@@ -27,7 +27,6 @@ import { requestOptions, RequestSender } from "./_request.ts";
 import { parseListBuckets, responseInfo } from "./_responses.ts";
 import type { BucketSummary, ListBucketsPage, ResponseInfo } from "./results.ts";
 import { resolveRetryPolicy, type RetryPolicy } from "./retry_policy.ts";
-import { registerSender } from "./_senders.ts";
 
 /**
  * Default per-attempt timeout: 60 seconds.
@@ -282,7 +281,6 @@ export class OssClient {
       clockOffset: 0,
       sha256: this.#platform.sha256,
     });
-    registerSender(this, this.#sender);
   }
 
   /** The endpoint as a URL origin, e.g. `"https://oss-cn-hangzhou.aliyuncs.com"`. */
@@ -337,7 +335,7 @@ export class OssClient {
    * ```
    */
   bucket(name: string): Bucket {
-    return new Bucket(this, name);
+    return bucketWithSender(this, name, this.#sender);
   }
 
   /**
