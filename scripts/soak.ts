@@ -33,6 +33,7 @@
  * @module
  */
 
+import type { OssOperation } from "../lib/client/operations.ts";
 import { createHash, randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, rmSync } from "node:fs";
@@ -157,7 +158,7 @@ function planWorkload(rng: Random, n: number, o: SoakOptions): Workload {
   const rules: FaultRule[] = [];
   if (size > 0 && rng.chance(0.6)) {
     for (let i = rng.int(1, 3); i > 0; i--) {
-      const operation = rng.pick([
+      const operation = rng.pick<OssOperation>([
         "UploadPart",
         "UploadPart",
         "UploadPart",

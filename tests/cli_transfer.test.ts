@@ -5,6 +5,7 @@
  * resumed), ls, rm, mb, presign.
  */
 
+import type { OssOperation } from "../lib/client/operations.ts";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -31,7 +32,7 @@ const clock = new GatedClock();
  * `--parallel 1` stops with `nth - 1` parts done, however slow the machine, and a Ctrl-C
  * then finds it partway.
  */
-function holdFrom(operation: string, nth: number): void {
+function holdFrom(operation: OssOperation, nth: number): void {
   server.control.clear();
   clock.hold();
   server.control.add({ operation, nth, times: 0, action: { type: "latency", ms: 0 } });

@@ -543,7 +543,7 @@ for (const engine of serverEngines()) {
     if (refusesResets(engine)) {
       it("refuses reset rules when they are added, in-process and over the control route", async () => {
         for (const phase of ["request", "response"] as const) {
-          for (const operation of ["PutObject", "UploadPart"]) {
+          for (const operation of ["PutObject", "UploadPart"] as const) {
             const rule: FaultRule = { operation, action: { type: "reset", phase } };
             assert.throws(
               () => server.control.add(rule),

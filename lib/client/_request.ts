@@ -18,6 +18,12 @@ import { type RequestToSign, type Sha256Primitives, signV1, signV4 } from "../si
 import { isReplayableBody, type OssBody, prepareBody } from "./body.ts";
 import type { CredentialsCache } from "./credentials.ts";
 import type { OssSigner } from "./signer.ts";
+import {
+  type OperationResults,
+  OPERATIONS,
+  type OssOperation,
+  type ParsedOperation,
+} from "./operations.ts";
 import { buildUrl, type OssEndpoint } from "./endpoint.ts";
 import { parseErrorResponse, type TextResponse } from "./_responses.ts";
 import {
@@ -50,9 +56,8 @@ export interface RequestContext {
 
 /** One request, as the operations describe it. */
 export interface OssRequest {
-  /** OSS API name, for errors: `"UploadPart"`. */
-  operation: string;
-  method: "GET" | "HEAD" | "PUT" | "POST" | "DELETE";
+  /** The OSS API operation: its method comes from the operation table; named in errors. */
+  operation: OssOperation;
   bucket?: string;
   key?: string;
   query?: [string, string | undefined][];
@@ -196,6 +201,19 @@ export class RequestSender {
     return this.#send(req, false) as Promise<TextResponse>;
   }
 
+  /**
+   * Sends a request of an operation whose answer has a body, and reads it with the operation
+   * table's parser.
+   */
+  async sendAndParse<O extends ParsedOperation>(
+    req: OssRequest & { operation: O },
+  ): Promise<{ result: OperationResults[O]; res: TextResponse }> {
+    const res = await this.sendForText(req);
+    // The table's type pairs each parsed operation with its parser's result.
+    const parse = OPERATIONS[req.operation].parse as (res: TextResponse) => OperationResults[O];
+    return { result: parse(res), res };
+  }
+
   /** Sends a request and hands back the body of a successful answer as a stream. */
   sendForStream(req: OssRequest): Promise<StreamResponse> {
     return this.#send(req, true) as Promise<StreamResponse>;
@@ -253,7 +271,7 @@ export class RequestSender {
       headers.set("content-type", prepared.blobType ?? "application/octet-stream");
     }
     const toSign: RequestToSign = {
-      method: req.method,
+      method: OPERATIONS[req.operation].method,
       bucket: req.bucket,
       key: req.key,
       query: req.query ?? [],
@@ -286,7 +304,7 @@ export class RequestSender {
     let handedOver = false;
     try {
       const init: RequestInit & { duplex?: "half" } = {
-        method: req.method,
+        method: toSign.method,
         headers,
         body: prepared.body,
         signal: attemptSignal.controller.signal,

@@ -11,16 +11,7 @@ import type { OssBody } from "./body.ts";
 import { assertBucketName, assertObjectKey, buildUrl } from "./endpoint.ts";
 import type { OssClient, RequestOptions } from "./oss_client.ts";
 import { requestOptions, type RequestSender } from "./_request.ts";
-import {
-  objectMetadataFromHeaders,
-  parseCompleteMultipartUpload,
-  parseCrc64,
-  parseInitiateMultipartUpload,
-  parseListMultipartUploads,
-  parseListObjects,
-  parseListParts,
-  responseInfo,
-} from "./_responses.ts";
+import { objectMetadataFromHeaders, parseCrc64, responseInfo } from "./_responses.ts";
 import type {
   CompletedPart,
   CompleteMultipartUploadResult,
@@ -454,7 +445,6 @@ export class Bucket {
     const res = await this.#sender.sendForText({
       ...requestOptions(options),
       operation: "PutObject",
-      method: "PUT",
       bucket: this.name,
       key,
       headers: objectWriteHeaders(options),
@@ -504,7 +494,6 @@ export class Bucket {
       ...requestOptions(options),
       headers,
       operation: "GetObject",
-      method: "GET",
       bucket: this.name,
       key,
     });
@@ -550,7 +539,6 @@ export class Bucket {
       ...requestOptions(options),
       headers: conditionalHeaders(options),
       operation: "HeadObject",
-      method: "HEAD",
       bucket: this.name,
       key,
     });
@@ -577,7 +565,6 @@ export class Bucket {
     const res = await this.#sender.sendForText({
       ...requestOptions(options),
       operation: "DeleteObject",
-      method: "DELETE",
       bucket: this.name,
       key,
     });
@@ -605,14 +592,13 @@ export class Bucket {
     if (options.delimiter !== undefined) query.push(["delimiter", options.delimiter]);
     if (options.marker !== undefined) query.push(["marker", options.marker]);
     if (options.maxKeys !== undefined) query.push(["max-keys", String(options.maxKeys)]);
-    const res = await this.#sender.sendForText({
+    const { result } = await this.#sender.sendAndParse({
       ...requestOptions(options),
       operation: "ListObjects",
-      method: "GET",
       bucket: this.name,
       query,
     });
-    return parseListObjects(res);
+    return result;
   }
 
   /**
@@ -727,16 +713,15 @@ export class Bucket {
     options: ObjectWriteOptions = {},
   ): Promise<InitiateMultipartUploadResult> {
     assertObjectKey(key);
-    const res = await this.#sender.sendForText({
+    const { result } = await this.#sender.sendAndParse({
       ...requestOptions(options),
       operation: "InitiateMultipartUpload",
-      method: "POST",
       bucket: this.name,
       key,
       query: [["uploads", undefined], ["encoding-type", "url"]],
       headers: objectWriteHeaders(options),
     });
-    return parseInitiateMultipartUpload(res);
+    return result;
   }
 
   /**
@@ -779,7 +764,6 @@ export class Bucket {
       ...requestOptions(options),
       headers,
       operation: "UploadPart",
-      method: "PUT",
       bucket: this.name,
       key,
       query: [["partNumber", String(partNumber)], ["uploadId", uploadId]],
@@ -829,17 +813,16 @@ export class Bucket {
     });
     const headers = new Headers(options.headers);
     headers.set("content-type", "application/xml");
-    const res = await this.#sender.sendForText({
+    const { result } = await this.#sender.sendAndParse({
       ...requestOptions(options),
       headers,
       operation: "CompleteMultipartUpload",
-      method: "POST",
       bucket: this.name,
       key,
       query: [["uploadId", uploadId], ["encoding-type", "url"]],
       body: xml,
     });
-    return parseCompleteMultipartUpload(res);
+    return result;
   }
 
   /**
@@ -869,7 +852,6 @@ export class Bucket {
     const res = await this.#sender.sendForText({
       ...requestOptions(options),
       operation: "AbortMultipartUpload",
-      method: "DELETE",
       bucket: this.name,
       key,
       query: [["uploadId", uploadId]],
@@ -908,15 +890,14 @@ export class Bucket {
     if (options.partNumberMarker !== undefined) {
       query.push(["part-number-marker", String(options.partNumberMarker)]);
     }
-    const res = await this.#sender.sendForText({
+    const { result } = await this.#sender.sendAndParse({
       ...requestOptions(options),
       operation: "ListParts",
-      method: "GET",
       bucket: this.name,
       key,
       query,
     });
-    return parseListParts(res);
+    return result;
   }
 
   /**
@@ -983,14 +964,13 @@ export class Bucket {
       query.push(["upload-id-marker", options.uploadIdMarker]);
     }
     if (options.maxUploads !== undefined) query.push(["max-uploads", String(options.maxUploads)]);
-    const res = await this.#sender.sendForText({
+    const { result } = await this.#sender.sendAndParse({
       ...requestOptions(options),
       operation: "ListMultipartUploads",
-      method: "GET",
       bucket: this.name,
       query,
     });
-    return parseListMultipartUploads(res);
+    return result;
   }
 
   /**

@@ -42,5 +42,6 @@ export type { OssPlatform } from "./platform.ts";
 export { withPlatform } from "./platform.ts";
 export { clientOptionsFromEnv, mergeEnvOptions } from "./env_options.ts";
 export type { OssSigner, SignerContext } from "./signer.ts";
+export type { OssOperation } from "./operations.ts";
 export { remoteSigner, TICKET_HEADER } from "./remote_signer.ts";
 export type { RemoteSignerOptions } from "./remote_signer.ts";

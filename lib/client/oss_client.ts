@@ -24,7 +24,7 @@ import {
 import type { OssPlatform } from "./platform.ts";
 import type { OssSigner } from "./signer.ts";
 import { requestOptions, RequestSender } from "./_request.ts";
-import { parseListBuckets, responseInfo } from "./_responses.ts";
+import { responseInfo } from "./_responses.ts";
 import type { BucketSummary, ListBucketsPage, ResponseInfo } from "./results.ts";
 import { resolveRetryPolicy, type RetryPolicy } from "./retry_policy.ts";
 
@@ -358,13 +358,12 @@ export class OssClient {
     if (options.prefix !== undefined) query.push(["prefix", options.prefix]);
     if (options.marker !== undefined) query.push(["marker", options.marker]);
     if (options.maxKeys !== undefined) query.push(["max-keys", String(options.maxKeys)]);
-    const res = await this.#sender.sendForText({
+    const { result } = await this.#sender.sendAndParse({
       ...requestOptions(options),
       operation: "ListBuckets",
-      method: "GET",
       query,
     });
-    return parseListBuckets(res);
+    return result;
   }
 
   /**
@@ -417,7 +416,6 @@ export class OssClient {
     const res = await this.#sender.sendForText({
       ...requestOptions(options),
       operation: "PutBucket",
-      method: "PUT",
       bucket: name,
       headers,
       body,
@@ -445,7 +443,6 @@ export class OssClient {
     const res = await this.#sender.sendForText({
       ...requestOptions(options),
       operation: "DeleteBucket",
-      method: "DELETE",
       bucket: name,
     });
     return responseInfo(res.headers);

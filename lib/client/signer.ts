@@ -7,6 +7,7 @@
  */
 
 import type { RequestToSign } from "../signing/signing.ts";
+import type { OssOperation } from "./operations.ts";
 
 /**
  * What the client tells a {@linkcode OssSigner} besides the request.
@@ -20,7 +21,7 @@ import type { RequestToSign } from "../signing/signing.ts";
  */
 export interface SignerContext {
   /** OSS API name of the request, e.g. `"UploadPart"`. */
-  operation: string;
+  operation: OssOperation;
   /** The client's signature version. A remote signer may use its own. */
   signatureVersion: "v4" | "v1";
   /** The client's region, when known. */

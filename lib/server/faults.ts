@@ -27,6 +27,7 @@ import { requestWithBody } from "./_body_intake.ts";
 import type { FaultExchange } from "./app.ts";
 import type { FetchHandler, ServerEngine } from "./listen.ts";
 import type { OssRequestInfo } from "./request_info.ts";
+import { isOssOperation, type OssOperation } from "../client/operations.ts";
 import { ServerError } from "./server_error.ts";
 
 /**
@@ -81,7 +82,7 @@ export type FaultAction =
  */
 export interface FaultRule {
   /** OSS API name, e.g. `"UploadPart"`, `"CompleteMultipartUpload"`; any when unset. */
-  operation?: string;
+  operation?: OssOperation;
   /** Part number of UploadPart / UploadPartCopy; any when unset. */
   partNumber?: number;
   /** Bucket name; any when unset. */
@@ -593,6 +594,13 @@ function validateRule(value: unknown): void {
     }
   };
   optionalString("operation");
+  if (rule.operation !== undefined && !isOssOperation(rule.operation)) {
+    throw new TypeError(
+      `rule.operation must be an OSS operation name such as "UploadPart", not ${
+        JSON.stringify(rule.operation)
+      }`,
+    );
+  }
   optionalString("bucket");
   optionalString("key");
   const count = (name: "partNumber" | "nth" | "times", min: number) => {

@@ -93,3 +93,4 @@ export type { OssRequestInfo } from "./request_info.ts";
 // Named by the signatures above (a signing route's credentials, the requests it signs).
 export type { OssCredentials, RequestToSign } from "../signing/signing.ts";
 export type { ExpiringOssCredentials, OssCredentialsProvider } from "../client/credentials.ts";
+export type { OssOperation } from "../client/operations.ts";

@@ -1,11 +1,13 @@
 /**
  * Maps a request (method, bucket, key, sub-resources, copy header) to the
  * name of the OSS API it calls, e.g. `PUT /b/k?partNumber=1&uploadId=x` →
- * `"UploadPart"`. Fault rules and the authenticator match on these names.
+ * `"UploadPart"`, by the routes of the client's operation table
+ * (`lib/client/operations.ts`). Fault rules and the authenticator match on these names.
  *
  * @module
  */
 
+import { type OssOperation, routeOperation } from "../client/operations.ts";
 import { ServerError } from "./server_error.ts";
 
 /** Sub-resources OSS recognises that this server does not implement. */
@@ -67,11 +69,10 @@ export function operationOf(
   key: string | undefined,
   query: [string, string | undefined][],
   headers: Headers,
-): string {
+): OssOperation {
   const m = method.toUpperCase();
-  const has = (name: string) => query.some(([k]) => k === name);
   for (const name of UNSUPPORTED_SUBRESOURCES) {
-    if (has(name)) {
+    if (query.some(([k]) => k === name)) {
       throw new ServerError(
         501,
         "NotImplemented",
@@ -79,53 +80,11 @@ export function operationOf(
       );
     }
   }
-  if (bucket === undefined) {
-    if (m === "GET" || m === "HEAD") return "ListBuckets";
-    throw methodNotAllowed(m, "Service");
-  }
-  if (key === undefined) {
-    switch (m) {
-      case "GET":
-      case "HEAD":
-        if (has("acl")) return "GetBucketAcl";
-        if (has("location")) return "GetBucketLocation";
-        if (has("bucketInfo")) return "GetBucketInfo";
-        if (has("uploads")) return "ListMultipartUploads";
-        if (query.some(([k, v]) => k === "list-type" && v === "2")) return "ListObjectsV2";
-        return m === "HEAD" ? "GetBucketInfo" : "ListObjects";
-      case "PUT":
-        return has("acl") ? "PutBucketAcl" : "PutBucket";
-      case "DELETE":
-        return "DeleteBucket";
-      case "POST":
-        if (has("delete")) return "DeleteMultipleObjects";
-        throw methodNotAllowed(m, "Bucket");
-      default:
-        throw methodNotAllowed(m, "Bucket");
-    }
-  }
-  switch (m) {
-    case "GET":
-      if (has("acl")) return "GetObjectAcl";
-      if (has("uploadId")) return "ListParts";
-      if (has("objectMeta")) return "GetObjectMeta";
-      return "GetObject";
-    case "HEAD":
-      if (has("objectMeta")) return "GetObjectMeta";
-      return "HeadObject";
-    case "PUT":
-      if (has("acl")) return "PutObjectAcl";
-      if (has("partNumber") || has("uploadId")) {
-        return headers.has("x-oss-copy-source") ? "UploadPartCopy" : "UploadPart";
-      }
-      return headers.has("x-oss-copy-source") ? "CopyObject" : "PutObject";
-    case "DELETE":
-      return has("uploadId") ? "AbortMultipartUpload" : "DeleteObject";
-    case "POST":
-      if (has("uploads")) return "InitiateMultipartUpload";
-      if (has("uploadId")) return "CompleteMultipartUpload";
-      throw methodNotAllowed(m, "Object");
-    default:
-      throw methodNotAllowed(m, "Object");
-  }
+  const scope = bucket === undefined ? "service" : key === undefined ? "bucket" : "object";
+  const operation = routeOperation(m, scope, query, headers.has("x-oss-copy-source"));
+  if (operation === undefined) throw methodNotAllowed(m, RESOURCE_TYPES[scope]);
+  return operation;
 }
+
+/** The `ResourceType` a `MethodNotAllowed` answer names, per scope. */
+const RESOURCE_TYPES = { service: "Service", bucket: "Bucket", object: "Object" } as const;

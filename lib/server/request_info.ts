@@ -6,6 +6,7 @@
  */
 
 import type { RequestToSign } from "../signing/signing.ts";
+import type { OssOperation } from "../client/operations.ts";
 
 /**
  * A request after addressing: bucket and key decoded, query decoded, and the
@@ -27,5 +28,5 @@ import type { RequestToSign } from "../signing/signing.ts";
  */
 export interface OssRequestInfo extends RequestToSign {
   /** OSS API name, e.g. `"PutObject"`, `"UploadPart"`, `"CompleteMultipartUpload"`. */
-  operation: string;
+  operation: OssOperation;
 }

@@ -27,6 +27,7 @@ import {
 } from "../signing/signing.ts";
 import type { FetchHandler } from "./listen.ts";
 import { operationOf } from "./operation.ts";
+import { UPLOAD_SIGNABLE_OPERATIONS } from "../client/operations.ts";
 import type { UploadTicket, UploadTickets } from "./upload_tickets.ts";
 
 /**
@@ -145,7 +146,8 @@ export interface SigningRouteOptions {
 
 /**
  * The operations an upload needs (ossup's `uploadFile` and `uploadStream`):
- * what {@linkcode allowUploads} signs.
+ * what {@linkcode allowUploads} signs; the rows of the operation table marked
+ * `uploadSignable`.
  *
  * @example
  * ```ts
@@ -155,15 +157,7 @@ export interface SigningRouteOptions {
  * UPLOAD_OPERATIONS.has("GetObject"); // false
  * ```
  */
-export const UPLOAD_OPERATIONS: ReadonlySet<string> = new Set([
-  "PutObject",
-  "InitiateMultipartUpload",
-  "UploadPart",
-  "CompleteMultipartUpload",
-  "AbortMultipartUpload",
-  "ListParts",
-  "HeadObject",
-]);
+export const UPLOAD_OPERATIONS: ReadonlySet<string> = UPLOAD_SIGNABLE_OPERATIONS;
 
 /** Largest signing request body accepted. */
 const MAX_BODY_BYTES = 64 * 1024;
