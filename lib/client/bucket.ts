@@ -1,17 +1,16 @@
 /**
- * Operations on one bucket: objects, listings, presigned URLs and the
- * multipart-upload calls.
+ * `Bucket`, the facade of the operations on one bucket. Each area is its own module:
+ * objects (`bucket_objects.ts`), listings (`bucket_listing.ts`), the multipart calls
+ * (`bucket_multipart.ts`) and presigned URLs (`bucket_presign.ts`); the resumable uploads
+ * are the engine's (`lib/upload/`). The methods here hold the documentation and delegate.
  *
  * @module
  */
 
-import { presignV1, presignV4, type RequestToSign } from "../signing/signing.ts";
-import { buildXml } from "../xml/xml.ts";
 import type { OssBody } from "./body.ts";
-import { assertBucketName, assertObjectKey, buildUrl } from "./endpoint.ts";
+import { assertBucketName, assertObjectKey } from "./endpoint.ts";
 import type { OssClient, RequestOptions } from "./oss_client.ts";
-import { requestOptions, type RequestSender } from "./_request.ts";
-import { objectMetadataFromHeaders, parseCrc64, responseInfo } from "./_responses.ts";
+import type { RequestSender } from "./_request.ts";
 import type {
   CompletedPart,
   CompleteMultipartUploadResult,
@@ -28,256 +27,39 @@ import type {
   ResponseInfo,
   UploadPartResult,
 } from "./results.ts";
+import type { BucketTarget } from "./_bucket_target.ts";
+import {
+  type ConditionalOptions,
+  deleteObject,
+  getObject,
+  type GetObjectOptions,
+  headObject,
+  type ObjectWriteOptions,
+  putObject,
+  type PutObjectOptions,
+} from "./bucket_objects.ts";
+import {
+  listMultipartUploads,
+  type ListMultipartUploadsOptions,
+  listMultipartUploadsPage,
+  listObjects,
+  type ListObjectsOptions,
+  listObjectsPage,
+  listParts,
+  type ListPartsOptions,
+  listPartsPage,
+} from "./bucket_listing.ts";
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  initiateMultipartUpload,
+  uploadPart,
+  type UploadPartOptions,
+} from "./bucket_multipart.ts";
+import { presignUrl, type PresignUrlOptions } from "./bucket_presign.ts";
 import { uploadFile, type UploadFileInput } from "../upload/upload_file.ts";
 import type { UploadFileOptions, UploadResult } from "../upload/upload_options.ts";
 import { uploadStream, type UploadStreamOptions } from "../upload/upload_stream.ts";
-
-/**
- * Default validity of a presigned URL, in seconds (as ali-oss's `signatureUrl`): 1800.
- *
- * @example
- * ```ts
- * import { DEFAULT_PRESIGN_EXPIRES } from "@ossup/ossup";
- *
- * console.log(DEFAULT_PRESIGN_EXPIRES); // 1800
- * ```
- */
-export const DEFAULT_PRESIGN_EXPIRES = 1800;
-
-/**
- * Headers that describe an object being written (PutObject, InitiateMultipartUpload).
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.initiateMultipartUpload("video.mp4", { contentType: "video/mp4", meta: { owner: "me" } });
- * ```
- */
-export interface ObjectWriteOptions extends RequestOptions {
-  /** `Content-Type` of the object. Default: the Blob's type, else `application/octet-stream`. */
-  contentType?: string;
-  /** User metadata, sent as `x-oss-meta-<name>` (ASCII values). */
-  meta?: Record<string, string>;
-  /** Object ACL (`x-oss-object-acl`). */
-  acl?: "default" | "private" | "public-read" | "public-read-write";
-  /** Storage class (`x-oss-storage-class`), e.g. `Standard`, `IA`. */
-  storageClass?: string;
-  /** Refuse to replace an existing object (`x-oss-forbid-overwrite: true`). */
-  forbidOverwrite?: boolean;
-}
-
-/**
- * Options of {@linkcode Bucket.putObject}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.putObject("a.txt", "hi", { contentType: "text/plain", forbidOverwrite: true });
- * ```
- */
-export interface PutObjectOptions extends ObjectWriteOptions {
-  /** Base64 MD5 of the body; OSS refuses the body if it differs. */
-  contentMd5?: string;
-}
-
-/**
- * Conditions on the object's current state (GetObject, HeadObject).
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.headObject("a.txt", { ifMatch: '"5EB63BBBE01EEED093CB22BB8F5ACDC3"' });
- * ```
- */
-export interface ConditionalOptions extends RequestOptions {
-  /** Only if the ETag matches (else 412 PreconditionFailed). */
-  ifMatch?: string;
-  /** Only if the ETag differs (else 304 NotModified). */
-  ifNoneMatch?: string;
-  /** Only if modified since (else 304 NotModified). */
-  ifModifiedSince?: Date;
-  /** Only if not modified since (else 412 PreconditionFailed). */
-  ifUnmodifiedSince?: Date;
-}
-
-/**
- * Options of {@linkcode Bucket.getObject}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * const tail = await bucket.getObject("log.txt", { range: { start: 1000 } });
- * ```
- */
-export interface GetObjectOptions extends ConditionalOptions {
-  /**
-   * Bytes to read: `{ start, end }` (both inclusive; `end` omitted = to the
-   * end). Asked with `x-oss-range-behavior: standard`, so an invalid range
-   * fails with 416 InvalidRange rather than returning the whole object.
-   */
-  range?: { start: number; end?: number };
-}
-
-/**
- * Options of {@linkcode Bucket.listObjectsPage}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.listObjectsPage({ prefix: "photos/", delimiter: "/", maxKeys: 1000 });
- * ```
- */
-export interface ListObjectsOptions extends RequestOptions {
-  /** Only keys that start with this. */
-  prefix?: string;
-  /** Roll keys up to their first occurrence of this after the prefix (usually `/`). */
-  delimiter?: string;
-  /** Start after this key. */
-  marker?: string;
-  /** Keys per page, up to 1000 (OSS's default 100). */
-  maxKeys?: number;
-}
-
-/**
- * Options of {@linkcode Bucket.presignUrl}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * const url = await bucket.presignUrl("a.pdf", {
- *   expires: 600,
- *   query: { "response-content-disposition": "attachment" },
- * });
- * ```
- */
-export interface PresignUrlOptions {
-  /**
-   * Seconds the URL stays valid, from now (as ali-oss's `signatureUrl`).
-   * Default 1800; at most 604 800 (7 days) with signature V4.
-   */
-  expires?: number;
-  /** HTTP method the URL is for. Default `"GET"`. */
-  method?: "GET" | "PUT" | "HEAD" | "DELETE" | "POST";
-  /** `Content-Type` the user of the URL will send (it is signed). */
-  contentType?: string;
-  /** `Content-MD5` the user of the URL will send (it is signed). */
-  contentMd5?: string;
-  /** Further headers the user of the URL will send; `x-oss-*` ones are signed. */
-  headers?: HeadersInit;
-  /**
-   * Query parameters to add and sign, e.g. `{ "response-content-disposition": "attachment" }`
-   * or `{ "x-oss-process": "image/resize,w_100" }`.
-   */
-  query?: Record<string, string>;
-}
-
-/**
- * Options of {@linkcode Bucket.uploadPart}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.uploadPart("k", "<upload id>", 1, new Uint8Array(102400), { timeout: 300_000 });
- * ```
- */
-export interface UploadPartOptions extends RequestOptions {
-  /** Base64 MD5 of the part; OSS refuses the part if it differs. */
-  contentMd5?: string;
-}
-
-/**
- * Options of {@linkcode Bucket.listPartsPage}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.listPartsPage("k", "<upload id>", { maxParts: 1000, partNumberMarker: 1000 });
- * ```
- */
-export interface ListPartsOptions extends RequestOptions {
-  /** Parts per page, up to 1000. */
-  maxParts?: number;
-  /** Start after this part number. */
-  partNumberMarker?: number;
-}
-
-/**
- * Options of {@linkcode Bucket.listMultipartUploadsPage}.
- *
- * @example
- * ```ts
- * import type { Bucket } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.listMultipartUploadsPage({ prefix: "tmp/", maxUploads: 100 });
- * ```
- */
-export interface ListMultipartUploadsOptions extends RequestOptions {
-  /** Only uploads whose keys start with this. */
-  prefix?: string;
-  /** Roll keys up to their first occurrence of this after the prefix. */
-  delimiter?: string;
-  /** Start after this key (with `uploadIdMarker`: after that upload of this key). */
-  keyMarker?: string;
-  /** With `keyMarker`: start after this upload ID. */
-  uploadIdMarker?: string;
-  /** Uploads per page, up to 1000. */
-  maxUploads?: number;
-}
-
-function objectWriteHeaders(o: ObjectWriteOptions & { contentMd5?: string }): Headers {
-  const headers = new Headers(o.headers);
-  if (o.contentType !== undefined) headers.set("content-type", o.contentType);
-  if (o.contentMd5 !== undefined) headers.set("content-md5", o.contentMd5);
-  if (o.acl !== undefined) headers.set("x-oss-object-acl", o.acl);
-  if (o.storageClass !== undefined) headers.set("x-oss-storage-class", o.storageClass);
-  if (o.forbidOverwrite) headers.set("x-oss-forbid-overwrite", "true");
-  for (const [name, value] of Object.entries(o.meta ?? {})) {
-    headers.set(`x-oss-meta-${name.toLowerCase()}`, value);
-  }
-  return headers;
-}
-
-function conditionalHeaders(o: ConditionalOptions): Headers {
-  const headers = new Headers(o.headers);
-  if (o.ifMatch !== undefined) headers.set("if-match", o.ifMatch);
-  if (o.ifNoneMatch !== undefined) headers.set("if-none-match", o.ifNoneMatch);
-  if (o.ifModifiedSince) headers.set("if-modified-since", o.ifModifiedSince.toUTCString());
-  if (o.ifUnmodifiedSince) headers.set("if-unmodified-since", o.ifUnmodifiedSince.toUTCString());
-  return headers;
-}
-
-function assertPartNumber(partNumber: number): void {
-  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
-    throw new RangeError(`partNumber must be an integer from 1 to 10000, got ${partNumber}`);
-  }
-}
-
-function assertUploadId(uploadId: string): void {
-  if (typeof uploadId !== "string" || uploadId === "") {
-    throw new TypeError("uploadId must be a non-empty string");
-  }
-}
-
-function quoteEtag(etag: string): string {
-  return etag.startsWith('"') ? etag : `"${etag}"`;
-}
 
 /** The sender {@linkcode bucketWithSender} hands to the `Bucket` it is constructing. */
 let handedSender: RequestSender | undefined;
@@ -323,7 +105,7 @@ export class Bucket {
   readonly name!: string;
   /** The client this bucket belongs to. */
   readonly client!: OssClient;
-  #sender!: RequestSender;
+  #target!: BucketTarget;
 
   /**
    * Addresses bucket `name` through `client`; usually made with `client.bucket(name)`.
@@ -339,7 +121,7 @@ export class Bucket {
     assertBucketName(name);
     this.client = client;
     this.name = name;
-    this.#sender = sender;
+    this.#target = { name, sender };
   }
 
   /** Endpoint host (and port) the bucket is reached at, e.g. `"oss-cn-hangzhou.aliyuncs.com"`. */
@@ -436,26 +218,12 @@ export class Bucket {
    * });
    * ```
    */
-  async putObject(
+  putObject(
     key: string,
     body: OssBody,
     options: PutObjectOptions = {},
   ): Promise<PutObjectResult> {
-    assertObjectKey(key);
-    const res = await this.#sender.sendForText({
-      ...requestOptions(options),
-      operation: "PutObject",
-      bucket: this.name,
-      key,
-      headers: objectWriteHeaders(options),
-      body,
-    });
-    return {
-      ...responseInfo(res.headers),
-      etag: res.headers.get("etag") ?? "",
-      crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
-      versionId: res.headers.get("x-oss-version-id") ?? undefined,
-    };
+    return putObject(this.#target, key, body, options);
   }
 
   /**
@@ -475,46 +243,8 @@ export class Bucket {
    * const bytes = await part.bytes();
    * ```
    */
-  async getObject(key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
-    assertObjectKey(key);
-    const headers = conditionalHeaders(options);
-    const range = options.range;
-    if (range !== undefined) {
-      const { start, end } = range;
-      if (!Number.isSafeInteger(start) || start < 0) {
-        throw new RangeError("range.start must be an integer ≥ 0");
-      }
-      if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
-        throw new RangeError("range.end must be an integer ≥ range.start");
-      }
-      headers.set("range", `bytes=${start}-${end ?? ""}`);
-      headers.set("x-oss-range-behavior", "standard");
-    }
-    const res = await this.#sender.sendForStream({
-      ...requestOptions(options),
-      headers,
-      operation: "GetObject",
-      bucket: this.name,
-      key,
-    });
-    const contentLength = Number(res.headers.get("content-length") ?? NaN);
-    const contentRange = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(
-      res.headers.get("content-range") ?? "",
-    );
-    const size = contentRange && contentRange[3] !== "*" ? Number(contentRange[3]) : contentLength;
-    const body = res.body;
-    return {
-      ...objectMetadataFromHeaders(res.headers, size),
-      body,
-      contentLength: Number.isNaN(contentLength) && contentRange
-        ? Number(contentRange[2]) - Number(contentRange[1]) + 1
-        : contentLength,
-      range: contentRange
-        ? { start: Number(contentRange[1]), end: Number(contentRange[2]) }
-        : undefined,
-      bytes: async () => new Uint8Array(await new Response(body).arrayBuffer()),
-      text: () => new Response(body).text(),
-    };
+  getObject(key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
+    return getObject(this.#target, key, options);
   }
 
   /**
@@ -533,16 +263,8 @@ export class Bucket {
    * const { size, crc64, meta } = await bucket.headObject("a.json");
    * ```
    */
-  async headObject(key: string, options: ConditionalOptions = {}): Promise<ObjectMetadata> {
-    assertObjectKey(key);
-    const res = await this.#sender.sendForText({
-      ...requestOptions(options),
-      headers: conditionalHeaders(options),
-      operation: "HeadObject",
-      bucket: this.name,
-      key,
-    });
-    return objectMetadataFromHeaders(res.headers, Number(res.headers.get("content-length") ?? 0));
+  headObject(key: string, options: ConditionalOptions = {}): Promise<ObjectMetadata> {
+    return headObject(this.#target, key, options);
   }
 
   /**
@@ -560,15 +282,8 @@ export class Bucket {
    * await bucket.deleteObject("a.json");
    * ```
    */
-  async deleteObject(key: string, options: RequestOptions = {}): Promise<ResponseInfo> {
-    assertObjectKey(key);
-    const res = await this.#sender.sendForText({
-      ...requestOptions(options),
-      operation: "DeleteObject",
-      bucket: this.name,
-      key,
-    });
-    return responseInfo(res.headers);
+  deleteObject(key: string, options: RequestOptions = {}): Promise<ResponseInfo> {
+    return deleteObject(this.#target, key, options);
   }
 
   /**
@@ -586,19 +301,8 @@ export class Bucket {
    * console.log(page.commonPrefixes, page.objects.map((o) => o.key));
    * ```
    */
-  async listObjectsPage(options: ListObjectsOptions = {}): Promise<ListObjectsPage> {
-    const query: [string, string | undefined][] = [["encoding-type", "url"]];
-    if (options.prefix !== undefined) query.push(["prefix", options.prefix]);
-    if (options.delimiter !== undefined) query.push(["delimiter", options.delimiter]);
-    if (options.marker !== undefined) query.push(["marker", options.marker]);
-    if (options.maxKeys !== undefined) query.push(["max-keys", String(options.maxKeys)]);
-    const { result } = await this.#sender.sendAndParse({
-      ...requestOptions(options),
-      operation: "ListObjects",
-      bucket: this.name,
-      query,
-    });
-    return result;
+  listObjectsPage(options: ListObjectsOptions = {}): Promise<ListObjectsPage> {
+    return listObjectsPage(this.#target, options);
   }
 
   /**
@@ -616,15 +320,8 @@ export class Bucket {
    * for await (const obj of bucket.listObjects({ prefix: "logs/" })) total += obj.size;
    * ```
    */
-  async *listObjects(options: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary> {
-    let marker = options.marker;
-    for (;;) {
-      const page = await this.listObjectsPage({ ...options, marker });
-      yield* page.objects;
-      const next = page.nextMarker ?? page.objects.at(-1)?.key ?? page.commonPrefixes.at(-1);
-      if (!page.isTruncated || next === undefined || next === marker) return;
-      marker = next;
-    }
+  listObjects(options: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary> {
+    return listObjects(this.#target, options);
   }
 
   /**
@@ -656,40 +353,8 @@ export class Bucket {
    * await fetch(url, { method: "PUT", body: new Blob([]), headers: { "content-type": "image/png" } });
    * ```
    */
-  async presignUrl(key: string, options: PresignUrlOptions = {}): Promise<string> {
-    assertObjectKey(key);
-    const expires = options.expires ?? DEFAULT_PRESIGN_EXPIRES;
-    if (!Number.isInteger(expires) || expires <= 0) {
-      throw new RangeError("expires must be a positive integer number of seconds");
-    }
-    const headers = new Headers(options.headers);
-    if (options.contentType !== undefined) headers.set("content-type", options.contentType);
-    if (options.contentMd5 !== undefined) headers.set("content-md5", options.contentMd5);
-    const query = Object.entries(options.query ?? {}) as [string, string | undefined][];
-    const req: RequestToSign = {
-      method: options.method ?? "GET",
-      bucket: this.name,
-      key,
-      query,
-      headers,
-    };
-    const { ctx } = this.#sender;
-    const credentials = await ctx.credentials.get();
-    const now = this.#sender.now();
-    const params = ctx.signatureVersion === "v1"
-      ? await presignV1(req, { credentials, now, expires })
-      : await presignV4(req, {
-        credentials,
-        region: ctx.region!,
-        now,
-        expires,
-        sha256: ctx.sha256,
-      });
-    return buildUrl(ctx.endpoint, ctx.pathStyle, {
-      bucket: this.name,
-      key,
-      query: [...query, ...params],
-    });
+  presignUrl(key: string, options: PresignUrlOptions = {}): Promise<string> {
+    return presignUrl(this.#target, key, options);
   }
 
   /**
@@ -708,20 +373,11 @@ export class Bucket {
    * const { uploadId } = await bucket.initiateMultipartUpload("big.iso", { contentType: "application/x-iso9660-image" });
    * ```
    */
-  async initiateMultipartUpload(
+  initiateMultipartUpload(
     key: string,
     options: ObjectWriteOptions = {},
   ): Promise<InitiateMultipartUploadResult> {
-    assertObjectKey(key);
-    const { result } = await this.#sender.sendAndParse({
-      ...requestOptions(options),
-      operation: "InitiateMultipartUpload",
-      bucket: this.name,
-      key,
-      query: [["uploads", undefined], ["encoding-type", "url"]],
-      headers: objectWriteHeaders(options),
-    });
-    return result;
+    return initiateMultipartUpload(this.#target, key, options);
   }
 
   /**
@@ -748,33 +404,14 @@ export class Bucket {
    *   source.slice?.(partSize, partSize) ?? source.stream(partSize, partSize));
    * ```
    */
-  async uploadPart(
+  uploadPart(
     key: string,
     uploadId: string,
     partNumber: number,
     body: OssBody,
     options: UploadPartOptions = {},
   ): Promise<UploadPartResult> {
-    assertObjectKey(key);
-    assertUploadId(uploadId);
-    assertPartNumber(partNumber);
-    const headers = new Headers(options.headers);
-    if (options.contentMd5 !== undefined) headers.set("content-md5", options.contentMd5);
-    const res = await this.#sender.sendForText({
-      ...requestOptions(options),
-      headers,
-      operation: "UploadPart",
-      bucket: this.name,
-      key,
-      query: [["partNumber", String(partNumber)], ["uploadId", uploadId]],
-      body,
-    });
-    return {
-      ...responseInfo(res.headers),
-      partNumber,
-      etag: res.headers.get("etag") ?? "",
-      crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
-    };
+    return uploadPart(this.#target, key, uploadId, partNumber, body, options);
   }
 
   /**
@@ -798,31 +435,13 @@ export class Bucket {
    * ]);
    * ```
    */
-  async completeMultipartUpload(
+  completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: readonly CompletedPart[],
     options: RequestOptions = {},
   ): Promise<CompleteMultipartUploadResult> {
-    assertObjectKey(key);
-    assertUploadId(uploadId);
-    for (const p of parts) assertPartNumber(p.partNumber);
-    const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    const xml = buildXml("CompleteMultipartUpload", {
-      Part: sorted.map((p) => ({ PartNumber: p.partNumber, ETag: quoteEtag(p.etag) })),
-    });
-    const headers = new Headers(options.headers);
-    headers.set("content-type", "application/xml");
-    const { result } = await this.#sender.sendAndParse({
-      ...requestOptions(options),
-      headers,
-      operation: "CompleteMultipartUpload",
-      bucket: this.name,
-      key,
-      query: [["uploadId", uploadId], ["encoding-type", "url"]],
-      body: xml,
-    });
-    return result;
+    return completeMultipartUpload(this.#target, key, uploadId, parts, options);
   }
 
   /**
@@ -842,21 +461,12 @@ export class Bucket {
    * await bucket.abortMultipartUpload("big.iso", "<upload id>");
    * ```
    */
-  async abortMultipartUpload(
+  abortMultipartUpload(
     key: string,
     uploadId: string,
     options: RequestOptions = {},
   ): Promise<ResponseInfo> {
-    assertObjectKey(key);
-    assertUploadId(uploadId);
-    const res = await this.#sender.sendForText({
-      ...requestOptions(options),
-      operation: "AbortMultipartUpload",
-      bucket: this.name,
-      key,
-      query: [["uploadId", uploadId]],
-    });
-    return responseInfo(res.headers);
+    return abortMultipartUpload(this.#target, key, uploadId, options);
   }
 
   /**
@@ -875,29 +485,12 @@ export class Bucket {
    * const page = await bucket.listPartsPage("big.iso", "<upload id>", { maxParts: 100 });
    * ```
    */
-  async listPartsPage(
+  listPartsPage(
     key: string,
     uploadId: string,
     options: ListPartsOptions = {},
   ): Promise<ListPartsPage> {
-    assertObjectKey(key);
-    assertUploadId(uploadId);
-    const query: [string, string | undefined][] = [
-      ["uploadId", uploadId],
-      ["encoding-type", "url"],
-    ];
-    if (options.maxParts !== undefined) query.push(["max-parts", String(options.maxParts)]);
-    if (options.partNumberMarker !== undefined) {
-      query.push(["part-number-marker", String(options.partNumberMarker)]);
-    }
-    const { result } = await this.#sender.sendAndParse({
-      ...requestOptions(options),
-      operation: "ListParts",
-      bucket: this.name,
-      key,
-      query,
-    });
-    return result;
+    return listPartsPage(this.#target, key, uploadId, options);
   }
 
   /**
@@ -918,22 +511,12 @@ export class Bucket {
    * }
    * ```
    */
-  async *listParts(
+  listParts(
     key: string,
     uploadId: string,
     options: ListPartsOptions = {},
   ): AsyncGenerator<PartSummary> {
-    let marker = options.partNumberMarker;
-    for (;;) {
-      const page = await this.listPartsPage(key, uploadId, {
-        ...options,
-        partNumberMarker: marker,
-      });
-      yield* page.parts;
-      const next = page.nextPartNumberMarker ?? page.parts.at(-1)?.partNumber;
-      if (!page.isTruncated || next === undefined || next === marker) return;
-      marker = next;
-    }
+    return listParts(this.#target, key, uploadId, options);
   }
 
   /**
@@ -950,27 +533,10 @@ export class Bucket {
    * const page = await bucket.listMultipartUploadsPage({ prefix: "backups/" });
    * ```
    */
-  async listMultipartUploadsPage(
+  listMultipartUploadsPage(
     options: ListMultipartUploadsOptions = {},
   ): Promise<ListMultipartUploadsPage> {
-    const query: [string, string | undefined][] = [
-      ["uploads", undefined],
-      ["encoding-type", "url"],
-    ];
-    if (options.prefix !== undefined) query.push(["prefix", options.prefix]);
-    if (options.delimiter !== undefined) query.push(["delimiter", options.delimiter]);
-    if (options.keyMarker !== undefined) query.push(["key-marker", options.keyMarker]);
-    if (options.uploadIdMarker !== undefined) {
-      query.push(["upload-id-marker", options.uploadIdMarker]);
-    }
-    if (options.maxUploads !== undefined) query.push(["max-uploads", String(options.maxUploads)]);
-    const { result } = await this.#sender.sendAndParse({
-      ...requestOptions(options),
-      operation: "ListMultipartUploads",
-      bucket: this.name,
-      query,
-    });
-    return result;
+    return listMultipartUploadsPage(this.#target, options);
   }
 
   /**
@@ -989,24 +555,10 @@ export class Bucket {
    * }
    * ```
    */
-  async *listMultipartUploads(
+  listMultipartUploads(
     options: ListMultipartUploadsOptions = {},
   ): AsyncGenerator<MultipartUploadSummary> {
-    let keyMarker = options.keyMarker;
-    let uploadIdMarker = options.uploadIdMarker;
-    for (;;) {
-      const page = await this.listMultipartUploadsPage({ ...options, keyMarker, uploadIdMarker });
-      yield* page.uploads;
-      const last = page.uploads.at(-1);
-      const nextKey = page.nextKeyMarker ?? last?.key;
-      const nextId = page.nextUploadIdMarker ?? last?.uploadId;
-      if (
-        !page.isTruncated || nextKey === undefined ||
-        (nextKey === keyMarker && nextId === uploadIdMarker)
-      ) return;
-      keyMarker = nextKey;
-      uploadIdMarker = nextId;
-    }
+    return listMultipartUploads(this.#target, options);
   }
 
   /** Describes the bucket without credentials. */

@@ -12,18 +12,21 @@ export type {
   RequestOptions,
 } from "./oss_client.ts";
 export { DEFAULT_TIMEOUT_MS } from "./oss_client.ts";
-export { Bucket, DEFAULT_PRESIGN_EXPIRES } from "./bucket.ts";
+export { Bucket } from "./bucket.ts";
 export type {
   ConditionalOptions,
   GetObjectOptions,
+  ObjectWriteOptions,
+  PutObjectOptions,
+} from "./bucket_objects.ts";
+export type {
   ListMultipartUploadsOptions,
   ListObjectsOptions,
   ListPartsOptions,
-  ObjectWriteOptions,
-  PresignUrlOptions,
-  PutObjectOptions,
-  UploadPartOptions,
-} from "./bucket.ts";
+} from "./bucket_listing.ts";
+export type { UploadPartOptions } from "./bucket_multipart.ts";
+export { DEFAULT_PRESIGN_EXPIRES } from "./bucket_presign.ts";
+export type { PresignUrlOptions } from "./bucket_presign.ts";
 export type * from "./results.ts";
 export { isReplayableBody } from "./body.ts";
 export type { OssBody, OssBodyValue } from "./body.ts";

@@ -1,0 +1,222 @@
+/**
+ * Object calls of a bucket: PutObject, GetObject, HeadObject, DeleteObject, and the headers
+ * they (and InitiateMultipartUpload) share. `Bucket` delegates here.
+ *
+ * @module
+ */
+
+import type { OssBody } from "./body.ts";
+import { assertObjectKey } from "./endpoint.ts";
+import type { RequestOptions } from "./oss_client.ts";
+import { requestOptions } from "./_request.ts";
+import { objectMetadataFromHeaders, parseCrc64, responseInfo } from "./_responses.ts";
+import type { GetObjectResult, ObjectMetadata, PutObjectResult, ResponseInfo } from "./results.ts";
+import type { BucketTarget } from "./_bucket_target.ts";
+
+/**
+ * Headers that describe an object being written (PutObject, InitiateMultipartUpload).
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.initiateMultipartUpload("video.mp4", { contentType: "video/mp4", meta: { owner: "me" } });
+ * ```
+ */
+export interface ObjectWriteOptions extends RequestOptions {
+  /** `Content-Type` of the object. Default: the Blob's type, else `application/octet-stream`. */
+  contentType?: string;
+  /** User metadata, sent as `x-oss-meta-<name>` (ASCII values). */
+  meta?: Record<string, string>;
+  /** Object ACL (`x-oss-object-acl`). */
+  acl?: "default" | "private" | "public-read" | "public-read-write";
+  /** Storage class (`x-oss-storage-class`), e.g. `Standard`, `IA`. */
+  storageClass?: string;
+  /** Refuse to replace an existing object (`x-oss-forbid-overwrite: true`). */
+  forbidOverwrite?: boolean;
+}
+
+/**
+ * Options of {@linkcode Bucket.putObject}.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.putObject("a.txt", "hi", { contentType: "text/plain", forbidOverwrite: true });
+ * ```
+ */
+export interface PutObjectOptions extends ObjectWriteOptions {
+  /** Base64 MD5 of the body; OSS refuses the body if it differs. */
+  contentMd5?: string;
+}
+
+/**
+ * Conditions on the object's current state (GetObject, HeadObject).
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.headObject("a.txt", { ifMatch: '"5EB63BBBE01EEED093CB22BB8F5ACDC3"' });
+ * ```
+ */
+export interface ConditionalOptions extends RequestOptions {
+  /** Only if the ETag matches (else 412 PreconditionFailed). */
+  ifMatch?: string;
+  /** Only if the ETag differs (else 304 NotModified). */
+  ifNoneMatch?: string;
+  /** Only if modified since (else 304 NotModified). */
+  ifModifiedSince?: Date;
+  /** Only if not modified since (else 412 PreconditionFailed). */
+  ifUnmodifiedSince?: Date;
+}
+
+/**
+ * Options of {@linkcode Bucket.getObject}.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const tail = await bucket.getObject("log.txt", { range: { start: 1000 } });
+ * ```
+ */
+export interface GetObjectOptions extends ConditionalOptions {
+  /**
+   * Bytes to read: `{ start, end }` (both inclusive; `end` omitted = to the
+   * end). Asked with `x-oss-range-behavior: standard`, so an invalid range
+   * fails with 416 InvalidRange rather than returning the whole object.
+   */
+  range?: { start: number; end?: number };
+}
+
+export function objectWriteHeaders(o: ObjectWriteOptions & { contentMd5?: string }): Headers {
+  const headers = new Headers(o.headers);
+  if (o.contentType !== undefined) headers.set("content-type", o.contentType);
+  if (o.contentMd5 !== undefined) headers.set("content-md5", o.contentMd5);
+  if (o.acl !== undefined) headers.set("x-oss-object-acl", o.acl);
+  if (o.storageClass !== undefined) headers.set("x-oss-storage-class", o.storageClass);
+  if (o.forbidOverwrite) headers.set("x-oss-forbid-overwrite", "true");
+  for (const [name, value] of Object.entries(o.meta ?? {})) {
+    headers.set(`x-oss-meta-${name.toLowerCase()}`, value);
+  }
+  return headers;
+}
+
+function conditionalHeaders(o: ConditionalOptions): Headers {
+  const headers = new Headers(o.headers);
+  if (o.ifMatch !== undefined) headers.set("if-match", o.ifMatch);
+  if (o.ifNoneMatch !== undefined) headers.set("if-none-match", o.ifNoneMatch);
+  if (o.ifModifiedSince) headers.set("if-modified-since", o.ifModifiedSince.toUTCString());
+  if (o.ifUnmodifiedSince) headers.set("if-unmodified-since", o.ifUnmodifiedSince.toUTCString());
+  return headers;
+}
+
+/** Uploads an object in one request (PutObject). A `ReadableStream` body is See {@linkcode Bucket.putObject}. */
+export async function putObject(
+  b: BucketTarget,
+  key: string,
+  body: OssBody,
+  options: PutObjectOptions = {},
+): Promise<PutObjectResult> {
+  assertObjectKey(key);
+  const res = await b.sender.sendForText({
+    ...requestOptions(options),
+    operation: "PutObject",
+    bucket: b.name,
+    key,
+    headers: objectWriteHeaders(options),
+    body,
+  });
+  return {
+    ...responseInfo(res.headers),
+    etag: res.headers.get("etag") ?? "",
+    crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
+    versionId: res.headers.get("x-oss-version-id") ?? undefined,
+  };
+}
+
+/** Downloads an object (GetObject), or a byte range of it, as a stream. See {@linkcode Bucket.getObject}. */
+export async function getObject(
+  b: BucketTarget,
+  key: string,
+  options: GetObjectOptions = {},
+): Promise<GetObjectResult> {
+  assertObjectKey(key);
+  const headers = conditionalHeaders(options);
+  const range = options.range;
+  if (range !== undefined) {
+    const { start, end } = range;
+    if (!Number.isSafeInteger(start) || start < 0) {
+      throw new RangeError("range.start must be an integer ≥ 0");
+    }
+    if (end !== undefined && (!Number.isSafeInteger(end) || end < start)) {
+      throw new RangeError("range.end must be an integer ≥ range.start");
+    }
+    headers.set("range", `bytes=${start}-${end ?? ""}`);
+    headers.set("x-oss-range-behavior", "standard");
+  }
+  const res = await b.sender.sendForStream({
+    ...requestOptions(options),
+    headers,
+    operation: "GetObject",
+    bucket: b.name,
+    key,
+  });
+  const contentLength = Number(res.headers.get("content-length") ?? NaN);
+  const contentRange = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(
+    res.headers.get("content-range") ?? "",
+  );
+  const size = contentRange && contentRange[3] !== "*" ? Number(contentRange[3]) : contentLength;
+  const body = res.body;
+  return {
+    ...objectMetadataFromHeaders(res.headers, size),
+    body,
+    contentLength: Number.isNaN(contentLength) && contentRange
+      ? Number(contentRange[2]) - Number(contentRange[1]) + 1
+      : contentLength,
+    range: contentRange
+      ? { start: Number(contentRange[1]), end: Number(contentRange[2]) }
+      : undefined,
+    bytes: async () => new Uint8Array(await new Response(body).arrayBuffer()),
+    text: () => new Response(body).text(),
+  };
+}
+
+/** Reads an object's metadata without its body (HeadObject). See {@linkcode Bucket.headObject}. */
+export async function headObject(
+  b: BucketTarget,
+  key: string,
+  options: ConditionalOptions = {},
+): Promise<ObjectMetadata> {
+  assertObjectKey(key);
+  const res = await b.sender.sendForText({
+    ...requestOptions(options),
+    headers: conditionalHeaders(options),
+    operation: "HeadObject",
+    bucket: b.name,
+    key,
+  });
+  return objectMetadataFromHeaders(res.headers, Number(res.headers.get("content-length") ?? 0));
+}
+
+/** Deletes an object (DeleteObject). Deleting a key that does not exist succeeds. See {@linkcode Bucket.deleteObject}. */
+export async function deleteObject(
+  b: BucketTarget,
+  key: string,
+  options: RequestOptions = {},
+): Promise<ResponseInfo> {
+  assertObjectKey(key);
+  const res = await b.sender.sendForText({
+    ...requestOptions(options),
+    operation: "DeleteObject",
+    bucket: b.name,
+    key,
+  });
+  return responseInfo(res.headers);
+}
