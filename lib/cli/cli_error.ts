@@ -5,6 +5,8 @@
  * @module
  */
 
+import { OssupError, UsageError } from "../errors/errors.ts";
+
 /**
  * Exit codes, documented in `ossup --help`.
  *
@@ -49,7 +51,10 @@ export const EXIT = {
  * throw new CliError(EXIT.usage, "no such file: big.iso (check the path)");
  * ```
  */
-export class CliError extends Error {
+export class CliError extends OssupError {
+  /** This class's code: `"CommandFailed"`. */
+  static override readonly code: "CommandFailed" = "CommandFailed";
+
   /** The process exit code. */
   readonly exitCode: number;
 
@@ -59,29 +64,15 @@ export class CliError extends Error {
    * @param options The underlying error, if any.
    */
   constructor(exitCode: number, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(CliError.code, message, options);
     this.name = "CliError";
     this.exitCode = exitCode;
   }
 }
 
-/**
- * A command-line mistake (exit code 2).
- *
- * @example
- * ```ts
- * import { UsageError } from "./cli_error.ts";
- *
- * throw new UsageError("cp needs a source and a destination");
- * ```
- */
-export class UsageError extends CliError {
-  /** @param message What is wrong and how to write it instead. */
-  constructor(message: string) {
-    super(EXIT.usage, message);
-    this.name = "UsageError";
-  }
-}
+// A command-line mistake: exit code 2 (EXIT.usage). One class for every command, the server's
+// main.ts included, so it lives with the other errors.
+export { UsageError };
 
 /**
  * A failure of a transfer with what is left of it, e.g. "the checkpoint is
@@ -96,7 +87,10 @@ export class UsageError extends CliError {
  * console.log(err.note); // "nothing was uploaded"
  * ```
  */
-export class NotedFailure extends Error {
+export class NotedFailure extends OssupError {
+  /** This class's code: `"TransferFailed"`. */
+  static override readonly code: "TransferFailed" = "TransferFailed";
+
   /** Appended to the cause's one-line message. */
   readonly note: string;
 
@@ -105,7 +99,7 @@ export class NotedFailure extends Error {
    * @param note What is left and what to do, one clause.
    */
   constructor(cause: unknown, note: string) {
-    super(note, { cause });
+    super(NotedFailure.code, note, { cause });
     this.name = "NotedFailure";
     this.note = note;
   }

@@ -18,7 +18,7 @@ import {
   SourceChangedError,
   TimeoutError,
 } from "../errors/errors.ts";
-import { CliError, EXIT, NotedFailure } from "./cli_error.ts";
+import { CliError, EXIT, NotedFailure, UsageError } from "./cli_error.ts";
 
 const AUTH_CODES = new Set([
   "InvalidAccessKeyId",
@@ -135,6 +135,7 @@ export function reportError(err: unknown, ctx: ReportContext): ErrorReport {
     const report = reportError(err.cause, ctx);
     return { ...report, message: `${report.message}; ${err.note}` };
   }
+  if (err instanceof UsageError) return { exitCode: EXIT.usage, message: oneLine(err.message) };
   if (err instanceof CliError) return { exitCode: err.exitCode, message: oneLine(err.message) };
   if (err instanceof AbortError) {
     return { exitCode: EXIT.interrupted, message: "interrupted" };

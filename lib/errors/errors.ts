@@ -1,8 +1,13 @@
 /**
  * The error types of ossup. Every error ossup raises on purpose is an
  * {@linkcode OssupError} with a stable `code`, so callers can branch on
- * `err.code` without parsing messages. Bad arguments raise the built-in
- * `TypeError` / `RangeError` instead, as the platform does.
+ * `err.code` without parsing messages. As in jose, each class names its code
+ * once, as `static code` (`NetworkError.code === "NetworkError"`), and
+ * {@linkcode OssupErrorCode} lists them all. The errors that carry an OSS
+ * server's answer ({@linkcode OssError}, and the local server's own) have the
+ * server's code instead (`"NoSuchKey"`…): that vocabulary is OSS's, not ours.
+ * Bad arguments raise the built-in `TypeError` / `RangeError` instead, as the
+ * platform does.
  *
  * Messages never contain an access key secret, a signature or a security
  * token.
@@ -26,6 +31,42 @@ export interface OssupErrorOptions {
 }
 
 /**
+ * Every code ossup itself gives an error: one per class, its `static code`.
+ * An {@linkcode OssError} carries OSS's code instead (any string).
+ *
+ * @example Exhaustive handling of ossup's own failures
+ * ```ts
+ * import { type OssupErrorCode, OssupError } from "@ossup/ossup";
+ *
+ * function advice(code: OssupErrorCode): string {
+ *   switch (code) {
+ *     case "NetworkError":
+ *     case "Timeout":
+ *       return "check the connection and run again";
+ *     case "Aborted":
+ *       return "run again to resume";
+ *     default:
+ *       return "see the message";
+ *   }
+ * }
+ * console.log(advice(new OssupError("Timeout", "slow").code as OssupErrorCode));
+ * ```
+ */
+export type OssupErrorCode =
+  | "Generic"
+  | "NetworkError"
+  | "Timeout"
+  | "Aborted"
+  | "CrcMismatch"
+  | "CheckpointLocked"
+  | "CheckpointIo"
+  | "SourceChanged"
+  | "Usage"
+  | "CommandFailed"
+  | "TransferFailed"
+  | "FaultUnsupported";
+
+/**
  * Base class of every error ossup raises on purpose.
  *
  * @example Branch on the stable code
@@ -42,6 +83,9 @@ export interface OssupErrorOptions {
  * ```
  */
 export class OssupError extends Error {
+  /** The code of an `OssupError` made without a more specific class. */
+  static readonly code: OssupErrorCode = "Generic";
+
   /** Stable machine-readable code, e.g. `"NoSuchKey"`, `"NetworkError"`, `"CrcMismatch"`. */
   readonly code: string;
 
@@ -147,6 +191,11 @@ export class OssError extends OssupError {
  * ```
  */
 export class NetworkError extends OssupError {
+  /** This class's code: `"NetworkError"`. */
+  static override readonly code: "NetworkError" = "NetworkError";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "NetworkError";
+
   /**
    * Creates a network error; `options.cause` keeps the underlying one.
    *
@@ -154,7 +203,7 @@ export class NetworkError extends OssupError {
    * @param options The underlying cause, if any.
    */
   constructor(message: string, options?: OssupErrorOptions) {
-    super("NetworkError", message, options);
+    super(NetworkError.code, message, options);
     this.name = "NetworkError";
   }
 }
@@ -171,6 +220,11 @@ export class NetworkError extends OssupError {
  * ```
  */
 export class TimeoutError extends OssupError {
+  /** This class's code: `"Timeout"`. */
+  static override readonly code: "Timeout" = "Timeout";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "Timeout";
+
   /**
    * Creates a timeout error.
    *
@@ -178,7 +232,7 @@ export class TimeoutError extends OssupError {
    * @param options The underlying cause, if any.
    */
   constructor(message: string, options?: OssupErrorOptions) {
-    super("Timeout", message, options);
+    super(TimeoutError.code, message, options);
     this.name = "TimeoutError";
   }
 }
@@ -196,6 +250,11 @@ export class TimeoutError extends OssupError {
  * ```
  */
 export class AbortError extends OssupError {
+  /** This class's code: `"Aborted"`. */
+  static override readonly code: "Aborted" = "Aborted";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "Aborted";
+
   /**
    * Creates an abort error.
    *
@@ -203,7 +262,7 @@ export class AbortError extends OssupError {
    * @param options The abort reason, if any.
    */
   constructor(message: string, options?: OssupErrorOptions) {
-    super("Aborted", message, options);
+    super(AbortError.code, message, options);
     this.name = "AbortError";
   }
 }
@@ -221,6 +280,11 @@ export class AbortError extends OssupError {
  * ```
  */
 export class IntegrityError extends OssupError {
+  /** This class's code: `"CrcMismatch"`. */
+  static override readonly code: "CrcMismatch" = "CrcMismatch";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "CrcMismatch";
+
   /**
    * Creates an integrity error.
    *
@@ -228,7 +292,7 @@ export class IntegrityError extends OssupError {
    * @param options The underlying cause, if any.
    */
   constructor(message: string, options?: OssupErrorOptions) {
-    super("CrcMismatch", message, options);
+    super(IntegrityError.code, message, options);
     this.name = "IntegrityError";
   }
 }
@@ -249,6 +313,11 @@ export class IntegrityError extends OssupError {
  * ```
  */
 export class CheckpointError extends OssupError {
+  /** The code of a checkpoint held by someone else: `"CheckpointLocked"`. */
+  static override readonly code: "CheckpointLocked" | "CheckpointIo" = "CheckpointLocked";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "CheckpointLocked" | "CheckpointIo";
+
   /**
    * Creates a checkpoint error.
    *
@@ -281,6 +350,11 @@ export class CheckpointError extends OssupError {
  * ```
  */
 export class CheckpointIoError extends CheckpointError {
+  /** This class's code: `"CheckpointIo"`. */
+  static override readonly code: "CheckpointIo" = "CheckpointIo";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "CheckpointIo";
+
   /** The operating system's error code, e.g. `"ENOSPC"`, when the store got one. */
   readonly systemCode?: string;
 
@@ -292,7 +366,7 @@ export class CheckpointIoError extends CheckpointError {
    */
   constructor(message: string, options: OssupErrorOptions & { systemCode?: string } = {}) {
     super(
-      "CheckpointIo",
+      CheckpointIoError.code,
       options.systemCode ? `${message} (${options.systemCode})` : message,
       options,
     );
@@ -314,6 +388,11 @@ export class CheckpointIoError extends CheckpointError {
  * ```
  */
 export class SourceChangedError extends OssupError {
+  /** This class's code: `"SourceChanged"`. */
+  static override readonly code: "SourceChanged" = "SourceChanged";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "SourceChanged";
+
   /**
    * Creates a source-changed error.
    *
@@ -321,7 +400,39 @@ export class SourceChangedError extends OssupError {
    * @param options The underlying cause, if any.
    */
   constructor(message: string, options?: OssupErrorOptions) {
-    super("SourceChanged", message, options);
+    super(SourceChangedError.code, message, options);
     this.name = "SourceChangedError";
+  }
+}
+
+/**
+ * A command line ossup was given is wrong: an unknown flag, a missing or bad value. Code
+ * `"Usage"`. Raised by the one flag parser every command uses (`ossup …` and the server's
+ * `main.ts`); its message names the flag and what is allowed, never a flag's value (one could
+ * be a secret).
+ *
+ * @example
+ * ```ts
+ * import { UsageError } from "@ossup/ossup";
+ *
+ * const err = new UsageError("--port must be from 0 to 65535");
+ * console.log(err.code); // "Usage"
+ * ```
+ */
+export class UsageError extends OssupError {
+  /** This class's code: `"Usage"`. */
+  static override readonly code: "Usage" = "Usage";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "Usage";
+
+  /**
+   * Creates a usage error.
+   *
+   * @param message What is wrong and how to write it instead.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super(UsageError.code, message, options);
+    this.name = "UsageError";
   }
 }

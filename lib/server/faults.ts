@@ -28,6 +28,7 @@ import type { FaultExchange } from "./app.ts";
 import type { FetchHandler, ServerEngine } from "./listen.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { isOssOperation, type OssOperation } from "../client/operations.ts";
+import { OssupError } from "../errors/errors.ts";
 import { ServerError } from "./server_error.ts";
 
 /**
@@ -207,9 +208,11 @@ export interface FaultClock {
  * }
  * ```
  */
-export class FaultUnsupportedError extends Error {
+export class FaultUnsupportedError extends OssupError {
+  /** This class's code: `"FaultUnsupported"`. */
+  static override readonly code: "FaultUnsupported" = "FaultUnsupported";
   /** Stable machine-readable code: `"FaultUnsupported"`. */
-  readonly code = "FaultUnsupported";
+  declare readonly code: "FaultUnsupported";
   /** The server that cannot carry out the rule. */
   readonly engine: ServerEngine;
 
@@ -220,7 +223,7 @@ export class FaultUnsupportedError extends Error {
    * @param message What it cannot do, and what to use instead.
    */
   constructor(engine: ServerEngine, message: string) {
-    super(message);
+    super(FaultUnsupportedError.code, message);
     this.name = "FaultUnsupportedError";
     this.engine = engine;
   }

@@ -16,6 +16,7 @@
 
 import { realpathSync } from "node:fs";
 import process from "node:process";
+import { UsageError } from "../errors/errors.ts";
 import { createOssApp } from "./app.ts";
 import { createAuthenticator, type ServerCredential } from "./auth.ts";
 import { DiskStorage } from "./disk_storage.ts";
@@ -77,15 +78,6 @@ export const USAGE =
                             on Deno unless --faults-token, node:http on Bun and Node (default auto);
                             behind Deno.serve, reset fault rules are refused
 `;
-
-/** A command-line mistake: printed with the usage, exit status 2. */
-export class UsageError extends Error {
-  /** @param message What is wrong; never contains a flag's value. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
 
 /**
  * Parses the command line.

@@ -94,3 +94,6 @@ export type { OssRequestInfo } from "./request_info.ts";
 export type { OssCredentials, RequestToSign } from "../signing/signing.ts";
 export type { ExpiringOssCredentials, OssCredentialsProvider } from "../client/credentials.ts";
 export type { OssOperation } from "../client/operations.ts";
+// StorageError's base: the library's one error hierarchy.
+export { OssupError } from "../errors/errors.ts";
+export type { OssupErrorOptions } from "../errors/errors.ts";

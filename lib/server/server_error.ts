@@ -7,6 +7,7 @@
  * @module
  */
 
+import { OssupError } from "../errors/errors.ts";
 import { buildXml } from "../xml/xml.ts";
 
 /**
@@ -19,11 +20,9 @@ import { buildXml } from "../xml/xml.ts";
  * throw new ServerError(404, "NoSuchKey", "The specified key does not exist.", { Key: "a.txt" });
  * ```
  */
-export class ServerError extends Error {
+export class ServerError extends OssupError {
   /** HTTP status, e.g. `404`. */
   readonly status: number;
-  /** OSS error code, e.g. `"NoSuchKey"`. */
-  readonly code: string;
   /** Extra elements written after `HostId`, in order (e.g. `{ Key: "a.txt" }`). */
   readonly extra: Record<string, string>;
   /** Extra response headers (e.g. `Allow` for MethodNotAllowed). */
@@ -43,10 +42,9 @@ export class ServerError extends Error {
     extra?: Record<string, string>,
     headers?: Record<string, string>,
   ) {
-    super(message);
+    super(code, message);
     this.name = "ServerError";
     this.status = status;
-    this.code = code;
     this.extra = extra ?? {};
     this.headers = headers ?? {};
   }

@@ -24,6 +24,8 @@
  * @module
  */
 
+import { OssupError } from "../errors/errors.ts";
+
 /**
  * An error the storage raises; `code` is the OSS error code to answer with.
  *
@@ -38,9 +40,7 @@
  * }
  * ```
  */
-export class StorageError extends Error {
-  /** OSS error code, e.g. `"NoSuchKey"`. */
-  readonly code: string;
+export class StorageError extends OssupError {
   /**
    * Creates a storage error carrying an OSS error code.
    *
@@ -48,9 +48,8 @@ export class StorageError extends Error {
    * @param message OSS-style message.
    */
   constructor(code: string, message: string) {
-    super(message);
+    super(code, message);
     this.name = "StorageError";
-    this.code = code;
   }
 }
 
