@@ -8,7 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { formatBytes, formatDuration, parseSize } from "../lib/cli/units.ts";
 import { parseObjectUrl, parseOssUrl } from "../lib/cli/oss_url.ts";
-import { parseFlags } from "../lib/cli/args.ts";
+import { parseFlags } from "../lib/command_line/flags.ts";
 import { autoPartSize, partSizeFlag } from "../lib/cli/cmd_upload.ts";
 import { EXIT, NotedFailure, UsageError } from "../lib/cli/cli_error.ts";
 import { reportError } from "../lib/cli/error_report.ts";

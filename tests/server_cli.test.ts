@@ -19,6 +19,9 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "../lib/server/main.ts";
+import { SERVE_FLAGS, serveOptionsFromFlags } from "../lib/server/serve_flags.ts";
+import { parseFlags } from "../lib/command_line/flags.ts";
+import { GLOBAL_FLAGS } from "../lib/cli/connection.ts";
 import { signV1, signV4 } from "../lib/signing/signing.ts";
 import { md5Hex } from "./_md5.ts";
 import { testBytes as data } from "./_test_bytes.ts";
@@ -301,6 +304,36 @@ describe("server command line", () => {
 });
 
 describe("parseArgs", () => {
+  it("reads the same flags as `ossup serve` into the same options", () => {
+    const argv = [
+      "--data=/tmp/d",
+      "-i",
+      AK,
+      "-k",
+      SECRET,
+      "--port",
+      "0",
+      "--region",
+      "cn-shanghai",
+      "--service-host",
+      "a.test",
+      "--service-host",
+      "b.test",
+      "--hash-threads",
+      "0",
+      "--engine",
+      "node",
+      "--allow-anonymous",
+      "--faults-token",
+      "long-enough",
+    ];
+    const server = parseArgs(argv, {});
+    const cli = serveOptionsFromFlags(parseFlags(argv, { ...GLOBAL_FLAGS, ...SERVE_FLAGS }));
+    assert.deepEqual(cli, server);
+    assert.deepEqual(server.serviceHosts, ["a.test", "b.test"]);
+    assert.equal(server.credential.accessKeySecret, SECRET);
+  });
+
   it("reads the body idle timeout in seconds and the engine", () => {
     const base = ["--memory", "--access-key-id", AK, "--access-key-secret", SECRET];
     const o = parseArgs([...base, "--body-idle-timeout", "0.3", "--engine", "node"], {});

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ParsedArgs } from "./args.ts";
+import type { ParsedArgs } from "../command_line/flags.ts";
 import type { Connection } from "./connection.ts";
 
 /** The context of one command run. */

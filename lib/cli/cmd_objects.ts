@@ -7,7 +7,7 @@
 import type { Bucket } from "../client/bucket.ts";
 import type { OssClient } from "../client/oss_client.ts";
 import { OssError } from "../errors/errors.ts";
-import { parseWhole } from "./args.ts";
+import { parseWhole } from "../command_line/flags.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
 import { parseObjectUrl, parseOssUrl } from "./oss_url.ts";

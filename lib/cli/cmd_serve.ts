@@ -2,7 +2,7 @@
  * `ossup serve`: the local OSS-compatible server. With no `--data` or
  * `--memory` it serves the embedded default (`./.ossup`) and lets other
  * `ossup` commands in this folder share it; with either it is the server of
- * `lib/server/main.ts` with the given key.
+ * `lib/server/main.ts`, with the same flags (`lib/server/serve_flags.ts`).
  *
  * @module
  */
@@ -10,10 +10,10 @@
 import { join } from "node:path";
 import { serve } from "../server/main.ts";
 import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "../server/faults.ts";
-import { parseWhole } from "./args.ts";
+import { serveAddressFromFlags, serveOptionsFromFlags } from "../server/serve_flags.ts";
 import type { CliContext } from "./cli_context.ts";
-import { EXIT, UsageError } from "./cli_error.ts";
-import { LOCAL_REGION, openLocalServer } from "./local_server.ts";
+import { EXIT } from "./cli_error.ts";
+import { openLocalServer } from "./local_server.ts";
 
 /**
  * Runs the server until Ctrl-C or SIGTERM.
@@ -23,20 +23,9 @@ import { LOCAL_REGION, openLocalServer } from "./local_server.ts";
  */
 export async function serveCommand(ctx: CliContext): Promise<number> {
   const a = ctx.args;
-  const host = a.strings.get("host") ?? "127.0.0.1";
-  const portText = a.strings.get("port");
-  const port = portText === undefined ? undefined : parseWhole("port", portText, 0, 65535);
-  const dataDir = a.strings.get("data");
-  const memory = a.booleans.get("memory") === true;
-  if (dataDir !== undefined && memory) {
-    throw new UsageError("give --data DIR or --memory, not both");
-  }
-  const faultsToken = a.strings.get("faults-token");
-  if (faultsToken !== undefined && faultsToken.length < 8) {
-    throw new UsageError("--faults-token must be at least 8 characters");
-  }
   let close: () => Promise<void>;
-  if (dataDir === undefined && !memory) {
+  if (a.strings.get("data") === undefined && a.booleans.get("memory") !== true) {
+    const { host, port } = serveAddressFromFlags(a);
     const local = await openLocalServer({
       owner: "serve",
       host,
@@ -53,35 +42,21 @@ export async function serveCommand(ctx: CliContext): Promise<number> {
         "ossup commands run in this folder use this server\n",
     );
   } else {
-    const accessKeyId = a.strings.get("access-key-id") || ctx.env.OSS_ACCESS_KEY_ID;
-    const accessKeySecret = a.strings.get("access-key-secret") || ctx.env.OSS_ACCESS_KEY_SECRET;
-    if (!accessKeyId || !accessKeySecret) {
-      throw new UsageError(
-        "serve --data/--memory needs the key to accept: --access-key-id and --access-key-secret " +
-          "(or OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET)",
-      );
-    }
-    const region = a.strings.get("region") || LOCAL_REGION;
-    if (!/^[a-z0-9-]+$/.test(region) || region.startsWith("oss-")) {
-      throw new UsageError('--region must look like "cn-hangzhou" (no "oss-" prefix)');
-    }
-    const running = await serve({
-      host,
-      port: port ?? 0,
-      dataDir,
-      credential: { accessKeyId, accessKeySecret, securityToken: a.strings.get("sts-token") },
-      region,
-      allowAnonymous: false,
-      faultsToken,
-      serviceHosts: [],
+    const options = serveOptionsFromFlags(a, {
+      accessKeyId: { value: ctx.env.OSS_ACCESS_KEY_ID || undefined, from: "OSS_ACCESS_KEY_ID" },
+      accessKeySecret: {
+        value: ctx.env.OSS_ACCESS_KEY_SECRET || undefined,
+        from: "OSS_ACCESS_KEY_SECRET",
+      },
     });
+    const running = await serve(options);
     close = running.close;
     ctx.out(
       `ossup server listening on ${running.url} (${
-        dataDir ? `data directory ${dataDir}` : "memory storage"
-      }, region ${region})\n`,
+        options.dataDir ? `data directory ${options.dataDir}` : "memory storage"
+      }, region ${options.region})\n`,
     );
-    if (faultsToken !== undefined) {
+    if (options.faultsToken !== undefined) {
       ctx.out(`fault injection enabled: ${FAULTS_CONTROL_PATH} with ${FAULTS_CONTROL_HEADER}\n`);
     }
   }

@@ -10,7 +10,7 @@ import { stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
 import type { CheckpointSetAside, UploadProgress } from "../upload/upload_options.ts";
-import { parseWhole } from "./args.ts";
+import { parseWhole } from "../command_line/flags.ts";
 import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";

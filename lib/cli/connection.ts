@@ -9,7 +9,7 @@
 import { OssClient } from "../adapters/auto/oss_client.ts";
 import { OssError } from "../errors/errors.ts";
 import type { Bucket } from "../client/bucket.ts";
-import type { FlagSpec, ParsedArgs } from "./args.ts";
+import type { FlagSpec, ParsedArgs } from "../command_line/flags.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
 import { type LocalServer, openLocalServer } from "./local_server.ts";
 

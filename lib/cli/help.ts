@@ -4,6 +4,8 @@
  * @module
  */
 
+import { SERVE_FLAGS_HELP } from "../server/serve_flags.ts";
+
 /** The version `ossup --version` prints. */
 export const VERSION = "0.1.0";
 
@@ -31,13 +33,11 @@ cp options:
   -j, --json              print one JSON object as the result (key, size, etag without quotes,
                           crc64, parts, partSize, seconds, bytesSent, bytesResent, resumed;
                           downloads: file, bytesReceived); no progress
-serve options:
-  --host HOST             interface to bind (default 127.0.0.1)
-  --port PORT             port; 0 picks a free one (default 0)
-  --data DIR | --memory   storage; with neither, ./.ossup is served with its local key and
-                          ossup commands in this folder share the server
-  --faults-token TOKEN    enable fault injection (with --data or --memory)
-Connection (flags win over the environment):
+serve options (the same as \`npm run serve\`, lib/server/main.ts):
+  With neither --data nor --memory, ./.ossup is served with its local key (only --host and
+  --port apply) and ossup commands in this folder share the server. With either, the key is
+  -i/-k or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET.
+${SERVE_FLAGS_HELP}Connection (flags win over the environment):
   -e, --endpoint URL      OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com      OSS_ENDPOINT
   --region ID             region, e.g. cn-hangzhou (default: from the endpoint)  OSS_REGION
   -i, --access-key-id ID                                                       OSS_ACCESS_KEY_ID

@@ -7,13 +7,14 @@
  */
 
 import process from "node:process";
-import { type FlagSpec, parseFlags } from "./args.ts";
+import { type FlagSpec, parseFlags } from "../command_line/flags.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
 import { downloadCommand } from "./cmd_download.ts";
 import { lsCommand } from "./cmd_ls.ts";
 import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
 import { serveCommand } from "./cmd_serve.ts";
+import { SERVE_FLAGS } from "../server/serve_flags.ts";
 import { uploadCommand } from "./cmd_upload.ts";
 import { connect, type Connection, GLOBAL_FLAGS } from "./connection.ts";
 import { reportError } from "./error_report.ts";
@@ -33,13 +34,7 @@ const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
   rm: { bucket: { type: "boolean", short: "b" } },
   mb: {},
   presign: { expires: { type: "string" }, method: { type: "string" } },
-  serve: {
-    host: { type: "string" },
-    port: { type: "string" },
-    data: { type: "string" },
-    memory: { type: "boolean" },
-    "faults-token": { type: "string" },
-  },
+  serve: SERVE_FLAGS,
 };
 
 /** The process pieces a run uses; tests and `main.ts` fill them. */

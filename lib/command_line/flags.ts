@@ -1,11 +1,13 @@
 /**
- * A small command-line parser: `--flag value`, `--flag=value`, boolean
- * `--flag` / `--no-flag`, short aliases, and `--` to end the flags.
+ * The one command-line parser of ossup, for every command (`ossup cp|ls|rm|mb|presign|serve`)
+ * and the server's own `main.ts`: `--flag value`, `--flag=value`, boolean `--flag` /
+ * `--no-flag`, short aliases, repeatable flags, and `--` to end the flags. Mistakes are
+ * {@linkcode UsageError}s that never echo a value (one could be a secret).
  *
  * @module
  */
 
-import { UsageError } from "./cli_error.ts";
+import { UsageError } from "../errors/errors.ts";
 
 /** One flag a command accepts. */
 export interface FlagSpec {
@@ -13,6 +15,14 @@ export interface FlagSpec {
   type: "string" | "boolean";
   /** One-letter alias, e.g. `"j"` for `-j`. */
   short?: string;
+  /** A string flag that may be given several times; its values are in `ParsedArgs.lists`. */
+  multiple?: true;
+}
+
+/** How {@linkcode parseFlags} words its errors. */
+export interface ParseFlagsOptions {
+  /** Where the user finds the flags, appended to errors. Default `"ossup --help"`. */
+  help?: string;
 }
 
 /** The parsed arguments. */
@@ -21,6 +31,8 @@ export interface ParsedArgs {
   positionals: string[];
   /** Values of string flags (the last one given wins). */
   strings: Map<string, string>;
+  /** Values of repeatable string flags (`multiple`), in order. */
+  lists: Map<string, string[]>;
   /** Boolean flags that were given: `true` for `--x`, `false` for `--no-x`. */
   booleans: Map<string, boolean>;
 }
@@ -28,15 +40,19 @@ export interface ParsedArgs {
 /**
  * Parses `argv` against `spec` (flag names without dashes).
  *
+ * A string flag's value given as the next argument may not start with `--`: that is a missing
+ * value followed by another flag far more often than a value (write `--flag=--x` for one).
+ *
  * @param argv The arguments.
  * @param spec The flags allowed.
+ * @param options How errors name the help.
  * @returns Positionals and flag values.
  * @throws {UsageError} For an unknown flag or a missing value. Values are
  * never echoed: one could be a secret.
  *
  * @example
  * ```ts
- * import { parseFlags } from "./args.ts";
+ * import { parseFlags } from "./flags.ts";
  *
  * const a = parseFlags(["a.bin", "--parallel", "4", "-j"], {
  *   parallel: { type: "string" },
@@ -45,8 +61,18 @@ export interface ParsedArgs {
  * console.log(a.positionals, a.strings.get("parallel"), a.booleans.get("json")); // ["a.bin"] "4" true
  * ```
  */
-export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): ParsedArgs {
-  const out: ParsedArgs = { positionals: [], strings: new Map(), booleans: new Map() };
+export function parseFlags(
+  argv: string[],
+  spec: Record<string, FlagSpec>,
+  options: ParseFlagsOptions = {},
+): ParsedArgs {
+  const see = `see ${options.help ?? "ossup --help"}`;
+  const out: ParsedArgs = {
+    positionals: [],
+    strings: new Map(),
+    booleans: new Map(),
+    lists: new Map(),
+  };
   const shorts = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) if (s.short) shorts.set(s.short, name);
   for (let i = 0; i < argv.length; i++) {
@@ -63,14 +89,14 @@ export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): Pars
       if (eq >= 0) value = arg.slice(eq + 1);
     } else if (/^-[a-zA-Z]$/.test(arg)) {
       const long = shorts.get(arg[1]);
-      if (long === undefined) throw new UsageError(`unknown flag ${arg}; see ossup --help`);
+      if (long === undefined) throw new UsageError(`unknown flag ${arg}; ${see}`);
       name = long;
     } else {
       out.positionals.push(arg);
       continue;
     }
     if (!/^[a-z][a-z0-9-]*$/.test(name)) {
-      throw new UsageError(`unknown flag #${i + 1}; see ossup --help`);
+      throw new UsageError(`unknown flag #${i + 1}; ${see}`);
     }
     const s = spec[name];
     if (s === undefined && name.startsWith("no-") && spec[name.slice(3)]?.type === "boolean") {
@@ -78,7 +104,7 @@ export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): Pars
       out.booleans.set(name.slice(3), false);
       continue;
     }
-    if (s === undefined) throw new UsageError(`unknown flag --${name}; see ossup --help`);
+    if (s === undefined) throw new UsageError(`unknown flag --${name}; ${see}`);
     if (s.type === "boolean") {
       if (value !== undefined) throw new UsageError(`--${name} takes no value`);
       out.booleans.set(name, true);
@@ -86,9 +112,12 @@ export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): Pars
     }
     if (value === undefined) {
       value = argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (value === undefined || value.startsWith("--")) {
+        throw new UsageError(`--${name} needs a value`);
+      }
     }
-    out.strings.set(name, value);
+    if (s.multiple) out.lists.set(name, [...out.lists.get(name) ?? [], value]);
+    else out.strings.set(name, value);
   }
   return out;
 }
@@ -105,7 +134,7 @@ export function parseFlags(argv: string[], spec: Record<string, FlagSpec>): Pars
  *
  * @example
  * ```ts
- * import { parseWhole } from "./args.ts";
+ * import { parseWhole } from "./flags.ts";
  *
  * console.log(parseWhole("parallel", "4", 1, 100)); // 4
  * ```

@@ -1,0 +1,7 @@
+/**
+ * The command-line parser every ossup program uses (not part of the library's public surface).
+ *
+ * @module
+ */
+
+export * from "./flags.ts";
