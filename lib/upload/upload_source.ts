@@ -15,6 +15,8 @@ import { initiateUpload } from "./_initiate_upload.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
 import { partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { partBody, partBufferSize } from "./_read_part.ts";
+import { PartScheduler } from "./part_scheduler.ts";
+import { sendCheckedPart } from "./_send_part.ts";
 import { type EarlierRun, reclaimEarlierRun } from "./_resume_checkpoint.ts";
 import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import {
@@ -73,10 +75,6 @@ export interface UploadSourceOptions
   /** The checkpoint's store and id; none disables resuming across runs. */
   checkpoint?: CheckpointLocation;
 }
-
-// A part whose CRC disagrees is read and sent again this many times before the
-// upload fails: corruption in transit is rare and should not end an upload.
-const INTEGRITY_RETRIES = 2;
 
 function abortErrorFrom(signal: AbortSignal): AbortError {
   const reason = signal.reason;
@@ -395,14 +393,7 @@ async function sendMissingParts(
   const missing: number[] = [];
   for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) missing.push(n);
 
-  const internal = new AbortController();
-  const onAbort = () => internal.abort(signal?.reason);
-  signal?.addEventListener("abort", onAbort, { once: true });
-  let firstError: unknown;
-  const fail = (err: unknown) => {
-    if (firstError === undefined) firstError = err;
-    internal.abort(err);
-  };
+  const scheduler = new PartScheduler(signal);
 
   // Records a finished part, then counts it. Resolves once the record is stored.
   const finish = async (record: PartRecord): Promise<void> => {
@@ -423,62 +414,49 @@ async function sendMissingParts(
     previous: Promise<void> | undefined,
   ): Promise<{ recorded: Promise<void> }> => {
     const { offset, size } = partAt(source.size, plan.partSize, partNumber);
-    for (let attempt = 0;; attempt++) {
-      let part = await partBody(source, offset, size, internal.signal, buffer);
-      await previous;
-      previous = undefined;
-      let localCrc = part.crc64;
-      let sends = 0;
-      const result = await target.uploadPart(key, uploadId, partNumber, async () => {
-        // A retried request reads its part again.
-        if (sends++ > 0) {
-          part = await partBody(source, offset, size, internal.signal, buffer);
-          localCrc = part.crc64;
-          bytesResent += size;
-        }
-        return part.body;
-      }, { signal: internal.signal });
-      bytesSent += size * sends;
-      if (result.crc64 !== undefined && result.crc64 !== localCrc) {
-        if (attempt < INTEGRITY_RETRIES) {
-          bytesResent += size;
-          continue;
-        }
-        throw new IntegrityError(
-          `${key}: part ${partNumber} arrived with CRC64 ${result.crc64}, but ${localCrc} was sent ` +
-            `(${attempt + 1} attempts)`,
-        );
-      }
-      const recorded = finish({ partNumber, size, etag: unquote(result.etag), crc64: localCrc });
-      recorded.catch(fail); // also awaited: by the next part, or when the routine ends
-      return { recorded };
-    }
+    const read = () => partBody(source, offset, size, scheduler.signal, buffer);
+    const first = await read();
+    await previous;
+    const sent = await sendCheckedPart(
+      target,
+      key,
+      uploadId,
+      partNumber,
+      size,
+      read,
+      first,
+      scheduler.signal,
+    );
+    bytesSent += sent.bytesSent;
+    bytesResent += sent.bytesResent;
+    const recorded = finish({ partNumber, size, etag: unquote(sent.etag), crc64: sent.crc64 });
+    recorded.catch((err) => scheduler.fail(err)); // also awaited: by the next part, or at the end
+    return { recorded };
   };
 
   let next = 0;
-  const worker = async () => {
-    // One buffer per routine, reused part after part: memory stays about
-    // routines × part size (1 MiB for sources sent by slice), not waiting on
-    // the garbage collector. A part's request has ended (its body sent)
-    // before the next part is read into it.
-    let buffer: Uint8Array | undefined;
-    let recording: Promise<void> | undefined;
-    while (firstError === undefined && !internal.signal.aborted && next < missing.length) {
-      const partNumber = missing[next++];
-      buffer ??= new Uint8Array(partBufferSize(source, plan.partSize));
-      try {
-        ({ recorded: recording } = await uploadOne(partNumber, buffer, recording));
-      } catch (err) {
-        fail(err);
-      }
-    }
-    await recording?.catch(() => {});
-  };
-
   try {
-    await Promise.all(Array.from({ length: Math.min(run.routines, missing.length) }, worker));
+    await scheduler.routines(Math.min(run.routines, missing.length), async () => {
+      // One buffer per routine, reused part after part: memory stays about
+      // routines × part size (1 MiB for sources sent by slice), not waiting on
+      // the garbage collector. A part's request has ended (its body sent)
+      // before the next part is read into it.
+      let buffer: Uint8Array | undefined;
+      let recording: Promise<void> | undefined;
+      while (!scheduler.stopped && next < missing.length) {
+        const partNumber = missing[next++];
+        buffer ??= new Uint8Array(partBufferSize(source, plan.partSize));
+        try {
+          ({ recorded: recording } = await uploadOne(partNumber, buffer, recording));
+        } catch (err) {
+          scheduler.fail(err);
+        }
+      }
+      await recording?.catch(() => {});
+    });
   } finally {
-    signal?.removeEventListener("abort", onAbort);
+    scheduler.dispose();
   }
+  const firstError = scheduler.firstError;
   return { bytesSent, partsUploaded, bytesResent, firstError };
 }

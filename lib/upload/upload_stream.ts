@@ -8,12 +8,14 @@
  * @module
  */
 
-import { Crc64, crc64Combine } from "../crc64/crc64.ts";
+import { Crc64 } from "../crc64/crc64.ts";
 import { AbortError, IntegrityError } from "../errors/errors.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { assertPartSize, MAX_PARTS } from "./part_plan.ts";
 import { initiateUpload } from "./_initiate_upload.ts";
-import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
+import { checkCompletedCrc, combinedCrc, unquote, uploadResult } from "./_upload_result.ts";
+import { PartScheduler } from "./part_scheduler.ts";
+import { sendCheckedPart } from "./_send_part.ts";
 import {
   resolveUploadOptions,
   type UploadFileOptions,
@@ -36,9 +38,6 @@ export type UploadStreamOptions = Omit<
   UploadFileOptions,
   "checkpoint" | "checkpointId" | "waitForCheckpoint" | "onFailure" | "raisePartSize"
 >;
-
-// As in uploadSource: a part whose CRC disagrees is sent again this many times.
-const INTEGRITY_RETRIES = 2;
 
 /** Fills `partSize` bytes from the reader (fewer at the end of the stream). */
 async function fillPart(
@@ -145,47 +144,31 @@ export async function uploadStream(
     let bytesSent = 0;
     let bytesResent = 0;
     let size = 0;
-    const inFlight = new Set<Promise<void>>();
-    let firstError: unknown;
-    const internal = new AbortController();
-    const onAbort = () => internal.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const scheduler = new PartScheduler(signal);
 
-    const send = (partNumber: number, bytes: Uint8Array, crc: bigint) => {
-      const task = (async () => {
-        let result;
-        // The part is still in memory: one that arrives corrupted is sent again.
-        for (let attempt = 0;; attempt++) {
-          let sends = 0;
-          result = await target.uploadPart(key, uploadId, partNumber, () => {
-            sends++;
-            return Promise.resolve(bytes);
-          }, { signal: internal.signal });
-          bytesSent += bytes.length * sends;
-          bytesResent += bytes.length * (sends - 1 + (attempt > 0 ? 1 : 0));
-          if (result.crc64 === undefined || result.crc64 === crc) break;
-          if (attempt >= INTEGRITY_RETRIES) {
-            throw new IntegrityError(
-              `${key}: part ${partNumber} arrived with CRC64 ${result.crc64}, but ${crc} was sent ` +
-                `(${attempt + 1} attempts)`,
-            );
-          }
-        }
-        parts.push({ partNumber, etag: unquote(result.etag), crc64: crc, size: bytes.length });
-        options.onProgress?.({
-          bytesDone: parts.reduce((n, p) => n + p.size, 0),
-          bytesTotal: Number.NaN,
-          partsDone: parts.length,
-          partsTotal: Number.NaN,
-          bytesPerSecond: bytesSent / Math.max((Date.now() - started) / 1000, 0.001),
-          resumed: false,
-        });
-      })().catch((err) => {
-        if (firstError === undefined) firstError = err;
-        internal.abort(err);
+    const send = async (partNumber: number, bytes: Uint8Array, crc: bigint) => {
+      // The part is still in memory: one that arrives corrupted is sent again.
+      const sent = await sendCheckedPart(
+        target,
+        key,
+        uploadId,
+        partNumber,
+        bytes.length,
+        () => Promise.resolve({ body: bytes, crc64: crc }),
+        undefined,
+        scheduler.signal,
+      );
+      bytesSent += sent.bytesSent;
+      bytesResent += sent.bytesResent;
+      parts.push({ partNumber, etag: unquote(sent.etag), crc64: crc, size: bytes.length });
+      options.onProgress?.({
+        bytesDone: parts.reduce((n, p) => n + p.size, 0),
+        bytesTotal: Number.NaN,
+        partsDone: parts.length,
+        partsTotal: Number.NaN,
+        bytesPerSecond: bytesSent / Math.max((Date.now() - started) / 1000, 0.001),
+        resumed: false,
       });
-      inFlight.add(task);
-      task.finally(() => inFlight.delete(task));
     };
 
     try {
@@ -198,21 +181,21 @@ export async function uploadStream(
         }
         if (signal?.aborted) throw new AbortError("upload aborted", { cause: signal.reason });
         size += part.bytes.length;
-        send(partNumber, part.bytes, part.crc64);
+        const { bytes, crc64 } = part;
+        scheduler.start(() => send(partNumber, bytes, crc64));
         if (part.ended) break;
-        while (inFlight.size >= opts.routines) await Promise.race(inFlight);
-        if (firstError !== undefined) break;
+        await scheduler.roomFor(opts.routines);
+        if (scheduler.stopped) break;
         part = await fillPart(reader, opts.partSize, carry);
         // An empty tail after a full part adds no part.
         if (part.ended && part.bytes.length === 0) break;
       }
-      await Promise.all(inFlight);
+      await scheduler.settle();
       if (signal?.aborted) throw new AbortError("upload aborted", { cause: signal.reason });
-      if (firstError !== undefined) throw firstError;
+      if (scheduler.firstError !== undefined) throw scheduler.firstError;
 
       parts.sort((a, b) => a.partNumber - b.partNumber);
-      let expected = 0n;
-      for (const p of parts) expected = crc64Combine(expected, p.crc64, p.size);
+      const expected = combinedCrc(parts);
       const completed = await target.completeMultipartUpload(key, uploadId, parts, { signal });
       const serverCrc = await checkCompletedCrc(target, key, completed.crc64, expected, signal);
       return uploadResult(target, key, completed, expected, serverCrc, {
@@ -228,12 +211,12 @@ export async function uploadStream(
         ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
       });
     } catch (err) {
-      internal.abort(err);
-      await Promise.allSettled(inFlight);
+      scheduler.fail(err);
+      await scheduler.settle();
       await target.abortMultipartUpload(key, uploadId).catch(() => {});
       throw err;
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      scheduler.dispose();
     }
   } finally {
     await reader.cancel().catch(() => {});
