@@ -181,6 +181,36 @@ async function uploadEmpty(
   });
 }
 
+/** What every phase of one upload works on: fixed for the run. */
+interface UploadRun {
+  target: MultipartTarget;
+  key: string;
+  source: FileSource;
+  /** The checkpoint, when the upload has one. */
+  session: CheckpointSession | undefined;
+  plan: PartPlan;
+  opts: ResolvedUploadOptions;
+  options: UploadSourceOptions;
+  writeOptions: ObjectWriteOptions;
+}
+
+/** The multipart upload the parts go to, and what is known to be in it. */
+interface Begun {
+  uploadId: string;
+  /** Whether an earlier run's upload is continued. */
+  resumed: boolean;
+  /** Parts already in the upload (confirmed by the server); the transfer adds to it. */
+  done: Map<number, PartRecord>;
+  /** Recorded parts that had to be sent again (gone from the server or changed). */
+  bytesResent: number;
+  strayUploadsAborted: string[];
+  setAside?: CheckpointSetAside;
+}
+
+/**
+ * The phases of a source upload, top to bottom: reclaim what an earlier run finished, or
+ * initiate a new upload; send the missing parts; complete and verify end to end.
+ */
 async function runUpload(
   target: MultipartTarget,
   key: string,
@@ -191,6 +221,58 @@ async function runUpload(
   options: UploadSourceOptions,
   writeOptions: ObjectWriteOptions,
 ): Promise<UploadResult> {
+  const run: UploadRun = { target, key, source, session, plan, opts, options, writeOptions };
+  const begun = await beginUpload(run);
+  if ("finished" in begun) return begun.finished;
+  // Parts trusted on the sampled check alone, not read again in this run.
+  const sampled = opts.resumeCheck === "sampled" && begun.done.size > 0;
+  const sent = await sendMissingParts({
+    target,
+    key,
+    uploadId: begun.uploadId,
+    source,
+    plan,
+    routines: opts.routines,
+    session,
+    done: begun.done,
+    resumed: begun.resumed,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const signal = options.signal;
+  const firstError = sent.firstError ?? (signal?.aborted ? abortErrorFrom(signal) : undefined);
+  if (firstError !== undefined) {
+    // A user's abort surfaces as AbortError whatever the in-flight call threw.
+    await giveUp(run, begun.uploadId, signal?.aborted ? abortErrorFrom(signal) : firstError);
+  }
+  const { completed, expected, serverCrc } = await completeAndVerify(run, begun);
+  await session?.remove();
+  return uploadResult(target, key, completed, expected, serverCrc, {
+    size: source.size,
+    partSize: plan.partSize,
+    partSizeRaised: plan.partSizeRaised,
+    parts: plan.partCount,
+    uploadId: begun.uploadId,
+    resumed: begun.resumed,
+    partsUploaded: sent.partsUploaded,
+    bytesSent: sent.bytesSent,
+    bytesResent: begun.bytesResent + sent.bytesResent,
+    ...(begun.setAside ? { checkpointSetAside: begun.setAside } : {}),
+    ...(begun.strayUploadsAborted.length > 0
+      ? { strayUploadsAborted: begun.strayUploadsAborted }
+      : {}),
+  }, sampled);
+}
+
+/**
+ * Phase 1, reclaim or initiate. Contract: with a checkpoint, reads it and keeps only what the
+ * server and the source confirm (a checkpoint that does not match is set aside and reported
+ * through `onCheckpointSetAside`); returns the upload to continue with its confirmed parts,
+ * or a new one (journalled before it is used), or, when an earlier run already completed the
+ * object and only its checkpoint was left, the finished result (the checkpoint removed).
+ */
+async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadResult }> {
+  const { target, key, source, session, plan, opts, options } = run;
   const signal = options.signal;
   const checkpointTarget = {
     endpoint: target.endpointHost,
@@ -204,8 +286,6 @@ async function runUpload(
       fingerprint: await fingerprintSource(source),
     },
   };
-
-  // 1. Find what an earlier run finished, confirmed by the server and the source.
   const earlier: EarlierRun = session
     ? await reclaimEarlierRun(
       target,
@@ -223,87 +303,93 @@ async function runUpload(
   if (earlier.kind === "finished") {
     // A run that ended between Complete and removing its checkpoint: the object is there.
     await session?.remove();
-    return uploadResult(target, key, earlier.object, earlier.object.crc64, earlier.object.crc64, {
-      size: source.size,
-      partSize: plan.partSize,
-      partSizeRaised: plan.partSizeRaised,
-      parts: plan.partCount,
-      uploadId: earlier.uploadId,
-      resumed: true,
-      partsUploaded: 0,
-      bytesSent: 0,
-      bytesResent: 0,
-    }, opts.resumeCheck === "sampled");
-  }
-
-  // 2. Or start a new multipart upload.
-  let uploadId: string;
-  let strayUploadsAborted: string[] = [];
-  const resumed = earlier.kind === "resume";
-  const done = resumed ? earlier.done : new Map<number, PartRecord>();
-  if (earlier.kind === "resume") {
-    uploadId = earlier.header.uploadId;
-  } else {
-    const journal = session && {
-      session,
-      header: { ...checkpointTarget, partCount: plan.partCount },
-      earlierIntent: earlier.earlierIntent,
+    const object = earlier.object;
+    return {
+      finished: uploadResult(target, key, object, object.crc64, object.crc64, {
+        size: source.size,
+        partSize: plan.partSize,
+        partSizeRaised: plan.partSizeRaised,
+        parts: plan.partCount,
+        uploadId: earlier.uploadId,
+        resumed: true,
+        partsUploaded: 0,
+        bytesSent: 0,
+        bytesResent: 0,
+      }, opts.resumeCheck === "sampled"),
     };
-    ({ uploadId, strayUploadsAborted } = await initiateUpload(
-      target,
-      key,
-      writeOptions,
-      signal,
-      journal,
-    ));
   }
-  // Parts trusted on the sampled check alone, not read again in this run.
-  const sampled = opts.resumeCheck === "sampled" && done.size > 0;
-
-  // 3. Upload the missing parts, `routines` at a time.
-  const sent = await sendMissingParts({
+  if (earlier.kind === "resume") {
+    return {
+      uploadId: earlier.header.uploadId,
+      resumed: true,
+      done: earlier.done,
+      bytesResent: earlier.bytesResent,
+      strayUploadsAborted: [],
+    };
+  }
+  const journal = session && {
+    session,
+    header: { ...checkpointTarget, partCount: plan.partCount },
+    earlierIntent: earlier.earlierIntent,
+  };
+  const { uploadId, strayUploadsAborted } = await initiateUpload(
     target,
     key,
-    uploadId,
-    source,
-    plan,
-    routines: opts.routines,
-    session,
-    done,
-    resumed,
+    run.writeOptions,
     signal,
-    onProgress: options.onProgress,
-  });
-  const { bytesSent, partsUploaded } = sent;
-  // Recorded parts sent again (gone from the server or changed), and retries of this run.
-  const bytesResent = (earlier.kind === "resume" ? earlier.bytesResent : 0) + sent.bytesResent;
-  const firstError = sent.firstError ?? (signal?.aborted ? abortErrorFrom(signal) : undefined);
-
-  // On a fatal error: leave the parts for a later resume, or abort them.
-  const giveUp = async (err: unknown): Promise<never> => {
-    if (opts.onFailure === "abort") {
-      await target.abortMultipartUpload(key, uploadId).catch(() => {});
-      await session?.remove();
-    }
-    throw err;
+    journal,
+  );
+  return {
+    uploadId,
+    resumed: false,
+    done: new Map(),
+    bytesResent: 0,
+    strayUploadsAborted,
+    ...(setAside ? { setAside } : {}),
   };
+}
 
-  if (firstError !== undefined) {
-    // A user's abort surfaces as AbortError whatever the in-flight call threw.
-    await giveUp(signal?.aborted ? abortErrorFrom(signal) : firstError);
+/**
+ * On a fatal error: leave the parts for a later resume (`onFailure: "keep"`), or abort the
+ * upload and remove the checkpoint (`"abort"`). Contract: always throws `err`.
+ */
+async function giveUp(run: UploadRun, uploadId: string, err: unknown): Promise<never> {
+  if (run.opts.onFailure === "abort") {
+    await run.target.abortMultipartUpload(run.key, uploadId).catch(() => {});
+    await run.session?.remove();
   }
+  throw err;
+}
 
-  // 4. The source must still be what was read, then complete and check end to end.
+/**
+ * Phase 3, complete and verify. Contract: the source must still be what was read (else
+ * `SourceChangedError`); completes with every part in order, accepts an earlier Complete whose
+ * answer was lost only if the object is ours, and checks the object's CRC-64 against the
+ * combination of the parts' (`IntegrityError` otherwise). Failures go through `giveUp`; the
+ * checkpoint is left for the caller to remove.
+ */
+async function completeAndVerify(
+  run: UploadRun,
+  begun: Begun,
+): Promise<{
+  completed: { etag: string; crc64?: bigint; requestId?: string };
+  expected: bigint;
+  serverCrc?: bigint;
+}> {
+  const { target, key, source, session, options } = run;
+  const { uploadId, done } = begun;
+  const signal = options.signal;
   const now = await source.stat();
   if (now.size !== source.size || now.lastModified !== source.lastModified) {
     await giveUp(
+      run,
+      uploadId,
       new SourceChangedError(
         `${source.name} changed during the upload (size ${source.size} → ${now.size}, ` +
           `modified ${source.lastModified} → ${now.lastModified}); run again to upload it whole`,
       ),
     );
   }
-
   const ordered = [...done.values()].sort((a, b) => a.partNumber - b.partNumber);
   const expected = combinedCrc(ordered);
   let completed;
@@ -315,8 +401,8 @@ async function runUpload(
       { signal },
     );
   } catch (err) {
-    if (signal?.aborted) await giveUp(abortErrorFrom(signal));
-    if (!isNoSuchUpload(err)) await giveUp(err);
+    if (signal?.aborted) await giveUp(run, uploadId, abortErrorFrom(signal));
+    if (!isNoSuchUpload(err)) await giveUp(run, uploadId, err);
     // A retried Complete whose first answer was lost finds the upload gone,
     // because that first one made the object: accept it iff it is ours.
     completed = await completedObject(target, key, source.size, expected, signal);
@@ -333,20 +419,7 @@ async function runUpload(
     signal,
     async () => await session?.remove(),
   );
-  await session?.remove();
-  return uploadResult(target, key, completed, expected, serverCrc, {
-    size: source.size,
-    partSize: plan.partSize,
-    partSizeRaised: plan.partSizeRaised,
-    parts: plan.partCount,
-    uploadId,
-    resumed,
-    partsUploaded,
-    bytesSent,
-    bytesResent,
-    ...(setAside ? { checkpointSetAside: setAside } : {}),
-    ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
-  }, sampled);
+  return { completed, expected, serverCrc };
 }
 
 /** What {@linkcode sendMissingParts} needs. */
@@ -366,9 +439,10 @@ interface PartsRun {
 }
 
 /**
- * Sends the parts not in `run.done`, `run.routines` at a time, recording
- * each in the checkpoint; stops at the first error (returned, not thrown) or
- * when `run.signal` aborts.
+ * Phase 2, transfer. Contract: sends the parts not in `run.done`, `run.routines` at a time,
+ * each checked by CRC-64 and recorded in the checkpoint before the routine sends its next;
+ * stops at the first error (returned, not thrown) or when `run.signal` aborts. `run.done`
+ * holds every part recorded when it returns.
  */
 async function sendMissingParts(
   run: PartsRun,
