@@ -8,7 +8,7 @@
  */
 
 import type { CheckpointHeader } from "../checkpoint/checkpoint_journal.ts";
-import type { CheckpointSession } from "./_checkpoint_session.ts";
+import type { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
 import { abortStrayUploads } from "./_stale_uploads.ts";
 

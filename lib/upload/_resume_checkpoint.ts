@@ -7,18 +7,19 @@
  * @module
  */
 
+import { combinedCrc } from "../crc64/part_crcs.ts";
 import type { FileSource } from "../source/file_source.ts";
 import type {
   CheckpointHeader,
   CheckpointTarget,
   PartRecord,
 } from "../checkpoint/checkpoint_journal.ts";
-import type { CheckpointSession } from "./_checkpoint_session.ts";
+import type { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { PartPlan } from "./part_plan.ts";
 import { partsUnchangedInSource } from "./_recheck_parts.ts";
 import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
-import { combinedCrc, completedObject, unquote } from "./_upload_result.ts";
+import { completedObject, unquote } from "./_upload_result.ts";
 import type { CheckpointSetAside, ResumeCheck } from "./upload_options.ts";
 
 /** What this run does with what an earlier one left. */

@@ -6,9 +6,7 @@
  * @module
  */
 
-import { crc64Combine } from "../crc64/crc64.ts";
 import { IntegrityError, OssError } from "../errors/errors.ts";
-import type { PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { UploadResult } from "./upload_options.ts";
 
@@ -78,14 +76,6 @@ export async function checkCompletedCrc(
     );
   }
   return serverCrc;
-}
-
-/** CRC64 of the whole source from its parts' CRC64s. */
-export function combinedCrc(parts: Iterable<PartRecord>): bigint {
-  const ordered = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-  let crc = 0n;
-  for (const part of ordered) crc = crc64Combine(crc, part.crc64, part.size);
-  return crc;
 }
 
 /**

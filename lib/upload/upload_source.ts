@@ -6,11 +6,12 @@
  * @module
  */
 
+import { combinedCrc } from "../crc64/part_crcs.ts";
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 import { AbortError, IntegrityError, SourceChangedError } from "../errors/errors.ts";
 import type { FileSource } from "../source/file_source.ts";
 import { fingerprintSource, type PartRecord } from "../checkpoint/checkpoint_journal.ts";
-import { CheckpointSession } from "./_checkpoint_session.ts";
+import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import { initiateUpload } from "./_initiate_upload.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
 import { partAt, type PartPlan, planParts } from "./part_plan.ts";
@@ -19,13 +20,7 @@ import { PartScheduler } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
 import { type EarlierRun, reclaimEarlierRun } from "./_resume_checkpoint.ts";
 import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
-import {
-  checkCompletedCrc,
-  combinedCrc,
-  completedObject,
-  unquote,
-  uploadResult,
-} from "./_upload_result.ts";
+import { checkCompletedCrc, completedObject, unquote, uploadResult } from "./_upload_result.ts";
 import {
   type CheckpointSetAside,
   type ResolvedUploadOptions,

@@ -8,12 +8,13 @@
  * @module
  */
 
+import { combinedCrc } from "../crc64/part_crcs.ts";
 import { Crc64 } from "../crc64/crc64.ts";
 import { AbortError, IntegrityError } from "../errors/errors.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import { assertPartSize, MAX_PARTS } from "./part_plan.ts";
 import { initiateUpload } from "./_initiate_upload.ts";
-import { checkCompletedCrc, combinedCrc, unquote, uploadResult } from "./_upload_result.ts";
+import { checkCompletedCrc, unquote, uploadResult } from "./_upload_result.ts";
 import { PartScheduler } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
 import {

@@ -1,11 +1,12 @@
 /**
- * One upload's hold on its checkpoint: the lock, the journal's header, and
- * the serialized appends of finished parts.
+ * One transfer's hold on its checkpoint: the lock, the journal's header, and
+ * the serialized appends of finished parts. Used by the upload engine; the
+ * coming download and copy engines journal their parts through it too.
  *
  * @module
  */
 
-import type { CheckpointLock, CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import type { CheckpointLock, CheckpointStore } from "./checkpoint_store.ts";
 import {
   type CheckpointHeader,
   checkpointMismatch,
@@ -14,7 +15,7 @@ import {
   decodeCheckpoint,
   encodeCheckpoint,
   type PartRecord,
-} from "../checkpoint/checkpoint_journal.ts";
+} from "./checkpoint_journal.ts";
 
 /** A checkpoint found in the store and how it relates to this upload. */
 export type LoadedCheckpoint =
