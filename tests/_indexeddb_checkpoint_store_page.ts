@@ -11,7 +11,7 @@
  */
 
 import { IndexedDbCheckpointStore } from "../lib/adapters/web/indexeddb_checkpoint_store.ts";
-import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
+import { checkpointStoreContract } from "../lib/testing/checkpoint_store_contract.ts";
 import { type CaseResult, runCollected } from "./_browser_node_test_shim.ts";
 
 // The page's APIs, typed here because the test files type-check without the DOM library.

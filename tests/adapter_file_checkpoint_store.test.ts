@@ -8,7 +8,7 @@ import process from "node:process";
 import { FileCheckpointStore } from "../lib/adapters/node_api/file_checkpoint_store.ts";
 import { CheckpointError, CheckpointIoError } from "../lib/errors/errors.ts";
 import { checkpointFs } from "../lib/adapters/node_api/_checkpoint_fs.ts";
-import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
+import { checkpointStoreContract } from "../lib/testing/checkpoint_store_contract.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "ossup-cp-"));
 let counter = 0;

@@ -1,5 +1,5 @@
 import { MemoryCheckpointStore } from "../lib/checkpoint/memory_checkpoint_store.ts";
-import { checkpointStoreContract } from "./_checkpoint_store_contract.ts";
+import { checkpointStoreContract } from "../lib/testing/checkpoint_store_contract.ts";
 
 const store = new MemoryCheckpointStore();
 let counter = 0;

@@ -8,6 +8,7 @@
  *   (shared pieces live in `adapters/node_api/` and `adapters/_*.ts`; only `adapters/auto/`, the
  *   run-time choice, may import several), and `node_api/` imports no runtime's folder;
  * - the server and the CLI import no runtime's adapter folder;
+ * - the testing entry (`lib/testing/`, contract suites on `node:test`) imports only the core;
  * - every relative import resolves, and value imports form no cycle (type-only imports may).
  *
  * The graph is read from the files with a small scanner (comments and strings blanked, then
@@ -134,12 +135,14 @@ function edgesOf(file: SourceFile): Edge[] {
   return edges;
 }
 
-type Layer = "entry" | "core" | "server" | "cli" | `adapter:${string}`;
+type Layer = "entry" | "core" | "server" | "cli" | "testing" | `adapter:${string}`;
 
 function layerOf(path: string): Layer {
   if (ENTRIES.has(path)) return "entry";
   if (path.startsWith("lib/server/")) return "server";
   if (path.startsWith("lib/cli/")) return "cli";
+  // The contract suites of the ./testing entry: node:test on top of the core.
+  if (path.startsWith("lib/testing/")) return "testing";
   if (path.startsWith("lib/adapters/")) {
     const rest = path.slice("lib/adapters/".length);
     return `adapter:${rest.includes("/") ? rest.split("/")[0] : "_shared"}`;
@@ -163,6 +166,7 @@ describe("import rules (ARCHITECTURE.md)", () => {
       "core",
       "entry",
       "server",
+      "testing",
     ]);
     assert.ok(edges.length > 100, `only ${edges.length} imports found`);
   });
@@ -207,6 +211,13 @@ describe("import rules (ARCHITECTURE.md)", () => {
       return RUNTIMES.includes(b); // node_api, _shared may be used by every runtime
     }).map((e) => `${e.from}:${e.line} imports ${e.spec}`);
     assert.deepEqual(bad, [], `adapters crossing runtimes:${listed(bad)}`);
+  });
+
+  it("the testing entry imports the core and node: built-ins only", () => {
+    const bad = edges.filter((e) => layerOf(e.from) === "testing")
+      .filter((e) => e.to !== undefined && !["core", "testing"].includes(layerOf(e.to)))
+      .map((e) => `${e.from}:${e.line} imports ${e.spec}`);
+    assert.deepEqual(bad, [], `the testing entry reaches beyond the core:${listed(bad)}`);
   });
 
   it("the server and the CLI import no runtime's adapter folder", () => {

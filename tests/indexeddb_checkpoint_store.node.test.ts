@@ -20,7 +20,7 @@ import type { CaseResult } from "./_browser_node_test_shim.ts";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const PAGE_SCRIPT = "tests/_indexeddb_checkpoint_store_page.ts";
 const SHIM = "tests/_browser_node_test_shim.ts";
-const CONTRACT = "tests/_checkpoint_store_contract.ts";
+const CONTRACT = "lib/testing/checkpoint_store_contract.ts";
 /** The page runs the contract once per locking mode, each with every optional hook. */
 const VARIANTS = ["IndexedDB, Web Locks", "IndexedDB, leases"];
 

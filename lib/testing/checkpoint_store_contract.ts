@@ -1,13 +1,29 @@
 /**
- * The contract every CheckpointStore passes. An adapter's test calls
- * `checkpointStoreContract(name, setup)`; see the adapter_*_checkpoint_store tests.
+ * The contract every `CheckpointStore` passes, as `node:test` suites: a store written for
+ * Redis, Deno KV or anything else proves itself by calling
+ * {@linkcode checkpointStoreContract} from its own test file. ossup's stores (file, memory,
+ * IndexedDB) run it too.
+ *
+ * @module
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { CheckpointLock, CheckpointStore } from "../lib/checkpoint/checkpoint_store.ts";
-import { AbortError, CheckpointError } from "../lib/errors/errors.ts";
+import type { CheckpointLock, CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import { AbortError, CheckpointError } from "../errors/errors.ts";
 
-/** How the contract reaches an adapter. */
+/**
+ * How the contract reaches a store.
+ *
+ * @example A store where every "process" shares one object
+ * ```ts
+ * import { MemoryCheckpointStore } from "@ossup/ossup";
+ * import type { CheckpointStoreSetup } from "@ossup/ossup/testing";
+ *
+ * const store = new MemoryCheckpointStore();
+ * let n = 0;
+ * const setup: CheckpointStoreSetup = { store, peer: store, newId: () => `cp-${++n}` };
+ * ```
+ */
 export interface CheckpointStoreSetup {
   /** The store under test. */
   store: CheckpointStore;
@@ -65,10 +81,22 @@ function windowOf(ms: number): Promise<void> {
 }
 
 /**
- * Registers the CheckpointStore contract tests.
+ * Registers the `CheckpointStore` contract as `node:test` tests (run them with `node --test`,
+ * `deno test` or `bun test`): reads, atomic writes, appends, removal, and the lock (exclusive,
+ * waiting, aborting, stale and foreign holders where the setup can make them).
  *
- * @param name The adapter's name, for the describe block.
+ * @param name The store's name, for the describe block.
  * @param setup The store, its peer and id source.
+ *
+ * @example Prove a store in a few lines (a test file of your own)
+ * ```ts ignore
+ * import { MemoryCheckpointStore } from "@ossup/ossup";
+ * import { checkpointStoreContract } from "@ossup/ossup/testing";
+ *
+ * const store = new MemoryCheckpointStore();
+ * let n = 0;
+ * checkpointStoreContract("memory", { store, peer: store, newId: () => `cp-${++n}` });
+ * ```
  */
 export function checkpointStoreContract(name: string, setup: CheckpointStoreSetup): void {
   const { store, peer, newId } = setup;
