@@ -89,7 +89,8 @@ describe("error hierarchy", () => {
     const lib = fileURLToPath(new URL("../lib/", import.meta.url));
     const outside: string[] = [];
     for (const file of readdirSync(lib, { recursive: true, encoding: "utf8" })) {
-      if (!file.endsWith(".ts")) continue;
+      // The sources, or the npm build's emitted modules (`--runtime npm`).
+      if (!/\.[jt]s$/.test(file) || file.endsWith(".d.ts")) continue;
       const text = readFileSync(lib + file, "utf8");
       for (const m of text.matchAll(/class (\w+) extends (\w*Error)\b/g)) {
         if (m[2] === "Error" && m[1] !== "OssupError") outside.push(`${file}: ${m[1]}`);
