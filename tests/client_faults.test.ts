@@ -171,7 +171,7 @@ for (const transport of ["fetch", "node:http"] as const) {
       });
       await assert.rejects(bucket.putObject("never.bin", testBytes(1024)), (err: unknown) => {
         assert.ok(err instanceof NetworkError, String(err));
-        assert.equal(err.code, "NetworkError");
+        assert.equal(err.code, "NetworkFailed");
         assert.match(err.message, /^PutObject failed/);
         return true;
       });

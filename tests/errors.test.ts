@@ -29,7 +29,7 @@ import { CliError, EXIT, NotedFailure } from "../lib/cli/cli_error.ts";
 // fails to compile here or fails the equality below.
 const EVERY_CODE: Record<OssupErrorCode, true> = {
   Generic: true,
-  NetworkError: true,
+  NetworkFailed: true,
   Timeout: true,
   Aborted: true,
   CrcMismatch: true,

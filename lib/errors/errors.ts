@@ -2,7 +2,7 @@
  * The error types of ossup. Every error ossup raises on purpose is an
  * {@linkcode OssupError} with a stable `code`, so callers can branch on
  * `err.code` without parsing messages. As in jose, each class names its code
- * once, as `static code` (`NetworkError.code === "NetworkError"`), and
+ * once, as `static code` (`NetworkError.code === "NetworkFailed"`), and
  * {@linkcode OssupErrorCode} lists them all. The errors that carry an OSS
  * server's answer ({@linkcode OssError}, and the local server's own) have the
  * server's code instead (`"NoSuchKey"`…): that vocabulary is OSS's, not ours.
@@ -40,7 +40,7 @@ export interface OssupErrorOptions {
  *
  * function advice(code: OssupErrorCode): string {
  *   switch (code) {
- *     case "NetworkError":
+ *     case "NetworkFailed":
  *     case "Timeout":
  *       return "check the connection and run again";
  *     case "Aborted":
@@ -54,7 +54,7 @@ export interface OssupErrorOptions {
  */
 export type OssupErrorCode =
   | "Generic"
-  | "NetworkError"
+  | "NetworkFailed"
   | "Timeout"
   | "Aborted"
   | "CrcMismatch"
@@ -86,7 +86,7 @@ export class OssupError extends Error {
   /** The code of an `OssupError` made without a more specific class. */
   static readonly code: OssupErrorCode = "Generic";
 
-  /** Stable machine-readable code, e.g. `"NoSuchKey"`, `"NetworkError"`, `"CrcMismatch"`. */
+  /** Stable machine-readable code, e.g. `"NoSuchKey"`, `"NetworkFailed"`, `"CrcMismatch"`. */
   readonly code: string;
 
   /**
@@ -180,21 +180,21 @@ export class OssError extends OssupError {
 
 /**
  * The request never got an answer: connection refused or reset, DNS failure,
- * or a body cut off midway. Code `"NetworkError"`. Retried by the client.
+ * or a body cut off midway. Code `"NetworkFailed"`. Retried by the client.
  *
  * @example
  * ```ts
  * import { NetworkError } from "@ossup/ossup";
  *
  * const err = new NetworkError("connection reset while sending UploadPart");
- * console.log(err.code); // "NetworkError"
+ * console.log(err.code); // "NetworkFailed"
  * ```
  */
 export class NetworkError extends OssupError {
-  /** This class's code: `"NetworkError"`. */
-  static override readonly code: "NetworkError" = "NetworkError";
+  /** This class's code: `"NetworkFailed"`. */
+  static override readonly code: "NetworkFailed" = "NetworkFailed";
   /** Stable machine-readable code: this class's `static code`. */
-  declare readonly code: "NetworkError";
+  declare readonly code: "NetworkFailed";
 
   /**
    * Creates a network error; `options.cause` keeps the underlying one.
