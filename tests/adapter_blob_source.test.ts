@@ -6,20 +6,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { blobSource } from "../lib/source/blob_source.ts";
 import { SourceChangedError } from "../lib/errors/errors.ts";
-import { fileSourceContract } from "./_file_source_contract.ts";
+import { fileSourceContract } from "../lib/testing/mod.ts";
 
-fileSourceContract("Blob", (bytes) => Promise.resolve({ source: blobSource(new Blob([bytes])) }), {
+fileSourceContract("Blob", {
+  open: (bytes) => Promise.resolve({ source: blobSource(new Blob([bytes])) }),
   slices: true,
 });
 
-fileSourceContract(
-  "File",
-  (bytes) =>
+fileSourceContract("File", {
+  open: (bytes) =>
     Promise.resolve({
       source: blobSource(new File([bytes], "data.bin", { lastModified: 1700000000000 })),
     }),
-  { slices: true },
-);
+  slices: true,
+});
 
 describe("blobSource", () => {
   it("takes name and modification time from a File, defaults for a Blob", () => {

@@ -1,18 +1,8 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { openDenoFile } from "../lib/adapters/deno/file_source.ts";
-import { fileFixture, fileSourceContract } from "./_file_source_contract.ts";
+import { fileSourceContract } from "../lib/testing/mod.ts";
 
-const dir = await mkdtemp(join(tmpdir(), "ossup-deno-src-"));
-
-fileSourceContract(
-  "Deno.FsFile",
-  (bytes) => fileFixture(dir, bytes, (path) => openDenoFile(path, { chunkSize: 100_000 })),
-  {
-    mutable: true,
-    readInto: true,
-    maxChunkSize: 100_000,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  },
-);
+fileSourceContract("Deno.FsFile", {
+  openPath: (path) => openDenoFile(path, { chunkSize: 100_000 }),
+  readInto: true,
+  maxChunkSize: 100_000,
+});

@@ -20,5 +20,8 @@
 
 export { checkpointStoreContract } from "./checkpoint_store_contract.ts";
 export type { CheckpointStoreSetup } from "./checkpoint_store_contract.ts";
-// Named by CheckpointStoreSetup: the interface a store implements.
+export { fileSourceContract } from "./file_source_contract.ts";
+export type { FileSourceFixture, FileSourceSetup } from "./file_source_contract.ts";
+// Named by the setups: the interfaces a store and a source implement.
 export type { CheckpointLock, CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+export type { FileSource, SourceStat } from "../source/file_source.ts";

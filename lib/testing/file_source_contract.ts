@@ -1,20 +1,25 @@
 /**
- * The contract every FileSource adapter passes. An adapter's test calls
- * `fileSourceContract(name, open)` with a function that makes a source over
- * given bytes (and, for file-backed sources, ways to change the file under it).
+ * The contract every `FileSource` passes, as `node:test` suites: a source of your own (a file on
+ * another runtime's API, a database blob, a remote object) proves it reads ranges as the upload
+ * engine needs by calling {@linkcode fileSourceContract} from its own test file. ossup's sources
+ * (node:fs, Deno.FsFile, Bun.file, Blob) run it too.
+ *
+ * @module
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { stat, truncate, unlink, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, truncate, unlink, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { concatBytes } from "../lib/_concat_bytes.ts";
-import type { FileSource } from "../lib/source/file_source.ts";
-import { SourceChangedError } from "../lib/errors/errors.ts";
+import { concatBytes } from "../_concat_bytes.ts";
+import type { FileSource } from "../source/file_source.ts";
+import { SourceChangedError } from "../errors/errors.ts";
 import { readChunks } from "./_read_stream.ts";
 import { testBytes } from "./_test_bytes.ts";
 
-/** A source under test over known bytes. */
+/** A source under test over known bytes, and ways to change what is under it. */
 export interface FileSourceFixture {
+  /** The source under test. */
   source: FileSource;
   /** Truncates the file under the source to `size` bytes (file-backed sources). */
   truncate?(size: number): Promise<void>;
@@ -24,38 +29,62 @@ export interface FileSourceFixture {
   remove?(): Promise<void>;
 }
 
-/** Makes a source over `bytes`; called once per test. */
-export type OpenFixture = (bytes: Uint8Array<ArrayBuffer>) => Promise<FileSourceFixture>;
-
-/** Options of the contract. */
-export interface FileSourceContractOptions {
+/**
+ * How the contract reaches a source: give `openPath` for a source over a file (the contract
+ * writes the files into a temp directory of its own, changes them with `node:fs` and removes the
+ * directory after), or `open` for one over bytes held elsewhere.
+ *
+ * @example A source over a file path
+ * ```ts
+ * import { openNodeFile } from "@ossup/ossup/node";
+ * import type { FileSourceSetup } from "@ossup/ossup/testing";
+ *
+ * const setup: FileSourceSetup = { openPath: (path) => openNodeFile(path), readInto: true };
+ * ```
+ *
+ * @example A source over bytes in memory
+ * ```ts
+ * import { blobSource } from "@ossup/ossup";
+ * import type { FileSourceSetup } from "@ossup/ossup/testing";
+ *
+ * const setup: FileSourceSetup = {
+ *   open: (bytes) => Promise.resolve({ source: blobSource(new Blob([bytes])) }),
+ *   slices: true,
+ * };
+ * ```
+ */
+export interface FileSourceSetup {
   /**
-   * True for file-backed sources: the fixture then provides `truncate`,
-   * `rewrite` and `remove`, and the change-detection tests run.
+   * Opens the file at `path` (called once per test, on a new file): the source is file-backed,
+   * and the tests of truncation, rewriting and deletion under it run.
+   */
+  openPath?(path: string): Promise<FileSource>;
+  /** Makes a source over `bytes` (called once per test), when there is no `openPath`. */
+  open?(bytes: Uint8Array<ArrayBuffer>): Promise<FileSourceFixture>;
+  /**
+   * Whether the fixtures `open` makes provide `truncate`, `rewrite` and `remove`, so the
+   * change-detection tests run. Default: `true` with `openPath`, else `false`.
    */
   mutable?: boolean;
-  /** True if the adapter offers `slice()` bodies; they are then tested. */
+  /** Whether the source offers `slice()` bodies; they are then tested. Default `false`. */
   slices?: boolean;
-  /** True if the adapter offers `readInto()`; it is then tested like `stream()`. */
+  /** Whether the source offers `readInto()`; it is then tested like `stream()`. Default `false`. */
   readInto?: boolean;
-  /** Largest chunk the adapter promises to yield; checked when given. */
+  /** Largest chunk the source promises to yield; checked when given. */
   maxChunkSize?: number;
-  /** Runs after all tests (delete a temp directory). */
-  cleanup?: () => Promise<void>;
+  /** Runs after all tests. */
+  cleanup?(): Promise<void>;
 }
 
-let fileCounter = 0;
-
 /**
- * A fixture over a real file: writes `bytes` to a new file in `dir`, opens
- * it with `openPath`, and changes it with `node:fs` (which every runtime has).
+ * A fixture over a real file: writes `bytes` to `path`, opens it with `openPath`, and changes it
+ * with `node:fs` (which every runtime has).
  */
-export async function fileFixture(
-  dir: string,
+async function fileFixture(
+  path: string,
   bytes: Uint8Array<ArrayBuffer>,
   openPath: (path: string) => Promise<FileSource>,
 ): Promise<FileSourceFixture> {
-  const path = join(dir, `source-${fileCounter++}.bin`);
   await writeFile(path, bytes);
   const source = await openPath(path);
   return {
@@ -69,6 +98,29 @@ export async function fileFixture(
       await utimes(path, later, later);
     },
     remove: () => unlink(path),
+  };
+}
+
+/** The setup's way to make a fixture over given bytes, and what removes its files after. */
+function fixtureMaker(setup: FileSourceSetup): {
+  open(bytes: Uint8Array<ArrayBuffer>): Promise<FileSourceFixture>;
+  removeFiles(): Promise<void>;
+} {
+  const { openPath, open } = setup;
+  if (openPath === undefined) {
+    if (open === undefined) throw new TypeError("fileSourceContract: give openPath or open");
+    return { open, removeFiles: () => Promise.resolve() };
+  }
+  let dir: Promise<string> | undefined;
+  let files = 0;
+  return {
+    async open(bytes) {
+      dir ??= mkdtemp(join(tmpdir(), "ossup-source-contract-"));
+      return fileFixture(join(await dir, `source-${files++}.bin`), bytes, openPath);
+    },
+    async removeFiles() {
+      if (dir) await rm(await dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -102,18 +154,26 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string) {
 }
 
 /**
- * Registers the FileSource contract tests.
+ * Registers the `FileSource` contract as `node:test` tests (run them with `node --test`,
+ * `deno test` or `bun test`): size and time, exact random and part-sized ranges, empty and
+ * out-of-range reads, concurrent and cancelled reads, `slice()` and `readInto()` where offered,
+ * and, for file-backed sources, noticing a file truncated, rewritten or deleted under it.
  *
- * @param name The adapter's name, for the describe block.
- * @param open Makes a fixture over given bytes.
- * @param options Chunk bound, cleanup.
+ * @param name The source's name, for the describe block.
+ * @param setup How to open a source, and what it offers.
+ *
+ * @example Prove a source in a few lines (a test file of your own)
+ * ```ts ignore
+ * import { openNodeFile } from "@ossup/ossup/node";
+ * import { fileSourceContract } from "@ossup/ossup/testing";
+ *
+ * fileSourceContract("node:fs", { openPath: (path) => openNodeFile(path), readInto: true });
+ * ```
  */
-export function fileSourceContract(
-  name: string,
-  open: OpenFixture,
-  options: FileSourceContractOptions = {},
-): void {
-  const { maxChunkSize } = options;
+export function fileSourceContract(name: string, setup: FileSourceSetup): void {
+  const { maxChunkSize } = setup;
+  const mutable = setup.mutable ?? setup.openPath !== undefined;
+  const { open, removeFiles } = fixtureMaker(setup);
   const SIZE = 3 * 1024 * 1024 + 12345;
   const data = testBytes(SIZE, 7);
 
@@ -130,7 +190,10 @@ export function fileSourceContract(
   }
 
   describe(`FileSource contract: ${name}`, () => {
-    if (options.cleanup) after(options.cleanup);
+    after(async () => {
+      await removeFiles();
+      await setup.cleanup?.();
+    });
 
     it("reports size, name and modification time, and stat agrees", async () => {
       await withSource(data, async ({ source }) => {
@@ -219,9 +282,9 @@ export function fileSourceContract(
       });
     });
 
-    it(`${options.slices ? "offers" : "does not offer"} slice() bodies`, async () => {
+    it(`${setup.slices ? "offers" : "does not offer"} slice() bodies`, async () => {
       await withSource(data, async ({ source }) => {
-        assert.equal(typeof source.slice === "function", options.slices === true);
+        assert.equal(typeof source.slice === "function", setup.slices === true);
         if (!source.slice) return;
         const blob = source.slice(1234, 100_000);
         assert.equal(blob.size, 100_000);
@@ -229,14 +292,14 @@ export function fileSourceContract(
       });
     });
 
-    it(`${options.readInto ? "offers" : "does not offer"} readInto()`, async () => {
+    it(`${setup.readInto ? "offers" : "does not offer"} readInto()`, async () => {
       await withSource(data.subarray(0, 10), ({ source }) => {
-        assert.equal(typeof source.readInto === "function", options.readInto === true);
+        assert.equal(typeof source.readInto === "function", setup.readInto === true);
         return Promise.resolve();
       });
     });
 
-    if (options.readInto) {
+    if (setup.readInto) {
       it("readInto: fills random ranges exactly, into views at any byte offset", async () => {
         await withSource(data, async ({ source }) => {
           const next = rng(4242);
@@ -321,7 +384,7 @@ export function fileSourceContract(
       await source.close();
     });
 
-    if (!options.mutable) return;
+    if (!mutable) return;
 
     it("notices a truncation: stat differs, a read past the new end fails", async () => {
       const fixture = await open(data);
@@ -348,7 +411,7 @@ export function fileSourceContract(
       }
     });
 
-    if (options.readInto) {
+    if (setup.readInto) {
       it("readInto: a file cut short reads short, up to its new end", async () => {
         const fixture = await open(data);
         try {
