@@ -99,12 +99,8 @@ export async function uploadIdsOf(bucket: Bucket, key: string): Promise<string[]
   return all.filter((u) => u.key === key).map((u) => u.uploadId);
 }
 
-/** Compares without printing megabytes on failure. */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+// Compares without printing megabytes on failure (shared with the published contract suites).
+export { sameBytes } from "../lib/testing/_same_bytes.ts";
 
 // A block of pseudo-random bytes that synthetic sources repeat, each
 // repetition shifted by its index so no two parts are alike.

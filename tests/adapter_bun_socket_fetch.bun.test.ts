@@ -28,12 +28,9 @@ import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { type Recorder, startRecorder } from "./_recording_server.ts";
 import { RequestLog } from "./_request_log.ts";
-import {
-  isNetworkError,
-  recordingFallback,
-  settleWithin,
-  transportContract,
-} from "./_transport_contract.ts";
+import { transportContract } from "../lib/testing/mod.ts";
+import { isNetworkError, settleWithin } from "../lib/testing/_fetch_outcome.ts";
+import { recordingFallback } from "./_recording_fallback.ts";
 import { signalled } from "./_signalled.ts";
 import { ROOT, sameBytes } from "./_upload_fixtures.ts";
 
@@ -262,6 +259,9 @@ transportContract("createSocketFetch", {
   make: (options) => createSocketFetch({ ...SMALL, ...options }),
   minBodySize: SMALL.minBodySize,
   streamsAnswers: false,
+  keepAliveTimeout: true,
+  reusesConnectionAtOnce: true,
+  rejectsStatusOutOfRange: true,
   withDefaultFetch: (options) => withoutProxyVars(() => withBunFetch(options)),
   clients: [
     { entry: "lib/bun.ts", Client: BunOssClient },

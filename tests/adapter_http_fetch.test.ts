@@ -13,13 +13,17 @@ import { OssClient as ModOssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { streamOf } from "./_byte_stream.ts";
 import { type Recorder, startRecorder } from "./_recording_server.ts";
-import { recordingFallback, transportContract } from "./_transport_contract.ts";
+import { transportContract } from "../lib/testing/mod.ts";
+import { recordingFallback } from "./_recording_fallback.ts";
 import { sameBytes } from "./_upload_fixtures.ts";
 import { signalled } from "./_signalled.ts";
 
 transportContract("createHttpFetch", {
   make: (options) => createHttpFetch(options),
   streamsAnswers: true,
+  keepAliveTimeout: true,
+  reusesConnectionAtOnce: true,
+  rejectsStatusOutOfRange: true,
   withDefaultFetch: withHttpFetch,
   otherBodies: {
     "a ReadableStream": (bytes) => streamOf(bytes, 65_536),

@@ -15,7 +15,7 @@ import {
   socketBufferBound,
   startCountingServer,
 } from "./_counting_server.ts";
-import { bodyKinds, earlyBodySize, sendIntoEarlyAnswer } from "./_transport_contract.ts";
+import { bodyKinds, earlyBodySize, sendIntoEarlyAnswer } from "../lib/testing/_early_answer.ts";
 
 const runtime = "Deno" in globalThis ? "deno" : "Bun" in globalThis ? "bun" : "node";
 const bound = socketBufferBound();

@@ -8,7 +8,9 @@
  *   (shared pieces live in `adapters/node_api/` and `adapters/_*.ts`; only `adapters/auto/`, the
  *   run-time choice, may import several), and `node_api/` imports no runtime's folder;
  * - the server and the CLI import no runtime's adapter folder;
- * - the testing entry (`lib/testing/`, contract suites on `node:test`) imports only the core;
+ * - the testing entry (`lib/testing/`, contract suites on `node:test`) imports only the core and
+ *   the server's public entry (`lib/server/mod.ts`, for the local OSS server it starts), and
+ *   nothing else in `lib/` imports it;
  * - every relative import resolves, and value imports form no cycle (type-only imports may).
  *
  * The graph is read from the files with a small scanner (comments and strings blanked, then
@@ -213,11 +215,21 @@ describe("import rules (ARCHITECTURE.md)", () => {
     assert.deepEqual(bad, [], `adapters crossing runtimes:${listed(bad)}`);
   });
 
-  it("the testing entry imports the core and node: built-ins only", () => {
+  it("the testing entry imports the core, the server's entry and node: built-ins only", () => {
     const bad = edges.filter((e) => layerOf(e.from) === "testing")
-      .filter((e) => e.to !== undefined && !["core", "testing"].includes(layerOf(e.to)))
+      .filter((e) =>
+        e.to !== undefined && !["core", "testing"].includes(layerOf(e.to)) &&
+        e.to !== `lib/server/mod${EXT}`
+      )
       .map((e) => `${e.from}:${e.line} imports ${e.spec}`);
     assert.deepEqual(bad, [], `the testing entry reaches beyond the core:${listed(bad)}`);
+  });
+
+  it("nothing but the testing entry imports it", () => {
+    const bad = edges.filter((e) => e.to !== undefined && layerOf(e.to) === "testing")
+      .filter((e) => layerOf(e.from) !== "testing")
+      .map((e) => `${e.from}:${e.line} imports ${e.spec}`);
+    assert.deepEqual(bad, [], `test support imported by the library:${listed(bad)}`);
   });
 
   it("the server and the CLI import no runtime's adapter folder", () => {

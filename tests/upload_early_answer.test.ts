@@ -16,7 +16,8 @@ import {
   socketBufferBound,
   startCountingServer,
 } from "./_counting_server.ts";
-import { earlyBodySize, settleWithin } from "./_transport_contract.ts";
+import { earlyBodySize } from "../lib/testing/_early_answer.ts";
+import { settleWithin } from "../lib/testing/_fetch_outcome.ts";
 import { writeTestFile } from "./_upload_fixtures.ts";
 
 describe("uploadFile: a part answered 403 before it is read", () => {

@@ -1,8 +1,11 @@
 /**
  * Contract suites for what third parties plug into ossup, as `node:test` tests that run on
- * Deno, Bun and Node: a `CheckpointStore` of your own (Redis, Deno KV, a database) proves it
- * behaves as the upload engine needs by calling {@linkcode checkpointStoreContract} from one
- * test file. ossup's own stores pass the same suite.
+ * Deno, Bun and Node: a `CheckpointStore` of your own (Redis, Deno KV, a database), a
+ * `FileSource` or a `fetch` (an undici `Agent`, a proxy-aware fetch) proves it behaves as the
+ * upload engine needs by calling {@linkcode checkpointStoreContract},
+ * {@linkcode fileSourceContract} or {@linkcode transportContract} from one test file. ossup's
+ * own stores, sources and transports pass the same suites. Every server a suite needs, it starts
+ * itself on 127.0.0.1 and a free port.
  *
  * @example
  * ```ts ignore
@@ -22,6 +25,13 @@ export { checkpointStoreContract } from "./checkpoint_store_contract.ts";
 export type { CheckpointStoreSetup } from "./checkpoint_store_contract.ts";
 export { fileSourceContract } from "./file_source_contract.ts";
 export type { FileSourceFixture, FileSourceSetup } from "./file_source_contract.ts";
+export { transportContract } from "./transport_contract.ts";
+export type {
+  TransportClient,
+  TransportClientOptions,
+  TransportOptions,
+  TransportSetup,
+} from "./transport_contract.ts";
 // Named by the setups: the interfaces a store and a source implement.
 export type { CheckpointLock, CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 export type { FileSource, SourceStat } from "../source/file_source.ts";
