@@ -6,7 +6,8 @@
 // Deno, the Bun/Node one on Bun and with tsx on Node, the page bundled by the
 // README's esbuild command and driven in headless Chromium against the
 // README's Hono server, the Worker bundled and served by workerd with the
-// README's config.capnp, and the ali-oss and Go SDK programs on Node and Go.
+// README's config.capnp, the ali-oss and Go SDK programs on Node and Go, and the
+// contract-suite test files (your own store, your own fetch) with tsx --test and bun test.
 // The project resolves `ossup` to this checkout (a package with the npm
 // build's export conditions), or when the suite runs against the npm build,
 // to that build; `jsr:@ossup/ossup` maps to mod.ts. Node only: it starts the
@@ -149,10 +150,12 @@ interface Ran {
 }
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string>) {
+  // As a user runs them: not as a child of this test run (node --test would skip its files).
+  const { NODE_TEST_CONTEXT: _, ...outside } = process.env;
   return new Promise<Ran>((resolve) => {
     execFile(command, args, {
       cwd,
-      env: { ...process.env, NO_COLOR: "1", ...env },
+      env: { ...outside, NO_COLOR: "1", ...env },
       timeout: CHILD_TIMEOUT_MS,
       maxBuffer: 16 * 1024 * 1024,
     }, (err, stdout, stderr) => {
@@ -226,6 +229,8 @@ describe("the README's programs, run as written against the local server", () =>
       "Use the local server from your own code/local.ts",
       "Use the local server from your own code/local.mjs",
       "Use the local server from your own code/main.go",
+      "Your own store, source or fetch/store.test.ts",
+      "Your own store, source or fetch/fetch.test.ts",
     ];
     assert.deepEqual(PROGRAMS.map((p) => `${p.section}/${p.file}`).sort(), expected.sort());
   });
@@ -363,6 +368,34 @@ describe("the README's programs, run as written against the local server", () =>
     }
   });
 
+  for (
+    const [runtime, command, args] of [
+      ["Node", "npx tsx --test store.test.ts", [bin("tsx"), "--test", "store.test.ts"]],
+      ["Bun", "bun test store.test.ts", [BUN, "test", "store.test.ts"]],
+    ] as const
+  ) {
+    it(`your own store, on ${runtime}: the CheckpointStore contract from ossup/testing passes`, async () => {
+      const p = program("Your own store, source or fetch", "store.test.ts", command);
+      const w = workdir(`store-contract-${runtime}`);
+      writeFileSync(join(w, "store.test.ts"), p.code);
+      const ran = await run(args[0], args.slice(1), w, {});
+      assertRan(ran, command);
+      assert.match(ran.stdout + ran.stderr, /CheckpointStore contract: my store/);
+      assert.ok(passedTests(ran) >= 10, `${passedTests(ran)} tests passed:\n${ran.stdout}`);
+    });
+  }
+
+  it("your own fetch: Node's fetch passes the transport contract from ossup/testing", async () => {
+    const command = "npx tsx --test fetch.test.ts";
+    const p = program("Your own store, source or fetch", "fetch.test.ts", command);
+    const w = workdir("transport-contract");
+    writeFileSync(join(w, "fetch.test.ts"), p.code);
+    const ran = await run(bin("tsx"), ["--test", "fetch.test.ts"], w, {});
+    assertRan(ran, command);
+    assert.match(ran.stdout, /transport contract: Node's fetch: OssClient uploads through it/);
+    assert.ok(passedTests(ran) >= 20, `${passedTests(ran)} tests passed:\n${ran.stdout}`);
+  });
+
   it("the local server from ossup: an object and a presigned URL that reads it", async () => {
     const p = program("Use the local server from your own code", "local.ts", "npx tsx local.ts");
     const w = workdir("local-ossup");
@@ -398,6 +431,12 @@ describe("the README's programs, run as written against the local server", () =>
     },
   );
 });
+
+/** The tests a `node --test` (TAP: "# pass N") or `bun test` (" N pass") run reports passed. */
+function passedTests(ran: Ran): number {
+  const m = /^# pass (\d+)$/m.exec(ran.stdout) ?? /^\s*(\d+) pass$/m.exec(ran.stderr);
+  return m ? Number(m[1]) : 0;
+}
 
 async function createIfMissing(server: TestServer, bucket: string): Promise<void> {
   await adminOf(server).createBucket(bucket).catch((err) => {

@@ -17,7 +17,17 @@ import { SourceChangedError } from "../errors/errors.ts";
 import { readChunks } from "./_read_stream.ts";
 import { testBytes } from "./_test_bytes.ts";
 
-/** A source under test over known bytes, and ways to change what is under it. */
+/**
+ * A source under test over known bytes, and ways to change what is under it.
+ *
+ * @example A fixture over a Blob (nothing under it can change)
+ * ```ts
+ * import { blobSource } from "@ossup/ossup";
+ * import type { FileSourceFixture } from "@ossup/ossup/testing";
+ *
+ * const fixture: FileSourceFixture = { source: blobSource(new Blob(["abc"])) };
+ * ```
+ */
 export interface FileSourceFixture {
   /** The source under test. */
   source: FileSource;

@@ -39,13 +39,40 @@ import { testBytes } from "./_test_bytes.ts";
 
 const MiB = 1024 * 1024;
 
-/** Options the contract passes to {@linkcode TransportSetup.make}. */
+/**
+ * Options the contract passes to {@linkcode TransportSetup.make}.
+ *
+ * @example A transport whose factory takes them as they are
+ * ```ts
+ * import type { TransportOptions } from "@ossup/ossup/testing";
+ *
+ * declare function createMyFetch(options?: { keepAliveTimeout?: number }): typeof fetch;
+ * const make = (options?: TransportOptions) => createMyFetch(options);
+ * ```
+ */
 export interface TransportOptions {
   /** How long, in ms, an idle kept-alive connection stays open. */
   keepAliveTimeout?: number;
 }
 
-/** What the upload cases construct a client with: the local OSS server and quick retries. */
+/**
+ * What the upload cases construct a client with: the local OSS server and quick retries.
+ *
+ * @example What an `OssClient` is given
+ * ```ts
+ * import { OssClient } from "@ossup/ossup";
+ * import type { TransportClientOptions } from "@ossup/ossup/testing";
+ *
+ * const options: TransportClientOptions = {
+ *   endpoint: "http://127.0.0.1:9000",
+ *   region: "cn-hangzhou",
+ *   accessKeyId: "ak",
+ *   accessKeySecret: "sk",
+ *   retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
+ * };
+ * const client = new OssClient(options);
+ * ```
+ */
 export interface TransportClientOptions {
   /** The server's URL, `http://127.0.0.1:PORT`. */
   endpoint: string;
@@ -59,7 +86,17 @@ export interface TransportClientOptions {
   retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
 }
 
-/** An `OssClient` class the upload cases construct, and the name they give it. */
+/**
+ * An `OssClient` class the upload cases construct, and the name they give it.
+ *
+ * @example The Node entry's client, which uploads through its own transport by default
+ * ```ts
+ * import { OssClient } from "@ossup/ossup/node";
+ * import type { TransportClient } from "@ossup/ossup/testing";
+ *
+ * const client: TransportClient = { entry: "@ossup/ossup/node", Client: OssClient };
+ * ```
+ */
 export interface TransportClient {
   /** Names the client in the tests' names, e.g. `"mod.ts"`. */
   entry: string;
