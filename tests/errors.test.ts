@@ -9,11 +9,14 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   AbortError,
+  CallbackFailedError,
   CheckpointError,
   CheckpointIoError,
   IntegrityError,
   NetworkError,
+  ObjectExistsError,
   OssError,
+  ossErrorFor,
   OssupError,
   type OssupErrorCode,
   SourceChangedError,
@@ -40,6 +43,8 @@ const EVERY_CODE: Record<OssupErrorCode, true> = {
   CommandFailed: true,
   TransferFailed: true,
   FaultUnsupported: true,
+  FileAlreadyExists: true,
+  CallbackFailed: true,
 };
 
 describe("error hierarchy", () => {
@@ -56,6 +61,14 @@ describe("error hierarchy", () => {
     [CliError, new CliError(EXIT.network, "m")],
     [NotedFailure, new NotedFailure(new Error("x"), "m")],
     [FaultUnsupportedError, new FaultUnsupportedError("Deno.serve", "m")],
+    [
+      ObjectExistsError,
+      new ObjectExistsError({ status: 409, code: "FileAlreadyExists", message: "m" }),
+    ],
+    [
+      CallbackFailedError,
+      new CallbackFailedError({ status: 203, code: "CallbackFailed", message: "m" }),
+    ],
   ];
 
   it("gives each instance its class's static code and the class's name", () => {
@@ -83,6 +96,18 @@ describe("error hierarchy", () => {
       assert.ok(err instanceof OssupError, err.name);
       assert.equal(err.code, "NoSuchKey");
     }
+  });
+
+  it("gives OSS answers with a class of their own that class, as OssErrors", () => {
+    const exists = ossErrorFor({ status: 409, code: "FileAlreadyExists", message: "m" });
+    assert.ok(exists instanceof ObjectExistsError && exists instanceof OssError);
+    const callback = ossErrorFor({ status: 203, code: "CallbackFailed", message: "502" });
+    assert.ok(callback instanceof CallbackFailedError);
+    assert.match(callback.message, /object was stored/);
+    assert.equal(
+      ossErrorFor({ status: 404, code: "NoSuchKey", message: "m" }).constructor,
+      OssError,
+    );
   });
 
   it("has no error class in lib/ outside the hierarchy", () => {

@@ -325,7 +325,9 @@ export class RequestSender {
       }
       const text = await res.text();
       const answer: TextResponse = { status: res.status, headers: res.headers, text };
-      if (res.ok) {
+      // 203 with a callback: the object is stored but the callback failed (OSS's CallbackFailed).
+      const callbackFailed = res.status === 203 && headers.has("x-oss-callback");
+      if (res.ok && !callbackFailed) {
         if (stream) {
           return { ok: true, value: { ...answer, body: new Blob([]).stream() } };
         }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { OssError } from "../errors/errors.ts";
+import { OssError, ossErrorFor } from "../errors/errors.ts";
 import { childElement, childElements, childText, parseXml, type XmlElement } from "../xml/xml.ts";
 import type {
   BucketSummary,
@@ -324,7 +324,7 @@ export function parseErrorResponse(res: TextResponse, ctx: ErrorContext): Parsed
   const code = orUndefined(root && childText(root, "Code")) ?? codeForStatus(res.status, ctx);
   const message = orUndefined(root && childText(root, "Message")) ??
     BODILESS_MESSAGES[code] ?? `the server answered ${res.status} without details`;
-  const error = new OssError({
+  const error = ossErrorFor({
     status: res.status,
     code,
     message,

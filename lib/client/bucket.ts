@@ -52,6 +52,7 @@ import {
 import {
   abortMultipartUpload,
   completeMultipartUpload,
+  type CompleteMultipartUploadOptions,
   initiateMultipartUpload,
   uploadPart,
   type UploadPartOptions,
@@ -439,7 +440,7 @@ export class Bucket {
     key: string,
     uploadId: string,
     parts: readonly CompletedPart[],
-    options: RequestOptions = {},
+    options: CompleteMultipartUploadOptions = {},
   ): Promise<CompleteMultipartUploadResult> {
     return completeMultipartUpload(this.#target, key, uploadId, parts, options);
   }

@@ -19,7 +19,13 @@ import type {
   UploadPartResult,
 } from "./results.ts";
 import type { BucketTarget } from "./_bucket_target.ts";
-import { objectWriteHeaders, type ObjectWriteOptions } from "./bucket_objects.ts";
+import type { ObjectWriteOptions } from "./bucket_objects.ts";
+import {
+  checkWriteSettings,
+  type ObjectWriteSettings,
+  pickWriteSettings,
+  writeHeadersFor,
+} from "./object_write_options.ts";
 
 /**
  * Options of {@linkcode Bucket.uploadPart}.
@@ -32,10 +38,31 @@ import { objectWriteHeaders, type ObjectWriteOptions } from "./bucket_objects.ts
  * await bucket.uploadPart("k", "<upload id>", 1, new Uint8Array(102400), { timeout: 300_000 });
  * ```
  */
-export interface UploadPartOptions extends RequestOptions {
+export interface UploadPartOptions
+  extends RequestOptions, Pick<ObjectWriteSettings, "trafficLimit" | "requestPayer"> {
   /** Base64 MD5 of the part; OSS refuses the part if it differs. */
   contentMd5?: string;
 }
+
+/**
+ * Options of {@linkcode Bucket.completeMultipartUpload}: the settings OSS takes on the request
+ * that makes the object (its ACL, overwrite protection, the upload callback).
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.completeMultipartUpload("big.iso", "<upload id>", [{ partNumber: 1, etag: '"A1B2"' }], {
+ *   acl: "private",
+ *   forbidOverwrite: true,
+ * });
+ * ```
+ */
+export interface CompleteMultipartUploadOptions
+  extends
+    RequestOptions,
+    Pick<ObjectWriteSettings, "acl" | "forbidOverwrite" | "callback" | "requestPayer"> {}
 
 export function assertPartNumber(partNumber: number): void {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) {
@@ -60,13 +87,14 @@ export async function initiateMultipartUpload(
   options: ObjectWriteOptions = {},
 ): Promise<InitiateMultipartUploadResult> {
   assertObjectKey(key);
+  checkWriteSettings(options);
   const { result } = await b.sender.sendAndParse({
     ...requestOptions(options),
     operation: "InitiateMultipartUpload",
     bucket: b.name,
     key,
     query: [["uploads", undefined], ["encoding-type", "url"]],
-    headers: objectWriteHeaders(options),
+    headers: writeHeadersFor(options, "InitiateMultipartUpload"),
   });
   return result;
 }
@@ -83,7 +111,8 @@ export async function uploadPart(
   assertObjectKey(key);
   assertUploadId(uploadId);
   assertPartNumber(partNumber);
-  const headers = new Headers(options.headers);
+  checkWriteSettings(pickWriteSettings(options));
+  const headers = writeHeadersFor(options, "UploadPart");
   if (options.contentMd5 !== undefined) headers.set("content-md5", options.contentMd5);
   const res = await b.sender.sendForText({
     ...requestOptions(options),
@@ -108,27 +137,39 @@ export async function completeMultipartUpload(
   key: string,
   uploadId: string,
   parts: readonly CompletedPart[],
-  options: RequestOptions = {},
+  options: CompleteMultipartUploadOptions = {},
 ): Promise<CompleteMultipartUploadResult> {
   assertObjectKey(key);
   assertUploadId(uploadId);
   for (const p of parts) assertPartNumber(p.partNumber);
+  checkWriteSettings(pickWriteSettings(options));
   const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
   const xml = buildXml("CompleteMultipartUpload", {
     Part: sorted.map((p) => ({ PartNumber: p.partNumber, ETag: quoteEtag(p.etag) })),
   });
-  const headers = new Headers(options.headers);
+  const headers = writeHeadersFor(options, "CompleteMultipartUpload");
   headers.set("content-type", "application/xml");
-  const { result } = await b.sender.sendAndParse({
+  const request = {
     ...requestOptions(options),
     headers,
-    operation: "CompleteMultipartUpload",
+    operation: "CompleteMultipartUpload" as const,
     bucket: b.name,
     key,
-    query: [["uploadId", uploadId], ["encoding-type", "url"]],
+    query: [["uploadId", uploadId], ["encoding-type", "url"]] as [string, string][],
     body: xml,
-  });
-  return result;
+  };
+  if (options.callback === undefined) return (await b.sender.sendAndParse(request)).result;
+  // With a callback, OSS answers with the callback server's answer instead of the XML.
+  const res = await b.sender.sendForText(request);
+  return {
+    ...responseInfo(res.headers),
+    bucket: b.name,
+    key,
+    etag: res.headers.get("etag") ?? "",
+    crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
+    versionId: res.headers.get("x-oss-version-id") ?? undefined,
+    callbackResult: res.text,
+  };
 }
 
 /** Cancels a multipart upload and frees its parts (AbortMultipartUpload). See {@linkcode Bucket.abortMultipartUpload}. */

@@ -12,9 +12,15 @@ import { requestOptions } from "./_request.ts";
 import { objectMetadataFromHeaders, parseCrc64, responseInfo } from "./_responses.ts";
 import type { GetObjectResult, ObjectMetadata, PutObjectResult, ResponseInfo } from "./results.ts";
 import type { BucketTarget } from "./_bucket_target.ts";
+import {
+  checkWriteSettings,
+  type ObjectWriteSettings,
+  writeHeadersFor,
+} from "./object_write_options.ts";
 
 /**
- * Headers that describe an object being written (PutObject, InitiateMultipartUpload).
+ * Options of a call that writes an object (PutObject, InitiateMultipartUpload): the
+ * {@linkcode ObjectWriteSettings} plus the request's own (signal, timeout, retry, headers).
  *
  * @example
  * ```ts
@@ -24,18 +30,7 @@ import type { BucketTarget } from "./_bucket_target.ts";
  * await bucket.initiateMultipartUpload("video.mp4", { contentType: "video/mp4", meta: { owner: "me" } });
  * ```
  */
-export interface ObjectWriteOptions extends RequestOptions {
-  /** `Content-Type` of the object. Default: the Blob's type, else `application/octet-stream`. */
-  contentType?: string;
-  /** User metadata, sent as `x-oss-meta-<name>` (ASCII values). */
-  meta?: Record<string, string>;
-  /** Object ACL (`x-oss-object-acl`). */
-  acl?: "default" | "private" | "public-read" | "public-read-write";
-  /** Storage class (`x-oss-storage-class`), e.g. `Standard`, `IA`. */
-  storageClass?: string;
-  /** Refuse to replace an existing object (`x-oss-forbid-overwrite: true`). */
-  forbidOverwrite?: boolean;
-}
+export interface ObjectWriteOptions extends RequestOptions, ObjectWriteSettings {}
 
 /**
  * Options of {@linkcode Bucket.putObject}.
@@ -95,19 +90,6 @@ export interface GetObjectOptions extends ConditionalOptions {
   range?: { start: number; end?: number };
 }
 
-export function objectWriteHeaders(o: ObjectWriteOptions & { contentMd5?: string }): Headers {
-  const headers = new Headers(o.headers);
-  if (o.contentType !== undefined) headers.set("content-type", o.contentType);
-  if (o.contentMd5 !== undefined) headers.set("content-md5", o.contentMd5);
-  if (o.acl !== undefined) headers.set("x-oss-object-acl", o.acl);
-  if (o.storageClass !== undefined) headers.set("x-oss-storage-class", o.storageClass);
-  if (o.forbidOverwrite) headers.set("x-oss-forbid-overwrite", "true");
-  for (const [name, value] of Object.entries(o.meta ?? {})) {
-    headers.set(`x-oss-meta-${name.toLowerCase()}`, value);
-  }
-  return headers;
-}
-
 function conditionalHeaders(o: ConditionalOptions): Headers {
   const headers = new Headers(o.headers);
   if (o.ifMatch !== undefined) headers.set("if-match", o.ifMatch);
@@ -125,12 +107,15 @@ export async function putObject(
   options: PutObjectOptions = {},
 ): Promise<PutObjectResult> {
   assertObjectKey(key);
+  checkWriteSettings(options);
+  const headers = writeHeadersFor(options, "PutObject");
+  if (options.contentMd5 !== undefined) headers.set("content-md5", options.contentMd5);
   const res = await b.sender.sendForText({
     ...requestOptions(options),
     operation: "PutObject",
     bucket: b.name,
     key,
-    headers: objectWriteHeaders(options),
+    headers,
     body,
   });
   return {
@@ -138,6 +123,8 @@ export async function putObject(
     etag: res.headers.get("etag") ?? "",
     crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
     versionId: res.headers.get("x-oss-version-id") ?? undefined,
+    // With a callback, OSS answers with the callback server's answer.
+    ...(options.callback !== undefined ? { callbackResult: res.text } : {}),
   };
 }
 

@@ -24,7 +24,25 @@ export type {
   ListObjectsOptions,
   ListPartsOptions,
 } from "./bucket_listing.ts";
-export type { UploadPartOptions } from "./bucket_multipart.ts";
+export type { CompleteMultipartUploadOptions, UploadPartOptions } from "./bucket_multipart.ts";
+export {
+  MAX_OBJECT_TAGS,
+  MAX_TAG_KEY_LENGTH,
+  MAX_TAG_VALUE_LENGTH,
+  MAX_TRAFFIC_LIMIT,
+  MIN_TRAFFIC_LIMIT,
+  OBJECT_ACLS,
+  SERVER_SIDE_ENCRYPTIONS,
+  STORAGE_CLASSES,
+} from "./object_write_options.ts";
+export type {
+  ObjectAcl,
+  ObjectTagging,
+  ObjectWriteSettings,
+  ServerSideEncryption,
+  StorageClass,
+  UploadCallback,
+} from "./object_write_options.ts";
 export { DEFAULT_PRESIGN_EXPIRES } from "./bucket_presign.ts";
 export type { PresignUrlOptions } from "./bucket_presign.ts";
 export type * from "./results.ts";

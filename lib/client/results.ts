@@ -44,6 +44,8 @@ export interface PutObjectResult extends ResponseInfo {
   crc64?: bigint;
   /** Version ID, when the bucket is versioned. */
   versionId?: string;
+  /** The callback server's answer (as OSS relays it), when the put had a `callback`. */
+  callbackResult?: string;
 }
 
 /**
@@ -244,6 +246,8 @@ export interface CompleteMultipartUploadResult extends ResponseInfo {
   crc64?: bigint;
   /** The object's version, in a versioned bucket. */
   versionId?: string;
+  /** The callback server's answer (as OSS relays it), when Complete had a `callback`. */
+  callbackResult?: string;
 }
 
 /**

@@ -64,7 +64,9 @@ export type OssupErrorCode =
   | "Usage"
   | "CommandFailed"
   | "TransferFailed"
-  | "FaultUnsupported";
+  | "FaultUnsupported"
+  | "FileAlreadyExists"
+  | "CallbackFailed";
 
 /**
  * Base class of every error ossup raises on purpose.
@@ -176,6 +178,98 @@ export class OssError extends OssupError {
     this.ec = init.ec;
     this.operation = init.operation;
   }
+}
+
+/**
+ * OSS refused a write with `forbidOverwrite` because the object exists (409
+ * `FileAlreadyExists`): nothing was written. Its code is OSS's.
+ *
+ * @example
+ * ```ts
+ * import { ObjectExistsError } from "@ossup/ossup";
+ *
+ * const err = new ObjectExistsError({
+ *   status: 409,
+ *   code: "FileAlreadyExists",
+ *   message: "The object you specified already exists and can not be overwritten.",
+ * });
+ * console.log(err.code, err instanceof ObjectExistsError); // "FileAlreadyExists" true
+ * ```
+ */
+export class ObjectExistsError extends OssError {
+  /** This class's code, OSS's: `"FileAlreadyExists"`. */
+  static override readonly code: "FileAlreadyExists" = "FileAlreadyExists";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "FileAlreadyExists";
+
+  /**
+   * Creates the error from what OSS answered.
+   *
+   * @param init The fields of the error answer (its code is set to `"FileAlreadyExists"`).
+   */
+  constructor(init: OssErrorInit) {
+    super({ ...init, code: ObjectExistsError.code });
+    this.name = "ObjectExistsError";
+  }
+}
+
+/**
+ * The upload callback failed (OSS's 203 `CallbackFailed`): the object **was stored**, but the
+ * callback server could not be reached or did not answer 200 with JSON. Its code is OSS's;
+ * `message` has OSS's reason.
+ *
+ * @example
+ * ```ts
+ * import { CallbackFailedError } from "@ossup/ossup";
+ *
+ * const err = new CallbackFailedError({
+ *   status: 203,
+ *   code: "CallbackFailed",
+ *   message: "Error status : 502.",
+ * });
+ * console.log(err.code, err.status); // "CallbackFailed" 203
+ * ```
+ */
+export class CallbackFailedError extends OssError {
+  /** This class's code, OSS's: `"CallbackFailed"`. */
+  static override readonly code: "CallbackFailed" = "CallbackFailed";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "CallbackFailed";
+
+  /**
+   * Creates the error from what OSS answered.
+   *
+   * @param init The fields of the 203 answer (its code is set to `"CallbackFailed"`).
+   */
+  constructor(init: OssErrorInit) {
+    super({
+      ...init,
+      code: CallbackFailedError.code,
+      message: `the object was stored, but its upload callback failed: ${init.message}`,
+    });
+    this.name = "CallbackFailedError";
+  }
+}
+
+/**
+ * The error for an OSS error answer: the class of its code when ossup has one
+ * ({@linkcode ObjectExistsError}, {@linkcode CallbackFailedError}), else an {@linkcode OssError}.
+ *
+ * @example
+ * ```ts
+ * import { ObjectExistsError, ossErrorFor } from "@ossup/ossup";
+ *
+ * const err = ossErrorFor({ status: 409, code: "FileAlreadyExists", message: "exists" });
+ * console.log(err instanceof ObjectExistsError); // true
+ * ```
+ *
+ * @param init The fields of the error answer.
+ * @returns The error.
+ */
+export function ossErrorFor(init: OssErrorInit): OssError {
+  if (init.code === ObjectExistsError.code) return new ObjectExistsError(init);
+  if (init.code === CallbackFailedError.code) return new CallbackFailedError(init);
+  return new OssError(init);
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 
 import { IntegrityError } from "../errors/errors.ts";
-import type { MultipartTarget } from "./multipart_target.ts";
+import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 
 // Corruption in transit is rare and should not end an upload: this many more tries.
 const INTEGRITY_RETRIES = 2;
@@ -47,6 +47,7 @@ export interface SentPart {
  * @param read Reads the part (again).
  * @param first The part read already, if it was.
  * @param signal Stops the request.
+ * @param partOptions What each UploadPart carries of the object's settings (traffic limit…).
  * @returns The confirmed part.
  */
 export async function sendCheckedPart(
@@ -58,6 +59,7 @@ export async function sendCheckedPart(
   read: () => Promise<PartRead>,
   first: PartRead | undefined,
   signal: AbortSignal,
+  partOptions: PartCallOptions = {},
 ): Promise<SentPart> {
   let bytesSent = 0;
   let bytesResent = 0;
@@ -74,7 +76,7 @@ export async function sendCheckedPart(
         bytesResent += size;
       }
       return part!.body;
-    }, { signal });
+    }, { ...partOptions, signal });
     bytesSent += size * sends;
     if (result.crc64 === undefined || result.crc64 === localCrc) {
       return { etag: result.etag, crc64: localCrc, bytesSent, bytesResent };

@@ -32,7 +32,7 @@ export type UploadCounts = Omit<
 export function uploadResult(
   target: MultipartTarget,
   key: string,
-  answer: { etag: string; requestId?: string },
+  answer: { etag: string; requestId?: string; versionId?: string; callbackResult?: string },
   crc64: bigint,
   serverCrc: bigint | undefined,
   counts: UploadCounts,
@@ -47,6 +47,8 @@ export function uploadResult(
     verified: serverCrc === undefined ? "none" : sampled ? "sampled" : "full",
     ...counts,
     requestId: answer.requestId,
+    ...(answer.versionId !== undefined ? { versionId: answer.versionId } : {}),
+    ...(answer.callbackResult !== undefined ? { callbackResult: answer.callbackResult } : {}),
   };
 }
 

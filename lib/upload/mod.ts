@@ -30,9 +30,12 @@ export {
 } from "./part_plan.ts";
 export type { PartPlan, PlannedPart, PlanPartsOptions } from "./part_plan.ts";
 export type {
+  CompleteCallOptions,
   MultipartTarget,
   ObjectWriteOptions as TargetWriteOptions,
   PartBodyFactory,
+  PartCallOptions,
   TargetCallOptions,
   TargetUploadSummary,
+  WrittenObjectInfo,
 } from "./multipart_target.ts";

@@ -6,6 +6,8 @@
  * @module
  */
 
+import type { ObjectWriteSettings } from "../client/object_write_options.ts";
+
 /**
  * Body of a part, made afresh on every attempt: the bytes read from the
  * source, or a `Blob` slice of it where the runtime sends one from the file.
@@ -51,13 +53,54 @@ export interface TargetCallOptions {
  * });
  * ```
  */
-export interface ObjectWriteOptions extends TargetCallOptions {
-  /** `Content-Type` of the object. Default: `application/octet-stream` (server's choice). */
-  contentType?: string;
-  /** User metadata, sent as `x-oss-meta-<name>`. */
-  meta?: Record<string, string>;
-  /** Other headers to send (e.g. `Cache-Control`, `x-oss-object-acl`, `x-oss-storage-class`). */
+export interface ObjectWriteOptions extends TargetCallOptions, ObjectWriteSettings {
+  /** Other headers to send (e.g. `Cache-Control`). */
   headers?: Record<string, string>;
+}
+
+/**
+ * What an UploadPart of the engine carries besides its body.
+ *
+ * @example
+ * ```ts
+ * import type { PartCallOptions } from "@ossup/ossup";
+ *
+ * const options: PartCallOptions = { trafficLimit: 8_388_608 }; // 1 MB/s
+ * ```
+ */
+export interface PartCallOptions
+  extends TargetCallOptions, Pick<ObjectWriteSettings, "trafficLimit" | "requestPayer"> {}
+
+/**
+ * What the engine's CompleteMultipartUpload carries besides the parts.
+ *
+ * @example
+ * ```ts
+ * import type { CompleteCallOptions } from "@ossup/ossup";
+ *
+ * const options: CompleteCallOptions = { acl: "private", forbidOverwrite: true };
+ * ```
+ */
+export interface CompleteCallOptions
+  extends
+    TargetCallOptions,
+    Pick<ObjectWriteSettings, "acl" | "forbidOverwrite" | "callback" | "requestPayer"> {}
+
+/**
+ * What a write that made the object answered, beyond its ETag and CRC64.
+ *
+ * @example
+ * ```ts
+ * import type { WrittenObjectInfo } from "@ossup/ossup";
+ *
+ * const info: WrittenObjectInfo = { versionId: "CAEQ…", callbackResult: '{"ok":true}' };
+ * ```
+ */
+export interface WrittenObjectInfo {
+  /** The object's version, in a versioned bucket (`x-oss-version-id`). */
+  versionId?: string;
+  /** The callback server's answer, when the write had a callback. */
+  callbackResult?: string;
 }
 
 /**
@@ -103,15 +146,15 @@ export interface MultipartTarget {
     uploadId: string,
     partNumber: number,
     body: PartBodyFactory,
-    options?: TargetCallOptions,
+    options?: PartCallOptions,
   ): Promise<{ etag: string; crc64?: bigint }>;
   /** CompleteMultipartUpload. */
   completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: { partNumber: number; etag: string }[],
-    options?: TargetCallOptions,
-  ): Promise<{ etag: string; crc64?: bigint; requestId?: string }>;
+    options?: CompleteCallOptions,
+  ): Promise<{ etag: string; crc64?: bigint; requestId?: string } & WrittenObjectInfo>;
   /** AbortMultipartUpload. */
   abortMultipartUpload(
     key: string,
@@ -137,7 +180,7 @@ export interface MultipartTarget {
     key: string,
     body: Uint8Array,
     options?: ObjectWriteOptions,
-  ): Promise<{ etag: string; crc64?: bigint; requestId?: string }>;
+  ): Promise<{ etag: string; crc64?: bigint; requestId?: string } & WrittenObjectInfo>;
   /**
    * HeadObject, to read an object's CRC64 when Complete did not send it, or
    * to recognize the object a Complete whose answer was lost has made.

@@ -7,6 +7,17 @@
  */
 
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import {
+  checkWriteSettings,
+  type ObjectWriteSettings,
+  pickWriteSettings,
+  settingsFor,
+} from "../client/object_write_options.ts";
+import type {
+  CompleteCallOptions,
+  ObjectWriteOptions,
+  PartCallOptions,
+} from "./multipart_target.ts";
 import { DEFAULT_PART_SIZE } from "./part_plan.ts";
 
 /**
@@ -159,7 +170,7 @@ export type ResumeCheck = "full" | "sampled";
  * await bucket.uploadFile("big.iso", "./big.iso", options);
  * ```
  */
-export interface UploadFileOptions {
+export interface UploadFileOptions extends ObjectWriteSettings {
   /**
    * Part size in bytes, 100 KB (102,400) to 5 GB.
    * @default {102400}
@@ -213,11 +224,11 @@ export interface UploadFileOptions {
    * @default {"keep" with a checkpoint, "abort" without}
    */
   onFailure?: "keep" | "abort";
-  /** `Content-Type` of the object. Default: `application/octet-stream`. */
-  contentType?: string;
-  /** User metadata, sent as `x-oss-meta-<name>`. */
-  meta?: Record<string, string>;
-  /** Other headers for InitiateMultipartUpload (e.g. `Cache-Control`, `x-oss-object-acl`). */
+  /**
+   * Other headers for InitiateMultipartUpload, or PutObject for an empty source (e.g.
+   * `Cache-Control`). The object's ACL, storage class, tagging, encryption, callback and
+   * traffic limit have their own options, each sent on the request OSS takes it on.
+   */
   headers?: Record<string, string>;
   /** Pauses (with a checkpoint) or cancels the upload. */
   signal?: AbortSignal;
@@ -278,6 +289,10 @@ export interface UploadResult {
   bytesResent: number;
   /** Request ID of the completing request. */
   requestId?: string;
+  /** The object's version, in a versioned bucket (`x-oss-version-id`). */
+  versionId?: string;
+  /** The upload callback server's answer, as OSS relayed it, when `callback` was set. */
+  callbackResult?: string;
   /** A checkpoint found at this upload's place but not used, and what became of its upload. */
   checkpointSetAside?: CheckpointSetAside;
   /**
@@ -334,5 +349,38 @@ export function resolveUploadOptions(
     routines,
     onFailure,
     resumeCheck,
+  };
+}
+
+/** What each request of an upload carries of the caller's object settings. */
+export interface UploadWriteOptions {
+  /** InitiateMultipartUpload, or PutObject for a source that fits one request (all settings). */
+  initiate: ObjectWriteOptions;
+  /** PutObject: every setting. */
+  put: ObjectWriteOptions;
+  /** Each UploadPart. */
+  part: PartCallOptions;
+  /** CompleteMultipartUpload. */
+  complete: CompleteCallOptions;
+}
+
+/**
+ * Checks the caller's object settings (before any request) and splits them over the requests
+ * of an upload as OSS takes them (`WRITE_SETTINGS_BY_OPERATION`).
+ *
+ * @throws {TypeError} For a setting OSS does not allow (the message names those it does).
+ * @throws {RangeError} For a number or count outside OSS's limits.
+ */
+export function uploadWriteOptions(
+  options: ObjectWriteSettings & { headers?: Record<string, string>; signal?: AbortSignal },
+): UploadWriteOptions {
+  const settings = pickWriteSettings(options);
+  checkWriteSettings(settings);
+  const { headers, signal } = options;
+  return {
+    initiate: { ...settingsFor(settings, "InitiateMultipartUpload"), headers, signal },
+    put: { ...settings, headers, signal },
+    part: { ...settingsFor(settings, "UploadPart"), signal },
+    complete: { ...settingsFor(settings, "CompleteMultipartUpload"), signal },
   };
 }

@@ -13,7 +13,7 @@ import type { FileSource } from "../source/file_source.ts";
 import { fingerprintSource, type PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import { initiateUpload } from "./_initiate_upload.ts";
-import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
+import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 import { partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { partBody, partBufferSize } from "./_read_part.ts";
 import { PartScheduler } from "./part_scheduler.ts";
@@ -28,6 +28,8 @@ import {
   type UploadFileOptions,
   type UploadProgress,
   type UploadResult,
+  type UploadWriteOptions,
+  uploadWriteOptions,
 } from "./upload_options.ts";
 
 /**
@@ -107,11 +109,7 @@ export async function uploadSource(
   if (signal?.aborted) throw abortErrorFrom(signal);
   const size = source.size;
   const plan = planParts(size, opts.partSize, { raisePartSize: opts.raisePartSize });
-  const writeOptions = {
-    contentType: options.contentType,
-    meta: options.meta,
-    headers: options.headers,
-  };
+  const writeOptions = uploadWriteOptions(options);
 
   const session = options.checkpoint
     ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
@@ -138,7 +136,7 @@ async function uploadEmpty(
   session: CheckpointSession | undefined,
   plan: PartPlan,
   options: UploadSourceOptions,
-  writeOptions: ObjectWriteOptions,
+  writeOptions: UploadWriteOptions,
 ): Promise<UploadResult> {
   const signal = options.signal;
   let setAside: CheckpointSetAside | undefined;
@@ -149,7 +147,7 @@ async function uploadEmpty(
       options.onCheckpointSetAside?.(setAside);
     }
   }
-  const put = await target.putObject(key, new Uint8Array(0), { ...writeOptions, signal });
+  const put = await target.putObject(key, new Uint8Array(0), writeOptions.put);
   if (put.crc64 !== undefined && put.crc64 !== 0n) {
     throw new IntegrityError(`${key}: server CRC64 ${put.crc64} of an empty object is not 0`);
   }
@@ -186,7 +184,7 @@ interface UploadRun {
   plan: PartPlan;
   opts: ResolvedUploadOptions;
   options: UploadSourceOptions;
-  writeOptions: ObjectWriteOptions;
+  writeOptions: UploadWriteOptions;
 }
 
 /** The multipart upload the parts go to, and what is known to be in it. */
@@ -214,7 +212,7 @@ async function runUpload(
   plan: PartPlan,
   opts: ResolvedUploadOptions,
   options: UploadSourceOptions,
-  writeOptions: ObjectWriteOptions,
+  writeOptions: UploadWriteOptions,
 ): Promise<UploadResult> {
   const run: UploadRun = { target, key, source, session, plan, opts, options, writeOptions };
   const begun = await beginUpload(run);
@@ -233,6 +231,7 @@ async function runUpload(
     resumed: begun.resumed,
     signal: options.signal,
     onProgress: options.onProgress,
+    partOptions: writeOptions.part,
   });
   const signal = options.signal;
   const firstError = sent.firstError ?? (signal?.aborted ? abortErrorFrom(signal) : undefined);
@@ -330,7 +329,7 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
   const { uploadId, strayUploadsAborted } = await initiateUpload(
     target,
     key,
-    run.writeOptions,
+    run.writeOptions.initiate,
     signal,
     journal,
   );
@@ -393,7 +392,7 @@ async function completeAndVerify(
       key,
       uploadId,
       ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-      { signal },
+      run.writeOptions.complete,
     );
   } catch (err) {
     if (signal?.aborted) await giveUp(run, uploadId, abortErrorFrom(signal));
@@ -431,6 +430,8 @@ interface PartsRun {
   resumed: boolean;
   signal: AbortSignal | undefined;
   onProgress: ((progress: UploadProgress) => void) | undefined;
+  /** What each UploadPart carries of the object's settings. */
+  partOptions: PartCallOptions;
 }
 
 /**
@@ -495,6 +496,7 @@ async function sendMissingParts(
       read,
       first,
       scheduler.signal,
+      run.partOptions,
     );
     bytesSent += sent.bytesSent;
     bytesResent += sent.bytesResent;

@@ -21,6 +21,7 @@ import {
   resolveUploadOptions,
   type UploadFileOptions,
   type UploadResult,
+  uploadWriteOptions,
 } from "./upload_options.ts";
 
 /**
@@ -104,19 +105,14 @@ export async function uploadStream(
   const opts = resolveUploadOptions(options, false);
   assertPartSize(opts.partSize);
   const signal = options.signal;
-  const writeOptions = {
-    contentType: options.contentType,
-    meta: options.meta,
-    headers: options.headers,
-    signal,
-  };
+  const writeOptions = uploadWriteOptions(options);
   const reader = stream.getReader();
   const carry: { bytes?: Uint8Array } = {};
   const started = Date.now();
   try {
     const first = await fillPart(reader, opts.partSize, carry);
     if (first.ended) {
-      const put = await target.putObject(key, first.bytes, writeOptions);
+      const put = await target.putObject(key, first.bytes, writeOptions.put);
       if (put.crc64 !== undefined && put.crc64 !== first.crc64) {
         await target.deleteObject(key).catch(() => {});
         throw new IntegrityError(
@@ -138,7 +134,7 @@ export async function uploadStream(
     const { uploadId, strayUploadsAborted } = await initiateUpload(
       target,
       key,
-      writeOptions,
+      writeOptions.initiate,
       signal,
     );
     const parts: { partNumber: number; etag: string; crc64: bigint; size: number }[] = [];
@@ -158,6 +154,7 @@ export async function uploadStream(
         () => Promise.resolve({ body: bytes, crc64: crc }),
         undefined,
         scheduler.signal,
+        writeOptions.part,
       );
       bytesSent += sent.bytesSent;
       bytesResent += sent.bytesResent;
@@ -197,7 +194,12 @@ export async function uploadStream(
 
       parts.sort((a, b) => a.partNumber - b.partNumber);
       const expected = combinedCrc(parts);
-      const completed = await target.completeMultipartUpload(key, uploadId, parts, { signal });
+      const completed = await target.completeMultipartUpload(
+        key,
+        uploadId,
+        parts,
+        writeOptions.complete,
+      );
       const serverCrc = await checkCompletedCrc(target, key, completed.crc64, expected, signal);
       return uploadResult(target, key, completed, expected, serverCrc, {
         size,
