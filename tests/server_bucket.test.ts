@@ -113,18 +113,39 @@ describe("buckets", () => {
     assertOssError(bad, 400, "InvalidArgument");
   });
 
-  it("refuses invalid names, duplicates, non-empty deletes and bad XML", async () => {
+  it("takes the owner's PutBucket on a bucket that exists, applying its x-oss-acl", async () => {
+    await ossFetch(server, { method: "PUT", bucket: "bk-again" });
+    const again = await ossFetch(server, {
+      method: "PUT",
+      bucket: "bk-again",
+      headers: { "x-oss-acl": "public-read" },
+    });
+    assert.equal(again.status, 200);
+    const acl = await ossText(server, {
+      method: "GET",
+      bucket: "bk-again",
+      query: [["acl", undefined]],
+    });
+    assert.match(acl.text, /<Grant>public-read<\/Grant>/);
+    // Without x-oss-acl the ACL stays; a bad one is refused.
+    await ossFetch(server, { method: "PUT", bucket: "bk-again" });
+    assert.match(
+      (await ossText(server, { method: "GET", bucket: "bk-again", query: [["acl", undefined]] }))
+        .text,
+      /<Grant>public-read<\/Grant>/,
+    );
+    assertOssError(
+      await ossText(server, { method: "PUT", bucket: "bk-again", headers: { "x-oss-acl": "all" } }),
+      400,
+      "InvalidArgument",
+    );
+  });
+
+  it("refuses invalid names, non-empty deletes and bad XML", async () => {
     for (const name of ["ab", "Upper", "-x-y", "a_b", "x".repeat(64)]) {
       const r = await ossText(server, { method: "PUT", bucket: name });
       assertOssError(r, 400, "InvalidBucketName");
     }
-    await ossFetch(server, { method: "PUT", bucket: "bk-dup" });
-    assertOssError(
-      await ossText(server, { method: "PUT", bucket: "bk-dup" }),
-      409,
-      "BucketAlreadyExists",
-    );
-
     await ossFetch(server, { method: "PUT", bucket: "bk-full" });
     const put = await ossFetch(server, { method: "PUT", bucket: "bk-full", key: "a", body: "x" });
     assert.equal(put.status, 200);

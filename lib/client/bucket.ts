@@ -33,6 +33,7 @@ import {
   deleteObject,
   getObject,
   type GetObjectOptions,
+  getObjectTagging,
   headObject,
   type ObjectWriteOptions,
   putObject,
@@ -266,6 +267,27 @@ export class Bucket {
    */
   headObject(key: string, options: ConditionalOptions = {}): Promise<ObjectMetadata> {
     return headObject(this.#target, key, options);
+  }
+
+  /**
+   * Reads an object's tags (GetObjectTagging).
+   *
+   * @param key The object key.
+   * @param options Signal, timeout, retry.
+   * @returns The tags, key → value (empty when it has none).
+   * @throws {OssError} `NoSuchKey` when there is no such object.
+   *
+   * @example
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * await bucket.putObject("report.pdf", "…", { tagging: { project: "apollo" } });
+   * const tags = await bucket.getObjectTagging("report.pdf"); // { project: "apollo" }
+   * ```
+   */
+  getObjectTagging(key: string, options: RequestOptions = {}): Promise<Record<string, string>> {
+    return getObjectTagging(this.#target, key, options);
   }
 
   /**

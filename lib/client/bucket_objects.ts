@@ -12,6 +12,7 @@ import { requestOptions } from "./_request.ts";
 import { objectMetadataFromHeaders, parseCrc64, responseInfo } from "./_responses.ts";
 import type { GetObjectResult, ObjectMetadata, PutObjectResult, ResponseInfo } from "./results.ts";
 import type { BucketTarget } from "./_bucket_target.ts";
+import { childElements, childText, parseXml } from "../xml/xml.ts";
 import {
   checkWriteSettings,
   type ObjectWriteSettings,
@@ -190,6 +191,28 @@ export async function headObject(
     key,
   });
   return objectMetadataFromHeaders(res.headers, Number(res.headers.get("content-length") ?? 0));
+}
+
+/** An object's tags (GetObjectTagging). See {@linkcode Bucket.getObjectTagging}. */
+export async function getObjectTagging(
+  b: BucketTarget,
+  key: string,
+  options: RequestOptions = {},
+): Promise<Record<string, string>> {
+  assertObjectKey(key);
+  const res = await b.sender.sendForText({
+    ...requestOptions(options),
+    operation: "GetObjectTagging",
+    bucket: b.name,
+    key,
+    query: [["tagging", undefined]],
+  });
+  const tags: Record<string, string> = {};
+  const tagSet = childElements(parseXml(res.text), "TagSet")[0];
+  for (const tag of tagSet ? childElements(tagSet, "Tag") : []) {
+    tags[childText(tag, "Key") ?? ""] = childText(tag, "Value") ?? "";
+  }
+  return tags;
 }
 
 /** Deletes an object (DeleteObject). Deleting a key that does not exist succeeds. See {@linkcode Bucket.deleteObject}. */

@@ -50,6 +50,7 @@ export type OssOperation =
   | "DeleteBucket"
   | "DeleteMultipleObjects"
   | "GetObjectAcl"
+  | "GetObjectTagging"
   | "ListParts"
   | "GetObjectMeta"
   | "GetObject"
@@ -199,6 +200,12 @@ export const OPERATIONS: OperationTable = {
     scope: "object",
     method: "GET",
     routes: [{ methods: ["GET"], anyOf: ["acl"] }],
+    uploadSignable: false,
+  },
+  GetObjectTagging: {
+    scope: "object",
+    method: "GET",
+    routes: [{ methods: ["GET"], anyOf: ["tagging"] }],
     uploadSignable: false,
   },
   ListParts: {

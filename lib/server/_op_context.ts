@@ -12,6 +12,7 @@ import { ServerError } from "./server_error.ts";
 import type { BodyInput, Storage } from "./storage.ts";
 import { concatBytes } from "../_concat_bytes.ts";
 import { ByteBudget } from "./_byte_budget.ts";
+import { throttled } from "./_traffic_limit.ts";
 
 /** Settings the handlers read. */
 export interface OpSettings {
@@ -19,6 +20,8 @@ export interface OpSettings {
   region: string;
   /** Owner ID written in listings and ACLs. */
   ownerId: string;
+  /** Host names the server POSTs upload callbacks to (others fail with `CallbackFailed`). */
+  callbackHosts: readonly string[];
 }
 
 /** One request on its way through an operation handler. */
@@ -28,6 +31,8 @@ export interface OpContext {
   storage: Storage;
   settings: OpSettings;
   requestId: string;
+  /** The request's `x-oss-traffic-limit` (bit/s), checked: its data bodies are paced to it. */
+  trafficLimit?: number;
 }
 
 /** An operation handler: answers one OSS API call. */
@@ -101,7 +106,8 @@ export function requestBody(op: OpContext): BodyInput {
       { MaxSizeAllowed: String(MAX_OBJECT_BODY), ProposedSize: String(length) },
     );
   }
-  const stream = raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+  const body = raw.body ?? new ReadableStream<Uint8Array>({ start: (ctl) => ctl.close() });
+  const stream = op.trafficLimit === undefined ? body : throttled(body, op.trafficLimit);
   const md5 = raw.headers.get("content-md5");
   return { stream, length, contentMd5: md5 === null ? undefined : md5.trim() };
 }

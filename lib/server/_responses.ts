@@ -61,5 +61,14 @@ export function objectResponseHeaders(meta: ObjectMeta): Headers {
   if (meta.contentLanguage !== undefined) h.set("content-language", meta.contentLanguage);
   if (meta.expires !== undefined) h.set("expires", meta.expires);
   for (const [name, value] of Object.entries(meta.userMeta)) h.set(`x-oss-meta-${name}`, value);
+  if (meta.tagging !== undefined) {
+    h.set("x-oss-tagging-count", String(meta.tagging.split("&").length));
+  }
+  if (meta.serverSideEncryption !== undefined) {
+    h.set("x-oss-server-side-encryption", meta.serverSideEncryption);
+    if (meta.serverSideEncryptionKeyId !== undefined) {
+      h.set("x-oss-server-side-encryption-key-id", meta.serverSideEncryptionKeyId);
+    }
+  }
   return h;
 }

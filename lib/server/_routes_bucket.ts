@@ -18,7 +18,7 @@ import {
 import { BUCKET_ACLS, checkAcl, checkStorageClass } from "./_object_headers.ts";
 import { emptyResponse, isoDate, xmlResponse } from "./_responses.ts";
 import { ServerError } from "./server_error.ts";
-import type { BucketInfo } from "./storage.ts";
+import { type BucketInfo, StorageError } from "./storage.ts";
 
 function noSuchBucket(bucket: string): ServerError {
   return new ServerError(404, "NoSuchBucket", "The specified bucket does not exist.", {
@@ -98,11 +98,18 @@ const putBucket: OpHandler = async (op) => {
     const sc = childText(root, "StorageClass");
     if (sc !== undefined) storageClass = checkStorageClass(sc, "StorageClass");
   }
-  await op.storage.createBucket(bucket, {
+  const checkedAcl = acl === undefined ? undefined : checkAcl(acl, BUCKET_ACLS, "x-oss-acl");
+  // Every bucket of this server is its one owner's: PutBucket on one that exists succeeds and
+  // applies its x-oss-acl, as OSS does for the owner (the Go SDK 1.4's SetBucketACL is this).
+  const created = await op.storage.createBucket(bucket, {
     location: `oss-${op.settings.region}`,
-    acl: acl === undefined ? "private" : checkAcl(acl, BUCKET_ACLS, "x-oss-acl"),
+    acl: checkedAcl ?? "private",
     storageClass,
+  }).then(() => true, (err) => {
+    if (err instanceof StorageError && err.code === "BucketAlreadyExists") return false;
+    throw err;
   });
+  if (!created && checkedAcl !== undefined) await op.storage.setBucketAcl(bucket, checkedAcl);
   return emptyResponse(200, { location: `/${bucket}` });
 };
 

@@ -20,11 +20,16 @@ import {
   readSmallBody,
   requestBody,
 } from "./_op_context.ts";
-import { objectHeadersFromRequest } from "./_object_headers.ts";
+import { checkAcl, OBJECT_ACLS, objectHeadersFromRequest } from "./_object_headers.ts";
 import { emptyResponse, isoDate, quoteEtag, xmlResponse } from "./_responses.ts";
 import { requireBucket } from "./_routes_bucket.ts";
 import { encodingType, pageOf } from "./_routes_listing.ts";
-import { checkCopySourceConditions, writtenObjectHeaders } from "./_routes_object.ts";
+import {
+  checkCopySourceConditions,
+  refuseOverwrite,
+  writtenObjectHeaders,
+} from "./_routes_object.ts";
+import { answerWithCallback, uploadCallbackOf } from "./_upload_callback.ts";
 import { ServerError } from "./server_error.ts";
 
 /** OSS's smallest part, except the last: 100 KB. */
@@ -75,7 +80,9 @@ const initiate: OpHandler = async (op) => {
   const key = keyOf(op);
   checkObjectKey(key);
   await requireBucket(op);
-  const headers = objectHeadersFromRequest(op.c.req.raw.headers);
+  // OSS takes the object's ACL on CompleteMultipartUpload, not here.
+  const headers = objectHeadersFromRequest(op.c.req.raw.headers, { acl: false });
+  await refuseOverwrite(op, bucketOf(op), key);
   const upload = await op.storage.initiateMultipartUpload(bucketOf(op), key, headers);
   const encoder = encodingType(op);
   return xmlResponse(buildXml("InitiateMultipartUploadResult", {
@@ -191,6 +198,11 @@ const complete: OpHandler = async (op) => {
   const bucket = bucketOf(op);
   const key = keyOf(op);
   await requireBucket(op);
+  const aclHeader = op.c.req.header("x-oss-object-acl");
+  const acl = aclHeader === undefined
+    ? undefined
+    : checkAcl(aclHeader, OBJECT_ACLS, "x-oss-object-acl");
+  const callback = uploadCallbackOf(op);
   const body = new TextDecoder().decode(await readSmallBody(op, COMPLETE_BODY_MAX));
   const completeAll = op.c.req.header("x-oss-complete-all")?.toLowerCase() === "yes";
   let listed: { partNumber: number; etag: string }[] | undefined;
@@ -248,7 +260,16 @@ const complete: OpHandler = async (op) => {
       );
     }
   }
+  await refuseOverwrite(op, bucket, key);
   const meta = await op.storage.completeMultipartUpload(bucket, key, uploadId, listed);
+  if (acl !== undefined) {
+    await op.storage.setObjectAcl(bucket, key, acl);
+    meta.acl = acl;
+  }
+  const written = writtenObjectHeaders(meta);
+  if (callback) {
+    return await answerWithCallback(op, callback, meta, written, op.settings.callbackHosts);
+  }
   const encoder = encodingType(op);
   const host = op.c.req.header("host") ?? "localhost";
   const location = op.info.bucket !== undefined && !hostStartsWithBucket(host, bucket)
@@ -263,7 +284,7 @@ const complete: OpHandler = async (op) => {
       ETag: quoteEtag(meta.etag),
     }),
     200,
-    { etag: quoteEtag(meta.etag), "x-oss-hash-crc64ecma": meta.crc64.toString() },
+    written,
   );
 };
 

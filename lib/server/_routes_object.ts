@@ -33,6 +33,8 @@ import {
 import { requireBucket } from "./_routes_bucket.ts";
 import { GET_CONDITIONS } from "./_conditions.ts";
 import { ServerError } from "./server_error.ts";
+import { tagPairs } from "../client/object_write_options.ts";
+import { answerWithCallback, uploadCallbackOf } from "./_upload_callback.ts";
 import type { ObjectMeta } from "./storage.ts";
 
 /** Base64 of the MD5 an upper-case hex ETag stands for (OSS's `Content-MD5` answer header). */
@@ -44,17 +46,30 @@ function etagToContentMd5(etag: string): string | undefined {
 }
 
 /** Answer headers of a write that stored an object. */
-export function writtenObjectHeaders(meta: { etag: string; crc64: bigint }): Headers {
+export function writtenObjectHeaders(
+  meta:
+    & { etag: string; crc64: bigint }
+    & Partial<
+      Pick<ObjectMeta, "serverSideEncryption" | "serverSideEncryptionKeyId">
+    >,
+): Headers {
   const h = new Headers({
     "etag": quoteEtag(meta.etag),
     "x-oss-hash-crc64ecma": meta.crc64.toString(),
   });
   const md5 = etagToContentMd5(meta.etag);
   if (md5 !== undefined) h.set("content-md5", md5);
+  if (meta.serverSideEncryption !== undefined) {
+    h.set("x-oss-server-side-encryption", meta.serverSideEncryption);
+    if (meta.serverSideEncryptionKeyId !== undefined) {
+      h.set("x-oss-server-side-encryption-key-id", meta.serverSideEncryptionKeyId);
+    }
+  }
   return h;
 }
 
-async function refuseOverwrite(op: OpContext, bucket: string, key: string): Promise<void> {
+/** `FileAlreadyExists` (409) when the request says `x-oss-forbid-overwrite: true` and the object exists. */
+export async function refuseOverwrite(op: OpContext, bucket: string, key: string): Promise<void> {
   if (op.c.req.header("x-oss-forbid-overwrite")?.toLowerCase() !== "true") return;
   try {
     await op.storage.getObject(bucket, key);
@@ -74,9 +89,14 @@ const putObject: OpHandler = async (op) => {
   checkObjectKey(key);
   await requireBucket(op);
   const headers = objectHeadersFromRequest(op.c.req.raw.headers);
+  const callback = uploadCallbackOf(op);
   await refuseOverwrite(op, bucket, key);
   const meta = await op.storage.putObject(bucket, key, requestBody(op), headers);
-  return emptyResponse(200, writtenObjectHeaders(meta));
+  const written = writtenObjectHeaders(meta);
+  if (callback) {
+    return await answerWithCallback(op, callback, meta, written, op.settings.callbackHosts);
+  }
+  return emptyResponse(200, written);
 };
 
 /** `response-*` query parameters that override answer headers on GetObject. */
@@ -265,6 +285,14 @@ const getObjectAcl: OpHandler = async (op) => {
   }));
 };
 
+const getObjectTagging: OpHandler = async (op) => {
+  const { meta } = await op.storage.getObject(bucketOf(op), keyOf(op));
+  const pairs = meta.tagging === undefined ? [] : tagPairs(meta.tagging);
+  return xmlResponse(buildXml("Tagging", {
+    TagSet: { Tag: pairs.map(([Key, Value]) => ({ Key, Value })) },
+  }));
+};
+
 const putObjectAcl: OpHandler = async (op) => {
   const acl = op.c.req.header("x-oss-object-acl");
   if (acl === undefined) {
@@ -290,5 +318,6 @@ export const objectRoutes: Record<string, OpHandler> = {
   DeleteMultipleObjects: deleteMultipleObjects,
   CopyObject: copyObject,
   GetObjectAcl: getObjectAcl,
+  GetObjectTagging: getObjectTagging,
   PutObjectAcl: putObjectAcl,
 };

@@ -200,6 +200,11 @@ export function copyHeaders(h: ObjectHeaders): ObjectHeaders {
   if (h.contentEncoding !== undefined) out.contentEncoding = h.contentEncoding;
   if (h.contentLanguage !== undefined) out.contentLanguage = h.contentLanguage;
   if (h.expires !== undefined) out.expires = h.expires;
+  if (h.tagging !== undefined) out.tagging = h.tagging;
+  if (h.serverSideEncryption !== undefined) out.serverSideEncryption = h.serverSideEncryption;
+  if (h.serverSideEncryptionKeyId !== undefined) {
+    out.serverSideEncryptionKeyId = h.serverSideEncryptionKeyId;
+  }
   return out;
 }
 

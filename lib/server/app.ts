@@ -18,6 +18,8 @@ import { CUTS_CONNECTIONS, type FetchHandler, SERVED_BY, type ServerEngine } fro
 import { parseRequestTarget, requestTarget } from "./request_target.ts";
 import type { Authenticator } from "./auth.ts";
 import { FAULTS_CONTROL_PATH } from "./faults.ts";
+import { throttled, trafficLimitOf } from "./_traffic_limit.ts";
+import { DEFAULT_CALLBACK_HOSTS } from "./_upload_callback.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { errorResponse, newRequestId, ServerError } from "./server_error.ts";
 import { type Storage, StorageError } from "./storage.ts";
@@ -115,6 +117,11 @@ export interface ServerOptions {
    * clients work. Default `true`.
    */
   cors?: boolean;
+  /**
+   * Host names the server POSTs upload callbacks (`x-oss-callback`) to; a callback to any other
+   * answers 203 `CallbackFailed`. Default: loopback only (`127.0.0.1`, `localhost`, `[::1]`).
+   */
+  callbackHosts?: string[];
   /** Called with unexpected errors (answered 500 InternalError). Default `console.error`. */
   onError?: (err: unknown, info?: OssRequestInfo) => void;
 }
@@ -201,6 +208,7 @@ export function createOssApp(options: ServerOptions): OssApp {
   const settings: OpSettings = {
     region: options.region ?? "cn-hangzhou",
     ownerId: options.ownerId ?? "1234567890123456",
+    callbackHosts: options.callbackHosts ?? DEFAULT_CALLBACK_HOSTS,
   };
   const serviceHosts = (options.serviceHosts ?? []).map((h) => h.toLowerCase());
   const onError = options.onError ?? ((err: unknown) => console.error("ossup server:", err));
@@ -256,9 +264,20 @@ export function createOssApp(options: ServerOptions): OssApp {
       }
       const handler = ROUTES[operation];
       const run = async (): Promise<Response> => {
-        const op: OpContext = { c, info: current, storage: options.storage, settings, requestId };
         try {
-          return await handler(op);
+          const trafficLimit = trafficLimitOf(operation, headers);
+          const op: OpContext = {
+            c,
+            info: current,
+            storage: options.storage,
+            settings,
+            requestId,
+            trafficLimit,
+          };
+          const answer = await handler(op);
+          // A download is paced on its way out; an upload's body was paced on its way in.
+          if (trafficLimit === undefined || answer.body === null) return answer;
+          return new Response(throttled(answer.body, trafficLimit), answer);
         } catch (err) {
           return errorResponse(toServerError(err, current), { requestId, hostId: host, method });
         }

@@ -90,6 +90,12 @@ export interface ObjectHeaders {
   acl: string;
   /** Storage class (`Standard` unless set). */
   storageClass: string;
+  /** Tags, as `x-oss-tagging` carries them (`k1=v1&k2=v2`, URL-encoded), when set. */
+  tagging?: string;
+  /** Server-side encryption (`AES256`, `KMS`, `SM4`), when set. */
+  serverSideEncryption?: string;
+  /** The KMS key of `serverSideEncryption: "KMS"`, when given. */
+  serverSideEncryptionKeyId?: string;
 }
 
 /**
