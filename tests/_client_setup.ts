@@ -73,7 +73,7 @@ export interface FetchLog {
   /** Fetch calls whose promise settled (resolved or rejected). */
   settled: number;
   /** Headers of every request, in order. */
-  requests: { url: string; headers: Headers }[];
+  requests: { url: string; method: string; headers: Headers }[];
   /** Resolves once at least `count` fetch calls have settled. */
   settledAtLeast(count: number): Promise<void>;
 }
@@ -98,7 +98,11 @@ export function trackingFetch(inner: typeof fetch = globalThis.fetch): {
   };
   const wrapped = async (input: string | URL | Request, init?: RequestInit) => {
     log.started++;
-    log.requests.push({ url: String(input), headers: new Headers(init?.headers) });
+    log.requests.push({
+      url: String(input),
+      method: init?.method ?? "GET",
+      headers: new Headers(init?.headers),
+    });
     try {
       return await inner(input, init);
     } finally {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type OssOperation, routeOperation } from "../client/operations.ts";
+import { OPERATIONS, type OssOperation, routeOperation } from "../client/operations.ts";
 import { ServerError } from "./server_error.ts";
 
 /** Sub-resources OSS recognises that this server does not implement. */
@@ -71,8 +71,15 @@ export function operationOf(
   headers: Headers,
 ): OssOperation {
   const m = method.toUpperCase();
+  const scope = bucket === undefined ? "service" : key === undefined ? "bucket" : "object";
+  const operation = routeOperation(m, scope, query, headers.has("x-oss-copy-source"));
+  // A sub-resource is unsupported unless the operation routed to is the one that uses it
+  // (GET ?tagging on an object is GetObjectTagging; PUT ?tagging is still not implemented).
+  const routedBy = (name: string) =>
+    operation !== undefined &&
+    OPERATIONS[operation].routes.some((r) => r.anyOf?.includes(name));
   for (const name of UNSUPPORTED_SUBRESOURCES) {
-    if (query.some(([k]) => k === name)) {
+    if (query.some(([k]) => k === name) && !routedBy(name)) {
       throw new ServerError(
         501,
         "NotImplemented",
@@ -80,8 +87,6 @@ export function operationOf(
       );
     }
   }
-  const scope = bucket === undefined ? "service" : key === undefined ? "bucket" : "object";
-  const operation = routeOperation(m, scope, query, headers.has("x-oss-copy-source"));
   if (operation === undefined) throw methodNotAllowed(m, RESOURCE_TYPES[scope]);
   return operation;
 }
