@@ -279,11 +279,12 @@ export class Bucket {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import type { Bucket } from "@ossup/ossup";
    *
    * declare const bucket: Bucket;
    * await bucket.putObject("report.pdf", "…", { tagging: { project: "apollo" } });
-   * const tags = await bucket.getObjectTagging("report.pdf"); // { project: "apollo" }
+   * assert.deepEqual(await bucket.getObjectTagging("report.pdf"), { project: "apollo" });
    * ```
    */
   getObjectTagging(key: string, options: RequestOptions = {}): Promise<Record<string, string>> {

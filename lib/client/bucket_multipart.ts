@@ -50,13 +50,14 @@ export interface UploadPartOptions
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Bucket } from "@ossup/ossup";
  *
  * declare const bucket: Bucket;
- * await bucket.completeMultipartUpload("big.iso", "<upload id>", [{ partNumber: 1, etag: '"A1B2"' }], {
- *   acl: "private",
- *   forbidOverwrite: true,
- * });
+ * const done = await bucket.completeMultipartUpload("big.iso", "<upload id>", [
+ *   { partNumber: 1, etag: '"A1B2"' },
+ * ], { acl: "private", forbidOverwrite: true });
+ * assert.equal(done.key, "big.iso");
  * ```
  */
 export interface CompleteMultipartUploadOptions

@@ -17,9 +17,11 @@ import type { OssOperation } from "./operations.ts";
  *
  * @example
  * ```ts
- * import type { ObjectAcl } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OBJECT_ACLS, type ObjectAcl } from "@ossup/ossup";
  *
  * const acl: ObjectAcl = "public-read";
+ * assert.ok(OBJECT_ACLS.includes(acl));
  * ```
  */
 export type ObjectAcl = "default" | "private" | "public-read" | "public-read-write";
@@ -37,9 +39,11 @@ export const OBJECT_ACLS: readonly ObjectAcl[] = [
  *
  * @example
  * ```ts
- * import type { StorageClass } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { STORAGE_CLASSES, type StorageClass } from "@ossup/ossup";
  *
  * const cold: StorageClass = "ColdArchive";
+ * assert.ok(STORAGE_CLASSES.includes(cold));
  * ```
  */
 export type StorageClass = "Standard" | "IA" | "Archive" | "ColdArchive" | "DeepColdArchive";
@@ -58,9 +62,11 @@ export const STORAGE_CLASSES: readonly StorageClass[] = [
  *
  * @example
  * ```ts
- * import type { ServerSideEncryption } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { SERVER_SIDE_ENCRYPTIONS, type ServerSideEncryption } from "@ossup/ossup";
  *
  * const sse: ServerSideEncryption = "KMS";
+ * assert.ok(SERVER_SIDE_ENCRYPTIONS.includes(sse));
  * ```
  */
 export type ServerSideEncryption = "AES256" | "KMS" | "SM4";
@@ -74,10 +80,12 @@ export const SERVER_SIDE_ENCRYPTIONS: readonly ServerSideEncryption[] = ["AES256
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { ObjectTagging } from "@ossup/ossup";
  *
  * const tags: ObjectTagging = { project: "apollo", "retention:days": "30" };
  * const same: ObjectTagging = "project=apollo&retention%3Adays=30";
+ * assert.equal(new URLSearchParams(same).get("retention:days"), tags["retention:days"]);
  * ```
  */
 export type ObjectTagging = Record<string, string> | string;
@@ -108,13 +116,16 @@ export const MAX_TRAFFIC_LIMIT = 838_860_800;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { UploadCallback } from "@ossup/ossup";
  *
+ * // bucket.putObject("a.txt", "hi", { callback }) then has the app's answer as `callbackResult`.
  * const callback: UploadCallback = {
  *   url: "https://app.example.com/uploaded",
  *   body: "bucket=${bucket}&object=${object}&size=${size}&uid=${x:uid}",
  *   vars: { uid: "42" },
  * };
+ * assert.ok(callback.body.includes("${x:uid}"));
  * ```
  */
 export interface UploadCallback {
@@ -141,7 +152,8 @@ export interface UploadCallback {
  *
  * @example
  * ```ts
- * import type { ObjectWriteSettings } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { MAX_TRAFFIC_LIMIT, type ObjectWriteSettings } from "@ossup/ossup";
  *
  * const settings: ObjectWriteSettings = {
  *   acl: "private",
@@ -151,6 +163,7 @@ export interface UploadCallback {
  *   forbidOverwrite: true,
  *   trafficLimit: 8 * 1024 * 1024 * 8, // 8 MB/s
  * };
+ * assert.ok(settings.trafficLimit! <= MAX_TRAFFIC_LIMIT);
  * ```
  */
 export interface ObjectWriteSettings {

@@ -186,6 +186,7 @@ export class OssError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ObjectExistsError } from "@ossup/ossup";
  *
  * const err = new ObjectExistsError({
@@ -193,7 +194,8 @@ export class OssError extends OssupError {
  *   code: "FileAlreadyExists",
  *   message: "The object you specified already exists and can not be overwritten.",
  * });
- * console.log(err.code, err instanceof ObjectExistsError); // "FileAlreadyExists" true
+ * assert.equal(err.code, "FileAlreadyExists");
+ * assert.ok(err instanceof ObjectExistsError);
  * ```
  */
 export class ObjectExistsError extends OssError {
@@ -220,6 +222,7 @@ export class ObjectExistsError extends OssError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CallbackFailedError } from "@ossup/ossup";
  *
  * const err = new CallbackFailedError({
@@ -227,7 +230,8 @@ export class ObjectExistsError extends OssError {
  *   code: "CallbackFailed",
  *   message: "Error status : 502.",
  * });
- * console.log(err.code, err.status); // "CallbackFailed" 203
+ * assert.equal(err.code, "CallbackFailed");
+ * assert.equal(err.status, 203);
  * ```
  */
 export class CallbackFailedError extends OssError {
@@ -257,10 +261,11 @@ export class CallbackFailedError extends OssError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ObjectExistsError, ossErrorFor } from "@ossup/ossup";
  *
  * const err = ossErrorFor({ status: 409, code: "FileAlreadyExists", message: "exists" });
- * console.log(err instanceof ObjectExistsError); // true
+ * assert.ok(err instanceof ObjectExistsError);
  * ```
  *
  * @param init The fields of the error answer.

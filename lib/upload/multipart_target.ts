@@ -63,9 +63,11 @@ export interface ObjectWriteOptions extends TargetCallOptions, ObjectWriteSettin
  *
  * @example
  * ```ts
- * import type { PartCallOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { MIN_TRAFFIC_LIMIT, type PartCallOptions } from "@ossup/ossup";
  *
  * const options: PartCallOptions = { trafficLimit: 8_388_608 }; // 1 MB/s
+ * assert.ok(options.trafficLimit! >= MIN_TRAFFIC_LIMIT);
  * ```
  */
 export interface PartCallOptions
@@ -76,9 +78,11 @@ export interface PartCallOptions
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CompleteCallOptions } from "@ossup/ossup";
  *
  * const options: CompleteCallOptions = { acl: "private", forbidOverwrite: true };
+ * assert.equal(options.acl, "private");
  * ```
  */
 export interface CompleteCallOptions
@@ -91,9 +95,11 @@ export interface CompleteCallOptions
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { WrittenObjectInfo } from "@ossup/ossup";
  *
  * const info: WrittenObjectInfo = { versionId: "CAEQ…", callbackResult: '{"ok":true}' };
+ * assert.deepEqual(JSON.parse(info.callbackResult!), { ok: true });
  * ```
  */
 export interface WrittenObjectInfo {
