@@ -15,3 +15,4 @@ export * from "./source/mod.ts";
 export * from "./checkpoint/mod.ts";
 
 export * from "./upload/mod.ts";
+export * from "./append/mod.ts";

@@ -49,6 +49,8 @@ export interface StartServerOptions {
   bodyIdleTimeoutMs?: number;
   /** Wraps the app's handler (e.g. to hold requests back). Default: none. */
   wrapHandler?: (fetch: FetchHandler) => FetchHandler;
+  /** The largest appendable object (see `ServerOptions.maxAppendableSize`). Default: OSS's 5 GB. */
+  maxAppendableSize?: number;
 }
 
 /**
@@ -127,6 +129,7 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
       now: o.now,
     }),
     faults: control,
+    maxAppendableSize: o.maxAppendableSize,
   });
   const requests = inFlightCounter(o.wrapHandler?.(app.fetch) ?? app.fetch, app.fetch);
   const done: HandledRequest[] = [];

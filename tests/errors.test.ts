@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
   AbortError,
+  AppendConflictError,
   CallbackFailedError,
   CheckpointError,
   CheckpointIoError,
@@ -39,6 +40,7 @@ const EVERY_CODE: Record<OssupErrorCode, true> = {
   CheckpointLocked: true,
   CheckpointIo: true,
   SourceChanged: true,
+  AppendConflict: true,
   Usage: true,
   CommandFailed: true,
   TransferFailed: true,
@@ -57,6 +59,7 @@ describe("error hierarchy", () => {
     [CheckpointError, new CheckpointError("CheckpointLocked", "m")],
     [CheckpointIoError, new CheckpointIoError("m", { systemCode: "ENOSPC" })],
     [SourceChangedError, new SourceChangedError("m")],
+    [AppendConflictError, new AppendConflictError("m")],
     [UsageError, new UsageError("m")],
     [CliError, new CliError(EXIT.network, "m")],
     [NotedFailure, new NotedFailure(new Error("x"), "m")],

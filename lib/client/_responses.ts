@@ -332,6 +332,7 @@ export function parseErrorResponse(res: TextResponse, ctx: ErrorContext): Parsed
     hostId: orUndefined(root && childText(root, "HostId")),
     ec: orUndefined(root && childText(root, "EC")) ?? res.headers.get("x-oss-ec") ?? undefined,
     operation: ctx.operation,
+    nextAppendPosition: parseIntOrUndefined(res.headers.get("x-oss-next-append-position")),
   });
   const serverTime = parseDate(res.headers.get("date"))?.getTime() ??
     parseDate(root && childText(root, "ServerTime"))?.getTime();

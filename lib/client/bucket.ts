@@ -59,6 +59,22 @@ import {
   type UploadPartOptions,
 } from "./bucket_multipart.ts";
 import { presignUrl, type PresignUrlOptions } from "./bucket_presign.ts";
+import {
+  type AppendBody,
+  appendObject,
+  type AppendObjectOptions,
+  type AppendObjectResult,
+} from "./bucket_append.ts";
+import {
+  abortMultipartUploads,
+  type AbortMultipartUploadsOptions,
+  type AbortMultipartUploadsResult,
+} from "./bucket_cleanup.ts";
+import {
+  appendFile,
+  type AppendFileOptions,
+  type AppendFileResult,
+} from "../append/append_file.ts";
 import { uploadFile, type UploadFileInput } from "../upload/upload_file.ts";
 import type { UploadFileOptions, UploadResult } from "../upload/upload_options.ts";
 import { uploadStream, type UploadStreamOptions } from "../upload/upload_stream.ts";
@@ -226,6 +242,76 @@ export class Bucket {
     options: PutObjectOptions = {},
   ): Promise<PutObjectResult> {
     return putObject(this.#target, key, body, options);
+  }
+
+  /**
+   * Appends bytes at the end of an appendable object (AppendObject): `position` must be
+   * the object's current length (0 creates the object, as Appendable). OSS refuses any
+   * other position with `PositionNotEqualToLength`, an {@linkcode OssError} whose
+   * `nextAppendPosition` is the length to use, and a Normal or Multipart object with
+   * `ObjectNotAppendable`. Give `crc64` (the previous result's) to have the object's CRC-64
+   * checked against the chain after the append ({@linkcode IntegrityError} otherwise) and a
+   * retry whose first attempt landed (its answer lost) recognised as done (`recovered`).
+   *
+   * @param key The object key.
+   * @param body The bytes: a `Uint8Array`, `ArrayBuffer`, `Blob` or string.
+   * @param options `position` (required), `crc64`, content headers for a new object, signal...
+   * @returns Where the next append starts, the object's CRC-64, and whether it was checked.
+   * @throws {RangeError} When `position` is not an integer ≥ 0.
+   *
+   * @example Two appends, the CRC-64 chain checked
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const first = await bucket.appendObject("logs/app.log", "started\n", { position: 0 });
+   * const second = await bucket.appendObject("logs/app.log", "ready\n", {
+   *   position: first.nextPosition,
+   *   crc64: first.crc64,
+   * });
+   * console.log(second.nextPosition, second.crc64Verified); // 14 true
+   * ```
+   */
+  appendObject(
+    key: string,
+    body: AppendBody,
+    options: AppendObjectOptions,
+  ): Promise<AppendObjectResult> {
+    return appendObject(this.#target, key, body, options);
+  }
+
+  /**
+   * Makes an appendable object hold a file by appending what it lacks: the object's length
+   * (HeadObject's `x-oss-next-append-position`) says where to go on, but only once the
+   * CRC-64 of the file's first bytes equals the object's, so an object holding other bytes
+   * is never continued ({@linkcode AppendConflictError}; nothing is appended). A missing
+   * object is created. Each append's CRC-64 chain is checked and, at the end, the object's
+   * CRC-64 equals the file's. Another writer moving the end meanwhile
+   * (`PositionNotEqualToLength`) is met by checking the object again: appending goes on
+   * while it still holds only the file's first bytes. Run it again after a failure or a
+   * kill: it continues where the object ends. Memory: one `appendSize` buffer.
+   *
+   * @param key The object key.
+   * @param file A file path (runtime entries for Deno, Bun and Node), a `Blob`/`File`, or a `FileSource`.
+   * @param options Bytes per append (default 8 MiB), progress, signal, content headers.
+   * @returns The object's length and CRC-64, where this call started, and what it sent.
+   *
+   * @example Ship a growing log: each run appends what is new
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const r = await bucket.appendFile("logs/app.log", "./app.log", { appendSize: 1024 * 1024 });
+   * console.log(`had ${r.continuedFrom} bytes, appended ${r.bytesSent}`);
+   * ```
+   */
+  appendFile(
+    key: string,
+    file: UploadFileInput,
+    options: AppendFileOptions = {},
+  ): Promise<AppendFileResult> {
+    assertObjectKey(key);
+    return appendFile(this, this.client.platform, key, file, options);
   }
 
   /**
@@ -583,6 +669,34 @@ export class Bucket {
     options: ListMultipartUploadsOptions = {},
   ): AsyncGenerator<MultipartUploadSummary> {
     return listMultipartUploads(this.#target, options);
+  }
+
+  /**
+   * Aborts the unfinished multipart uploads under `prefix` initiated before `olderThan`,
+   * and says how many it aborted and how many bytes of parts that freed (counted with
+   * ListParts before each abort). An upload completed or aborted by someone else meanwhile
+   * is skipped. Without `olderThan` every upload goes, including ones running now.
+   *
+   * @param options Prefix, age or date cutoff, signal.
+   * @returns Uploads aborted, bytes freed, and each upload.
+   * @throws {RangeError} When `olderThan` is neither a valid `Date` nor an age ≥ 0.
+   *
+   * @example Free what interrupted uploads older than a day left behind
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const { uploadsAborted, bytesFreed } = await bucket.abortMultipartUploads({
+   *   prefix: "backups/",
+   *   olderThan: 24 * 60 * 60 * 1000,
+   * });
+   * console.log(`${uploadsAborted} uploads, ${bytesFreed} bytes`);
+   * ```
+   */
+  abortMultipartUploads(
+    options: AbortMultipartUploadsOptions = {},
+  ): Promise<AbortMultipartUploadsResult> {
+    return abortMultipartUploads(this.#target, options);
   }
 
   /** Describes the bucket without credentials. */

@@ -43,6 +43,12 @@ export type {
   StorageClass,
   UploadCallback,
 } from "./object_write_options.ts";
+export type { AppendBody, AppendObjectOptions, AppendObjectResult } from "./bucket_append.ts";
+export type {
+  AbortedUpload,
+  AbortMultipartUploadsOptions,
+  AbortMultipartUploadsResult,
+} from "./bucket_cleanup.ts";
 export { DEFAULT_PRESIGN_EXPIRES } from "./bucket_presign.ts";
 export type { PresignUrlOptions } from "./bucket_presign.ts";
 export type * from "./results.ts";

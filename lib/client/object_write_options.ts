@@ -237,6 +237,17 @@ export const WRITE_SETTINGS_BY_OPERATION: Partial<Record<OssOperation, readonly 
   CompleteMultipartUpload: ["acl", "forbidOverwrite", "callback", "requestPayer"],
   CopyObject: ALL_SETTINGS.filter((s) => s !== "callback"),
   UploadPartCopy: ["trafficLimit", "requestPayer"],
+  // OSS's AppendObject takes no callback, and no KMS key id for an appendable object.
+  AppendObject: [
+    "contentType",
+    "meta",
+    "acl",
+    "storageClass",
+    "tagging",
+    "serverSideEncryption",
+    "trafficLimit",
+    "requestPayer",
+  ],
 };
 
 /** The settings of `options` (which may hold other fields too), without the others. */

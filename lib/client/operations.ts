@@ -60,6 +60,7 @@ export type OssOperation =
   | "UploadPart"
   | "CopyObject"
   | "PutObject"
+  | "AppendObject"
   | "AbortMultipartUpload"
   | "DeleteObject"
   | "InitiateMultipartUpload"
@@ -262,6 +263,12 @@ export const OPERATIONS: OperationTable = {
     method: "PUT",
     routes: [{ methods: ["PUT"] }],
     uploadSignable: true,
+  },
+  AppendObject: {
+    scope: "object",
+    method: "POST",
+    routes: [{ methods: ["POST"], anyOf: ["append"] }],
+    uploadSignable: false,
   },
   AbortMultipartUpload: {
     scope: "object",

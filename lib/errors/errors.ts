@@ -61,6 +61,7 @@ export type OssupErrorCode =
   | "CheckpointLocked"
   | "CheckpointIo"
   | "SourceChanged"
+  | "AppendConflict"
   | "Usage"
   | "CommandFailed"
   | "TransferFailed"
@@ -137,6 +138,8 @@ export interface OssErrorInit {
   ec?: string;
   /** The operation that failed, e.g. `"UploadPart"`. */
   operation?: string;
+  /** `x-oss-next-append-position` of the answer: the object's length, on `PositionNotEqualToLength`. */
+  nextAppendPosition?: number;
 }
 
 /**
@@ -161,6 +164,11 @@ export class OssError extends OssupError {
   readonly ec?: string;
   /** The operation that failed, e.g. `"UploadPart"`. */
   readonly operation?: string;
+  /**
+   * On AppendObject's `PositionNotEqualToLength`: the object's current length, where the
+   * next append must start (OSS's `x-oss-next-append-position`).
+   */
+  readonly nextAppendPosition?: number;
 
   /**
    * Creates the error from what OSS answered.
@@ -177,6 +185,7 @@ export class OssError extends OssupError {
     this.hostId = init.hostId;
     this.ec = init.ec;
     this.operation = init.operation;
+    if (init.nextAppendPosition !== undefined) this.nextAppendPosition = init.nextAppendPosition;
   }
 }
 
@@ -501,6 +510,38 @@ export class SourceChangedError extends OssupError {
   constructor(message: string, options?: OssupErrorOptions) {
     super(SourceChangedError.code, message, options);
     this.name = "SourceChangedError";
+  }
+}
+
+/**
+ * `appendFile` found an object it may not continue: not appendable, longer than the file, or
+ * holding bytes that are not the file's first bytes (its CRC-64 differs from theirs), so
+ * appending the rest would mix two contents. Nothing was appended. Code `"AppendConflict"`.
+ *
+ * @example
+ * ```ts
+ * import { AppendConflictError } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new AppendConflictError("logs/app.log holds 10 bytes that are not the first 10 bytes of app.log");
+ * assert.equal(err.code, "AppendConflict");
+ * ```
+ */
+export class AppendConflictError extends OssupError {
+  /** This class's code: `"AppendConflict"`. */
+  static override readonly code: "AppendConflict" = "AppendConflict";
+  /** Stable machine-readable code: this class's `static code`. */
+  declare readonly code: "AppendConflict";
+
+  /**
+   * Creates an append-conflict error.
+   *
+   * @param message Which object, what it holds, and what to do.
+   * @param options The underlying cause, if any.
+   */
+  constructor(message: string, options?: OssupErrorOptions) {
+    super(AppendConflictError.code, message, options);
+    this.name = "AppendConflictError";
   }
 }
 

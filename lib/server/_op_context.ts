@@ -22,6 +22,8 @@ export interface OpSettings {
   ownerId: string;
   /** Host names the server POSTs upload callbacks to (others fail with `CallbackFailed`). */
   callbackHosts: readonly string[];
+  /** The largest an appendable object may grow, in bytes (OSS: 5 GB). */
+  maxAppendableSize: number;
 }
 
 /** One request on its way through an operation handler. */

@@ -55,6 +55,7 @@ export function objectResponseHeaders(meta: ObjectMeta): Headers {
     "x-oss-hash-crc64ecma": meta.crc64.toString(),
     "accept-ranges": "bytes",
   });
+  if (meta.objectType === "Appendable") h.set("x-oss-next-append-position", String(meta.size));
   if (meta.cacheControl !== undefined) h.set("cache-control", meta.cacheControl);
   if (meta.contentDisposition !== undefined) h.set("content-disposition", meta.contentDisposition);
   if (meta.contentEncoding !== undefined) h.set("content-encoding", meta.contentEncoding);

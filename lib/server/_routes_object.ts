@@ -1,5 +1,5 @@
 /**
- * Object operations: PutObject, GetObject, HeadObject, GetObjectMeta,
+ * Object operations: PutObject, AppendObject, GetObject, HeadObject, GetObjectMeta,
  * DeleteObject, DeleteMultipleObjects, CopyObject, Get/PutObjectAcl.
  *
  * @module
@@ -35,7 +35,7 @@ import { GET_CONDITIONS } from "./_conditions.ts";
 import { ServerError } from "./server_error.ts";
 import { tagPairs } from "../client/object_write_options.ts";
 import { answerWithCallback, uploadCallbackOf } from "./_upload_callback.ts";
-import type { ObjectMeta } from "./storage.ts";
+import { type ObjectMeta, StorageError } from "./storage.ts";
 
 /** Base64 of the MD5 an upper-case hex ETag stands for (OSS's `Content-MD5` answer header). */
 function etagToContentMd5(etag: string): string | undefined {
@@ -97,6 +97,74 @@ const putObject: OpHandler = async (op) => {
     return await answerWithCallback(op, callback, meta, written, op.settings.callbackHosts);
   }
   return emptyResponse(200, written);
+};
+
+/** The `position` of an AppendObject: a decimal byte offset, required. */
+function appendPosition(op: OpContext): number {
+  const raw = queryValue(op, "position");
+  if (raw === undefined || !/^\d{1,16}$/.test(raw)) {
+    throw new ServerError(
+      400,
+      "InvalidArgument",
+      raw === undefined
+        ? "AppendObject needs the position parameter: the object's current length (0 for a new object)."
+        : "The position parameter must be a non-negative integer.",
+      { ArgumentName: "position", ArgumentValue: raw ?? "" },
+    );
+  }
+  return Number(raw);
+}
+
+/** OSS's answer to an append at the wrong position: the right one in `x-oss-next-append-position`. */
+async function wrongPosition(op: OpContext, bucket: string, key: string): Promise<ServerError> {
+  let length = 0;
+  try {
+    length = (await op.storage.getObject(bucket, key)).meta.size;
+  } catch {
+    // Gone meanwhile: a new object starts at 0.
+  }
+  return new ServerError(
+    409,
+    "PositionNotEqualToLength",
+    "Position is not equal to file length.",
+    {},
+    { "x-oss-next-append-position": String(length) },
+  );
+}
+
+const appendObject: OpHandler = async (op) => {
+  const bucket = bucketOf(op);
+  const key = keyOf(op);
+  checkObjectKey(key);
+  await requireBucket(op);
+  const position = appendPosition(op);
+  const body = requestBody(op);
+  const limit = op.settings.maxAppendableSize;
+  if (body.length !== undefined && position + body.length > limit) {
+    throw new ServerError(
+      400,
+      "EntityTooLarge",
+      `An appendable object may hold at most ${limit} bytes.`,
+      { MaxSizeAllowed: String(limit), ProposedSize: String(position + body.length) },
+    );
+  }
+  const headers = objectHeadersFromRequest(op.c.req.raw.headers);
+  let meta: ObjectMeta;
+  try {
+    meta = await op.storage.appendObject(bucket, key, position, body, headers, {
+      maxSize: limit,
+    });
+  } catch (err) {
+    if (err instanceof StorageError && err.code === "PositionNotEqualToLength") {
+      throw await wrongPosition(op, bucket, key);
+    }
+    throw err;
+  }
+  return emptyResponse(200, {
+    "etag": quoteEtag(meta.etag),
+    "x-oss-hash-crc64ecma": meta.crc64.toString(),
+    "x-oss-next-append-position": String(meta.size),
+  });
 };
 
 /** `response-*` query parameters that override answer headers on GetObject. */
@@ -311,6 +379,7 @@ const putObjectAcl: OpHandler = async (op) => {
 /** Handlers by OSS API name. */
 export const objectRoutes: Record<string, OpHandler> = {
   PutObject: putObject,
+  AppendObject: appendObject,
   GetObject: getObject,
   HeadObject: headObject,
   GetObjectMeta: getObjectMeta,

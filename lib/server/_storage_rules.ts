@@ -10,6 +10,7 @@
 import { crc64Combine } from "../crc64/crc64.ts";
 import type { BodyDigest } from "./_storage_body.ts";
 import {
+  checkKey,
   compareUtf8,
   multipartEtag,
   newUploadId,
@@ -143,6 +144,76 @@ export function newObjectMeta(
     lastModified: nowToSecond(),
     objectType,
   };
+}
+
+/** OSS's limit on an appendable object's size: 5 GB. */
+export const MAX_APPENDABLE_SIZE = 5 * 1024 ** 3;
+
+/** The `PositionNotEqualToLength` error. */
+export function positionNotEqualToLength(): StorageError {
+  return new StorageError(
+    "PositionNotEqualToLength",
+    "Position is not equal to file length.",
+  );
+}
+
+/**
+ * Checks an append at `position` against the object there now (`undefined`: none):
+ * `ObjectNotAppendable` for a Normal or Multipart object, `PositionNotEqualToLength` unless
+ * `position` is its length (0 with no object).
+ */
+export function checkAppend(existing: ObjectMeta | undefined, position: number): void {
+  if (existing !== undefined && existing.objectType !== "Appendable") {
+    throw new StorageError(
+      "ObjectNotAppendable",
+      "The object is not appendable.",
+    );
+  }
+  if (position !== (existing?.size ?? 0)) throw positionNotEqualToLength();
+}
+
+/**
+ * The stored object an append at `position` to `key` builds on (`undefined`: none), found by
+ * `find` and checked with {@linkcode checkAppend} before the body is read (cancelled if not).
+ */
+export function appendBase<O extends { meta: ObjectMeta }>(
+  body: BodyInput,
+  key: string,
+  position: number,
+  find: () => O | undefined,
+): O | undefined {
+  let base: O | undefined;
+  checkBeforeBody(body, () => {
+    checkKey(key);
+    base = find();
+    checkAppend(base?.meta, position);
+  });
+  return base;
+}
+
+/**
+ * The metadata of `existing` (or a new appendable object `key` with `headers`) after `added`
+ * was appended: size and CRC64 chained, modified now. `EntityTooLarge` past `maxSize`.
+ */
+export function appendedObjectMeta(
+  existing: ObjectMeta | undefined,
+  key: string,
+  headers: ObjectHeaders,
+  added: BodyDigest,
+  maxSize = MAX_APPENDABLE_SIZE,
+): ObjectMeta {
+  const size = (existing?.size ?? 0) + added.size;
+  if (size > maxSize) {
+    throw new StorageError(
+      "EntityTooLarge",
+      `An appendable object may hold at most ${maxSize} bytes; this append would make it ${size}.`,
+    );
+  }
+  const crc64 = crc64Combine(existing?.crc64 ?? 0n, added.crc64, added.size);
+  // Not an MD5 (OSS's appendable ETags are not either): it changes with every append.
+  const etag = (crc64.toString(16).padStart(16, "0") + size.toString(16).padStart(12, "0"))
+    .toUpperCase();
+  return newObjectMeta(key, existing ?? headers, { size, etag, crc64 }, "Appendable");
 }
 
 /** The metadata of a copy of `from` under `key`: its headers replaced when `headers` are given. */

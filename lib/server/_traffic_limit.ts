@@ -11,7 +11,7 @@ import type { OssOperation } from "../client/operations.ts";
 import { ServerError } from "./server_error.ts";
 
 /** The operations OSS documents `x-oss-traffic-limit` on (PostObject aside). */
-const LIMITED: ReadonlySet<string> = new Set<OssOperation | "AppendObject">([
+const LIMITED: ReadonlySet<string> = new Set<OssOperation>([
   "PutObject",
   "AppendObject",
   "CopyObject",

@@ -23,6 +23,7 @@ import { DEFAULT_CALLBACK_HOSTS } from "./_upload_callback.ts";
 import type { OssRequestInfo } from "./request_info.ts";
 import { errorResponse, newRequestId, ServerError } from "./server_error.ts";
 import { type Storage, StorageError } from "./storage.ts";
+import { MAX_APPENDABLE_SIZE } from "./_storage_rules.ts";
 
 export type { Authenticator } from "./auth.ts";
 
@@ -112,6 +113,11 @@ export interface ServerOptions {
   /** Owner ID shown in listings and ACLs. Default `"1234567890123456"`. */
   ownerId?: string;
   /**
+   * The largest an appendable object may grow (AppendObject answers `EntityTooLarge`
+   * past it). Default 5 GB, OSS's limit; smaller in tests.
+   */
+  maxAppendableSize?: number;
+  /**
    * Answer CORS preflights and expose OSS's headers (ETag, CRC64, request ID)
    * to any origin, like a bucket with a permissive CORS rule, so browser
    * clients work. Default `true`.
@@ -159,6 +165,8 @@ const STORAGE_STATUS: Record<string, number> = {
   BucketAlreadyExists: 409,
   BucketNotEmpty: 409,
   FileAlreadyExists: 409,
+  ObjectNotAppendable: 409,
+  PositionNotEqualToLength: 409,
   InvalidRange: 416,
   InternalError: 500,
 };
@@ -209,6 +217,7 @@ export function createOssApp(options: ServerOptions): OssApp {
     region: options.region ?? "cn-hangzhou",
     ownerId: options.ownerId ?? "1234567890123456",
     callbackHosts: options.callbackHosts ?? DEFAULT_CALLBACK_HOSTS,
+    maxAppendableSize: options.maxAppendableSize ?? MAX_APPENDABLE_SIZE,
   };
   const serviceHosts = (options.serviceHosts ?? []).map((h) => h.toLowerCase());
   const onError = options.onError ?? ((err: unknown) => console.error("ossup server:", err));
@@ -311,6 +320,7 @@ const EXPOSED_HEADERS = [
   "x-oss-request-id",
   "x-oss-hash-crc64ecma",
   "x-oss-object-type",
+  "x-oss-next-append-position",
   "x-oss-storage-class",
   "Content-Length",
   "Content-Range",

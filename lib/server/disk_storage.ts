@@ -63,6 +63,8 @@ import {
   nowToSecond,
 } from "./_storage_names.ts";
 import {
+  appendBase,
+  appendedObjectMeta,
   assembledDigest,
   checkBeforeBody,
   checkPartNumber,
@@ -75,6 +77,7 @@ import {
   newObjectMeta,
   newPartMeta,
   newUploadInfo,
+  positionNotEqualToLength,
 } from "./_storage_rules.ts";
 import { SortedKeys } from "./_storage_sorted_keys.ts";
 import {
@@ -147,7 +150,7 @@ interface ObjectRecord {
   etag: string;
   crc64: string;
   lastModified: number;
-  objectType: "Normal" | "Multipart";
+  objectType: ObjectMeta["objectType"];
   headers: ObjectHeaders;
 }
 
@@ -465,11 +468,16 @@ export class DiskStorage implements Storage {
     }
   }
 
-  /** Publishes a temp file holding an object's bytes under `meta.key`, atomically. */
+  /**
+   * Publishes a temp file holding an object's bytes under `meta.key`, atomically. With
+   * `expect`, only over that version of the object (`undefined`: over no object), else
+   * `PositionNotEqualToLength`: an append built on what was there.
+   */
   async #publishObject(
     bucket: string,
     writer: BlobWriter,
     meta: ObjectMeta,
+    expect?: { version: string | undefined },
   ): Promise<ObjectMeta> {
     const version = randomBytes(8).toString("hex");
     let b: IndexedBucket;
@@ -484,6 +492,9 @@ export class DiskStorage implements Storage {
     try {
       return await this.#locks.run(`o:${bucket}/${meta.key}`, async () => {
         if (this.#buckets.get(bucket) !== b) throw noSuchBucket();
+        if (expect && b.objects.get(meta.key)?.version !== expect.version) {
+          throw positionNotEqualToLength();
+        }
         const { dir, path, acl } = this.#objectDir(bucket, meta.key);
         await this.#ensureShard(dir);
         await rename(writer.path, path);
@@ -526,6 +537,52 @@ export class DiskStorage implements Storage {
       writer,
       newObjectMeta(key, headers, digest, "Normal"),
     );
+  }
+
+  async appendObject(
+    bucket: string,
+    key: string,
+    position: number,
+    body: BodyInput,
+    headers: ObjectHeaders,
+    options: { maxSize?: number } = {},
+  ): Promise<ObjectMeta> {
+    await this.#ready;
+    const before = appendBase(body, key, position, () => this.#bucket(bucket).objects.get(key));
+    // The new version is written whole (old bytes, then the body) and renamed into place,
+    // so a crash leaves the old object or the new one.
+    const writer = await BlobWriter.create(this.#tmp);
+    let meta: ObjectMeta;
+    try {
+      if (before) await this.#copyObjectBytes(bucket, before, writer, body);
+      const digest = await drainBody(body, (chunk) => writer.write(chunk), {
+        md5Threads: this.#md5Threads,
+      });
+      meta = appendedObjectMeta(before?.meta, key, headers, digest, options.maxSize);
+    } catch (err) {
+      await writer.discard();
+      throw err;
+    }
+    return await this.#publishObject(bucket, writer, meta, { version: before?.version });
+  }
+
+  /** Writes the bytes of `object` to `writer`; cancels `body` when they cannot be read. */
+  async #copyObjectBytes(
+    bucket: string,
+    object: IndexedObject,
+    writer: BlobWriter,
+    body: BodyInput,
+  ): Promise<void> {
+    try {
+      for await (const chunk of iterate(this.#objectStream(bucket, object))) {
+        await writer.write(chunk);
+      }
+    } catch (err) {
+      body.stream.cancel(err).catch(() => {});
+      // Replaced or deleted under the append: its position is stale.
+      if (err instanceof StorageError && err.code === "NoSuchKey") throw positionNotEqualToLength();
+      throw err;
+    }
   }
 
   async getObject(bucket: string, key: string): Promise<ObjectReader> {

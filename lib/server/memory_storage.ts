@@ -22,6 +22,8 @@ import {
 } from "./_storage_index.ts";
 import { checkBucketName, checkKey, nowToSecond } from "./_storage_names.ts";
 import {
+  appendBase,
+  appendedObjectMeta,
   assembledDigest,
   checkBeforeBody,
   checkPartNumber,
@@ -33,6 +35,7 @@ import {
   newObjectMeta,
   newPartMeta,
   newUploadInfo,
+  positionNotEqualToLength,
   run,
 } from "./_storage_rules.ts";
 import { SortedKeys } from "./_storage_sorted_keys.ts";
@@ -186,6 +189,25 @@ export class MemoryStorage implements Storage {
     const meta = newObjectMeta(key, headers, digest, "Normal");
     // The bucket may have gone while the body streamed.
     this.#bucket(bucket).objects.set(key, { meta, chunks });
+    return copyMeta(meta);
+  }
+
+  async appendObject(
+    bucket: string,
+    key: string,
+    position: number,
+    body: BodyInput,
+    headers: ObjectHeaders,
+    options: { maxSize?: number } = {},
+  ): Promise<ObjectMeta> {
+    const before = appendBase(body, key, position, () => this.#bucket(bucket).objects.get(key));
+    const { chunks, digest } = await drainToChunks(body, { md5Threads: this.#md5Threads });
+    const b = this.#bucket(bucket);
+    // Another write landed while the body streamed: this append's position is stale.
+    if (b.objects.get(key) !== before) throw positionNotEqualToLength();
+    const meta = appendedObjectMeta(before?.meta, key, headers, digest, options.maxSize);
+    // Chunks are never mutated, so the new object shares the old one's.
+    b.objects.set(key, { meta, chunks: [...(before?.chunks ?? []), ...chunks] });
     return copyMeta(meta);
   }
 

@@ -12,7 +12,6 @@ import { ServerError } from "./server_error.ts";
 
 /** Sub-resources OSS recognises that this server does not implement. */
 const UNSUPPORTED_SUBRESOURCES = [
-  "append",
   "symlink",
   "tagging",
   "restore",

@@ -13,7 +13,8 @@
  * surrogate), `InvalidPart`, `InvalidPartOrder`, `MalformedXML` (Complete with
  * no parts), `InvalidArgument` (part number outside 1..10000, a body longer
  * than its declared length), `InvalidRange` (UploadPartCopy range outside the
- * source), `InvalidDigest`, `IncompleteBody` (a body shorter than declared, or
+ * source), `InvalidDigest`, `ObjectNotAppendable` and `PositionNotEqualToLength`
+ * (AppendObject), `EntityTooLarge` (an append past the size limit), `IncompleteBody` (a body shorter than declared, or
  * whose stream failed). Part sizes (`EntityTooSmall`) are the HTTP layer's
  * to check. Anything else thrown is an internal error (HTTP 500).
  *
@@ -121,8 +122,11 @@ export interface ObjectMeta extends ObjectHeaders {
   crc64: bigint;
   /** When it was last written. */
   lastModified: Date;
-  /** `Normal` for PutObject/CopyObject, `Multipart` for CompleteMultipartUpload. */
-  objectType: "Normal" | "Multipart";
+  /**
+   * `Normal` for PutObject/CopyObject, `Multipart` for CompleteMultipartUpload,
+   * `Appendable` for AppendObject.
+   */
+  objectType: "Normal" | "Multipart" | "Appendable";
 }
 
 /**
@@ -309,6 +313,23 @@ export interface Storage {
   getObject(bucket: string, key: string): Promise<ObjectReader>;
   /** No error if absent (OSS answers 204 either way). */
   deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * AppendObject: adds the body at the end of an appendable object, atomically. With no
+   * object at `key`, `position` 0 creates one with `headers` (later appends keep the
+   * headers it was created with). `ObjectNotAppendable` for a Normal or Multipart object;
+   * `PositionNotEqualToLength` when `position` is not the object's length (checked before
+   * the body is read and again when it is published, so two appends at one position never
+   * both land); `EntityTooLarge` when the object would outgrow `options.maxSize`. The CRC64
+   * is the whole object's, combined from the old one and the body's.
+   */
+  appendObject(
+    bucket: string,
+    key: string,
+    position: number,
+    body: BodyInput,
+    headers: ObjectHeaders,
+    options?: { maxSize?: number },
+  ): Promise<ObjectMeta>;
   /** Copies bytes; `headers` replaces metadata when given, else it is copied. */
   copyObject(
     source: { bucket: string; key: string },

@@ -172,7 +172,7 @@ export interface MultipartTarget {
     key: string,
     uploadId: string,
     options?: TargetCallOptions,
-  ): AsyncIterable<{ partNumber: number; size: number; etag: string }>;
+  ): AsyncIterable<{ partNumber: number; size: number; etag: string; crc64?: bigint }>;
   /**
    * ListMultipartUploads, every page: lets the engine find and abort uploads
    * it started but never recorded (a retried InitiateMultipartUpload, a run

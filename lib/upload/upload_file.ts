@@ -89,6 +89,34 @@ function locateCheckpoint(
 }
 
 /**
+ * Opens what the caller gave (a path through the platform, a `Blob`/`File`, or a
+ * `FileSource` taken as it is). The caller closes `source` when it is not `file` itself.
+ *
+ * @param platform The runtime pieces the entry point injected.
+ * @param file A path, a `Blob`/`File`, or a `FileSource`.
+ * @param doing What needs it, for the error message (`"uploading"`, `"appending"`).
+ * @returns The source, and the path when `file` is one.
+ */
+export async function openUploadInput(
+  platform: OssPlatform,
+  file: UploadFileInput,
+  doing: string,
+): Promise<{ source: FileSource; path?: string }> {
+  if (typeof file === "string") {
+    if (!platform.openFile) {
+      throw new TypeError(
+        `${doing} by file path needs a runtime entry with files (Deno, Bun, Node); in browsers and edge ` +
+          "workers pass a Blob or File",
+      );
+    }
+    return { source: await platform.openFile(file), path: file };
+  }
+  if (typeof Blob !== "undefined" && file instanceof Blob) return { source: blobSource(file) };
+  if (isFileSource(file)) return { source: file };
+  throw new TypeError("file must be a path, a Blob/File, or a FileSource");
+}
+
+/**
  * Uploads a file path, `Blob`/`File` or `FileSource` to `key` with resumable
  * multipart upload. This is what `bucket.uploadFile` runs.
  *
@@ -120,24 +148,7 @@ export async function uploadFile(
   file: UploadFileInput,
   options: UploadFileOptions = {},
 ): Promise<UploadResult> {
-  let source: FileSource;
-  let path: string | undefined;
-  if (typeof file === "string") {
-    if (!platform.openFile) {
-      throw new TypeError(
-        "uploading by file path needs a runtime entry with files (Deno, Bun, Node); in browsers and edge " +
-          "workers pass a Blob or File",
-      );
-    }
-    path = file;
-    source = await platform.openFile(file);
-  } else if (typeof Blob !== "undefined" && file instanceof Blob) {
-    source = blobSource(file);
-  } else if (isFileSource(file)) {
-    source = file;
-  } else {
-    throw new TypeError("file must be a path, a Blob/File, or a FileSource");
-  }
+  const { source, path } = await openUploadInput(platform, file, "uploading");
   try {
     const checkpoint = locateCheckpoint(
       options.checkpoint,

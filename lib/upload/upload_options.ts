@@ -70,8 +70,16 @@ export interface UploadProgress {
   partsTotal: number;
   /** Bytes per second sent in this run, averaged since it started. */
   bytesPerSecond: number;
-  /** True when this run resumed from a checkpoint. */
+  /** True when this run resumed an earlier upload (from a checkpoint, or adopted from the server). */
   resumed: boolean;
+  /** Where the earlier upload was found, when `resumed`: `"checkpoint"` or `"server"`. */
+  resumedFrom?: "checkpoint" | "server";
+  /**
+   * With `resume: "server"`: unfinished uploads of this key found on the server and not
+   * adopted, and why (a part of another size, CRC-64 or number; no part CRC-64 given).
+   * They are left as they are: abort them with `abortMultipartUploads` when they are stale.
+   */
+  serverUploadsNotAdopted?: { uploadId: string; reason: string }[];
 }
 
 /**
@@ -206,6 +214,20 @@ export interface UploadFileOptions extends ObjectWriteSettings {
    */
   resumeCheck?: ResumeCheck;
   /**
+   * Where an earlier run's parts are looked for. `"checkpoint"`: only in the checkpoint.
+   * `"server"`: in the checkpoint when one is usable, and otherwise (none, no checkpoint
+   * option, or one set aside) on the server: the key's unfinished multipart uploads are
+   * listed with their parts, and one is adopted only when every part it holds has the size
+   * this upload plans at that number and the CRC-64 the server reports for it (ListParts'
+   * `HashCrc64ecma`) equals the CRC-64 of the local bytes there. An upload with any other
+   * part, or whose server gives no part CRC-64, is never adopted, and is left as it is
+   * (listed in the result's `serverUploadsNotAdopted`). Among several that qualify, the one
+   * holding the most bytes is adopted. The adopted upload keeps the headers it was
+   * initiated with. Costs a read of the listed parts' local bytes.
+   * @default {"checkpoint"}
+   */
+  resume?: "checkpoint" | "server";
+  /**
    * Called when a checkpoint found at this upload's place is not used (see
    * {@linkcode CheckpointSetAside}); the result's `checkpointSetAside` says
    * it too.
@@ -221,7 +243,7 @@ export interface UploadFileOptions extends ObjectWriteSettings {
    * What to do with the multipart upload when the upload fails or is aborted
    * through `signal`: `"keep"` leaves its parts and the checkpoint for a later
    * resume; `"abort"` calls AbortMultipartUpload and removes the checkpoint.
-   * @default {"keep" with a checkpoint, "abort" without}
+   * @default {"keep" with a checkpoint or `resume: "server"`, "abort" otherwise}
    */
   onFailure?: "keep" | "abort";
   /**
@@ -311,6 +333,7 @@ export interface ResolvedUploadOptions {
   routines: number;
   onFailure: "keep" | "abort";
   resumeCheck: ResumeCheck;
+  resume: "checkpoint" | "server";
 }
 
 /**
@@ -318,12 +341,13 @@ export interface ResolvedUploadOptions {
  *
  * @throws {RangeError} For `routines` outside 1–100 (part size is checked by the planner).
  * @throws {TypeError} For an `onFailure` other than `"keep"` or `"abort"`, or a
- * `resumeCheck` other than `"full"` or `"sampled"`.
+ * `resumeCheck` other than `"full"` or `"sampled"`, or a `resume` other than `"checkpoint"` or
+ * `"server"`.
  */
 export function resolveUploadOptions(
   options: Pick<
     UploadFileOptions,
-    "partSize" | "raisePartSize" | "routines" | "onFailure" | "resumeCheck"
+    "partSize" | "raisePartSize" | "routines" | "onFailure" | "resumeCheck" | "resume"
   >,
   hasCheckpoint: boolean,
 ): ResolvedUploadOptions {
@@ -333,7 +357,12 @@ export function resolveUploadOptions(
       `routines must be a whole number from 1 to ${MAX_ROUTINES}; got ${routines}`,
     );
   }
-  const onFailure = options.onFailure ?? (hasCheckpoint ? "keep" : "abort");
+  const resume = options.resume ?? "checkpoint";
+  if (resume !== "checkpoint" && resume !== "server") {
+    throw new TypeError(`resume must be "checkpoint" or "server"; got ${JSON.stringify(resume)}`);
+  }
+  // Parts left on the server are what a later run resumes from, by checkpoint or by listing.
+  const onFailure = options.onFailure ?? (hasCheckpoint || resume === "server" ? "keep" : "abort");
   if (onFailure !== "keep" && onFailure !== "abort") {
     throw new TypeError(`onFailure must be "keep" or "abort"; got ${JSON.stringify(onFailure)}`);
   }
@@ -349,6 +378,7 @@ export function resolveUploadOptions(
     routines,
     onFailure,
     resumeCheck,
+    resume,
   };
 }
 

@@ -19,6 +19,7 @@ import { partBody, partBufferSize } from "./_read_part.ts";
 import { PartScheduler } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
 import { type EarlierRun, reclaimEarlierRun } from "./_resume_checkpoint.ts";
+import { findServerUpload, type ServerUploads } from "./_adopt_server_upload.ts";
 import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import { checkCompletedCrc, completedObject, unquote, uploadResult } from "./_upload_result.ts";
 import {
@@ -192,6 +193,10 @@ interface Begun {
   uploadId: string;
   /** Whether an earlier run's upload is continued. */
   resumed: boolean;
+  /** Where that upload was found. */
+  resumedFrom?: "checkpoint" | "server";
+  /** With `resume: "server"`: the key's uploads looked at and not adopted. */
+  notAdopted?: ServerUploads["notAdopted"];
   /** Parts already in the upload (confirmed by the server); the transfer adds to it. */
   done: Map<number, PartRecord>;
   /** Recorded parts that had to be sent again (gone from the server or changed). */
@@ -218,7 +223,9 @@ async function runUpload(
   const begun = await beginUpload(run);
   if ("finished" in begun) return begun.finished;
   // Parts trusted on the sampled check alone, not read again in this run.
-  const sampled = opts.resumeCheck === "sampled" && begun.done.size > 0;
+  // (Parts adopted from the server were all read and hashed.)
+  const sampled = opts.resumeCheck === "sampled" && begun.resumedFrom === "checkpoint" &&
+    begun.done.size > 0;
   const sent = await sendMissingParts({
     target,
     key,
@@ -248,6 +255,8 @@ async function runUpload(
     parts: plan.partCount,
     uploadId: begun.uploadId,
     resumed: begun.resumed,
+    ...(begun.resumedFrom ? { resumedFrom: begun.resumedFrom } : {}),
+    ...(begun.notAdopted?.length ? { serverUploadsNotAdopted: begun.notAdopted } : {}),
     partsUploaded: sent.partsUploaded,
     bytesSent: sent.bytesSent,
     bytesResent: begun.bytesResent + sent.bytesResent,
@@ -316,16 +325,33 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
     return {
       uploadId: earlier.header.uploadId,
       resumed: true,
+      resumedFrom: "checkpoint",
       done: earlier.done,
       bytesResent: earlier.bytesResent,
       strayUploadsAborted: [],
     };
   }
-  const journal = session && {
-    session,
-    header: { ...checkpointTarget, partCount: plan.partCount },
-    earlierIntent: earlier.earlierIntent,
-  };
+  const header = { ...checkpointTarget, partCount: plan.partCount };
+  let notAdopted: ServerUploads["notAdopted"] | undefined;
+  if (opts.resume === "server") {
+    const found = await findServerUpload(target, key, source, plan, signal);
+    notAdopted = found.notAdopted;
+    if (found.adopted) {
+      const { uploadId, done } = found.adopted;
+      await session?.begin({ ...header, uploadId, createdAt: Date.now() }, done.values());
+      return {
+        uploadId,
+        resumed: true,
+        resumedFrom: "server",
+        notAdopted,
+        done,
+        bytesResent: 0,
+        strayUploadsAborted: [],
+        ...(setAside ? { setAside } : {}),
+      };
+    }
+  }
+  const journal = session && { session, header, earlierIntent: earlier.earlierIntent };
   const { uploadId, strayUploadsAborted } = await initiateUpload(
     target,
     key,
@@ -336,6 +362,7 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
   return {
     uploadId,
     resumed: false,
+    notAdopted,
     done: new Map(),
     bytesResent: 0,
     strayUploadsAborted,
