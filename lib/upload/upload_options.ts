@@ -70,16 +70,8 @@ export interface UploadProgress {
   partsTotal: number;
   /** Bytes per second sent in this run, averaged since it started. */
   bytesPerSecond: number;
-  /** True when this run resumed an earlier upload (from a checkpoint, or adopted from the server). */
+  /** True when this run resumed from a checkpoint. */
   resumed: boolean;
-  /** Where the earlier upload was found, when `resumed`: `"checkpoint"` or `"server"`. */
-  resumedFrom?: "checkpoint" | "server";
-  /**
-   * With `resume: "server"`: unfinished uploads of this key found on the server and not
-   * adopted, and why (a part of another size, CRC-64 or number; no part CRC-64 given).
-   * They are left as they are: abort them with `abortMultipartUploads` when they are stale.
-   */
-  serverUploadsNotAdopted?: { uploadId: string; reason: string }[];
 }
 
 /**
@@ -301,8 +293,16 @@ export interface UploadResult {
   parts: number;
   /** The multipart upload ID (absent for PutObject). */
   uploadId?: string;
-  /** True when this run resumed from a checkpoint. */
+  /** True when this run resumed an earlier upload (from a checkpoint, or adopted from the server). */
   resumed: boolean;
+  /** Where the earlier upload was found, when `resumed`: `"checkpoint"` or `"server"`. */
+  resumedFrom?: "checkpoint" | "server";
+  /**
+   * With `resume: "server"`: unfinished uploads of this key found on the server and not
+   * adopted, and why (a part of another size, CRC-64 or number; no part CRC-64 given).
+   * They are left as they are: abort them with `abortMultipartUploads` when they are stale.
+   */
+  serverUploadsNotAdopted?: { uploadId: string; reason: string }[];
   /** Parts uploaded in this run. */
   partsUploaded: number;
   /** Bytes sent in this run (retries included). */
