@@ -21,6 +21,7 @@ import {
   type OssClientOptions,
 } from "../mod.ts";
 import { collect } from "./_client_setup.ts";
+import type { FaultStats } from "../lib/server/faults.ts";
 import { runtimeCommand } from "./_runtime_command.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { startServer, type StartServerOptions, type TestServer } from "./_server.ts";
@@ -157,6 +158,11 @@ export function startUploadChild(
     });
   });
   return { child, output: () => output, exited: () => exited, exit };
+}
+
+/** UploadPart requests the server answered with success, all part numbers together. */
+export function partsReceived(stats: FaultStats): number {
+  return Object.values(stats.parts).reduce((a, b) => a + b, 0);
 }
 
 /** Whether a file or folder is at `path`. */

@@ -12,6 +12,7 @@ import {
   exists,
   KB100,
   objectBytes,
+  partsReceived,
   sameBytes,
   startUploadChild,
   type UploadEnv,
@@ -25,10 +26,6 @@ import { GatedClock } from "./_gated_clock.ts";
 const PARTS = 30;
 const SIZE = PARTS * KB100 - 1000; // about 3 MB
 const ROUTINES = 3;
-
-function partsReceived(stats: FaultStats): number {
-  return Object.values(stats.parts).reduce((a, b) => a + b, 0);
-}
 
 describe("uploadFile resumes after SIGKILL", () => {
   let env: UploadEnv;

@@ -12,6 +12,7 @@ import {
   exists,
   KB100,
   objectBytes,
+  partsReceived,
   sameBytes,
   startUploadChild,
   type UploadEnv,
@@ -21,16 +22,11 @@ import {
 } from "./_upload_fixtures.ts";
 import { collect } from "./_client_setup.ts";
 import { testBytes } from "./_test_bytes.ts";
-import type { FaultStats } from "../lib/server/faults.ts";
 import { GatedClock } from "./_gated_clock.ts";
 
 const PARTS = 20;
 const SIZE = PARTS * KB100 - 777;
 const ROUTINES = 2;
-
-function partsReceived(stats: FaultStats): number {
-  return Object.values(stats.parts).reduce((a, b) => a + b, 0);
-}
 
 /** An upload of `key` holding parts `numbers` of `bytes` cut at `partSize`. */
 async function uploadWithParts(
