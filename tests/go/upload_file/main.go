@@ -9,6 +9,7 @@
 //	upload_file list         -endpoint ... -bucket B [-prefix P]
 //	upload_file list-uploads -endpoint ... -bucket B
 //	upload_file list-parts   -endpoint ... -bucket B -key K -upload-id ID
+//	upload_file append       -endpoint ... -bucket B -key K -file F -position P [-init-crc C]
 //	upload_file crc64        -file F
 //
 // upload runs the documentation's pattern,
@@ -16,6 +17,10 @@
 // with a progress listener that only observes. With -pause-after N it prints
 // "PAUSED" after N parts are recorded in the .cp file and then blocks, so the
 // test can SIGKILL it mid-upload; a rerun resumes from F.cp.
+//
+// append runs bucket.AppendObject(key, file, position, oss.InitCRC(c)) with the SDK's
+// CRC64 check on: the SDK checks the object's CRC64 after the append against the chain
+// from C (the CRC64 of the object's bytes before it).
 //
 // Results are one JSON line on stdout; errors go to stderr with exit code 1.
 package main
@@ -101,6 +106,8 @@ func main() {
 	prefix := fs.String("prefix", "", "key prefix to list")
 	uploadID := fs.String("upload-id", "", "multipart upload id")
 	pauseAfter := fs.Int("pause-after", 0, "print PAUSED and block after this many parts (0: never)")
+	position := fs.Int64("position", 0, "append position: the object's current length")
+	initCRC := fs.Uint64("init-crc", 0, "CRC64 of the object's bytes before the append")
 	fs.Parse(os.Args[2:])
 
 	if mode == "crc64" {
@@ -132,6 +139,17 @@ func main() {
 			fail(err)
 		}
 		printJSON(map[string]interface{}{"startedBytes": c.startedBytes, "partsUploaded": c.parts})
+	case "append":
+		f, err := os.Open(*file)
+		if err != nil {
+			fail(err)
+		}
+		defer f.Close()
+		next, err := bucket.AppendObject(*key, f, *position, oss.InitCRC(*initCRC))
+		if err != nil {
+			fail(err)
+		}
+		printJSON(map[string]interface{}{"nextPosition": next})
 	case "download":
 		if err := bucket.GetObjectToFile(*key, *out); err != nil {
 			fail(err)
