@@ -35,9 +35,11 @@ const MAX_POSITION_RECHECKS = 3;
  * @example
  * ```ts
  * import type { AppendTarget, Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * declare const bucket: Bucket;
  * const target: AppendTarget = bucket;
+ * assert.equal(typeof target.appendObject, "function");
  * ```
  */
 export interface AppendTarget {
@@ -57,8 +59,10 @@ export interface AppendTarget {
  * @example
  * ```ts
  * import type { AppendProgress } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
- * const show = (p: AppendProgress) => console.log(`${p.bytesDone}/${p.bytesTotal}`);
+ * const percent = (p: AppendProgress) => Math.round((100 * p.bytesDone) / p.bytesTotal);
+ * assert.equal(percent({ bytesDone: 1, bytesTotal: 4 }), 25);
  * ```
  */
 export interface AppendProgress {
@@ -76,8 +80,10 @@ export interface AppendProgress {
  * @example
  * ```ts
  * import type { AppendFileOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * const options: AppendFileOptions = { appendSize: 1024 * 1024, contentType: "text/plain" };
+ * assert.equal(options.appendSize, 1048576);
  * ```
  */
 export interface AppendFileOptions extends Omit<AppendObjectOptions, "position" | "crc64"> {
@@ -93,10 +99,11 @@ export interface AppendFileOptions extends Omit<AppendObjectOptions, "position" 
  * @example
  * ```ts
  * import type { AppendFileResult, Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * declare const bucket: Bucket;
  * const r: AppendFileResult = await bucket.appendFile("logs/app.log", "./app.log");
- * console.log(r.continuedFrom, r.bytesSent, r.crc64);
+ * assert.equal(r.size, r.continuedFrom + r.bytesSent);
  * ```
  */
 export interface AppendFileResult {

@@ -262,6 +262,7 @@ export class Bucket {
    * @example Two appends, the CRC-64 chain checked
    * ```ts
    * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
    *
    * declare const bucket: Bucket;
    * const first = await bucket.appendObject("logs/app.log", "started\n", { position: 0 });
@@ -269,7 +270,8 @@ export class Bucket {
    *   position: first.nextPosition,
    *   crc64: first.crc64,
    * });
-   * console.log(second.nextPosition, second.crc64Verified); // 14 true
+   * assert.equal(second.nextPosition, 14);
+   * assert.equal(second.crc64Verified, true);
    * ```
    */
   appendObject(
@@ -299,10 +301,11 @@ export class Bucket {
    * @example Ship a growing log: each run appends what is new
    * ```ts
    * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
    *
    * declare const bucket: Bucket;
    * const r = await bucket.appendFile("logs/app.log", "./app.log", { appendSize: 1024 * 1024 });
-   * console.log(`had ${r.continuedFrom} bytes, appended ${r.bytesSent}`);
+   * assert.equal(r.size, r.continuedFrom + r.bytesSent);
    * ```
    */
   appendFile(
@@ -684,13 +687,14 @@ export class Bucket {
    * @example Free what interrupted uploads older than a day left behind
    * ```ts
    * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
    *
    * declare const bucket: Bucket;
    * const { uploadsAborted, bytesFreed } = await bucket.abortMultipartUploads({
    *   prefix: "backups/",
    *   olderThan: 24 * 60 * 60 * 1000,
    * });
-   * console.log(`${uploadsAborted} uploads, ${bytesFreed} bytes`);
+   * assert.ok(bytesFreed >= 0 && uploadsAborted >= 0);
    * ```
    */
   abortMultipartUploads(

@@ -22,8 +22,10 @@ import { checkWriteSettings, writeHeadersFor } from "./object_write_options.ts";
  * @example
  * ```ts
  * import type { AppendBody } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * const bodies: AppendBody[] = ["a line\n", new Uint8Array([1, 2]), new Blob(["more"])];
+ * assert.equal(bodies.length, 3);
  * ```
  */
 export type AppendBody = Uint8Array | ArrayBuffer | Blob | string;
@@ -34,9 +36,11 @@ export type AppendBody = Uint8Array | ArrayBuffer | Blob | string;
  * @example
  * ```ts
  * import type { AppendObjectOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * const first: AppendObjectOptions = { position: 0, contentType: "text/plain" };
  * const next: AppendObjectOptions = { position: 6, crc64: 0x1234n };
+ * assert.ok(next.position > first.position);
  * ```
  */
 export interface AppendObjectOptions
@@ -63,10 +67,12 @@ export interface AppendObjectOptions
  * @example
  * ```ts
  * import type { AppendObjectResult, Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * declare const bucket: Bucket;
  * const r: AppendObjectResult = await bucket.appendObject("log.txt", "one\n", { position: 0 });
- * await bucket.appendObject("log.txt", "two\n", { position: r.nextPosition, crc64: r.crc64 });
+ * const r2 = await bucket.appendObject("log.txt", "two\n", { position: r.nextPosition, crc64: r.crc64 });
+ * assert.equal(r2.nextPosition, 8);
  * ```
  */
 export interface AppendObjectResult extends ResponseInfo {

@@ -17,9 +17,12 @@ import { abortMultipartUpload } from "./bucket_multipart.ts";
  * @example
  * ```ts
  * import type { AbortMultipartUploadsOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * const dayOld: AbortMultipartUploadsOptions = { prefix: "backups/", olderThan: 24 * 3600 * 1000 };
  * const before: AbortMultipartUploadsOptions = { olderThan: new Date("2026-01-01T00:00:00Z") };
+ * assert.equal(typeof dayOld.olderThan, "number");
+ * assert.ok(before.olderThan instanceof Date);
  * ```
  */
 export interface AbortMultipartUploadsOptions extends Omit<RequestOptions, "headers"> {
@@ -39,8 +42,10 @@ export interface AbortMultipartUploadsOptions extends Omit<RequestOptions, "head
  * @example
  * ```ts
  * import type { AbortedUpload } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * const u: AbortedUpload = { key: "big.iso", uploadId: "0004B9…", initiated: new Date(), parts: 3, bytes: 300 };
+ * assert.equal(u.bytes / u.parts, 100);
  * ```
  */
 export interface AbortedUpload {
@@ -62,9 +67,11 @@ export interface AbortedUpload {
  * @example
  * ```ts
  * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
  *
  * declare const bucket: Bucket;
- * const { uploadsAborted, bytesFreed } = await bucket.abortMultipartUploads({ prefix: "tmp/" });
+ * const { uploadsAborted, bytesFreed, uploads } = await bucket.abortMultipartUploads({ prefix: "tmp/" });
+ * assert.equal(uploads.length, uploadsAborted);
  * console.log(`${uploadsAborted} uploads aborted, ${bytesFreed} bytes freed`);
  * ```
  */
