@@ -231,6 +231,7 @@ describe("the README's programs, run as written against the local server", () =>
       "Use the local server from your own code/main.go",
       "Your own store, source or fetch/store.test.ts",
       "Your own store, source or fetch/fetch.test.ts",
+      "Appending, resuming without a checkpoint, cleaning up/append.ts",
     ];
     assert.deepEqual(PROGRAMS.map((p) => `${p.section}/${p.file}`).sort(), expected.sort());
   });
@@ -402,6 +403,18 @@ describe("the README's programs, run as written against the local server", () =>
     writeFileSync(join(w, "local.ts"), p.code);
     const out = assertRan(await run(bin("tsx"), ["local.ts"], w, ossEnv(server)), "local.ts");
     assert.equal(out, "hello from ossup\n");
+  });
+
+  it("appending and cleaning up: appendObject's chain, appendFile going on, abortMultipartUploads", async () => {
+    const p = program(
+      "Appending, resuming without a checkpoint, cleaning up",
+      "append.ts",
+      "npx tsx append.ts",
+    );
+    const w = workdir("append");
+    writeFileSync(join(w, "append.ts"), p.code);
+    const out = assertRan(await run(bin("tsx"), ["append.ts"], w, ossEnv(server)), "append.ts");
+    assert.equal(out, "14 7 7 0\n");
   });
 
   it("the local server from ali-oss: an object and a presigned URL (sldEnable)", async () => {
