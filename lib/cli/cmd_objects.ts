@@ -11,9 +11,12 @@ import { parseWhole } from "../command_line/flags.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
 import { parseObjectUrl, parseOssUrl } from "./oss_url.ts";
+import { formatBytes } from "./units.ts";
 
 /**
- * `ossup rm oss://bucket/key` deletes an object; `ossup rm --bucket oss://bucket` an empty bucket.
+ * `ossup rm oss://bucket/key` deletes an object; `ossup rm --bucket oss://bucket` an empty bucket;
+ * `ossup rm -m oss://bucket[/prefix]` aborts the unfinished multipart uploads under the prefix
+ * (ossutil's `rm -m`), saying how many and the bytes their parts held.
  * A key that does not exist is not an error (exit 0, as with ossutil): it
  * says "did not exist; nothing removed" (`"existed": false` with `--json`).
  *
@@ -30,8 +33,30 @@ export async function rmCommand(ctx: CliContext, target: string): Promise<number
     report(ctx, `removed bucket oss://${url.bucket}`, { bucket: url.bucket }, r.requestId);
     return EXIT.ok;
   }
+  if (ctx.args.booleans.get("multipart")) {
+    const url = parseOssUrl(target);
+    const bucket = await conn.bucket(url.bucket, false);
+    const r = await bucket.abortMultipartUploads({ prefix: url.key });
+    report(
+      ctx,
+      `aborted ${r.uploadsAborted} unfinished multipart upload${
+        r.uploadsAborted === 1 ? "" : "s"
+      }` +
+        ` under oss://${url.bucket}/${url.key}, freeing ${formatBytes(r.bytesFreed)}`,
+      {
+        bucket: url.bucket,
+        prefix: url.key,
+        uploadsAborted: r.uploadsAborted,
+        bytesFreed: r.bytesFreed,
+      },
+    );
+    return EXIT.ok;
+  }
   if (parseOssUrl(target).key === "") {
-    throw new UsageError(`${target} names no object; to remove an empty bucket use rm --bucket`);
+    throw new UsageError(
+      `${target} names no object; to remove an empty bucket use rm --bucket, ` +
+        "to abort its unfinished multipart uploads rm -m",
+    );
   }
   const url = parseObjectUrl(target);
   const bucket = await conn.bucket(url.bucket, false);

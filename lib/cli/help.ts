@@ -17,7 +17,9 @@ Usage:
   ossup cp oss://<bucket>/<key> <file>   download by parallel ranges, resumable, CRC64-verified
   ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
   ossup rm oss://<bucket>/<key>          remove an object; one that does not exist is said so, exit 0
-                                         (rm --bucket oss://<bucket>: an empty bucket)
+                                         (rm --bucket oss://<bucket>: an empty bucket;
+                                         rm -m oss://<bucket>[/<prefix>]: abort the unfinished
+                                         multipart uploads there, saying the bytes freed)
   ossup mb oss://<bucket>                make a bucket
   ossup presign oss://<bucket>/<key>     print a presigned URL (--expires 3600, --method GET)
   ossup serve                            run the local OSS-compatible server

@@ -31,7 +31,7 @@ const TRANSFER_FLAGS: Record<string, FlagSpec> = {
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
   cp: TRANSFER_FLAGS,
   ls: {},
-  rm: { bucket: { type: "boolean", short: "b" } },
+  rm: { bucket: { type: "boolean", short: "b" }, multipart: { type: "boolean", short: "m" } },
   mb: {},
   presign: { expires: { type: "string" }, method: { type: "string" } },
   serve: SERVE_FLAGS,
@@ -162,7 +162,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         arity(0, 1, "ls [oss://bucket[/prefix]]");
         return await lsCommand(ctx, p[0]);
       case "rm":
-        arity(1, 1, "rm oss://bucket/key");
+        arity(1, 1, "rm oss://bucket/key  (or rm -m oss://bucket[/prefix])");
         return await rmCommand(ctx, p[0]);
       case "mb":
         arity(1, 1, "mb oss://bucket");
