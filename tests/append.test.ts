@@ -20,6 +20,7 @@ import {
 } from "../mod.ts";
 import { KB100, objectBytes, sameBytes, type UploadEnv, uploadEnv } from "./_upload_fixtures.ts";
 import { testBytes } from "./_test_bytes.ts";
+import { signalled } from "./_signalled.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -153,6 +154,43 @@ for (const storage of ["memory", "disk"] as const) {
       assert.equal(env.server.control.stats().requests.AppendObject, 2);
       env.server.control.clear();
       assert.equal(await (await bucket.getObject("lost.txt")).text(), "abcdef");
+    });
+
+    it("two appends at one position never both land (the storage re-checks at publish)", async () => {
+      const storage = env.server.storage;
+      const headers = {
+        contentType: "text/plain",
+        userMeta: {},
+        acl: "default",
+        storageClass: "Standard",
+      };
+      // A body that is read once the storage has made its checks, and ends when told.
+      const held = (bytes: string) => {
+        const reading = signalled();
+        const end = signalled();
+        const stream = new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            reading.resolve();
+            await end.promise;
+            controller.enqueue(text(bytes));
+            controller.close();
+          },
+        }, { highWaterMark: 0 });
+        return { stream, reading: reading.promise, end: end.resolve };
+      };
+      const a = held("first");
+      const b = held("second");
+      const landA = storage.appendObject("appends", "race.txt", 0, { stream: a.stream }, headers);
+      const landB = storage.appendObject("appends", "race.txt", 0, { stream: b.stream }, headers);
+      await Promise.all([a.reading, b.reading]); // both passed the position check
+      a.end();
+      assert.equal((await landA).size, 5);
+      b.end();
+      await assert.rejects(landB, (err: Error & { code?: string }) => {
+        assert.equal(err.code, "PositionNotEqualToLength");
+        return true;
+      });
+      assert.equal(await (await bucket.getObject("race.txt")).text(), "first");
     });
 
     it("checks position before sending", async () => {
