@@ -31,7 +31,9 @@ const FORBIDDEN: [string, RegExp][] = [
 
 describe("web entry", () => {
   it("bundles for the browser with no node:, Deno., Bun. or process. in it", () => {
-    const code = bundle("lib/web.ts");
+    // esbuild keeps the JSDoc of class members, whose examples import node:assert: comments
+    // are not code, so they are left out of the scan.
+    const code = bundle("lib/web.ts").replace(/\/\*\*[\s\S]*?\*\//g, "");
     assert.ok(code.length > 10_000, "the bundle holds the core");
     for (const [what, pattern] of FORBIDDEN) {
       const m = pattern.exec(code);
