@@ -110,20 +110,23 @@ export async function mbCommand(ctx: CliContext, target: string): Promise<number
   const url = parseOssUrl(target);
   if (url.key !== "") throw new UsageError(`mb takes oss://bucket, not a key`);
   const conn = await ctx.connect();
+  const alreadyYours = () =>
+    new CliError(
+      EXIT.oss,
+      `oss://${url.bucket} already exists and is yours (ossup ls lists it); nothing was changed`,
+    );
+  // OSS answers a PutBucket on your own bucket with success (and applies its ACL), so ask
+  // first: "created" would be untrue, and "already exists" is what the user needs to hear.
+  if (await ownsBucket(conn.client, url.bucket)) throw alreadyYours();
   let r;
   try {
     r = await conn.client.createBucket(url.bucket);
   } catch (err) {
-    // OSS's "bucket names are global: pick another" is wrong advice when the bucket is yours.
+    // Made by us between the check and the create: still ours, still not created now.
     if (
       err instanceof OssError && err.code === "BucketAlreadyExists" &&
       await ownsBucket(conn.client, url.bucket)
-    ) {
-      throw new CliError(
-        EXIT.oss,
-        `oss://${url.bucket} already exists and is yours (ossup ls lists it); nothing was changed`,
-      );
-    }
+    ) throw alreadyYours();
     throw err;
   }
   report(ctx, `created bucket oss://${url.bucket}`, { bucket: url.bucket }, r.requestId);
