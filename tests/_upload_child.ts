@@ -11,16 +11,10 @@
  */
 
 import process from "node:process";
-import { OssClient } from "../mod.ts";
+import { childClient } from "./_child_client.ts";
 
 const o = JSON.parse(process.argv[process.argv.length - 1]);
-const client = new OssClient({
-  endpoint: o.endpoint,
-  region: o.region,
-  accessKeyId: o.accessKeyId,
-  accessKeySecret: o.accessKeySecret,
-  retry: { maxAttempts: 100, baseDelayMs: 5, maxDelayMs: 20 },
-});
+const client = childClient(o, { retry: { maxAttempts: 100, baseDelayMs: 5, maxDelayMs: 20 } });
 const result = await client.bucket(o.bucket).uploadFile(o.key, o.path, {
   partSize: o.partSize,
   routines: o.routines,

@@ -13,17 +13,12 @@
 
 import assert from "node:assert/strict";
 import process from "node:process";
-import { OssClient } from "../mod.ts";
+import { childClient } from "./_child_client.ts";
 import { RssProbe } from "./_memory_probe.ts";
 import { syntheticSource } from "./_upload_fixtures.ts";
 
 const o = JSON.parse(process.argv[process.argv.length - 1]);
-const client = new OssClient({
-  endpoint: o.endpoint,
-  region: o.region,
-  accessKeyId: o.accessKeyId,
-  accessKeySecret: o.accessKeySecret,
-});
+const client = childClient(o);
 await client.createBucket(o.bucket);
 const bucket = client.bucket(o.bucket);
 const options = { partSize: o.partSize, routines: o.routines };

@@ -9,6 +9,7 @@ import { childElement, childElements, childText, parseXml, type XmlElement } fro
 import type {
   BucketSummary,
   CompleteMultipartUploadResult,
+  CopyObjectResult,
   InitiateMultipartUploadResult,
   ListBucketsPage,
   ListMultipartUploadsPage,
@@ -16,6 +17,7 @@ import type {
   ListPartsPage,
   ObjectMetadata,
   ResponseInfo,
+  UploadPartCopyResult,
 } from "./results.ts";
 
 /** An answer with its body read as text. */
@@ -171,6 +173,32 @@ export function parseCompleteMultipartUpload(res: TextResponse): CompleteMultipa
     location: orUndefined(childText(root, "Location")),
     crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
     versionId: res.headers.get("x-oss-version-id") ?? undefined,
+  };
+}
+
+/** `<CopyObjectResult>` of CopyObject. */
+export function parseCopyObject(res: TextResponse): CopyObjectResult {
+  const root = rootOf(res, "CopyObjectResult", "CopyObject");
+  return {
+    ...responseInfo(res.headers),
+    etag: childText(root, "ETag") ?? res.headers.get("etag") ?? "",
+    lastModified: parseDate(childText(root, "LastModified")),
+    crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
+    versionId: res.headers.get("x-oss-version-id") ?? undefined,
+  };
+}
+
+/**
+ * `<CopyPartResult>` of UploadPartCopy; the part number is the request's (the answer does not
+ * repeat it).
+ */
+export function parseUploadPartCopy(res: TextResponse): Omit<UploadPartCopyResult, "partNumber"> {
+  const root = rootOf(res, "CopyPartResult", "UploadPartCopy");
+  return {
+    ...responseInfo(res.headers),
+    etag: childText(root, "ETag") ?? res.headers.get("etag") ?? "",
+    lastModified: parseDate(childText(root, "LastModified")),
+    crc64: parseCrc64(res.headers.get("x-oss-hash-crc64ecma")),
   };
 }
 

@@ -14,6 +14,7 @@ import type { RequestSender } from "./_request.ts";
 import type {
   CompletedPart,
   CompleteMultipartUploadResult,
+  CopyObjectResult,
   GetObjectResult,
   InitiateMultipartUploadResult,
   ListMultipartUploadsPage,
@@ -25,6 +26,7 @@ import type {
   PartSummary,
   PutObjectResult,
   ResponseInfo,
+  UploadPartCopyResult,
   UploadPartResult,
 } from "./results.ts";
 import type { BucketTarget } from "./_bucket_target.ts";
@@ -75,6 +77,15 @@ import {
   type AppendFileOptions,
   type AppendFileResult,
 } from "../append/append_file.ts";
+import {
+  copyObject,
+  type CopyObjectOptions,
+  type CopyPartSource,
+  uploadPartCopy,
+  type UploadPartCopyOptions,
+} from "./bucket_copy.ts";
+import { copyFile } from "../upload/copy_file.ts";
+import type { CopyFileOptions, CopyResult } from "../upload/copy_options.ts";
 import { uploadFile, type UploadFileInput } from "../upload/upload_file.ts";
 import type { UploadFileOptions, UploadResult } from "../upload/upload_options.ts";
 import { uploadStream, type UploadStreamOptions } from "../upload/upload_stream.ts";
@@ -184,6 +195,127 @@ export class Bucket {
   ): Promise<UploadResult> {
     assertObjectKey(key);
     return uploadFile(this, this.client.platform, key, file, options);
+  }
+
+  /**
+   * Resumable server-side copy, the Go SDK's
+   * `bucket.CopyFile(srcBucket, srcKey, destKey, partSize, oss.Routines(n), oss.Checkpoint(true, ""))`:
+   * a source up to `copyObjectLimit` (default 1 GiB, OSS's CopyObject limit) is copied
+   * with one CopyObject; a larger one with InitiateMultipartUpload and UploadPartCopy
+   * parts (`partSize`, `routines` at once). No byte passes through the client. Every
+   * request is conditioned on the source's ETag, so a source replaced mid-copy fails with
+   * `SourceChangedError` (its upload aborted); with `checkpoint`, a failed, paused or
+   * killed copy resumes and copies only the missing parts. The copy's CRC64 is checked
+   * against the source's (`IntegrityError` otherwise). Metadata is kept
+   * (`metadataDirective: "COPY"`, the default) or replaced (`"REPLACE"`).
+   *
+   * @param sourceBucket The source bucket (same region).
+   * @param sourceKey The source key.
+   * @param destKey The destination key in this bucket.
+   * @param options Part size, routines, checkpoint, metadata directive, progress, signal.
+   * @returns The copy's ETag and CRC64, and what this run did.
+   *
+   * @example Copy a big object, resumable, four parts at once
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const result = await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", {
+   *   partSize: 64 * 1024 * 1024,
+   *   routines: 4,
+   *   checkpoint: true,
+   * });
+   * console.log(result.method, result.crc64Verified); // "UploadPartCopy" true
+   * ```
+   */
+  copyFile(
+    sourceBucket: string,
+    sourceKey: string,
+    destKey: string,
+    options: CopyFileOptions = {},
+  ): Promise<CopyResult> {
+    assertBucketName(sourceBucket);
+    assertObjectKey(sourceKey);
+    assertObjectKey(destKey);
+    const source = this.client.bucket(sourceBucket);
+    return copyFile(
+      this,
+      this.client.platform,
+      {
+        bucket: sourceBucket,
+        key: sourceKey,
+        head: (o) => source.headObject(sourceKey, o),
+      },
+      destKey,
+      options,
+    );
+  }
+
+  /**
+   * Copies an object inside OSS in one request (CopyObject): up to 1 GB (OSS's limit; use
+   * `copyFile` for any size). The source may be in another bucket of the same region.
+   *
+   * @param sourceBucket The source bucket.
+   * @param sourceKey The source key.
+   * @param destKey The destination key in this bucket.
+   * @param options Metadata directive, source conditions, write headers, signal...
+   * @returns The copy's ETag and CRC64.
+   * @throws {OssError} `PreconditionFailed` (412) or `NotModified` (304) when a source condition does not hold.
+   *
+   * @example Rename metadata in place
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * await bucket.copyObject(bucket.name, "a.json", "a.json", {
+   *   metadataDirective: "REPLACE",
+   *   contentType: "application/json",
+   * });
+   * ```
+   */
+  copyObject(
+    sourceBucket: string,
+    sourceKey: string,
+    destKey: string,
+    options: CopyObjectOptions = {},
+  ): Promise<CopyObjectResult> {
+    return copyObject(this.#target, sourceBucket, sourceKey, destKey, options);
+  }
+
+  /**
+   * Uploads one part by copying bytes of an existing object (UploadPartCopy), the range
+   * sent as `x-oss-copy-source-range: bytes=start-end`.
+   *
+   * @param key The object key of the upload.
+   * @param uploadId The upload ID.
+   * @param partNumber 1 to 10 000.
+   * @param source The source object and the range of it to copy.
+   * @param options Source conditions, signal, timeout, retry.
+   * @returns The part's ETag (for `completeMultipartUpload`) and CRC64.
+   * @throws {RangeError} When `partNumber` or the range is out of range.
+   *
+   * @example
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const { uploadId } = await bucket.initiateMultipartUpload("copy.bin");
+   * const part = await bucket.uploadPartCopy("copy.bin", uploadId, 1, {
+   *   bucket: "source-bucket",
+   *   key: "big.bin",
+   *   range: { start: 0, end: 1024 * 1024 - 1 },
+   * });
+   * await bucket.completeMultipartUpload("copy.bin", uploadId, [part]);
+   * ```
+   */
+  uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: CopyPartSource,
+    options: UploadPartCopyOptions = {},
+  ): Promise<UploadPartCopyResult> {
+    return uploadPartCopy(this.#target, key, uploadId, partNumber, source, options);
   }
 
   /**

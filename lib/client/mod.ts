@@ -49,6 +49,13 @@ export type {
   AbortMultipartUploadsOptions,
   AbortMultipartUploadsResult,
 } from "./bucket_cleanup.ts";
+export type {
+  CopyObjectOptions,
+  CopyPartSource,
+  CopySourceConditions,
+  MetadataDirective,
+  UploadPartCopyOptions,
+} from "./bucket_copy.ts";
 export { DEFAULT_PRESIGN_EXPIRES } from "./bucket_presign.ts";
 export type { PresignUrlOptions } from "./bucket_presign.ts";
 export type * from "./results.ts";

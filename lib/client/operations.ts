@@ -10,20 +10,24 @@
 
 import {
   parseCompleteMultipartUpload,
+  parseCopyObject,
   parseInitiateMultipartUpload,
   parseListBuckets,
   parseListMultipartUploads,
   parseListObjects,
   parseListParts,
+  parseUploadPartCopy,
   type TextResponse,
 } from "./_responses.ts";
 import type {
   CompleteMultipartUploadResult,
+  CopyObjectResult,
   InitiateMultipartUploadResult,
   ListBucketsPage,
   ListMultipartUploadsPage,
   ListObjectsPage,
   ListPartsPage,
+  UploadPartCopyResult,
 } from "./results.ts";
 
 /**
@@ -74,6 +78,8 @@ export interface OperationResults {
   ListParts: ListPartsPage;
   InitiateMultipartUpload: InitiateMultipartUploadResult;
   CompleteMultipartUpload: CompleteMultipartUploadResult;
+  CopyObject: CopyObjectResult;
+  UploadPartCopy: Omit<UploadPartCopyResult, "partNumber">;
 }
 
 /** An operation whose answer's body the client reads with the table's parser. */
@@ -245,6 +251,7 @@ export const OPERATIONS: OperationTable = {
     method: "PUT",
     routes: [{ methods: ["PUT"], anyOf: ["partNumber", "uploadId"], copySource: true }],
     uploadSignable: false,
+    parse: parseUploadPartCopy,
   },
   UploadPart: {
     scope: "object",
@@ -257,6 +264,7 @@ export const OPERATIONS: OperationTable = {
     method: "PUT",
     routes: [{ methods: ["PUT"], copySource: true }],
     uploadSignable: false,
+    parse: parseCopyObject,
   },
   PutObject: {
     scope: "object",

@@ -205,6 +205,55 @@ export interface UploadPartResult extends ResponseInfo {
 }
 
 /**
+ * Result of `Bucket.copyObject` (CopyObject).
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const { etag, crc64 } = await bucket.copyObject("source-bucket", "a.txt", "copy-of-a.txt");
+ * ```
+ */
+export interface CopyObjectResult extends ResponseInfo {
+  /** ETag of the new object, as OSS sent it. */
+  etag: string;
+  /** When the new object was written. */
+  lastModified?: Date;
+  /** CRC64-ECMA of the new object, when the server sent it. */
+  crc64?: bigint;
+  /** Version ID of the new object, when the bucket is versioned. */
+  versionId?: string;
+}
+
+/**
+ * Result of `Bucket.uploadPartCopy` (UploadPartCopy).
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const part = await bucket.uploadPartCopy("big.iso", "<upload id>", 1, {
+ *   bucket: "source-bucket",
+ *   key: "big.iso",
+ *   range: { start: 0, end: 8 * 1024 * 1024 - 1 },
+ * });
+ * console.log(part.etag, part.crc64);
+ * ```
+ */
+export interface UploadPartCopyResult extends ResponseInfo {
+  /** The part number, 1 to 10000. */
+  partNumber: number;
+  /** ETag of the part as OSS sent it: pass it to `completeMultipartUpload`. */
+  etag: string;
+  /** When the part was written. */
+  lastModified?: Date;
+  /** CRC64-ECMA of the part, when the server sent it. */
+  crc64?: bigint;
+}
+
+/**
  * A part named in `Bucket.completeMultipartUpload`.
  *
  * @example

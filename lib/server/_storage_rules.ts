@@ -216,15 +216,22 @@ export function appendedObjectMeta(
   return newObjectMeta(key, existing ?? headers, { size, etag, crc64 }, "Appendable");
 }
 
-/** The metadata of a copy of `from` under `key`: its headers replaced when `headers` are given. */
+/**
+ * The metadata of a copy of `from` under `key`: with `headers` (REPLACE), those headers
+ * alone describe the copy, none of the source's is kept.
+ */
 export function copiedObjectMeta(
   from: ObjectMeta,
   key: string,
   headers?: ObjectHeaders,
 ): ObjectMeta {
+  const { size, etag, crc64, objectType } = from;
   return {
-    ...copyMeta(from),
-    ...(headers ? copyHeaders(headers) : {}),
+    ...copyHeaders(headers ?? from),
+    size,
+    etag,
+    crc64,
+    objectType,
     key,
     lastModified: nowToSecond(),
   };

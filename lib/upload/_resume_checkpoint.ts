@@ -8,19 +8,18 @@
  */
 
 import { combinedCrc } from "../crc64/part_crcs.ts";
-import type { FileSource } from "../source/file_source.ts";
 import type {
   CheckpointHeader,
   CheckpointTarget,
   PartRecord,
 } from "../checkpoint/checkpoint_journal.ts";
 import type { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
-import type { MultipartTarget } from "./multipart_target.ts";
+import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
+import { initiateUpload } from "./_initiate_upload.ts";
 import type { PartPlan } from "./part_plan.ts";
-import { partsUnchangedInSource } from "./_recheck_parts.ts";
 import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import { completedObject, unquote } from "./_upload_result.ts";
-import type { CheckpointSetAside, ResumeCheck } from "./upload_options.ts";
+import type { CheckpointSetAside } from "./upload_options.ts";
 
 /** What this run does with what an earlier one left. */
 export type EarlierRun =
@@ -45,18 +44,26 @@ export type EarlierRun =
   };
 
 /**
- * Reads the checkpoint of `session` and decides. With `resumeCheck:
- * "full"` every recorded part is read and hashed again from `source`, and
- * one that changed is sent again rather than skipped.
+ * Keeps the recorded parts whose bytes are still what the source holds (an upload's
+ * `resumeCheck: "full"` reads and hashes them again); the others are sent again.
+ */
+export type RecheckParts = (
+  parts: Map<number, PartRecord>,
+) => Promise<Map<number, PartRecord>>;
+
+/**
+ * Reads the checkpoint of `session` and decides, for a transfer of `size` bytes. With
+ * `recheck`, recorded parts are checked against the source first, and one that changed is
+ * sent again rather than skipped.
  */
 export async function reclaimEarlierRun(
   target: MultipartTarget,
   key: string,
-  source: FileSource,
+  size: number,
   session: CheckpointSession,
   checkpointTarget: CheckpointTarget,
   plan: PartPlan,
-  resumeCheck: ResumeCheck,
+  recheck: RecheckParts | undefined,
   signal: AbortSignal | undefined,
 ): Promise<EarlierRun> {
   const loaded = await session.load(checkpointTarget);
@@ -84,15 +91,13 @@ export async function reclaimEarlierRun(
   }
 
   const { header, parts } = loaded;
-  const unchanged = resumeCheck === "full"
-    ? await partsUnchangedInSource(source, plan.partSize, parts, signal)
-    : parts;
+  const unchanged = recheck ? await recheck(parts) : parts;
   const confirmed = await confirmWithServer(target, key, header.uploadId, unchanged, signal);
   if (confirmed === undefined) {
     // The upload is gone: completed by a run that ended before removing its checkpoint
     // (the object is there, with the CRC64 of the parts recorded), or expired or aborted.
     const object = unchanged.size === plan.partCount
-      ? await completedObject(target, key, source.size, combinedCrc(unchanged.values()), signal)
+      ? await completedObject(target, key, size, combinedCrc(unchanged.values()), signal)
       : undefined;
     return object ? { kind: "finished", uploadId: header.uploadId, object } : { kind: "fresh" };
   }
@@ -134,4 +139,59 @@ async function confirmWithServer(
     }
   }
   return confirmed;
+}
+
+/** The multipart upload a run's parts go to, and what is known to be in it. */
+export interface BegunUpload {
+  uploadId: string;
+  /** Whether an earlier run's upload is continued. */
+  resumed: boolean;
+  /** Parts already in the upload (confirmed by the server); the transfer adds to it. */
+  done: Map<number, PartRecord>;
+  /** Recorded parts that had to be sent again (gone from the server or changed). */
+  bytesResent: number;
+  /** Strays of this upload found and aborted. */
+  strayUploadsAborted: string[];
+  /** A checkpoint found at this run's place but not used. */
+  setAside?: CheckpointSetAside;
+}
+
+/**
+ * Continues the earlier run's upload (`resume`), or initiates a new one (`fresh`), journaled
+ * in `session` under `header` when there is a checkpoint.
+ */
+export async function continueOrInitiate(
+  target: MultipartTarget,
+  key: string,
+  earlier: Exclude<EarlierRun, { kind: "finished" }>,
+  session: CheckpointSession | undefined,
+  header: Omit<CheckpointHeader, "uploadId" | "createdAt">,
+  writeOptions: Omit<ObjectWriteOptions, "signal">,
+  signal: AbortSignal | undefined,
+): Promise<BegunUpload> {
+  if (earlier.kind === "resume") {
+    return {
+      uploadId: earlier.header.uploadId,
+      resumed: true,
+      done: earlier.done,
+      bytesResent: earlier.bytesResent,
+      strayUploadsAborted: [],
+    };
+  }
+  const journal = session && { session, header, earlierIntent: earlier.earlierIntent };
+  const { uploadId, strayUploadsAborted } = await initiateUpload(
+    target,
+    key,
+    writeOptions,
+    signal,
+    journal,
+  );
+  return {
+    uploadId,
+    resumed: false,
+    done: new Map(),
+    bytesResent: 0,
+    strayUploadsAborted,
+    ...(earlier.setAside ? { setAside: earlier.setAside } : {}),
+  };
 }

@@ -9,6 +9,7 @@
  */
 
 import { OssError } from "../errors/errors.ts";
+import type { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { CheckpointHeader } from "../checkpoint/checkpoint_journal.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { CheckpointSetAside } from "./upload_options.ts";
@@ -51,6 +52,26 @@ export async function setAsideCheckpoint(
     if (!isNoSuchUpload(err)) return { ...known, upload: "left" };
   }
   return { ...known, upload: "aborted" };
+}
+
+/**
+ * What a transfer does with its multipart upload on a fatal error: with `abort`, aborts it
+ * and removes the checkpoint (nothing is left behind); otherwise leaves both for a later
+ * resume. Contract: always throws `err`.
+ */
+export async function giveUpUpload(
+  target: MultipartTarget,
+  key: string,
+  uploadId: string,
+  session: CheckpointSession | undefined,
+  abort: boolean,
+  err: unknown,
+): Promise<never> {
+  if (abort) {
+    await target.abortMultipartUpload(key, uploadId).catch(() => {});
+    await session?.remove();
+  }
+  throw err;
 }
 
 // Server times may be whole seconds; the clock offset below is measured to within a round trip.

@@ -11,6 +11,10 @@ export type { UploadStreamOptions } from "./upload_stream.ts";
 export { uploadFile } from "./upload_file.ts";
 export type { UploadFileInput } from "./upload_file.ts";
 export { DEFAULT_ROUTINES, MAX_ROUTINES } from "./upload_options.ts";
+export { copyFile } from "./copy_file.ts";
+export type { CopySourceObject, CopyTarget } from "./copy_file.ts";
+export { DEFAULT_COPY_OBJECT_LIMIT, DEFAULT_COPY_PART_SIZE } from "./copy_options.ts";
+export type { CopyFileOptions, CopyResult } from "./copy_options.ts";
 export type {
   CheckpointOption,
   CheckpointSetAside,

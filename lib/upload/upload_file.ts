@@ -28,7 +28,8 @@ import { type CheckpointLocation, uploadSource } from "./upload_source.ts";
  */
 export type UploadFileInput = string | Blob | FileSource;
 
-function isCheckpointStore(value: unknown): value is CheckpointStore {
+/** Whether `value` is a `CheckpointStore` (has read, write, append and lock). */
+export function isCheckpointStore(value: unknown): value is CheckpointStore {
   const v = value as CheckpointStore;
   return typeof value === "object" && value !== null && typeof v.read === "function" &&
     typeof v.write === "function" && typeof v.append === "function" && typeof v.lock === "function";

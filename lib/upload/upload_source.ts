@@ -12,15 +12,20 @@ import { AbortError, IntegrityError, SourceChangedError } from "../errors/errors
 import type { FileSource } from "../source/file_source.ts";
 import { fingerprintSource, type PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
-import { initiateUpload } from "./_initiate_upload.ts";
 import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 import { partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { partBody, partBufferSize } from "./_read_part.ts";
 import { PartScheduler } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
-import { type EarlierRun, reclaimEarlierRun } from "./_resume_checkpoint.ts";
+import {
+  type BegunUpload,
+  continueOrInitiate,
+  type EarlierRun,
+  reclaimEarlierRun,
+} from "./_resume_checkpoint.ts";
 import { findServerUpload, type ServerUploads } from "./_adopt_server_upload.ts";
-import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
+import { partsUnchangedInSource } from "./_recheck_parts.ts";
+import { giveUpUpload, isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import { checkCompletedCrc, completedObject, unquote, uploadResult } from "./_upload_result.ts";
 import {
   type CheckpointSetAside,
@@ -74,10 +79,11 @@ export interface UploadSourceOptions
   checkpoint?: CheckpointLocation;
 }
 
-function abortErrorFrom(signal: AbortSignal): AbortError {
+/** The `AbortError` a transfer stopped through `signal` throws, whatever its in-flight call threw. */
+export function abortErrorFrom(signal: AbortSignal, what = "upload"): AbortError {
   const reason = signal.reason;
   if (reason instanceof AbortError) return reason;
-  return new AbortError("upload aborted", { cause: reason });
+  return new AbortError(`${what} aborted`, { cause: reason });
 }
 
 /**
@@ -189,21 +195,12 @@ interface UploadRun {
 }
 
 /** The multipart upload the parts go to, and what is known to be in it. */
-interface Begun {
-  uploadId: string;
-  /** Whether an earlier run's upload is continued. */
-  resumed: boolean;
-  /** Where that upload was found. */
+type Begun = BegunUpload & {
+  /** Where the continued upload was found. */
   resumedFrom?: "checkpoint" | "server";
   /** With `resume: "server"`: the key's uploads looked at and not adopted. */
   notAdopted?: ServerUploads["notAdopted"];
-  /** Parts already in the upload (confirmed by the server); the transfer adds to it. */
-  done: Map<number, PartRecord>;
-  /** Recorded parts that had to be sent again (gone from the server or changed). */
-  bytesResent: number;
-  strayUploadsAborted: string[];
-  setAside?: CheckpointSetAside;
-}
+};
 
 /**
  * The phases of a source upload, top to bottom: reclaim what an earlier run finished, or
@@ -293,11 +290,13 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
     ? await reclaimEarlierRun(
       target,
       key,
-      source,
+      source.size,
       session,
       checkpointTarget,
       plan,
-      opts.resumeCheck,
+      opts.resumeCheck === "full"
+        ? (parts) => partsUnchangedInSource(source, plan.partSize, parts, signal)
+        : undefined,
       signal,
     )
     : { kind: "fresh" };
@@ -321,17 +320,19 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
       }, opts.resumeCheck === "sampled"),
     };
   }
-  if (earlier.kind === "resume") {
-    return {
-      uploadId: earlier.header.uploadId,
-      resumed: true,
-      resumedFrom: "checkpoint",
-      done: earlier.done,
-      bytesResent: earlier.bytesResent,
-      strayUploadsAborted: [],
-    };
-  }
   const header = { ...checkpointTarget, partCount: plan.partCount };
+  if (earlier.kind === "resume") {
+    const continued = await continueOrInitiate(
+      target,
+      key,
+      earlier,
+      session,
+      header,
+      run.writeOptions.initiate,
+      signal,
+    );
+    return { ...continued, resumedFrom: "checkpoint" };
+  }
   let notAdopted: ServerUploads["notAdopted"] | undefined;
   if (opts.resume === "server") {
     const found = await findServerUpload(target, key, source, plan, signal);
@@ -351,35 +352,25 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
       };
     }
   }
-  const journal = session && { session, header, earlierIntent: earlier.earlierIntent };
-  const { uploadId, strayUploadsAborted } = await initiateUpload(
+  const begun = await continueOrInitiate(
     target,
     key,
+    earlier,
+    session,
+    header,
     run.writeOptions.initiate,
     signal,
-    journal,
   );
-  return {
-    uploadId,
-    resumed: false,
-    notAdopted,
-    done: new Map(),
-    bytesResent: 0,
-    strayUploadsAborted,
-    ...(setAside ? { setAside } : {}),
-  };
+  return { ...begun, notAdopted };
 }
 
 /**
  * On a fatal error: leave the parts for a later resume (`onFailure: "keep"`), or abort the
  * upload and remove the checkpoint (`"abort"`). Contract: always throws `err`.
  */
-async function giveUp(run: UploadRun, uploadId: string, err: unknown): Promise<never> {
-  if (run.opts.onFailure === "abort") {
-    await run.target.abortMultipartUpload(run.key, uploadId).catch(() => {});
-    await run.session?.remove();
-  }
-  throw err;
+function giveUp(run: UploadRun, uploadId: string, err: unknown): Promise<never> {
+  const abort = run.opts.onFailure === "abort";
+  return giveUpUpload(run.target, run.key, uploadId, run.session, abort, err);
 }
 
 /**
