@@ -107,7 +107,11 @@ const uploadPart: OpHandler = async (op) => {
   return emptyResponse(200, writtenObjectHeaders(part));
 };
 
-/** Parses `x-oss-copy-source-range: bytes=a-b` (inclusive) against the source size. */
+/**
+ * Parses `x-oss-copy-source-range: bytes=a-b` (inclusive; `bytes=a-` to the end) against the
+ * source size. A malformed value is `InvalidArgument`; a range that does not lie within the
+ * source (OSS: the range may not exceed the source's size) is 416 `InvalidRange`.
+ */
 function copyRange(
   value: string | undefined,
   size: number,
@@ -127,13 +131,13 @@ function copyRange(
   }
   const start = Number(m[1]);
   const end = m[2] === "" ? size - 1 : Number(m[2]);
-  if (end < start || start >= size) {
+  if (end < start || start >= size || end >= size) {
     throw new ServerError(416, "InvalidRange", "The requested range cannot be satisfied.", {
       RangeRequested: value,
       ActualObjectSize: String(size),
     });
   }
-  return { start, end: Math.min(end, size - 1) };
+  return { start, end };
 }
 
 const uploadPartCopy: OpHandler = async (op) => {
