@@ -72,7 +72,7 @@ export interface TransferStop {
   /** How far it got, e.g. `" at 3/8 parts"`, or `""`. */
   where: () => string;
   /** What the transfer does, for "nothing was uploaded". */
-  verb: "uploaded" | "downloaded";
+  verb: "uploaded" | "downloaded" | "copied";
   /** Added to "with --no-checkpoint nothing is kept". */
   nothingKeptNote?: string;
 }

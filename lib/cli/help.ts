@@ -15,6 +15,8 @@ export const HELP = `ossup ${VERSION}: resumable multipart upload to Alibaba Clo
 Usage:
   ossup cp <file> oss://<bucket>/<key>   upload, resumably (Ctrl-C pauses; run again to resume)
   ossup cp oss://<bucket>/<key> <file>   download by parallel ranges, resumable, CRC64-verified
+  ossup cp oss://<b>/<key> oss://<b2>/<key2>   copy inside OSS: CopyObject up to 1 GiB, else
+                                         UploadPartCopy parts (default 16MB), resumable
   ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
   ossup rm oss://<bucket>/<key>          remove an object; one that does not exist is said so, exit 0
                                          (rm --bucket oss://<bucket>: an empty bucket;
@@ -29,12 +31,14 @@ cp options:
                           (100KB = 102400 bytes). Default: 1MB, doubled until at most 1000 parts
   --parallel N            parts (or ranges) transferred at once, 1-100 (default 4)
   --checkpoint PATH       where progress is kept (default <file>.cp for uploads,
-                          <file>.ossup-download.cp for downloads)
+                          <file>.ossup-download.cp for downloads, ./ossup-copy-<hash>.cp for copies)
   --checkpoint-dir DIR    keep the checkpoint in DIR instead
   --no-checkpoint         keep nothing: an interrupted transfer starts over
+  --bigfile-threshold SIZE  copies: sources up to SIZE use one CopyObject (default 1GB)
   -j, --json              print one JSON object as the result (key, size, etag without quotes,
                           crc64, parts, partSize, seconds, bytesSent, bytesResent, resumed;
-                          downloads: file, bytesReceived); no progress
+                          downloads: file, bytesReceived; copies: sourceBucket, sourceKey,
+                          method); no progress
 serve options (the same as \`npm run serve\`, lib/server/main.ts):
   With neither --data nor --memory, ./.ossup is served with its local key (only --host and
   --port apply) and ossup commands in this folder share the server. With either, the key is

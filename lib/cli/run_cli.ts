@@ -10,6 +10,7 @@ import process from "node:process";
 import { type FlagSpec, parseFlags } from "../command_line/flags.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
+import { copyCommand } from "./cmd_copy.ts";
 import { downloadCommand } from "./cmd_download.ts";
 import { lsCommand } from "./cmd_ls.ts";
 import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
@@ -26,6 +27,7 @@ const TRANSFER_FLAGS: Record<string, FlagSpec> = {
   parallel: { type: "string", short: "p" },
   checkpoint: { type: "boolean" }, // --no-checkpoint; --checkpoint PATH is handled below
   "checkpoint-dir": { type: "string" },
+  "bigfile-threshold": { type: "string" },
 };
 
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
@@ -145,12 +147,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     };
     switch (command) {
       case "cp": {
-        arity(2, 2, "cp <file> oss://bucket/key  or  ossup cp oss://bucket/key <file>");
+        arity(
+          2,
+          2,
+          "cp <file> oss://bucket/key  or  ossup cp oss://bucket/key <file|oss://bucket/key>",
+        );
         const [src, dst] = p;
         if (isOssUrl(src) && isOssUrl(dst)) {
-          throw new UsageError(
-            "copying between two oss:// URLs is not supported; one side must be a file",
-          );
+          return await copyCommand(ctx, parseObjectUrl(src), parseOssUrl(dst));
         }
         if (isOssUrl(src)) return await downloadCommand(ctx, parseObjectUrl(src), dst);
         if (!isOssUrl(dst)) {

@@ -188,6 +188,21 @@ export async function copyFile(
   }
 }
 
+/** The default id of a copy's checkpoint in a store: endpoint, source and destination. */
+export function copyCheckpointId(
+  endpointHost: string,
+  source: { bucket: string; key: string },
+  destBucket: string,
+  destKey: string,
+): string {
+  return `ossup-copy:${endpointHost}/${source.bucket}/${source.key}>${destBucket}/${destKey}`;
+}
+
+/** The file name `checkpoint: true` gives a copy's checkpoint: `ossup-copy-<CRC-64 of its id>.cp`. */
+export function copyCheckpointFileName(id: string): string {
+  return `ossup-copy-${crc64(new TextEncoder().encode(id)).toString(16).padStart(16, "0")}.cp`;
+}
+
 /** Where the checkpoint of a copy is: `true` names one from the source and destination. */
 function locateCopyCheckpoint(
   target: CopyTarget,
@@ -199,7 +214,7 @@ function locateCopyCheckpoint(
   const option = options.checkpoint;
   if (option === undefined || option === false) return undefined;
   const id = options.checkpointId ??
-    `ossup-copy:${target.endpointHost}/${source.bucket}/${source.key}>${target.name}/${destKey}`;
+    copyCheckpointId(target.endpointHost, source, target.name, destKey);
   if (isCheckpointStore(option)) return { store: option, id };
   if (typeof option === "string") {
     if (!platform.createCheckpointStore) {
@@ -211,8 +226,7 @@ function locateCopyCheckpoint(
   }
   if (option === true) {
     if (platform.createCheckpointStore) {
-      const name = crc64(new TextEncoder().encode(id)).toString(16).padStart(16, "0");
-      return { store: platform.createCheckpointStore(), id: `ossup-copy-${name}.cp` };
+      return { store: platform.createCheckpointStore(), id: copyCheckpointFileName(id) };
     }
     const store: CheckpointStore | undefined = platform.createBlobCheckpointStore?.();
     if (!store) {
