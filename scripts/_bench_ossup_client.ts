@@ -4,7 +4,11 @@
  *
  *     bucket.uploadFile(key, file, { partSize, routines, checkpoint: true })
  *
- * through `mod.ts`. Flags: see `clientArgs` in `_bench_proc.ts`.
+ * through `mod.ts`; with `--copy-from SRC` (the copy bench, `npm run bench -- --copy`)
+ *
+ *     bucket.copyFile(bucket, SRC, key, { partSize, routines, checkpoint, copyObjectLimit: 0 })
+ *
+ * Flags: see `clientArgs` in `_bench_proc.ts`.
  *
  * Checkpoint bytes: `checkpoint: true` means a `FileCheckpointStore` (what
  * `mod.ts`'s platform creates) under the id `<file>.cp`. This client passes
@@ -44,12 +48,20 @@ const client = new OssClient({
 });
 
 await runClient(async () => {
-  const result = await client.bucket(args.bucket).uploadFile(args.key, args.file, {
+  const bucket = client.bucket(args.bucket);
+  const options = {
     partSize: args.partSize,
     routines: args.routines,
     checkpoint: countingStore,
-    checkpointId: `${args.file}.cp`, // what checkpoint: true uses
-  });
+    checkpointId: `${args.file}.cp`, // what checkpoint: true uses for an upload
+  };
+  const result = args.copyFrom === undefined
+    ? await bucket.uploadFile(args.key, args.file, options)
+    // Always in parts, as the Go SDK's CopyFile: the two are compared part for part.
+    : await bucket.copyFile(args.bucket, args.copyFrom, args.key, {
+      ...options,
+      copyObjectLimit: 0,
+    });
   if (!result.crc64Verified) throw new Error("the server did not confirm the CRC64");
   return counted;
 });

@@ -53,6 +53,8 @@ export interface ClientArgs {
   file: string;
   partSize: number;
   routines: number;
+  /** The copy bench: copy this key of the bucket to `key` instead of uploading `file`. */
+  copyFrom?: string;
 }
 
 /** Parses `--name value` flags into {@linkcode ClientArgs}. */
@@ -71,6 +73,7 @@ export function clientArgs(argv: string[] = process.argv.slice(2)): ClientArgs {
     file: get("file"),
     partSize: Number(get("part-size")),
     routines: Number(get("routines")),
+    copyFrom: argv.includes("--copy-from") ? get("copy-from") : undefined,
   };
 }
 

@@ -8,6 +8,10 @@
 //
 //	bench_upload -endpoint 127.0.0.1:PORT -ak ID -sk SECRET -bucket B -key K -file F -part-size N -routines N
 //
+// With -copy-from SRC it runs the copy bench's side instead (npm run bench -- --copy):
+//
+//	bucket.CopyFile(bucket, SRC, key, partSize, oss.Routines(n), oss.Checkpoint(true, F+".cp"))
+//
 // It prints one JSON line: the seconds UploadFile took, the CPU seconds this
 // process spent in it, its peak resident set (VmHWM of /proc/self/status, in
 // KiB, read at exit), and the bytes it wrote to the checkpoint file F.cp.
@@ -95,6 +99,7 @@ func main() {
 	file := flag.String("file", "", "local file to upload")
 	partSize := flag.Int64("part-size", 100*1024, "part size in bytes")
 	routines := flag.Int("routines", 1, "parts uploaded at once")
+	copyFrom := flag.String("copy-from", "", "copy this key of the bucket to -key with CopyFile instead of uploading (checkpoint -file.cp)")
 	flag.Parse()
 
 	client, err := oss.New(*endpoint, *ak, *sk)
@@ -109,7 +114,12 @@ func main() {
 	startRSS := peakRSSKiB()
 	cpu0 := cpuSeconds()
 	start := time.Now()
-	err = bucket.UploadFile(*key, *file, *partSize, oss.Routines(*routines), oss.Checkpoint(true, ""), oss.Progress(counter))
+	if *copyFrom != "" {
+		// The copy's checkpoint goes where the upload's would (-file.cp), not into the working directory.
+		err = bucket.CopyFile(*bucketName, *copyFrom, *key, *partSize, oss.Routines(*routines), oss.Checkpoint(true, counter.path), oss.Progress(counter))
+	} else {
+		err = bucket.UploadFile(*key, *file, *partSize, oss.Routines(*routines), oss.Checkpoint(true, ""), oss.Progress(counter))
+	}
 	seconds := time.Since(start).Seconds()
 	cpu := cpuSeconds() - cpu0
 	if err != nil {
