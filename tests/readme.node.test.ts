@@ -18,6 +18,7 @@ import { type ChildProcess, execFile, spawn } from "node:child_process";
 import {
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   rmSync,
@@ -222,6 +223,7 @@ describe("the README's programs, run as written against the local server", () =>
     const expected = [
       "Deno/upload.ts",
       "Bun and Node/upload.ts",
+      "Server-side copy/copy.ts",
       "A browser page/page.ts",
       "A browser page/server.ts",
       "A Cloudflare Worker/worker.ts",
@@ -254,6 +256,23 @@ describe("the README's programs, run as written against the local server", () =>
     } finally {
       await fresh.close();
     }
+  });
+
+  it("Server-side copy: copies backups/big.iso in 2 UploadPartCopy parts, CRC64 checked", async () => {
+    const p = program("Server-side copy", "copy.ts", "deno run -A copy.ts");
+    const w = workdir("copy");
+    const bytes = testBytes(9 * 1024 * 1024, 13);
+    writeFileSync(join(w, "copy.ts"), p.code);
+    const admin = adminOf(server);
+    await admin.createBucket("examplebucket").catch(() => {});
+    await admin.bucket("examplebucket").putObject("backups/big.iso", bytes);
+    const out = assertRan(
+      await run(DENO, ["run", "-A", "copy.ts"], w, ossEnv(server)),
+      "deno run -A copy.ts",
+    );
+    assert.equal(out, "UploadPartCopy 2 true\n");
+    await assertObject(server, "examplebucket", "archive/big.iso", bytes);
+    assert.deepEqual(readdirSync(w), ["copy.ts"], "no checkpoint left after the copy");
   });
 
   for (

@@ -215,17 +215,35 @@ export class Bucket {
    * @param options Part size, routines, checkpoint, metadata directive, progress, signal.
    * @returns The copy's ETag and CRC64, and what this run did.
    *
-   * @example Copy a big object, resumable, four parts at once
+   * @example Copy in parts on a local server, the copy's CRC64 checked against the source's
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { MemoryCheckpointStore, OssClient } from "@ossup/ossup";
+   * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const result = await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", {
-   *   partSize: 64 * 1024 * 1024,
-   *   routines: 4,
-   *   checkpoint: true,
+   * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+   * const { app } = createOssApp({
+   *   storage: new MemoryStorage(),
+   *   authenticate: createAuthenticator({ credentials: [credentials] }),
    * });
-   * console.log(result.method, result.crc64Verified); // "UploadPartCopy" true
+   * const server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
+   * try {
+   *   const client = new OssClient({ endpoint: server.url, ...credentials });
+   *   await client.createBucket("source-bucket");
+   *   await client.createBucket("copies");
+   *   await client.bucket("source-bucket").putObject("big.bin", new Uint8Array(300 * 1024).fill(7));
+   *   const result = await client.bucket("copies").copyFile("source-bucket", "big.bin", "big.bin", {
+   *     partSize: 100 * 1024,
+   *     routines: 2,
+   *     copyObjectLimit: 200 * 1024, // larger sources go in parts (default 1 GiB)
+   *     checkpoint: new MemoryCheckpointStore(),
+   *   });
+   *   assert.equal(result.method, "UploadPartCopy");
+   *   assert.equal(result.parts, 3);
+   *   assert.equal(result.crc64Verified, true);
+   * } finally {
+   *   await server.close();
+   * }
    * ```
    */
   copyFile(

@@ -51,9 +51,11 @@ export interface CopySourceConditions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { MetadataDirective } from "@ossup/ossup";
  *
  * const directive: MetadataDirective = "REPLACE";
+ * assert.ok(["COPY", "REPLACE"].includes(directive));
  * ```
  */
 export type MetadataDirective = "COPY" | "REPLACE";
@@ -89,9 +91,11 @@ export interface CopyObjectOptions
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CopyPartSource } from "@ossup/ossup";
  *
  * const firstMiB: CopyPartSource = { bucket: "src", key: "big.iso", range: { start: 0, end: 1048575 } };
+ * assert.equal(firstMiB.range!.end - firstMiB.range!.start + 1, 1024 * 1024);
  * ```
  */
 export interface CopyPartSource {
