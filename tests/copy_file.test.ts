@@ -12,6 +12,7 @@ import {
   type Bucket,
   IntegrityError,
   MemoryCheckpointStore,
+  ObjectExistsError,
   OssClient,
   SourceChangedError,
 } from "../mod.ts";
@@ -36,6 +37,10 @@ const SOURCE_BUCKET = "copy-source";
 const LIMIT = 4 * KB100; // stands in for OSS's 1 GiB
 const PARTS = 12;
 const BIG = PARTS * KB100 - 777;
+const COPY_METHODS = [
+  ["below the CopyObject limit", LIMIT, "CopyObject"],
+  ["above the CopyObject limit", BIG, "UploadPartCopy"],
+] as const;
 
 describe("bucket.copyFile", () => {
   let env: UploadEnv;
@@ -132,6 +137,68 @@ describe("bucket.copyFile", () => {
       assert.equal(head.contentType, "text/plain");
       assert.deepEqual(head.meta, { fresh: "yes" });
       assert.equal(head.headers.get("cache-control"), null);
+    });
+  }
+
+  for (const [name, size, method] of COPY_METHODS) {
+    it(`gives the copy the object settings asked for (${method}), each as OSS takes it`, async () => {
+      await putSource(`settings-${method}`, size, 15);
+      await source.copyObject(SOURCE_BUCKET, `settings-${method}`, `settings-${method}`, {
+        metadataDirective: "REPLACE",
+        contentType: "image/x-test",
+        tagging: { from: "source" },
+      });
+      const result = await env.bucket.copyFile(
+        SOURCE_BUCKET,
+        `settings-${method}`,
+        `dst/settings-${method}`,
+        {
+          copyObjectLimit: LIMIT,
+          partSize: KB100,
+          acl: "public-read",
+          storageClass: "IA",
+          serverSideEncryption: "AES256",
+          tagging: { copy: "yes" },
+          trafficLimit: 100 * 1024 * 1024 * 8,
+        },
+      );
+      assert.equal(result.method, method, name);
+      const head = await env.bucket.headObject(`dst/settings-${method}`);
+      assert.equal(head.storageClass, "IA");
+      assert.equal(head.headers.get("x-oss-server-side-encryption"), "AES256");
+      assert.equal(head.contentType, "image/x-test", "metadata still the source's");
+      assert.deepEqual(await env.bucket.getObjectTagging(`dst/settings-${method}`), {
+        copy: "yes",
+      });
+      const stored = await env.server.storage.getObject(env.bucketName, `dst/settings-${method}`);
+      assert.equal(stored.meta.acl, "public-read");
+
+      // No tags of its own: the source's are carried over, as CopyObject does.
+      await env.bucket.copyFile(SOURCE_BUCKET, `settings-${method}`, `dst/tags-${method}`, {
+        copyObjectLimit: LIMIT,
+        partSize: KB100,
+      });
+      assert.deepEqual(await env.bucket.getObjectTagging(`dst/tags-${method}`), {
+        from: "source",
+      });
+    });
+
+    it(`refuses to overwrite with forbidOverwrite (${method}); nothing is left`, async () => {
+      await putSource(`exists-${method}`, size, 16);
+      await env.bucket.putObject(`dst/exists-${method}`, "already here");
+      await assert.rejects(
+        env.bucket.copyFile(SOURCE_BUCKET, `exists-${method}`, `dst/exists-${method}`, {
+          copyObjectLimit: LIMIT,
+          partSize: KB100,
+          forbidOverwrite: true,
+        }),
+        (err) => err instanceof ObjectExistsError,
+      );
+      assert.equal(
+        await (await env.bucket.getObject(`dst/exists-${method}`)).text(),
+        "already here",
+      );
+      assert.deepEqual(await uploadIdsOf(env.bucket, `dst/exists-${method}`), []);
     });
   }
 
@@ -346,6 +413,19 @@ describe("bucket.copyFile", () => {
       env.bucket.copyFile(SOURCE_BUCKET, "opts", "x", { routines: 0 }),
       { name: "RangeError", message: /routines/ },
     );
+    await assert.rejects(
+      // deno-lint-ignore no-explicit-any
+      env.bucket.copyFile(SOURCE_BUCKET, "opts", "x", { storageClass: "Cold" as any }),
+      { name: "TypeError", message: /storageClass must be one of "Standard"/ },
+    );
+    await assert.rejects(
+      env.bucket.copyFile(SOURCE_BUCKET, "opts", "x", {
+        // deno-lint-ignore no-explicit-any
+        callback: { url: "http://127.0.0.1:1/", body: "x" } as any,
+      } as never),
+      { name: "TypeError", message: /copyFile takes no callback/ },
+    );
+    assert.equal(control.stats().requests.HeadObject ?? 0, 0, "nothing asked of the server");
     assert.equal(control.stats().requests.InitiateMultipartUpload ?? 0, 0);
     await assert.rejects(
       env.bucket.copyFile(SOURCE_BUCKET, "no-such-key", "x"),

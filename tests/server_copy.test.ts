@@ -4,7 +4,8 @@
 // x-oss-copy-source-range (a range within the source, open-ended to its end; malformed →
 // InvalidArgument; not within the source → InvalidRange); a copy onto itself (COPY keeps,
 // REPLACE rewrites the metadata); a source in another bucket; a versionId on the source
-// ignored (the server keeps no versions); x-oss-forbid-overwrite → FileAlreadyExists.
+// ignored (the server keeps no versions); x-oss-forbid-overwrite → FileAlreadyExists; tags
+// kept unless x-oss-tagging-directive says Replace; storage class and ACL as asked.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -232,6 +233,45 @@ describe("CopyObject", () => {
     const g = await ossFetch(server, { bucket: OTHER, key: "from-other" });
     assert.deepEqual(new Uint8Array(await g.arrayBuffer()), SOURCE);
     assert.equal(g.headers.get("x-oss-meta-k"), "v");
+  });
+
+  it("keeps the source's tags unless x-oss-tagging-directive is Replace; takes the storage class and ACL asked", async () => {
+    await ossFetch(server, {
+      method: "PUT",
+      bucket: B,
+      key: "tagged",
+      body: "t",
+      headers: { "x-oss-tagging": "a=1" },
+    }).then((r) => r.body?.cancel());
+    const tagsOf = async (key: string) =>
+      (await ossFetch(server, { method: "HEAD", bucket: B, key })).headers;
+    const src = { "x-oss-copy-source": `/${B}/tagged` };
+    const copy = (key: string, headers: Record<string, string>) =>
+      ossText(server, { method: "PUT", bucket: B, key, headers: { ...src, ...headers } });
+    assert.equal(
+      (await copy("tags-kept", { "x-oss-tagging": "b=2", "x-oss-storage-class": "IA" })).status,
+      200,
+    );
+    let h = await tagsOf("tags-kept");
+    assert.equal(h.get("x-oss-tagging-count"), "1");
+    assert.equal(h.get("x-oss-storage-class"), "IA");
+    assert.equal((await server.storage.getObject(B, "tags-kept")).meta.tagging, "a=1");
+    assert.equal(
+      (await copy("tags-replaced", {
+        "x-oss-tagging": "b=2&c=3",
+        "x-oss-tagging-directive": "Replace",
+        "x-oss-object-acl": "private",
+      })).status,
+      200,
+    );
+    h = await tagsOf("tags-replaced");
+    assert.equal(h.get("x-oss-tagging-count"), "2");
+    assert.equal((await server.storage.getObject(B, "tags-replaced")).meta.acl, "private");
+    assertOssError(
+      await copy("tags-bad", { "x-oss-tagging-directive": "MERGE" }),
+      400,
+      "InvalidArgument",
+    );
   });
 
   it("refuses an invalid metadata directive, and an existing target with x-oss-forbid-overwrite", async () => {

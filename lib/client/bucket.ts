@@ -263,6 +263,7 @@ export class Bucket {
         bucket: sourceBucket,
         key: sourceKey,
         head: (o) => source.headObject(sourceKey, o),
+        tagging: (o) => source.getObjectTagging(sourceKey, o),
       },
       destKey,
       options,

@@ -169,6 +169,8 @@ export async function copyObject(
   const headers = writeHeadersFor(options, "CopyObject");
   headers.set("x-oss-copy-source", copySourceHeader(sourceBucket, sourceKey));
   headers.set("x-oss-metadata-directive", directive);
+  // OSS copies the source's tags unless told to take the request's.
+  if (options.tagging !== undefined) headers.set("x-oss-tagging-directive", "Replace");
   setSourceConditions(headers, options);
   const { result } = await b.sender.sendAndParse({
     ...requestOptions(options),

@@ -35,7 +35,8 @@ import { GET_CONDITIONS } from "./_conditions.ts";
 import { ServerError } from "./server_error.ts";
 import { tagPairs } from "../client/object_write_options.ts";
 import { answerWithCallback, uploadCallbackOf } from "./_upload_callback.ts";
-import { type ObjectMeta, StorageError } from "./storage.ts";
+import { type ObjectHeaders, type ObjectMeta, StorageError } from "./storage.ts";
+import { copyHeaders } from "./_storage_rules.ts";
 
 /** Base64 of the MD5 an upper-case hex ETag stands for (OSS's `Content-MD5` answer header). */
 function etagToContentMd5(etag: string): string | undefined {
@@ -290,23 +291,51 @@ const deleteMultipleObjects: OpHandler = async (op) => {
   }));
 };
 
-/** `x-oss-metadata-directive`: COPY (default) or REPLACE. */
-function metadataDirective(op: OpContext): "COPY" | "REPLACE" {
-  const raw = op.c.req.header("x-oss-metadata-directive");
+/** `x-oss-metadata-directive` or `x-oss-tagging-directive`: COPY (default) or REPLACE. */
+function copyDirective(
+  op: OpContext,
+  header: "x-oss-metadata-directive" | "x-oss-tagging-directive",
+): "COPY" | "REPLACE" {
+  const raw = op.c.req.header(header);
   if (raw === undefined || raw === "") return "COPY";
   const v = raw.trim().toUpperCase();
   if (v !== "COPY" && v !== "REPLACE") {
-    throw new ServerError(
-      400,
-      "InvalidArgument",
-      "x-oss-metadata-directive must be COPY or REPLACE.",
-      {
-        ArgumentName: "x-oss-metadata-directive",
-        ArgumentValue: raw,
-      },
-    );
+    throw new ServerError(400, "InvalidArgument", `${header} must be COPY or REPLACE.`, {
+      ArgumentName: header,
+      ArgumentValue: raw,
+    });
   }
   return v;
+}
+
+/**
+ * What the copy of `src` is described by: its metadata (content type, user metadata, cache
+ * headers) from the source (COPY) or the request (REPLACE); its tags from the source unless
+ * `x-oss-tagging-directive: Replace`; and the ACL, storage class and encryption the request
+ * names, each else the source's.
+ */
+function copiedHeaders(op: OpContext, src: ObjectMeta): ObjectHeaders {
+  const request = op.c.req.raw.headers;
+  const asked = objectHeadersFromRequest(request);
+  const base = copyDirective(op, "x-oss-metadata-directive") === "REPLACE"
+    ? { ...asked }
+    : copyHeaders(src);
+  const { tagging: _dropped, ...untagged } = base;
+  const tagging = copyDirective(op, "x-oss-tagging-directive") === "REPLACE"
+    ? asked.tagging
+    : src.tagging;
+  return {
+    ...untagged,
+    ...(tagging !== undefined ? { tagging } : {}),
+    ...(request.has("x-oss-object-acl") ? { acl: asked.acl } : {}),
+    ...(request.has("x-oss-storage-class") ? { storageClass: asked.storageClass } : {}),
+    ...(request.has("x-oss-server-side-encryption")
+      ? {
+        serverSideEncryption: asked.serverSideEncryption,
+        serverSideEncryptionKeyId: asked.serverSideEncryptionKeyId,
+      }
+      : {}),
+  };
 }
 
 /** Checks the `x-oss-copy-source-if-*` conditions against the source object. */
@@ -323,18 +352,11 @@ const copyObject: OpHandler = async (op) => {
   await requireBucket(op);
   const source = copySource(op.c.req.header("x-oss-copy-source")!);
   await requireBucket(op, source.bucket);
-  const directive = metadataDirective(op);
-  const headers = directive === "REPLACE"
-    ? objectHeadersFromRequest(op.c.req.raw.headers)
-    : undefined;
   const src = await op.storage.getObject(source.bucket, source.key);
+  const headers = copiedHeaders(op, src.meta);
   checkCopySourceConditions(op, src.meta);
   await refuseOverwrite(op, bucket, key);
   const meta = await op.storage.copyObject(source, { bucket, key }, headers);
-  const acl = op.c.req.header("x-oss-object-acl");
-  if (directive === "COPY" && acl !== undefined) {
-    await op.storage.setObjectAcl(bucket, key, checkAcl(acl, OBJECT_ACLS, "x-oss-object-acl"));
-  }
   return xmlResponse(
     buildXml("CopyObjectResult", {
       ETag: quoteEtag(meta.etag),

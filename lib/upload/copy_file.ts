@@ -26,6 +26,12 @@ import type {
   UploadPartCopyOptions,
 } from "../client/bucket_copy.ts";
 import type { OssPlatform } from "../client/platform.ts";
+import {
+  checkWriteSettings,
+  type ObjectWriteSettings,
+  pickWriteSettings,
+  settingsFor,
+} from "../client/object_write_options.ts";
 import type { ObjectMetadata } from "../client/results.ts";
 import { IntegrityError, OssError, SourceChangedError } from "../errors/errors.ts";
 import { type BegunUpload, continueOrInitiate, reclaimEarlierRun } from "./_resume_checkpoint.ts";
@@ -64,7 +70,7 @@ export interface CopyTarget extends MultipartTarget {
     sourceKey: string,
     destKey: string,
     options?: CopyObjectOptions,
-  ): Promise<{ etag: string; crc64?: bigint; requestId?: string }>;
+  ): Promise<{ etag: string; crc64?: bigint; requestId?: string; versionId?: string }>;
   /** UploadPartCopy. */
   uploadPartCopy(
     key: string,
@@ -97,6 +103,11 @@ export interface CopySourceObject {
   key: string;
   /** HeadObject of the source. */
   head(options: { signal?: AbortSignal }): Promise<ObjectMetadata>;
+  /**
+   * GetObjectTagging of the source: a multipart copy with `metadataDirective: "COPY"` and no
+   * `tagging` of its own carries the source's tags over, as CopyObject does.
+   */
+  tagging?(options: { signal?: AbortSignal }): Promise<Record<string, string>>;
 }
 
 /** The source as the copy started from it: what every part and the checkpoint are bound to. */
@@ -109,6 +120,8 @@ interface SourceState {
   lastModified: number;
   crc64?: bigint;
   head: ObjectMetadata;
+  /** The source's tags, when a COPY in parts carries them over (else not read). */
+  tagging?: Record<string, string>;
 }
 
 /** Headers describing an object that a COPY directive carries over to a multipart copy. */
@@ -157,6 +170,13 @@ export async function copyFile(
       `metadataDirective must be "COPY" or "REPLACE"; got ${JSON.stringify(directive)}`,
     );
   }
+  if ((options as { callback?: unknown }).callback !== undefined) {
+    throw new TypeError(
+      "copyFile takes no callback: CopyObject has none (use completeMultipartUpload's for a copy in parts)",
+    );
+  }
+  const settings = pickWriteSettings(options);
+  checkWriteSettings(settings);
   const limit = options.copyObjectLimit ?? DEFAULT_COPY_OBJECT_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 0) {
     throw new RangeError(`copyObjectLimit must be a whole number of bytes ≥ 0; got ${limit}`);
@@ -173,6 +193,10 @@ export async function copyFile(
   const plan = state.size > limit
     ? planParts(state.size, opts.partSize, { raisePartSize: opts.raisePartSize })
     : undefined;
+  const tagCount = Number(state.head.headers.get("x-oss-tagging-count") ?? 0);
+  if (plan && directive === "COPY" && settings.tagging === undefined && tagCount > 0) {
+    state.tagging = await source.tagging?.({ signal });
+  }
   const session = checkpoint
     ? await CheckpointSession.open(checkpoint.store, checkpoint.id, {
       wait: options.waitForCheckpoint,
@@ -180,7 +204,7 @@ export async function copyFile(
     })
     : undefined;
   try {
-    const run: CopyRun = { target, destKey, state, session, opts, options, directive };
+    const run: CopyRun = { target, destKey, state, session, opts, options, directive, settings };
     if (plan === undefined) return await copyWhole(run);
     return await copyInParts(run, plan);
   } finally {
@@ -266,6 +290,8 @@ interface CopyRun {
   opts: ResolvedUploadOptions;
   options: CopyFileOptions;
   directive: MetadataDirective;
+  /** The object settings of the call, checked. */
+  settings: ObjectWriteSettings;
 }
 
 /** `x-oss-copy-source-if-match` for the source the copy started from. */
@@ -286,20 +312,31 @@ function sourceChangedOr(err: unknown, state: SourceState): unknown {
   );
 }
 
-/** The headers that give the copy its metadata, as the directive says. */
-function writeOptionsOf(run: CopyRun): Omit<ObjectWriteOptions, "signal"> {
+/**
+ * The settings `operation` carries, with the copy's metadata as the directive says: the
+ * source's content type, user metadata, cache headers (and tags, unless the call gives some) for
+ * COPY, the call's for REPLACE.
+ */
+function writeOptionsOf(
+  run: CopyRun,
+  operation: "CopyObject" | "InitiateMultipartUpload",
+): Omit<ObjectWriteOptions, "signal"> {
   const { options, state } = run;
-  if (run.directive === "REPLACE") {
-    return { contentType: options.contentType, meta: options.meta, headers: options.headers };
-  }
+  const settings = settingsFor(run.settings, operation);
+  if (run.directive === "REPLACE") return { ...settings, headers: options.headers };
+  const { contentType: _type, meta: _meta, ...others } = settings;
+  // CopyObject copies the source's metadata itself; a multipart copy must say it.
+  if (operation === "CopyObject") return { ...others, headers: options.headers };
   const carried: Record<string, string> = {};
   for (const name of CARRIED_HEADERS) {
     const value = state.head.headers.get(name);
     if (value !== null) carried[name] = value;
   }
   return {
+    ...others,
     contentType: state.head.contentType,
     meta: state.head.meta,
+    ...(others.tagging === undefined && state.tagging ? { tagging: state.tagging } : {}),
     headers: { ...carried, ...options.headers },
   };
 }
@@ -359,11 +396,10 @@ async function copyWhole(run: CopyRun): Promise<CopyResult> {
     setAside = await setAsideCheckpoint(target, session.id, found.reason, found.header, signal);
     options.onCheckpointSetAside?.(setAside);
   }
-  const write = run.directive === "REPLACE" ? writeOptionsOf(run) : { headers: options.headers };
   let copied;
   try {
     copied = await target.copyObject(state.bucket, state.key, destKey, {
-      ...write,
+      ...writeOptionsOf(run, "CopyObject"),
       metadataDirective: run.directive,
       sourceIfMatch: sourceIfMatch(state),
       signal,
@@ -390,6 +426,7 @@ async function copyWhole(run: CopyRun): Promise<CopyResult> {
     partsCopied: 0,
     bytesCopied: state.size,
     requestId: copied.requestId,
+    ...(copied.versionId !== undefined ? { versionId: copied.versionId } : {}),
     ...(setAside ? { checkpointSetAside: setAside } : {}),
   };
 }
@@ -418,7 +455,7 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
       destKey,
       begun.uploadId,
       ordered.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-      { signal },
+      { ...settingsFor(run.settings, "CompleteMultipartUpload"), signal },
     );
   } catch (err) {
     if (signal?.aborted) await giveUp(run, begun.uploadId, abortErrorFrom(signal, "copy"));
@@ -450,6 +487,9 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
     partsCopied: copied.partsCopied,
     bytesCopied: copied.bytesCopied,
     requestId: completed.requestId,
+    ...("versionId" in completed && completed.versionId !== undefined
+      ? { versionId: completed.versionId }
+      : {}),
     ...(begun.setAside ? { checkpointSetAside: begun.setAside } : {}),
     ...(begun.strayUploadsAborted.length > 0
       ? { strayUploadsAborted: begun.strayUploadsAborted }
@@ -521,7 +561,7 @@ async function beginCopy(run: CopyRun, plan: PartPlan): Promise<Begun | { finish
     earlier,
     session,
     { ...checkpointTarget, partCount: plan.partCount },
-    writeOptionsOf(run),
+    writeOptionsOf(run, "InitiateMultipartUpload"),
     signal,
   );
 }
@@ -567,7 +607,11 @@ async function copyMissingParts(
         bucket: state.bucket,
         key: state.key,
         range: { start: offset, end: offset + size - 1 },
-      }, { sourceIfMatch: sourceIfMatch(state), signal: scheduler.signal });
+      }, {
+        ...settingsFor(run.settings, "UploadPartCopy"),
+        sourceIfMatch: sourceIfMatch(state),
+        signal: scheduler.signal,
+      });
     } catch (err) {
       throw sourceChangedOr(err, state);
     }

@@ -7,6 +7,7 @@
  */
 
 import type { MetadataDirective } from "../client/bucket_copy.ts";
+import type { ObjectWriteSettings } from "../client/object_write_options.ts";
 import type { CheckpointOption, CheckpointSetAside, UploadProgress } from "./upload_options.ts";
 
 /**
@@ -49,7 +50,7 @@ export const DEFAULT_COPY_PART_SIZE = 16 * 1024 * 1024;
  * await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", options);
  * ```
  */
-export interface CopyFileOptions {
+export interface CopyFileOptions extends Omit<ObjectWriteSettings, "callback"> {
   /**
    * Part size in bytes of a multipart copy, 100 KB (102,400) to 5 GB.
    * @default {16777216}
@@ -102,16 +103,14 @@ export interface CopyFileOptions {
   onFailure?: "keep" | "abort";
   /**
    * `"COPY"` gives the copy the source's content type, user metadata and cache headers
-   * (`contentType`, `meta` and `headers` are then not used for them); `"REPLACE"` gives it
-   * those of this call instead.
+   * (`contentType` and `meta` are then not used); `"REPLACE"` gives it those of this call
+   * instead. The other settings (`acl`, `storageClass`, `tagging`, `serverSideEncryption`,
+   * `forbidOverwrite`, `trafficLimit`, `requestPayer`) apply either way, each on the requests
+   * OSS takes it on.
    * @default {"COPY"}
    */
   metadataDirective?: MetadataDirective;
-  /** With `metadataDirective: "REPLACE"`: `Content-Type` of the copy. */
-  contentType?: string;
-  /** With `metadataDirective: "REPLACE"`: user metadata, sent as `x-oss-meta-<name>`. */
-  meta?: Record<string, string>;
-  /** Other headers for CopyObject or InitiateMultipartUpload (e.g. `x-oss-object-acl`). */
+  /** Other headers for CopyObject or InitiateMultipartUpload (e.g. `Cache-Control`). */
   headers?: Record<string, string>;
   /** Pauses (with a checkpoint) or cancels the copy. */
   signal?: AbortSignal;
@@ -166,6 +165,8 @@ export interface CopyResult {
   bytesCopied: number;
   /** Request ID of the completing request. */
   requestId?: string;
+  /** Version ID of the copy, when the bucket is versioned. */
+  versionId?: string;
   /** A checkpoint found at this copy's place but not used, and what became of its upload. */
   checkpointSetAside?: CheckpointSetAside;
   /** Multipart uploads of this copy left by a lost answer or a killed run, found and aborted. */
