@@ -35,3 +35,4 @@ export { openDenoFile } from "./lib/adapters/deno/file_source.ts";
 export type { DenoFileSourceOptions } from "./lib/adapters/deno/file_source.ts";
 export { openBunFile } from "./lib/adapters/bun/file_source.ts";
 export type { BunFileSourceOptions } from "./lib/adapters/bun/file_source.ts";
+export { openNodeFileSink } from "./lib/adapters/node_api/file_sink.ts";

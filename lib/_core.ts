@@ -12,7 +12,9 @@ export * from "./errors/mod.ts";
 export * from "./crc64/mod.ts";
 export * from "./signing/mod.ts";
 export * from "./source/mod.ts";
+export * from "./sink/mod.ts";
 export * from "./checkpoint/mod.ts";
 
 export * from "./upload/mod.ts";
 export * from "./append/mod.ts";
+export * from "./download/mod.ts";

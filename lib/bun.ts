@@ -23,3 +23,4 @@ export { bunPlatform } from "./adapters/bun/platform.ts";
 export { FileCheckpointStore } from "./adapters/node_api/file_checkpoint_store.ts";
 export type { FileCheckpointStoreOptions } from "./adapters/node_api/file_checkpoint_store.ts";
 export { type BunFileSourceOptions, openBunFile } from "./adapters/bun/file_source.ts";
+export { openNodeFileSink } from "./adapters/node_api/file_sink.ts";

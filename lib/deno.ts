@@ -24,3 +24,4 @@ export { FileCheckpointStore } from "./adapters/node_api/file_checkpoint_store.t
 export type { FileCheckpointStoreOptions } from "./adapters/node_api/file_checkpoint_store.ts";
 export { openDenoFile } from "./adapters/deno/file_source.ts";
 export type { DenoFileSourceOptions } from "./adapters/deno/file_source.ts";
+export { openNodeFileSink } from "./adapters/node_api/file_sink.ts";

@@ -136,7 +136,19 @@ export function startUploadChild(
   env: UploadEnv,
   o: { key: string; path: string; partSize: number; routines: number },
 ): UploadChild {
-  const [command, args] = runtimeCommand(join(ROOT, "tests", "_upload_child.ts"), [
+  return startTransferChild(env, "_upload_child.ts", o);
+}
+
+/**
+ * Starts `tests/<script>` (a child running one transfer against `env`'s bucket), giving it the
+ * server's address, the credentials, the bucket and `o` as one JSON argument.
+ */
+export function startTransferChild(
+  env: UploadEnv,
+  script: string,
+  o: Record<string, unknown>,
+): UploadChild {
+  const [command, args] = runtimeCommand(join(ROOT, "tests", script), [
     JSON.stringify({
       endpoint: env.server.url,
       region: env.server.region,

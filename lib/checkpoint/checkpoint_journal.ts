@@ -83,6 +83,13 @@ export interface CheckpointHeader {
   createdAt: number;
   /** Upload options to reuse on resume (content type, metadata); never credentials. */
   options?: { [name: string]: CheckpointJsonValue };
+  /**
+   * Set for a download's journal: the object is the `source` (its ETag and CRC-64 as the
+   * fingerprint), the parts are ranges written into `sink` (a `FileSink`'s name: the target
+   * file's path), `uploadId` is `""` and each record's `etag` is the object's ETag the range
+   * was fetched under. Absent for an upload.
+   */
+  download?: { sink: string };
 }
 
 /** One finished part, as confirmed by the server. */
@@ -133,6 +140,8 @@ export interface CheckpointTarget {
   partSize: number;
   /** The source's identity now. */
   source: SourceIdentity;
+  /** For a download: where its parts are written (see {@linkcode CheckpointHeader.download}). */
+  download?: { sink: string };
 }
 
 /** Option names that would put a credential into a checkpoint. */
@@ -167,6 +176,7 @@ function headerJson(h: CheckpointHeader): string {
     },
     createdAt: h.createdAt,
     options: h.options,
+    download: h.download && { sink: h.download.sink },
   });
 }
 
@@ -199,7 +209,19 @@ function headerProblem(value: unknown): string | undefined {
     const bad = Object.keys(h.options).find((name) => FORBIDDEN_OPTION.test(name));
     if (bad !== undefined) return `options.${bad} would store a credential`;
   }
+  if (h.download !== undefined) {
+    const d = h.download as Record<string, unknown> | null;
+    if (typeof d !== "object" || d === null || typeof d.sink !== "string" || d.sink === "") {
+      return "download.sink is not a non-empty string";
+    }
+    if (h.uploadId !== "") return "a download's header has an upload ID";
+  }
   return undefined;
+}
+
+/** Whether a header is an intent: an upload's, written before its upload ID was known. */
+export function isIntent(header: CheckpointHeader): boolean {
+  return header.uploadId === "" && header.download === undefined;
 }
 
 /** The size part `partNumber` must have under `header`. */
@@ -210,7 +232,7 @@ function expectedPartSize(header: CheckpointHeader, partNumber: number): number 
 }
 
 function recordProblem(header: CheckpointHeader, r: PartRecord): string | undefined {
-  if (header.uploadId === "") return "a part record under an intent (no upload ID)";
+  if (isIntent(header)) return "a part record under an intent (no upload ID)";
   if (!Number.isSafeInteger(r.partNumber) || r.partNumber < 1 || r.partNumber > header.partCount) {
     return `part number ${r.partNumber} is outside 1..${header.partCount}`;
   }
@@ -524,6 +546,11 @@ export function checkpointMismatch(
   if (header.endpoint !== target.endpoint) return "endpoint differs";
   if (header.bucket !== target.bucket) return "bucket differs";
   if (header.key !== target.key) return "key differs";
+  if (header.download?.sink !== target.download?.sink) {
+    return header.download === undefined || target.download === undefined
+      ? "it is for another kind of transfer"
+      : "download target differs";
+  }
   if (header.partSize !== target.partSize) return "part size differs";
   const a = header.source, b = target.source;
   if (a.name !== b.name) return "source name differs";

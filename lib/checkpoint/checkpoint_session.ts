@@ -14,6 +14,7 @@ import {
   createPartRecordEncoder,
   decodeCheckpoint,
   encodeCheckpoint,
+  isIntent,
   type PartRecord,
 } from "./checkpoint_journal.ts";
 
@@ -71,7 +72,7 @@ export class CheckpointSession {
     if ("damaged" in decoded) {
       return { kind: "discarded", reason: `damaged: ${decoded.damaged}`, header: decoded.header };
     }
-    if (decoded.header.uploadId === "") return { kind: "intent", header: decoded.header };
+    if (isIntent(decoded.header)) return { kind: "intent", header: decoded.header };
     const mismatch = checkpointMismatch(decoded.header, target);
     if (mismatch !== undefined) {
       return { kind: "discarded", reason: mismatch, header: decoded.header };

@@ -8,7 +8,7 @@
 
 import { readFile, stat } from "node:fs/promises";
 import { AbortError, NetworkError, TimeoutError } from "../errors/errors.ts";
-import { decodeCheckpoint } from "../checkpoint/checkpoint_journal.ts";
+import { decodeCheckpoint, isIntent } from "../checkpoint/checkpoint_journal.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, NotedFailure, UsageError } from "./cli_error.ts";
 import { createProgress, type Progress } from "./progress.ts";
@@ -88,9 +88,8 @@ async function checkpointKept(path: string | false): Promise<boolean> {
   if (path === false) return false;
   const info = await stat(path).catch(() => undefined);
   if (info === undefined || !info.isFile() || info.size === 0) return false;
-  const upload = decodeCheckpoint(await readFile(path).catch(() => new Uint8Array()));
-  // Not an upload journal (a download's): being there is enough.
-  return "damaged" in upload || upload.header.uploadId !== "";
+  const journal = decodeCheckpoint(await readFile(path).catch(() => new Uint8Array()));
+  return "damaged" in journal || !isIntent(journal.header);
 }
 
 /** Failures that running the same command again can get past: network, timeouts, a full disk. */

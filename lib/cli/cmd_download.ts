@@ -1,6 +1,6 @@
 /**
- * `ossup cp oss://bucket/key <file>`: download by parallel range GETs,
- * resumable, CRC64-verified (see `ranged_download.ts`).
+ * `ossup cp oss://bucket/key <file>`: the library's `bucket.downloadFile` (parallel range
+ * GETs, resumable, CRC64-verified; see `lib/download/`), with the CLI's flags and messages.
  *
  * @module
  */
@@ -13,7 +13,8 @@ import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
 import { parallelFlag, partSizeFlag } from "./cmd_upload.ts";
 import type { OssUrl } from "./oss_url.ts";
-import { DOWNLOAD_TEMP_SUFFIX, downloadObject, type DownloadProgress } from "./ranged_download.ts";
+import type { DownloadProgress } from "../download/download_options.ts";
+import { PARTIAL_DOWNLOAD_SUFFIX } from "../sink/file_sink.ts";
 import { formatBytes, formatDuration } from "./units.ts";
 
 /**
@@ -56,8 +57,8 @@ export async function downloadCommand(
   const checkpoint = off
     ? false
     : cpFlag ?? (cpDir !== undefined
-      ? join(cpDir, `${basename(file)}${DOWNLOAD_TEMP_SUFFIX}.cp`)
-      : `${file}${DOWNLOAD_TEMP_SUFFIX}.cp`);
+      ? join(cpDir, `${basename(file)}${PARTIAL_DOWNLOAD_SUFFIX}.cp`)
+      : `${file}${PARTIAL_DOWNLOAD_SUFFIX}.cp`);
   // As the upload's checkpoint store does: its folder is made when missing.
   if (checkpoint !== false) await mkdir(dirname(checkpoint), { recursive: true });
   const conn = await ctx.connect();
@@ -72,7 +73,7 @@ export async function downloadCommand(
     ctx,
     { checkpoint, where, verb: "downloaded" },
     ({ signal, progress }) =>
-      downloadObject(bucket, src.key, file, {
+      bucket.downloadFile(src.key, file, {
         partSize,
         routines,
         checkpoint,
@@ -107,6 +108,7 @@ export async function downloadCommand(
         etag: unquote(result.etag),
         crc64: result.crc64.toString(),
         crc64Verified: result.crc64Verified,
+        bytesRefetched: result.bytesRefetched,
         parts: result.parts,
         partSize: result.partSize,
         seconds: Math.round(seconds * 1000) / 1000,

@@ -89,6 +89,8 @@ import type { CopyFileOptions, CopyResult } from "../upload/copy_options.ts";
 import { uploadFile, type UploadFileInput } from "../upload/upload_file.ts";
 import type { UploadFileOptions, UploadResult } from "../upload/upload_options.ts";
 import { uploadStream, type UploadStreamOptions } from "../upload/upload_stream.ts";
+import { downloadFile, type DownloadFileOutput } from "../download/download_file.ts";
+import type { DownloadFileOptions, DownloadResult } from "../download/download_options.ts";
 
 /** The sender {@linkcode bucketWithSender} hands to the `Bucket` it is constructing. */
 let handedSender: RequestSender | undefined;
@@ -335,6 +337,47 @@ export class Bucket {
     options: UploadPartCopyOptions = {},
   ): Promise<UploadPartCopyResult> {
     return uploadPartCopy(this.#target, key, uploadId, partNumber, source, options);
+  }
+
+  /**
+   * Resumable download of an object to a file, the Go SDK's
+   * `bucket.DownloadFile(objectKey, filePath, partSize, oss.Routines(n), oss.Checkpoint(true, cpPath))`:
+   * `routines` ranged GETs of `partSize` bytes at once, each under If-Match on the object's
+   * ETag and checked for its exact length, written into `<file>.ossup-download`; once every
+   * part is there, the combined CRC-64 is checked against the object's and only then is the
+   * file renamed to `file`. With `checkpoint`, each finished part is journalled (by default
+   * in `<file>.ossup-download.cp`): calling again after a failure, a pause through `signal` or
+   * a killed process resumes, checking the parts already written and fetching only the rest.
+   * A checkpoint for another state of the object (ETag, size, Last-Modified, CRC-64) starts
+   * the download over. Nothing is left but `file` after success.
+   *
+   * @param key The object key.
+   * @param file A file path (runtime entries for Deno, Bun and Node) or a `FileSink`.
+   * @param options Part size, routines, checkpoint, range, version, progress, signal.
+   * @returns What was written and how it was checked.
+   * @throws {IntegrityError} When the CRC-64 differs: nothing is at `file`.
+   * @throws {SourceChangedError} When the object changed during the download.
+   *
+   * @example Four ranges at once, resumable through big.iso.ossup-download.cp
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const result = await bucket.downloadFile("backups/big.iso", "./big.iso", {
+   *   partSize: 8 * 1024 * 1024,
+   *   routines: 4,
+   *   checkpoint: true,
+   * });
+   * console.log(result.crc64, result.crc64Verified, result.resumed);
+   * ```
+   */
+  downloadFile(
+    key: string,
+    file: DownloadFileOutput,
+    options: DownloadFileOptions = {},
+  ): Promise<DownloadResult> {
+    assertObjectKey(key);
+    return downloadFile(this, this.client.platform, key, file, options);
   }
 
   /**

@@ -69,6 +69,8 @@ export interface ConditionalOptions extends RequestOptions {
   ifModifiedSince?: Date;
   /** Only if not modified since (else 412 PreconditionFailed). */
   ifUnmodifiedSince?: Date;
+  /** This version of the object, in a versioned bucket (`?versionId=`). */
+  versionId?: string;
 }
 
 /**
@@ -98,6 +100,10 @@ function conditionalHeaders(o: ConditionalOptions): Headers {
   if (o.ifModifiedSince) headers.set("if-modified-since", o.ifModifiedSince.toUTCString());
   if (o.ifUnmodifiedSince) headers.set("if-unmodified-since", o.ifUnmodifiedSince.toUTCString());
   return headers;
+}
+
+function versionQuery(o: ConditionalOptions): [string, string][] {
+  return o.versionId === undefined ? [] : [["versionId", o.versionId]];
 }
 
 /** Uploads an object in one request (PutObject). A `ReadableStream` body is See {@linkcode Bucket.putObject}. */
@@ -155,6 +161,7 @@ export async function getObject(
     operation: "GetObject",
     bucket: b.name,
     key,
+    query: versionQuery(options),
   });
   const contentLength = Number(res.headers.get("content-length") ?? NaN);
   const contentRange = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(
@@ -189,6 +196,7 @@ export async function headObject(
     operation: "HeadObject",
     bucket: b.name,
     key,
+    query: versionQuery(options),
   });
   return objectMetadataFromHeaders(res.headers, Number(res.headers.get("content-length") ?? 0));
 }

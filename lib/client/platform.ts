@@ -8,6 +8,7 @@
 
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 import type { OpenFile } from "../source/file_source.ts";
+import type { CreateFileSink } from "../sink/file_sink.ts";
 import type { Sha256Primitives } from "../signing/signing.ts";
 
 /**
@@ -29,6 +30,8 @@ import type { Sha256Primitives } from "../signing/signing.ts";
 export interface OssPlatform {
   /** Opens a file path as a random-access source. Absent on the web. */
   openFile?: OpenFile;
+  /** Makes the sink `downloadFile` writes a file path through. Absent on the web. */
+  createFileSink?: CreateFileSink;
   /**
    * Creates the store for checkpoint files (`checkpoint: true` or a path):
    * ids are file paths. Absent on the web.

@@ -56,11 +56,13 @@ export type FaultAction =
   /** Read the request body, or send the response body, at most `bytesPerSecond`. */
   | { type: "bandwidth"; phase: "request" | "response"; bytesPerSecond: number }
   /**
-   * Flip the bits of one byte of the request body, at `atByte` (default 0),
-   * before the operation reads it: the stored bytes, ETag and CRC64 then
-   * differ from what the client sent, as after corruption in transit.
+   * Flip the bits of one byte, at `atByte` (default 0), of the request body
+   * before the operation reads it (the stored bytes, ETag and CRC64 then
+   * differ from what the client sent), or of the response body on its way
+   * out (the client receives bytes the object does not hold): corruption in
+   * transit.
    */
-  | { type: "corrupt"; phase: "request"; atByte?: number };
+  | { type: "corrupt"; phase: "request" | "response"; atByte?: number };
 
 /**
  * A fault rule: which requests it matches and what it does to them. Every
@@ -481,7 +483,7 @@ export class FaultInjector {
       return abortConnection(c);
     }
 
-    const corrupt = actions.find((a) => a.type === "corrupt");
+    const corrupt = actions.find((a) => a.type === "corrupt" && a.phase === "request");
     if (corrupt?.type === "corrupt") {
       replaceRequestBody(c, (body) => flipByte(body, corrupt.atByte ?? 0));
     }
@@ -492,6 +494,10 @@ export class FaultInjector {
     let res = await run();
     this.#countPart(info, res);
 
+    const outCorrupt = actions.find((a) => a.type === "corrupt" && a.phase === "response");
+    if (outCorrupt?.type === "corrupt" && res.body) {
+      res = withBody(res, flipByte(res.body, outCorrupt.atByte ?? 0));
+    }
     const outCap = actions.find((a) => a.type === "bandwidth" && a.phase === "response");
     if (outCap?.type === "bandwidth" && res.body) {
       res = withBody(res, throttled(res.body, outCap.bytesPerSecond, this.#clock));
@@ -649,7 +655,9 @@ function validateRule(value: unknown): void {
       }
       return;
     case "corrupt":
-      if (a.phase !== "request") throw new TypeError('action.phase must be "request"');
+      if (a.phase !== "request" && a.phase !== "response") {
+        throw new TypeError('action.phase must be "request" or "response"');
+      }
       if (a.atByte !== undefined && (!Number.isInteger(a.atByte) || a.atByte < 0)) {
         throw new RangeError("action.atByte must be an integer ≥ 0");
       }

@@ -40,7 +40,7 @@ import { checkCompletedCrc, completedObject, unquote } from "./_upload_result.ts
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
 import { partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { PartScheduler } from "./part_scheduler.ts";
-import { isCheckpointStore } from "./upload_file.ts";
+import { isCheckpointStore } from "../checkpoint/checkpoint_location.ts";
 import { abortErrorFrom, type CheckpointLocation } from "./upload_source.ts";
 import { type ResolvedUploadOptions, resolveUploadOptions } from "./upload_options.ts";
 import type { CheckpointSetAside, UploadProgress } from "./upload_options.ts";

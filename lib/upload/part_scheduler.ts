@@ -6,6 +6,22 @@
  * @module
  */
 
+import { AbortError } from "../errors/errors.ts";
+
+/**
+ * The error a transfer stopped through its caller's signal ends with: the signal's reason
+ * when it is an `AbortError`, else an `AbortError` carrying it as its cause.
+ *
+ * @param signal The caller's aborted signal.
+ * @param what What was aborted, for the message, e.g. `"upload"`.
+ * @returns The error to throw.
+ */
+export function transferAborted(signal: AbortSignal, what: string): AbortError {
+  const reason = signal.reason;
+  if (reason instanceof AbortError) return reason;
+  return new AbortError(`${what} aborted`, { cause: reason });
+}
+
 /**
  * One run of parts. Its {@linkcode PartScheduler.signal} fires when the caller's signal does or
  * when a part fails ({@linkcode PartScheduler.fail}); the first failure is kept, later ones

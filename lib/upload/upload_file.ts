@@ -6,13 +6,13 @@
  * @module
  */
 
-import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import { locateCheckpoint } from "../checkpoint/checkpoint_location.ts";
 import type { FileSource } from "../source/file_source.ts";
 import type { OssPlatform } from "../client/platform.ts";
 import { blobSource } from "../source/blob_source.ts";
 import type { MultipartTarget } from "./multipart_target.ts";
 import type { UploadFileOptions, UploadResult } from "./upload_options.ts";
-import { type CheckpointLocation, uploadSource } from "./upload_source.ts";
+import { uploadSource } from "./upload_source.ts";
 
 /**
  * What `uploadFile` accepts as the thing to upload.
@@ -28,13 +28,6 @@ import { type CheckpointLocation, uploadSource } from "./upload_source.ts";
  */
 export type UploadFileInput = string | Blob | FileSource;
 
-/** Whether `value` is a `CheckpointStore` (has read, write, append and lock). */
-export function isCheckpointStore(value: unknown): value is CheckpointStore {
-  const v = value as CheckpointStore;
-  return typeof value === "object" && value !== null && typeof v.read === "function" &&
-    typeof v.write === "function" && typeof v.append === "function" && typeof v.lock === "function";
-}
-
 function isFileSource(value: unknown): value is FileSource {
   const v = value as FileSource;
   return typeof value === "object" && value !== null && typeof v.stream === "function" &&
@@ -44,49 +37,6 @@ function isFileSource(value: unknown): value is FileSource {
 /** The default id of a checkpoint in a store, for sources without a path. */
 function defaultCheckpointId(target: MultipartTarget, key: string, source: FileSource): string {
   return `ossup:${target.endpointHost}/${target.name}/${key}#${source.name}:${source.size}`;
-}
-
-function locateCheckpoint(
-  option: UploadFileOptions["checkpoint"],
-  checkpointId: string | undefined,
-  path: string | undefined,
-  target: MultipartTarget,
-  key: string,
-  source: FileSource,
-  platform: OssPlatform,
-): CheckpointLocation | undefined {
-  if (option === undefined || option === false) return undefined;
-  // One checkpoint per file, as the Go SDK's Checkpoint(true, ""): one for
-  // another destination is set aside out loud and its upload aborted.
-  const beside = `${path}.cp`;
-  if (isCheckpointStore(option)) {
-    return {
-      store: option,
-      id: checkpointId ?? (path ? beside : defaultCheckpointId(target, key, source)),
-    };
-  }
-  if (option === true || typeof option === "string") {
-    if (path !== undefined || typeof option === "string") {
-      const create = platform.createCheckpointStore;
-      if (!create) {
-        throw new TypeError(
-          "checkpoint files need a runtime with files (Deno, Bun, Node); here pass a CheckpointStore as checkpoint",
-        );
-      }
-      return { store: create(), id: typeof option === "string" ? option : beside };
-    }
-    const createForBlob = platform.createBlobCheckpointStore;
-    if (!createForBlob) {
-      throw new TypeError(
-        "checkpoint: true needs a file path to put <file>.cp beside; for a Blob or a custom source pass a " +
-          "checkpoint file path or a CheckpointStore as checkpoint",
-      );
-    }
-    return { store: createForBlob(), id: checkpointId ?? defaultCheckpointId(target, key, source) };
-  }
-  throw new TypeError(
-    `checkpoint must be true, false, a file path or a CheckpointStore; got ${typeof option}`,
-  );
 }
 
 /**
@@ -151,15 +101,14 @@ export async function uploadFile(
 ): Promise<UploadResult> {
   const { source, path } = await openUploadInput(platform, file, "uploading");
   try {
-    const checkpoint = locateCheckpoint(
-      options.checkpoint,
-      options.checkpointId,
-      path,
-      target,
-      key,
-      source,
-      platform,
-    );
+    // One checkpoint per file, as the Go SDK's Checkpoint(true, ""): one for
+    // another destination is set aside out loud and its upload aborted.
+    const checkpoint = locateCheckpoint(options.checkpoint, {
+      checkpointId: options.checkpointId,
+      beside: path === undefined ? undefined : `${path}.cp`,
+      fallbackId: defaultCheckpointId(target, key, source),
+      withoutPath: "a Blob or a custom source",
+    }, platform);
     return await uploadSource(target, key, source, { ...options, checkpoint });
   } finally {
     if (source !== file) await source.close();

@@ -337,6 +337,22 @@ export interface ResolvedUploadOptions {
 }
 
 /**
+ * `routines` checked (1 to {@linkcode MAX_ROUTINES}) with its default: what every part-based
+ * transfer takes.
+ *
+ * @param routines The caller's `routines`.
+ * @returns The number of routines.
+ * @throws {RangeError} Outside 1–100.
+ */
+export function resolveRoutines(routines: number | undefined): number {
+  const n = routines ?? DEFAULT_ROUTINES;
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_ROUTINES) {
+    throw new RangeError(`routines must be a whole number from 1 to ${MAX_ROUTINES}; got ${n}`);
+  }
+  return n;
+}
+
+/**
  * Validates upload options and applies defaults.
  *
  * @throws {RangeError} For `routines` outside 1–100 (part size is checked by the planner).
@@ -351,12 +367,7 @@ export function resolveUploadOptions(
   >,
   hasCheckpoint: boolean,
 ): ResolvedUploadOptions {
-  const routines = options.routines ?? DEFAULT_ROUTINES;
-  if (!Number.isSafeInteger(routines) || routines < 1 || routines > MAX_ROUTINES) {
-    throw new RangeError(
-      `routines must be a whole number from 1 to ${MAX_ROUTINES}; got ${routines}`,
-    );
-  }
+  const routines = resolveRoutines(options.routines);
   const resume = options.resume ?? "checkpoint";
   if (resume !== "checkpoint" && resume !== "server") {
     throw new TypeError(`resume must be "checkpoint" or "server"; got ${JSON.stringify(resume)}`);

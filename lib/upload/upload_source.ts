@@ -7,15 +7,15 @@
  */
 
 import { combinedCrc } from "../crc64/part_crcs.ts";
-import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
-import { AbortError, IntegrityError, SourceChangedError } from "../errors/errors.ts";
+import type { CheckpointLocation } from "../checkpoint/checkpoint_location.ts";
+import { type AbortError, IntegrityError, SourceChangedError } from "../errors/errors.ts";
 import type { FileSource } from "../source/file_source.ts";
 import { fingerprintSource, type PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 import { partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { partBody, partBufferSize } from "./_read_part.ts";
-import { PartScheduler } from "./part_scheduler.ts";
+import { PartScheduler, transferAborted } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
 import {
   type BegunUpload,
@@ -39,27 +39,6 @@ import {
 } from "./upload_options.ts";
 
 /**
- * Where the engine keeps its checkpoint: a store and the id inside it.
- *
- * @example
- * ```ts
- * import { blobSource, type Bucket, MemoryCheckpointStore, uploadSource } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * const store = new MemoryCheckpointStore();
- * await uploadSource(bucket, "hello.txt", blobSource(new Blob(["hello"])), {
- *   checkpoint: { store, id: "hello-upload" },
- * });
- * ```
- */
-export interface CheckpointLocation {
-  /** The store that keeps the checkpoint. */
-  store: CheckpointStore;
-  /** The checkpoint's id in that store. */
-  id: string;
-}
-
-/**
  * Options of {@linkcode uploadSource}: the public options with the checkpoint already located.
  *
  * @example
@@ -79,11 +58,12 @@ export interface UploadSourceOptions
   checkpoint?: CheckpointLocation;
 }
 
+/** Where the engine keeps its checkpoint (see `lib/checkpoint/checkpoint_location.ts`). */
+export type { CheckpointLocation };
+
 /** The `AbortError` a transfer stopped through `signal` throws, whatever its in-flight call threw. */
 export function abortErrorFrom(signal: AbortSignal, what = "upload"): AbortError {
-  const reason = signal.reason;
-  if (reason instanceof AbortError) return reason;
-  return new AbortError(`${what} aborted`, { cause: reason });
+  return transferAborted(signal, what);
 }
 
 /**

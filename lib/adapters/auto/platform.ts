@@ -11,6 +11,7 @@ import { openBunFile } from "../bun/file_source.ts";
 import { openDenoFile } from "../deno/file_source.ts";
 import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openNodeFile } from "../node_api/file_source.ts";
+import { openNodeFileSink } from "../node_api/file_sink.ts";
 import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
@@ -32,6 +33,7 @@ export const autoPlatform: OssPlatform = {
     if (g.Bun !== undefined) return openBunFile(path);
     return openNodeFile(path);
   },
+  createFileSink: (path) => openNodeFileSink(path),
   createCheckpointStore: () => new FileCheckpointStore(),
   sha256: nodeSha256,
 };

@@ -1,0 +1,112 @@
+/**
+ * A {@linkcode FileSink} over a file path, through `node:fs/promises` (which Deno and Bun
+ * provide too): ranges are written by position into `<path>.ossup-download`, which is renamed
+ * over `<path>` only once the download is complete and verified.
+ *
+ * @module
+ */
+
+import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
+import { dirname } from "node:path";
+import { type FileSink, PARTIAL_DOWNLOAD_SUFFIX } from "../../sink/file_sink.ts";
+import { fsyncDir } from "./fsync_dir.ts";
+
+function isMissing(err: unknown): boolean {
+  return (err as { code?: string })?.code === "ENOENT";
+}
+
+/**
+ * The file sink Deno, Bun and Node use: one `FileHandle` on the partial file, written by
+ * position so that routines write their ranges at once. One implementation serves the three
+ * runtimes because positional writes are what a parallel download needs, and only `node:fs`
+ * has them on all three (`Deno.FsFile` writes at a shared seek position, `Bun.file`'s writer
+ * only appends).
+ *
+ * @param path The target file; the partial file is `<path>.ossup-download` beside it.
+ * @returns The sink (nothing is opened until `open`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, readFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openNodeFileSink } from "@ossup/ossup/node";
+ *
+ * const path = join(await mkdtemp(join(tmpdir(), "sink-")), "hello.txt");
+ * const sink = openNodeFileSink(path);
+ * await sink.open(false);
+ * await sink.write(0, new TextEncoder().encode("hello"));
+ * await sink.commit(5);
+ * assert.equal(await readFile(path, "utf8"), "hello");
+ * ```
+ */
+export function openNodeFileSink(path: string): FileSink {
+  const partial = path + PARTIAL_DOWNLOAD_SUFFIX;
+  let handle: FileHandle | undefined;
+  const opened = (): FileHandle => {
+    if (handle === undefined) throw new Error(`file sink ${path}: open() it first`);
+    return handle;
+  };
+  const close = async () => {
+    const h = handle;
+    handle = undefined;
+    await h?.close();
+  };
+  return {
+    name: path,
+    async open(keep) {
+      await close();
+      if (keep) {
+        try {
+          handle = await open(partial, "r+");
+          return (await handle.stat()).size;
+        } catch (err) {
+          if (!isMissing(err)) throw err;
+        }
+      }
+      handle = await open(partial, "w+");
+      return keep ? undefined : 0;
+    },
+    async write(offset, bytes) {
+      const h = opened();
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesWritten } = await h.write(bytes, done, bytes.length - done, offset + done);
+        done += bytesWritten;
+      }
+    },
+    async readInto(offset, target) {
+      const h = opened();
+      let done = 0;
+      while (done < target.length) {
+        const { bytesRead } = await h.read(target, done, target.length - done, offset + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return done;
+    },
+    async commit(size) {
+      const h = opened();
+      await h.truncate(size);
+      await h.sync();
+      await close();
+      // A folder at the target would take the rename's error; say what is in the way instead.
+      const there = await stat(path).catch(() => undefined);
+      if (there?.isDirectory()) {
+        throw new TypeError(
+          `cannot download to ${path}: it is a folder; the bytes stay in ${partial}`,
+        );
+      }
+      await rename(partial, path);
+      await fsyncDir(dirname(path));
+    },
+    async discard() {
+      await close();
+      await unlink(partial).catch((err) => {
+        if (!isMissing(err)) throw err;
+      });
+    },
+    close,
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * `bucket.downloadFile(key, file, options)`: resolves where the bytes go (a path, through the
+ * runtime's file sink, or any `FileSink`) and where the checkpoint goes, then runs the engine.
+ *
+ * @module
+ */
+
+import { locateCheckpoint } from "../checkpoint/checkpoint_location.ts";
+import type { OssPlatform } from "../client/platform.ts";
+import { type FileSink, PARTIAL_DOWNLOAD_SUFFIX } from "../sink/file_sink.ts";
+import type { DownloadFileOptions, DownloadResult } from "./download_options.ts";
+import { type DownloadTarget, downloadToSink } from "./download_sink.ts";
+
+/**
+ * What `downloadFile` writes to: a file path (runtime entries with files) or a
+ * {@linkcode FileSink}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { DownloadFileOutput } from "@ossup/ossup";
+ *
+ * const output: DownloadFileOutput = "./big.iso";
+ * assert.equal(typeof output, "string");
+ * ```
+ */
+export type DownloadFileOutput = string | FileSink;
+
+function isFileSink(value: unknown): value is FileSink {
+  const v = value as FileSink;
+  return typeof value === "object" && value !== null && typeof v.name === "string" &&
+    typeof v.open === "function" && typeof v.write === "function" &&
+    typeof v.commit === "function";
+}
+
+/**
+ * Downloads `key` to a file path or a `FileSink` with parallel ranged GETs, resumable through
+ * a checkpoint. This is what `bucket.downloadFile` runs.
+ *
+ * @param target The bucket.
+ * @param platform The runtime pieces the entry point injected.
+ * @param key The object key.
+ * @param file A path (needs a runtime entry with files) or a `FileSink`.
+ * @param options Part size, routines, checkpoint, range, version, progress, signal.
+ * @returns What was written and how it was checked.
+ *
+ * @example
+ * ```ts ignore
+ * import { OssClient } from "@ossup/ossup";
+ *
+ * const bucket = OssClient.fromEnv().bucket("examplebucket");
+ * const result = await bucket.downloadFile("backups/big.iso", "./big.iso", { routines: 4, checkpoint: true });
+ * console.log(result.crc64Verified);
+ * ```
+ */
+export async function downloadFile(
+  target: DownloadTarget,
+  platform: OssPlatform,
+  key: string,
+  file: DownloadFileOutput,
+  options: DownloadFileOptions = {},
+): Promise<DownloadResult> {
+  let sink: FileSink;
+  let path: string | undefined;
+  if (typeof file === "string") {
+    if (!platform.createFileSink) {
+      throw new TypeError(
+        "downloading to a file path needs a runtime entry with files (Deno, Bun, Node); in browsers and " +
+          "edge workers pass a FileSink",
+      );
+    }
+    if (file === "") throw new TypeError("file must be a non-empty path");
+    path = file;
+    sink = platform.createFileSink(file);
+  } else if (isFileSink(file)) {
+    sink = file;
+  } else {
+    throw new TypeError("file must be a path or a FileSink");
+  }
+  const checkpoint = locateCheckpoint(options.checkpoint, {
+    checkpointId: options.checkpointId,
+    // Not <file>.cp: that is the upload's checkpoint of the same file.
+    beside: path === undefined ? undefined : `${path}${PARTIAL_DOWNLOAD_SUFFIX}.cp`,
+    fallbackId: `ossup-download:${target.endpointHost}/${target.name}/${key}#${sink.name}`,
+    withoutPath: "a FileSink",
+  }, platform);
+  return await downloadToSink(target, key, sink, { ...options, checkpoint });
+}

@@ -1,0 +1,483 @@
+/**
+ * The resumable download engine: an object cut into ranges fetched in parallel (If-Match on
+ * its ETag, every range's length checked), written into a {@linkcode FileSink}, each finished
+ * part recorded in a checkpoint journal, the whole checked against the object's CRC-64 before
+ * the sink puts it at its target.
+ *
+ * @module
+ */
+
+import type { CheckpointLocation } from "../checkpoint/checkpoint_location.ts";
+import type { CheckpointHeader, PartRecord } from "../checkpoint/checkpoint_journal.ts";
+import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
+import type { ConditionalOptions, GetObjectOptions } from "../client/bucket_objects.ts";
+import type { GetObjectResult, ObjectMetadata } from "../client/results.ts";
+import { Crc64 } from "../crc64/crc64.ts";
+import { combinedCrc } from "../crc64/part_crcs.ts";
+import { IntegrityError, NetworkError, OssError, SourceChangedError } from "../errors/errors.ts";
+import type { FileSink } from "../sink/file_sink.ts";
+import { isRetryableError } from "../client/retry_policy.ts";
+import { PartScheduler, transferAborted } from "../upload/part_scheduler.ts";
+import { unquote } from "../upload/_upload_result.ts";
+import {
+  type DownloadFileOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  resolveDownloadOptions,
+} from "./download_options.ts";
+
+/**
+ * What the download engine needs from a bucket: `Bucket` fills it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { Bucket, DownloadTarget } from "@ossup/ossup";
+ *
+ * const asTarget = (bucket: Bucket): DownloadTarget => bucket;
+ * assert.equal(typeof asTarget, "function");
+ * ```
+ */
+export interface DownloadTarget {
+  /** The bucket name. */
+  readonly name: string;
+  /** Endpoint host, to bind a checkpoint to where the object is. */
+  readonly endpointHost: string;
+  /** HeadObject. */
+  headObject(key: string, options?: ConditionalOptions): Promise<ObjectMetadata>;
+  /** GetObject of a range. */
+  getObject(key: string, options?: GetObjectOptions): Promise<GetObjectResult>;
+}
+
+/**
+ * Options of {@linkcode downloadToSink}: the public options with the checkpoint located.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DownloadSinkOptions, MemoryCheckpointStore } from "@ossup/ossup";
+ *
+ * const options: DownloadSinkOptions = { routines: 2, checkpoint: { store: new MemoryCheckpointStore(), id: "dl" } };
+ * assert.equal(options.checkpoint?.id, "dl");
+ * ```
+ */
+export interface DownloadSinkOptions
+  extends Omit<DownloadFileOptions, "checkpoint" | "checkpointId"> {
+  /** The checkpoint's store and id; none disables resuming across runs. */
+  checkpoint?: CheckpointLocation;
+}
+
+// Ranges cut short or broken mid-body are fetched again this many more times, per part.
+const BODY_RETRIES = 3;
+
+/** The object as the download found it, and the bytes of it to fetch. */
+interface ObjectPlan {
+  head: ObjectMetadata;
+  /** The If-Match value every range is fetched under. */
+  ifMatch: string;
+  /** First byte of the object to fetch. */
+  start: number;
+  /** Bytes to fetch. */
+  length: number;
+  partSize: number;
+  partCount: number;
+}
+
+/** What every phase of one download works on: fixed for the run. */
+interface DownloadRun {
+  target: DownloadTarget;
+  key: string;
+  sink: FileSink;
+  session: CheckpointSession | undefined;
+  plan: ObjectPlan;
+  routines: number;
+  options: DownloadSinkOptions;
+}
+
+/** What the reclaim phase found. */
+interface Begun {
+  resumed: boolean;
+  /** Parts written and recorded (by an earlier run and checked, or by this one). */
+  done: Map<number, PartRecord>;
+  /** Recorded parts that were not intact in the sink (fetched again). */
+  bytesRefetched: number;
+  discarded?: string;
+}
+
+/** Offset and size of part `n` (1-based) of the bytes to fetch. */
+function partAt(plan: ObjectPlan, n: number): { offset: number; size: number } {
+  const offset = (n - 1) * plan.partSize;
+  return { offset, size: Math.min(plan.partSize, plan.length - offset) };
+}
+
+/**
+ * Downloads `key` into `sink`, resuming from the checkpoint when it matches the object as it
+ * is now. `bucket.downloadFile` runs this with the runtime's file sink.
+ *
+ * @param target The bucket.
+ * @param key The object key.
+ * @param sink Where the bytes go; the caller made it, the engine opens and closes it.
+ * @param options Part size, routines, checkpoint location, range, version, progress, signal.
+ * @returns What was written and how it was checked.
+ * @throws {IntegrityError} When the bytes' CRC-64 differs from the object's (nothing is left
+ * at the target, nor any partial data or checkpoint).
+ * @throws {SourceChangedError} When the object changed during the download (its partial data
+ * and checkpoint are removed: the next run starts over).
+ * @throws {AbortError} When `signal` aborted it (the partial data and checkpoint are kept).
+ *
+ * @example
+ * ```ts ignore
+ * import { downloadToSink } from "@ossup/ossup";
+ *
+ * const result = await downloadToSink(bucket, "big.iso", mySink, { routines: 4 });
+ * console.log(result.crc64Verified);
+ * ```
+ */
+export async function downloadToSink(
+  target: DownloadTarget,
+  key: string,
+  sink: FileSink,
+  options: DownloadSinkOptions = {},
+): Promise<DownloadResult> {
+  const { partSize, routines } = resolveDownloadOptions(options);
+  const signal = options.signal;
+  if (signal?.aborted) throw transferAborted(signal, "download");
+  const plan = await planObject(target, key, partSize, options);
+  const session = options.checkpoint
+    ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
+      wait: options.waitForCheckpoint,
+      signal,
+    })
+    : undefined;
+  const run: DownloadRun = { target, key, sink, session, plan, routines, options };
+  try {
+    const begun = await reclaimOrBegin(run);
+    const fetched = await fetchMissingParts(run, begun);
+    const firstError = signal?.aborted ? transferAborted(signal, "download") : fetched.firstError;
+    if (firstError !== undefined) await giveUp(run, firstError);
+    const crc64 = await verifyAndCommit(run, begun.done);
+    await session?.remove();
+    return {
+      bucket: target.name,
+      key,
+      file: sink.name,
+      size: plan.length,
+      etag: unquote(plan.head.etag),
+      ...(plan.head.versionId ? { versionId: plan.head.versionId } : {}),
+      crc64,
+      crc64Verified: options.range === undefined && plan.head.crc64 !== undefined,
+      partSize: plan.partSize,
+      parts: plan.partCount,
+      resumed: begun.resumed,
+      bytesReceived: fetched.bytesReceived,
+      bytesRefetched: begun.bytesRefetched + fetched.bytesRefetched,
+      ...(begun.discarded ? { checkpointDiscarded: begun.discarded } : {}),
+    };
+  } finally {
+    await sink.close();
+    await session?.close();
+  }
+}
+
+/** Phase 0: what the object is now (HeadObject) and which of its bytes to fetch. */
+async function planObject(
+  target: DownloadTarget,
+  key: string,
+  partSize: number,
+  options: DownloadSinkOptions,
+): Promise<ObjectPlan> {
+  const head = await target.headObject(key, {
+    signal: options.signal,
+    ...versionQuery(options.versionId),
+  });
+  if (!Number.isSafeInteger(head.size)) {
+    throw new NetworkError(`oss://${target.name}/${key}: the server sent no size for the object`);
+  }
+  let start = 0, length = head.size;
+  const range = options.range;
+  if (range !== undefined) {
+    const end = range.end ?? head.size - 1;
+    if (!Number.isSafeInteger(range.start) || range.start < 0 || !Number.isSafeInteger(end)) {
+      throw new RangeError("range.start and range.end must be whole numbers ≥ 0");
+    }
+    if (range.start >= head.size || end < range.start) {
+      throw new RangeError(
+        `range ${range.start}-${range.end ?? ""} is not within oss://${target.name}/${key} ` +
+          `(${head.size} bytes): start must be below the size and end at least start`,
+      );
+    }
+    start = range.start;
+    length = Math.min(end, head.size - 1) - start + 1;
+  }
+  return {
+    head,
+    ifMatch: head.etag.startsWith('"') ? head.etag : `"${head.etag}"`,
+    start,
+    length,
+    partSize,
+    partCount: Math.ceil(length / partSize),
+  };
+}
+
+function versionQuery(versionId: string | undefined): { versionId?: string } {
+  return versionId === undefined ? {} : { versionId };
+}
+
+/** The checkpoint header of this download: the object's identity and the sink's name. */
+function headerOf(run: DownloadRun): CheckpointHeader {
+  const { target, key, plan, sink, options } = run;
+  const version = options.versionId === undefined ? "" : `?versionId=${options.versionId}`;
+  const range = options.range === undefined
+    ? ""
+    : `#bytes=${plan.start}-${plan.start + plan.length - 1}`;
+  return {
+    endpoint: target.endpointHost,
+    bucket: target.name,
+    key,
+    uploadId: "",
+    partSize: plan.partSize,
+    partCount: plan.partCount,
+    source: {
+      name: `oss://${target.name}/${key}${version}${range}`,
+      size: plan.length,
+      lastModified: plan.head.lastModified?.getTime() ?? 0,
+      // ETag, size and CRC-64 together: a replaced object differs in at least one.
+      fingerprint: `etag=${unquote(plan.head.etag)};size=${plan.head.size};crc64=${
+        plan.head.crc64 ?? ""
+      }`,
+    },
+    createdAt: Date.now(),
+    download: { sink: sink.name },
+  };
+}
+
+/**
+ * Phase 1, reclaim or begin. Contract: with a usable checkpoint (same object identity, part
+ * size and sink), the partial data is kept and every recorded part read back and checked
+ * against its recorded CRC-64; parts that fail are fetched again. Otherwise (no checkpoint,
+ * another object, damaged) the partial data starts empty and a new journal is begun.
+ */
+async function reclaimOrBegin(run: DownloadRun): Promise<Begun> {
+  const { sink, session } = run;
+  const header = headerOf(run);
+  if (session === undefined) {
+    await sink.open(false);
+    return { resumed: false, done: new Map(), bytesRefetched: 0 };
+  }
+  const loaded = await session.load(header);
+  if (loaded.kind === "usable") {
+    const kept = await sink.open(true);
+    if (kept !== undefined) {
+      const { intact, bytesRefetched } = await checkKeptParts(run, loaded.parts.values());
+      if (loaded.needsRewrite || intact.size < loaded.parts.size) {
+        await session.begin(loaded.header, intact.values());
+      } else {
+        session.adopt(loaded.header);
+      }
+      return { resumed: intact.size > 0, done: intact, bytesRefetched };
+    }
+    // The partial data is gone: its parts are fetched again.
+    let bytesRefetched = 0;
+    for (const p of loaded.parts.values()) bytesRefetched += p.size;
+    await sink.open(false);
+    await session.begin(loaded.header);
+    return { resumed: false, done: new Map(), bytesRefetched };
+  }
+  const discarded = loaded.kind === "none"
+    ? undefined
+    : loaded.kind === "intent"
+    ? "it is for another kind of transfer"
+    : loaded.reason;
+  await sink.open(false);
+  await session.begin(header);
+  return { resumed: false, done: new Map(), bytesRefetched: 0, discarded };
+}
+
+/** Reads back each recorded part from the sink; keeps those whose CRC-64 still matches. */
+async function checkKeptParts(
+  run: DownloadRun,
+  recorded: Iterable<PartRecord>,
+): Promise<{ intact: Map<number, PartRecord>; bytesRefetched: number }> {
+  const intact = new Map<number, PartRecord>();
+  let bytesRefetched = 0;
+  const chunk = new Uint8Array(Math.min(run.plan.partSize, 1 << 20));
+  for (const part of recorded) {
+    const { offset, size } = partAt(run.plan, part.partNumber);
+    const crc = new Crc64();
+    let at = 0;
+    while (at < size) {
+      const want = chunk.subarray(0, Math.min(chunk.length, size - at));
+      const got = await run.sink.readInto(offset + at, want);
+      crc.update(want.subarray(0, got));
+      at += got;
+      if (got < want.length) break;
+    }
+    if (at === size && crc.digest() === part.crc64) intact.set(part.partNumber, part);
+    else bytesRefetched += size;
+  }
+  return { intact, bytesRefetched };
+}
+
+/**
+ * Phase 2, transfer. Contract: fetches the parts not in `begun.done`, `run.routines` at a time,
+ * each under If-Match, written to the sink as it arrives and recorded (CRC-64 of the bytes
+ * received) once all its bytes are written and its length is exact; a range cut short or
+ * broken mid-body is fetched again. Stops at the first error (returned) or the caller's abort.
+ */
+async function fetchMissingParts(
+  run: DownloadRun,
+  begun: Begun,
+): Promise<{ bytesReceived: number; bytesRefetched: number; firstError: unknown }> {
+  const { plan, session, options } = run;
+  const done = begun.done;
+  let bytesReceived = 0;
+  let bytesRefetched = 0;
+  let bytesDone = 0;
+  for (const p of done.values()) bytesDone += p.size;
+  const progress = (): DownloadProgress => ({
+    bytesDone,
+    bytesTotal: plan.length,
+    partsDone: done.size,
+    partsTotal: plan.partCount,
+    resumed: begun.resumed,
+  });
+  options.onProgress?.(progress());
+  const missing: number[] = [];
+  for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) missing.push(n);
+
+  const scheduler = new PartScheduler(options.signal);
+  const fetchOne = async (partNumber: number): Promise<void> => {
+    const { offset, size } = partAt(plan, partNumber);
+    for (let attempt = 0;; attempt++) {
+      let received = 0;
+      try {
+        const crc64 = await fetchRange(run, partNumber, offset, size, scheduler.signal, (n) => {
+          received += n;
+          bytesReceived += n;
+        });
+        const record = { partNumber, size, etag: unquote(plan.head.etag), crc64 };
+        await session?.record(record);
+        done.set(partNumber, record);
+        bytesDone += size;
+        options.onProgress?.(progress());
+        return;
+      } catch (err) {
+        if (scheduler.signal.aborted || attempt >= BODY_RETRIES || !isBodyFailure(err)) throw err;
+        bytesRefetched += received;
+      }
+    }
+  };
+  let next = 0;
+  try {
+    await scheduler.routines(Math.min(run.routines, missing.length), async () => {
+      while (!scheduler.stopped && next < missing.length) await fetchOne(missing[next++]);
+    });
+  } finally {
+    scheduler.dispose();
+  }
+  return { bytesReceived, bytesRefetched, firstError: scheduler.firstError };
+}
+
+/** A failure a new request for the same range may not have: the body broke or was cut short. */
+function isBodyFailure(err: unknown): boolean {
+  return isRetryableError(err) || (err instanceof TypeError && !(err instanceof RangeError));
+}
+
+/**
+ * One ranged GET under If-Match, written to the sink chunk by chunk; resolves to the CRC-64 of
+ * the bytes. Throws `NetworkError` when the body is longer or shorter than asked (Go SDK #300:
+ * a truncated body must not pass), `SourceChangedError` when the object changed.
+ */
+async function fetchRange(
+  run: DownloadRun,
+  partNumber: number,
+  offset: number,
+  size: number,
+  signal: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<bigint> {
+  const { target, key, plan, sink, options } = run;
+  const where = `oss://${target.name}/${key}`;
+  const start = plan.start + offset;
+  let res: GetObjectResult;
+  try {
+    res = await target.getObject(key, {
+      range: { start, end: start + size - 1 },
+      ifMatch: plan.ifMatch,
+      signal,
+      ...versionQuery(options.versionId),
+    });
+  } catch (err) {
+    if (err instanceof OssError && err.status === 412) throw changed(where, err);
+    throw err;
+  }
+  if (unquote(res.etag) !== unquote(plan.head.etag)) {
+    await res.body.cancel().catch(() => {});
+    throw changed(where, undefined);
+  }
+  const crc = new Crc64();
+  let received = 0;
+  for await (const chunk of res.body) {
+    if (received + chunk.length > size) {
+      throw new NetworkError(
+        `${where}: part ${partNumber} (bytes ${start}-${
+          start + size - 1
+        }) sent more than ${size} bytes`,
+      );
+    }
+    await sink.write(offset + received, chunk);
+    crc.update(chunk);
+    received += chunk.length;
+    onBytes(chunk.length);
+  }
+  if (received !== size) {
+    throw new NetworkError(
+      `${where}: part ${partNumber} (bytes ${start}-${start + size - 1}) ended after ` +
+        `${received} of ${size} bytes`,
+    );
+  }
+  return crc.digest();
+}
+
+function changed(where: string, cause: unknown): SourceChangedError {
+  return new SourceChangedError(
+    `${where} changed on the server during the download (its ETag is no longer the one the ` +
+      `download started with); run again to download the new object from the start`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * On a fatal error. Contract: always throws `err`. A changed object, or a download without a
+ * checkpoint, leaves nothing behind (partial data and checkpoint removed); otherwise both stay
+ * for the next run to resume.
+ */
+async function giveUp(run: DownloadRun, err: unknown): Promise<never> {
+  if (run.session === undefined || err instanceof SourceChangedError) {
+    await run.sink.discard().catch(() => {});
+    await run.session?.remove().catch(() => {});
+  }
+  throw err;
+}
+
+/**
+ * Phase 3, verify and commit. Contract: combines the parts' CRC-64s and, for a whole object
+ * whose CRC-64 the server reported, compares them: a mismatch removes the partial data and the
+ * checkpoint (which part is wrong cannot be known) and throws `IntegrityError`; a match (or no
+ * CRC to check) commits the sink, which puts the bytes at the target.
+ */
+async function verifyAndCommit(run: DownloadRun, done: Map<number, PartRecord>): Promise<bigint> {
+  const { target, key, plan, sink, session, options } = run;
+  const crc64 = combinedCrc(done.values());
+  const expected = plan.head.crc64;
+  if (options.range === undefined && expected !== undefined && expected !== crc64) {
+    await sink.discard();
+    await session?.remove();
+    throw new IntegrityError(
+      `oss://${target.name}/${key}: the downloaded bytes have CRC64 ${crc64}, the object ` +
+        `${expected}; nothing was written to ${sink.name} and the partial download was removed: run again`,
+    );
+  }
+  await sink.commit(plan.length);
+  return crc64;
+}

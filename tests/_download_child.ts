@@ -1,0 +1,23 @@
+/**
+ * Child process of the SIGKILL resume tests of downloads: runs one resumable `downloadFile`
+ * against a server in the parent, printing a line per finished part, until it finishes or is
+ * killed.
+ *
+ * Usage: `<runtime> tests/_download_child.ts '<json>'` where the JSON holds endpoint, region,
+ * accessKeyId, accessKeySecret, bucket, key, path, partSize and routines.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import { childClient } from "./_child_client.ts";
+
+const o = JSON.parse(process.argv[process.argv.length - 1]);
+const client = childClient(o, { retry: { maxAttempts: 100, baseDelayMs: 5, maxDelayMs: 20 } });
+const result = await client.bucket(o.bucket).downloadFile(o.key, o.path, {
+  partSize: o.partSize,
+  routines: o.routines,
+  checkpoint: true,
+  onProgress: (p) => console.log(`part ${p.partsDone}/${p.partsTotal}`),
+});
+console.log(`done ${result.crc64}`);
