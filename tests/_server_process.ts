@@ -43,3 +43,32 @@ export async function startServerProcess(flags: string[]): Promise<ServerProcess
     },
   };
 }
+
+/** The credentials {@linkcode startMemoryServerProcess} serves. */
+export const MEMORY_SERVER_KEYS = { accessKeyId: "mem-ak", accessKeySecret: "mem-secret-key" };
+
+/**
+ * A server process with memory storage and {@linkcode MEMORY_SERVER_KEYS}, for tests that
+ * measure a client child alone (the memory tests).
+ */
+export function startMemoryServerProcess(): Promise<ServerProcess> {
+  const { accessKeyId, accessKeySecret } = MEMORY_SERVER_KEYS;
+  return startServerProcess([
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "0",
+    "--memory",
+    "--access-key-id",
+    accessKeyId,
+    "--access-key-secret",
+    accessKeySecret,
+  ]);
+}
+
+/** The argument of a client child of `server`: its address, keys and region, and `o`, as JSON. */
+export function childArgsFor(server: ServerProcess, o: Record<string, unknown>): string[] {
+  return [
+    JSON.stringify({ endpoint: server.url, region: "cn-hangzhou", ...MEMORY_SERVER_KEYS, ...o }),
+  ];
+}

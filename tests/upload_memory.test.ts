@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { measureInChild } from "./_memory_probe.ts";
-import { type ServerProcess, startServerProcess } from "./_server_process.ts";
+import { childArgsFor, type ServerProcess, startMemoryServerProcess } from "./_server_process.ts";
 import { ROOT } from "./_upload_fixtures.ts";
 
 const CHILD = join(ROOT, "tests", "_upload_memory_child.ts");
@@ -24,41 +24,27 @@ const MB = 1024 * 1024;
 const SIZE = 384 * MB;
 const PART_SIZE = 4 * MB;
 const ROUTINES = 4;
-const AK = "mem-ak";
-const SECRET = "mem-secret-key";
 
 describe("uploadFile memory", () => {
   let server: ServerProcess;
-  let url: string;
   before(async () => {
-    server = await startServerProcess([
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--memory",
-      "--access-key-id",
-      AK,
-      "--access-key-secret",
-      SECRET,
-    ]);
-    url = server.url;
+    server = await startMemoryServerProcess();
   });
   after(async () => {
     await server.stop();
   });
 
   it(`uploads ${SIZE / MB} MB with ${ROUTINES} × ${PART_SIZE / MB} MB parts in bounded memory`, async () => {
-    const { baseline, peak } = await measureInChild(CHILD, [JSON.stringify({
-      endpoint: url,
-      region: "cn-hangzhou",
-      accessKeyId: AK,
-      accessKeySecret: SECRET,
-      bucket: "memory",
-      size: SIZE,
-      partSize: PART_SIZE,
-      routines: ROUTINES,
-    })], ROOT);
+    const { baseline, peak } = await measureInChild(
+      CHILD,
+      childArgsFor(server, {
+        bucket: "memory",
+        size: SIZE,
+        partSize: PART_SIZE,
+        routines: ROUTINES,
+      }),
+      ROOT,
+    );
     const growth = peak - baseline;
     // Per routine: the engine's part buffer, fetch's copy of it, and the transport's.
     const limit = ROUTINES * PART_SIZE * 3;

@@ -68,9 +68,9 @@ export interface DownloadProgress {
  */
 export interface DownloadFileOptions {
   /**
-   * Bytes per ranged GET, 1 to 5 GiB. Memory use is about `routines` × 256 KiB whatever the
-   * part size (ranges are written as they arrive); a killed run fetches at most
-   * `routines × partSize` bytes again.
+   * Bytes per ranged GET, 1 to 5 GiB. Memory stays within `routines × partSize` (ranges are
+   * written to the file as they arrive, so it does not grow with the part size); a killed run
+   * fetches at most `routines × partSize` bytes again.
    * @default {1048576}
    */
   partSize?: number;

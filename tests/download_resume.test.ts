@@ -1,0 +1,102 @@
+// A child process running a resumable downloadFile is SIGKILLed at several points; the same
+// call then runs again here. Until then nothing is at the file's path; the rerun finishes it
+// byte-identical, fetching at most routines × part size again, and leaves neither the partial
+// file nor the checkpoint. The server holds the child's ranges from the nth on (a latency fault
+// on a gated clock), so at the kill exactly n-1 parts were fetched and recorded, however slow
+// the machine; once the child is dead the held requests are let go and their connections cut.
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { after, before, describe, it } from "node:test";
+import { GatedClock } from "./_gated_clock.ts";
+import { testBytes } from "./_test_bytes.ts";
+import {
+  exists,
+  sameBytes,
+  startTransferChild,
+  type UploadEnv,
+  uploadEnv,
+} from "./_upload_fixtures.ts";
+
+const PART = 64 * 1024;
+const PARTS = 30;
+const SIZE = PARTS * PART - 777;
+const ROUTINES = 3;
+
+describe("downloadFile resumes after SIGKILL", () => {
+  let env: UploadEnv;
+  const clock = new GatedClock();
+  before(async () => {
+    env = await uploadEnv("dl-resume", { faultClock: clock });
+  });
+  after(async () => {
+    clock.release();
+    await env.close();
+  });
+
+  // Where the child is killed: the ranges from this one on are held at the server.
+  const points: [string, number][] = [
+    ["before any part", 1],
+    ["after the first part", 2],
+    ["midway", PARTS / 2 + 1],
+    ["before the last parts", PARTS - 1],
+  ];
+  for (const [name, heldFrom] of points) {
+    it(`finishes after a kill ${name}, fetching at most routines × part size again`, async () => {
+      const key = `killed-${name.replaceAll(" ", "-")}`;
+      const bytes = testBytes(SIZE, heldFrom);
+      await env.bucket.putObject(key, bytes);
+      const path = join(env.dir, `${key}.bin`);
+      const control = env.server.control;
+      control.clear();
+      clock.hold();
+      control.add({
+        operation: "GetObject",
+        key,
+        nth: heldFrom,
+        times: 0,
+        action: { type: "latency", ms: 1 },
+      });
+
+      const run = startTransferChild(env, "_download_child.ts", {
+        key,
+        path,
+        partSize: PART,
+        routines: ROUTINES,
+      });
+      // Every routine waits on a held range: each finished (and recorded) its previous part.
+      const waiting = Math.min(ROUTINES, PARTS - heldFrom + 1);
+      await Promise.race([run.exit, clock.held(waiting)]);
+      assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
+      run.child.kill("SIGKILL");
+      assert.equal(await run.exit, "SIGKILL");
+      clock.release();
+      await env.server.dropConnections();
+      control.clear();
+      const fetchedBefore = (heldFrom - 1) * PART;
+
+      assert.equal(await exists(path), false, "nothing at the file before it is complete");
+      assert.ok(await exists(`${path}.ossup-download`), "the partial file is there");
+      assert.ok(await exists(`${path}.ossup-download.cp`), "the checkpoint is there");
+
+      const result = await env.bucket.downloadFile(key, path, {
+        partSize: PART,
+        routines: ROUTINES,
+        checkpoint: true,
+      });
+      assert.ok(sameBytes(new Uint8Array(await readFile(path)), bytes), "byte-identical");
+      assert.equal(result.crc64Verified, true);
+      assert.equal(result.resumed, heldFrom > 1);
+      const again = fetchedBefore + result.bytesReceived - SIZE;
+      assert.ok(
+        again <= ROUTINES * PART,
+        `${again} bytes fetched again (child ${fetchedBefore}, rerun ${result.bytesReceived})`,
+      );
+      assert.equal(result.bytesReceived, SIZE - fetchedBefore, "only the parts not recorded");
+      assert.equal(await exists(`${path}.ossup-download`), false, "no partial file left");
+      assert.equal(await exists(`${path}.ossup-download.cp`), false, "no checkpoint left");
+      assert.equal(await exists(`${path}.ossup-download.cp.lock`), false, "lock released");
+    });
+  }
+});
