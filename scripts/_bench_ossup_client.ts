@@ -8,10 +8,15 @@
  *
  *     bucket.copyFile(bucket, SRC, key, { partSize, routines, checkpoint, copyObjectLimit: 0 })
  *
+ * or, with `--download` (`npm run bench -- --download`),
+ *
+ *     bucket.downloadFile(key, file, { partSize, routines, checkpoint: true })
+ *
  * Flags: see `clientArgs` in `_bench_proc.ts`.
  *
  * Checkpoint bytes: `checkpoint: true` means a `FileCheckpointStore` (what
- * `mod.ts`'s platform creates) under the id `<file>.cp`. This client passes
+ * `mod.ts`'s platform creates) under the id `<file>.cp` (`<file>.ossup-download.cp` for a
+ * download). This client passes
  * exactly that, wrapped in a store that counts the bytes handed to `write`
  * and `append` — every byte the engine writes to its checkpoint file.
  *
@@ -55,7 +60,12 @@ await runClient(async () => {
     checkpoint: countingStore,
     checkpointId: `${args.file}.cp`, // what checkpoint: true uses for an upload
   };
-  const result = args.copyFrom === undefined
+  const result = args.download
+    ? await bucket.downloadFile(args.key, args.file, {
+      ...options,
+      checkpointId: `${args.file}.ossup-download.cp`, // what checkpoint: true uses for a download
+    })
+    : args.copyFrom === undefined
     ? await bucket.uploadFile(args.key, args.file, options)
     // Always in parts, as the Go SDK's CopyFile: the two are compared part for part.
     : await bucket.copyFile(args.bucket, args.copyFrom, args.key, {

@@ -55,6 +55,8 @@ export interface ClientArgs {
   routines: number;
   /** The copy bench: copy this key of the bucket to `key` instead of uploading `file`. */
   copyFrom?: string;
+  /** `--download`: download `key` into `file` instead of uploading `file`. */
+  download: boolean;
 }
 
 /** Parses `--name value` flags into {@linkcode ClientArgs}. */
@@ -74,6 +76,7 @@ export function clientArgs(argv: string[] = process.argv.slice(2)): ClientArgs {
     partSize: Number(get("part-size")),
     routines: Number(get("routines")),
     copyFrom: argv.includes("--copy-from") ? get("copy-from") : undefined,
+    download: argv.includes("--download"),
   };
 }
 

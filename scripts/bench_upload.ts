@@ -4,10 +4,17 @@
  * 1.4) and by ali-oss's `multipartUpload`, at equal part size and
  * parallelism, side by side, with ratios to the Go SDK.
  *
- *     npm run bench -- [--size 1GB] [--part-size 8MB] [--routines 4] [--runs 3]
+ *     npm run bench -- [--download] [--size 1GB] [--part-size 8MB] [--routines 4] [--runs 3]
  *                      [--data DIR] [--clients ossup-deno,ossup-bun,ossup-node,go,ali-oss]
  *     npm run bench -- --copy [same flags; clients ossup-deno,ossup-bun,ossup-node,go]
  *     deno run -A scripts/bench_upload.ts --size 64MB --part-size 100KB --routines 3
+ *
+ * `--download` measures the other direction: the file is uploaded once, then each client downloads
+ * it into a file of its own with checkpoint on, ossup's `bucket.downloadFile(key, file,
+ * { partSize, routines, checkpoint: true })` against the Go SDK's `bucket.DownloadFile(key,
+ * file, partSize, oss.Routines(n), oss.Checkpoint(true, ""))` (ali-oss has no resumable
+ * download); each file written is checked (size and CRC64 against the original) and deleted.
+ * Everything else below holds for both directions.
  *
  * Sizes take B, KB, MB, GB (binary: 1 KB = 1024 B, so 100KB is OSS's 102,400-byte minimum part).
  *
@@ -65,6 +72,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readSync,
   rmSync,
   writeSync,
 } from "node:fs";
@@ -98,6 +106,8 @@ interface Settings {
   clients: string[];
   /** Server-side copies (`--copy`) instead of uploads. */
   copy: boolean;
+  /** Downloads (`--download`) instead of uploads. */
+  download: boolean;
 }
 
 const CLIENT_IDS = ["ossup-deno", "ossup-bun", "ossup-node", "go", "ali-oss"];
@@ -121,10 +131,12 @@ function parseSettings(argv: string[]): Settings {
     partSize: 8 * MiB,
     routines: 4,
     runs: 3,
-    clients: argv.includes("--copy") ? COPY_CLIENT_IDS : CLIENT_IDS,
+    clients: argv.includes("--copy") || argv.includes("--download") ? COPY_CLIENT_IDS : CLIENT_IDS,
     copy: argv.includes("--copy"),
+    download: argv.includes("--download"),
   };
-  argv = argv.filter((a) => a !== "--copy");
+  argv = argv.filter((a) => a !== "--copy" && a !== "--download");
+  if (s.copy && s.download) throw new TypeError("give --copy or --download, not both");
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[++i];
@@ -139,7 +151,7 @@ function parseSettings(argv: string[]): Settings {
     } else if (flag === "--data") s.dataDir = value;
     else if (flag === "--clients") {
       s.clients = value.split(",").map((c) => c.trim()).filter(Boolean);
-      const known = s.copy ? COPY_CLIENT_IDS : CLIENT_IDS;
+      const known = s.copy || s.download ? COPY_CLIENT_IDS : CLIENT_IDS;
       const unknown = s.clients.filter((c) => !known.includes(c));
       if (unknown.length) throw new TypeError(`unknown clients ${unknown} (${known})`);
     } else {
@@ -269,6 +281,22 @@ async function runClient(cmd: string, args: string[], timeoutMs: number): Promis
 // ---------------------------------------------------------------------------------------------
 // The file
 
+/** CRC64 and size of the file at `path`, read in 8 MiB chunks. */
+function fileCrc(path: string): { crc: bigint; size: number } {
+  const chunk = new Uint8Array(8 * MiB);
+  const crc = new Crc64();
+  const fd = openSync(path, "r");
+  let size = 0;
+  try {
+    for (let n; (n = readSync(fd, chunk, 0, chunk.length, null)) > 0; size += n) {
+      crc.update(chunk.subarray(0, n));
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { crc: crc.digest(), size };
+}
+
 /** Writes `size` random bytes to `path`; returns their CRC64. */
 function writeTestFile(path: string, size: number): bigint {
   const chunk = new Uint8Array(8 * MiB);
@@ -343,10 +371,12 @@ async function main(): Promise<void> {
   ).version;
   const cpuModel = cpus()[0]?.model ?? "?";
 
-  const what = settings.copy ? "copy" : "upload";
+  const what = settings.copy ? "copy" : settings.download ? "download" : "upload";
   console.log(
     settings.copy
       ? "ossup copy benchmark: one object copied in parts inside the server, ossup vs the Go SDK"
+      : settings.download
+      ? "ossup download benchmark: one object downloaded to a file, ossup vs the Go SDK"
       : "ossup upload benchmark: one file, five clients, one local server",
   );
   console.log(
@@ -414,6 +444,13 @@ async function main(): Promise<void> {
       if (put.crc64 !== expectedCrc) throw new Error("the copy source was stored wrong");
       console.log("done");
     }
+    const downloadKey = "bench/download.bin";
+    if (settings.download) {
+      process.stdout.write(`uploading it once as ${downloadKey}… `);
+      const put = await bucket.uploadFile(downloadKey, file, { partSize, routines });
+      if (put.crc64 !== expectedCrc) throw new Error("the stored object differs from the file");
+      console.log("done");
+    }
 
     const ossupClient = join(root, "scripts/_bench_ossup_client.ts");
     const wantsNode = wanted.has("ossup-node") || wanted.has("ali-oss");
@@ -437,7 +474,9 @@ async function main(): Promise<void> {
       },
       {
         id: "go",
-        label: settings.copy ? "Go SDK 1.4 CopyFile" : "Go SDK 1.4 UploadFile",
+        label: `Go SDK 1.4 ${
+          settings.copy ? "CopyFile" : settings.download ? "DownloadFile" : "UploadFile"
+        }`,
         command: (
           a,
         ) => [goBinary, ["-endpoint", endpointHostPort, ...a.map((x) => x.replace(/^--/, "-"))]],
@@ -456,8 +495,11 @@ async function main(): Promise<void> {
     for (let run = 0; run < runs; run++) {
       const order = specs.map((_, i) => specs[(i + run) % specs.length]);
       for (const spec of order) {
-        const key = `bench/${spec.id}-${run + 1}.bin`;
-        rmSync(`${file}.cp`, { force: true });
+        const key = settings.download ? downloadKey : `bench/${spec.id}-${run + 1}.bin`;
+        const target = settings.download ? join(work, `${spec.id}.out`) : file;
+        for (const leftover of [".cp", ".temp", ".ossup-download", ".ossup-download.cp"]) {
+          rmSync(target + leftover, { force: true });
+        }
         const common = [
           "--ak",
           ACCESS_KEY_ID,
@@ -468,24 +510,28 @@ async function main(): Promise<void> {
           "--key",
           key,
           "--file",
-          file,
+          target,
           "--part-size",
           String(partSize),
           "--routines",
           String(routines),
           ...(settings.copy ? ["--copy-from", COPY_SOURCE_KEY] : []),
+          ...(settings.download ? ["--download"] : []),
         ];
         const [cmd, args] = spec.command(common);
         const report = await runClient(cmd, args, timeoutMs);
-        // The object must be the file: size and the server's CRC64.
-        const head = await bucket.headObject(key);
-        if (head.size !== size || head.crc64 !== expectedCrc) {
+        // The object (or, downloading, the file written) must be the file: size and CRC64.
+        const got = settings.download
+          ? fileCrc(target)
+          : await bucket.headObject(key).then((h) => ({ crc: h.crc64, size: h.size }));
+        if (got.size !== size || got.crc !== expectedCrc) {
           throw new Error(
-            `${spec.label}: stored object differs (size ${head.size}, crc64 ${head.crc64}; ` +
-              `expected ${size}, ${expectedCrc})`,
+            `${spec.label}: the ${settings.download ? "file written" : "stored object"} differs ` +
+              `(size ${got.size}, crc64 ${got.crc}; expected ${size}, ${expectedCrc})`,
           );
         }
-        await bucket.deleteObject(key);
+        if (settings.download) rmSync(target, { force: true });
+        else await bucket.deleteObject(key);
         results.get(spec.id)!.push(report);
         console.log(
           `run ${run + 1}/${runs}  ${spec.label.padEnd(24)} ` +

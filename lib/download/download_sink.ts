@@ -69,6 +69,63 @@ export interface DownloadSinkOptions
 
 // Ranges cut short or broken mid-body are fetched again this many more times, per part.
 const BODY_RETRIES = 3;
+// Bytes a range gathers before it writes them: two such buffers per routine (one filling, one
+// being written), so the network and the disk work at once, in large writes.
+const WRITE_BUFFER = 1024 * 1024;
+
+/**
+ * Gathers a range's chunks into large writes at consecutive offsets of the sink, one write in
+ * flight while the next buffer fills.
+ */
+class RangeWriter {
+  #sink: FileSink;
+  #at: number;
+  #filling: Uint8Array;
+  #fill = 0;
+  #writing: Promise<Uint8Array> | undefined;
+
+  constructor(sink: FileSink, offset: number, bufferSize: number) {
+    this.#sink = sink;
+    this.#at = offset;
+    this.#filling = new Uint8Array(bufferSize);
+  }
+
+  /** Copies `chunk` in, writing each buffer as it fills. */
+  async add(chunk: Uint8Array): Promise<void> {
+    for (let used = 0; used < chunk.length;) {
+      const n = Math.min(chunk.length - used, this.#filling.length - this.#fill);
+      this.#filling.set(chunk.subarray(used, used + n), this.#fill);
+      this.#fill += n;
+      used += n;
+      if (this.#fill === this.#filling.length) await this.#flush();
+    }
+  }
+
+  /** After a failure: waits for the write in flight, whatever its outcome; writes no more. */
+  async abandon(): Promise<void> {
+    await this.#writing?.catch(() => {});
+    this.#writing = undefined;
+  }
+
+  /** Writes what is left and waits for every write: the range is in the sink when it resolves. */
+  async end(): Promise<void> {
+    if (this.#fill > 0) await this.#flush();
+    await this.#writing;
+    this.#writing = undefined;
+  }
+
+  async #flush(): Promise<void> {
+    // The write before this one must be done: its buffer is the next to fill.
+    const free = await this.#writing;
+    const full = this.#filling.subarray(0, this.#fill);
+    const at = this.#at;
+    this.#at += this.#fill;
+    const buffer = this.#filling;
+    this.#writing = this.#sink.write(at, full).then(() => buffer);
+    this.#filling = free ?? new Uint8Array(buffer.length);
+    this.#fill = 0;
+  }
+}
 
 /** The object as the download found it, and the bytes of it to fetch. */
 interface ObjectPlan {
@@ -417,19 +474,26 @@ async function fetchRange(
   }
   const crc = new Crc64();
   let received = 0;
-  for await (const chunk of res.body) {
-    if (received + chunk.length > size) {
-      throw new NetworkError(
-        `${where}: part ${partNumber} (bytes ${start}-${
-          start + size - 1
-        }) sent more than ${size} bytes`,
-      );
+  const writer = new RangeWriter(sink, offset, Math.min(size, WRITE_BUFFER));
+  try {
+    for await (const chunk of res.body) {
+      if (received + chunk.length > size) {
+        throw new NetworkError(
+          `${where}: part ${partNumber} (bytes ${start}-${
+            start + size - 1
+          }) sent more than ${size} bytes`,
+        );
+      }
+      crc.update(chunk);
+      received += chunk.length;
+      onBytes(chunk.length);
+      await writer.add(chunk);
     }
-    await sink.write(offset + received, chunk);
-    crc.update(chunk);
-    received += chunk.length;
-    onBytes(chunk.length);
+  } catch (err) {
+    await writer.abandon();
+    throw err;
   }
+  await writer.end();
   if (received !== size) {
     throw new NetworkError(
       `${where}: part ${partNumber} (bytes ${start}-${start + size - 1}) ended after ` +

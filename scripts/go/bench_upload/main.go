@@ -12,6 +12,10 @@
 //
 //	bucket.CopyFile(bucket, SRC, key, partSize, oss.Routines(n), oss.Checkpoint(true, F+".cp"))
 //
+// With -download it runs the download counterpart instead, into F (the object K exists):
+//
+//	bucket.DownloadFile(key, file, partSize, oss.Routines(n), oss.Checkpoint(true, ""))
+//
 // It prints one JSON line: the seconds UploadFile took, the CPU seconds this
 // process spent in it, its peak resident set (VmHWM of /proc/self/status, in
 // KiB, read at exit), and the bytes it wrote to the checkpoint file F.cp.
@@ -20,7 +24,8 @@
 // loop, one whole-file ioutil.WriteFile after each finished part, and then
 // publishes a TransferDataEvent from that same goroutine. So when the listener
 // sees the event, F.cp holds exactly what was just written: its size, summed
-// over the events, is the bytes the SDK wrote to its checkpoint.
+// over the events, is the bytes the SDK wrote to its checkpoint. DownloadFile does the same
+// (downloadFileWithCp: dcp.dump, then the event).
 package main
 
 import (
@@ -100,6 +105,7 @@ func main() {
 	partSize := flag.Int64("part-size", 100*1024, "part size in bytes")
 	routines := flag.Int("routines", 1, "parts uploaded at once")
 	copyFrom := flag.String("copy-from", "", "copy this key of the bucket to -key with CopyFile instead of uploading (checkpoint -file.cp)")
+	download := flag.Bool("download", false, "download key into file with DownloadFile instead")
 	flag.Parse()
 
 	client, err := oss.New(*endpoint, *ak, *sk)
@@ -117,6 +123,8 @@ func main() {
 	if *copyFrom != "" {
 		// The copy's checkpoint goes where the upload's would (-file.cp), not into the working directory.
 		err = bucket.CopyFile(*bucketName, *copyFrom, *key, *partSize, oss.Routines(*routines), oss.Checkpoint(true, counter.path), oss.Progress(counter))
+	} else if *download {
+		err = bucket.DownloadFile(*key, *file, *partSize, oss.Routines(*routines), oss.Checkpoint(true, ""), oss.Progress(counter))
 	} else {
 		err = bucket.UploadFile(*key, *file, *partSize, oss.Routines(*routines), oss.Checkpoint(true, ""), oss.Progress(counter))
 	}
