@@ -1,9 +1,10 @@
 /**
  * Contract suites for what third parties plug into ossup, as `node:test` tests that run on
  * Deno, Bun and Node: a `CheckpointStore` of your own (Redis, Deno KV, a database), a
- * `FileSource` or a `fetch` (an undici `Agent`, a proxy-aware fetch) proves it behaves as the
- * upload engine needs by calling {@linkcode checkpointStoreContract},
- * {@linkcode fileSourceContract} or {@linkcode transportContract} from one test file. ossup's
+ * `FileSource`, a `FileSink` or a `fetch` (an undici `Agent`, a proxy-aware fetch) proves it
+ * behaves as the upload and download engines need by calling {@linkcode checkpointStoreContract},
+ * {@linkcode fileSourceContract}, {@linkcode fileSinkContract} or {@linkcode transportContract}
+ * from one test file. ossup's
  * own stores, sources and transports pass the same suites. Every server a suite needs, it starts
  * itself on 127.0.0.1 and a free port.
  *
@@ -25,6 +26,8 @@ export { checkpointStoreContract } from "./checkpoint_store_contract.ts";
 export type { CheckpointStoreSetup } from "./checkpoint_store_contract.ts";
 export { fileSourceContract } from "./file_source_contract.ts";
 export type { FileSourceFixture, FileSourceSetup } from "./file_source_contract.ts";
+export { fileSinkContract } from "./file_sink_contract.ts";
+export type { FileSinkFixture, FileSinkSetup } from "./file_sink_contract.ts";
 export { transportContract } from "./transport_contract.ts";
 export type {
   TransportClient,
@@ -35,3 +38,4 @@ export type {
 // Named by the setups: the interfaces a store and a source implement.
 export type { CheckpointLock, CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 export type { FileSource, SourceStat } from "../source/file_source.ts";
+export type { FileSink } from "../sink/file_sink.ts";
