@@ -224,6 +224,7 @@ describe("the README's programs, run as written against the local server", () =>
       "Deno/upload.ts",
       "Bun and Node/upload.ts",
       "Server-side copy/copy.ts",
+      "Download a file/download.ts",
       "A browser page/page.ts",
       "A browser page/server.ts",
       "A Cloudflare Worker/worker.ts",
@@ -292,6 +293,33 @@ describe("the README's programs, run as written against the local server", () =>
       const out = assertRan(await run(args[0], [args[1]], w, ossEnv(server)), command);
       assert.match(out, /^[0-9A-F]{32}-31 \d+n\n$/);
       await assertObject(server, bucket, "big.iso", bytes);
+    });
+  }
+
+  for (
+    const [runtime, command, args] of [
+      ["Bun", "bun download.ts", [BUN, "download.ts"]],
+      ["Node", "npx tsx download.ts", [bin("tsx"), "download.ts"]],
+    ] as const
+  ) {
+    it(`Download a file, on ${runtime}: ./big.iso comes down whole, nothing else left`, async () => {
+      const p = program("Download a file", "download.ts", command);
+      const w = workdir(`download-${runtime}`);
+      const bucket = "examplebucket";
+      await createIfMissing(server, bucket);
+      const bytes = testBytes(9 * 1024 * 1024 + 3, runtime.length + 20);
+      const client = new OssClient({
+        endpoint: server.url,
+        region: server.region,
+        accessKeyId: server.accessKeyId,
+        accessKeySecret: server.accessKeySecret,
+      });
+      await client.bucket(bucket).putObject("backups/big.iso", bytes);
+      writeFileSync(join(w, "download.ts"), p.code);
+      const out = assertRan(await run(args[0], [args[1]], w, ossEnv(server)), command);
+      assert.match(out, /^\d+n true false\n$/, "crc64, crc64Verified and resumed are printed");
+      assert.deepEqual(new Uint8Array(readFileSync(join(w, "big.iso"))), bytes);
+      assert.deepEqual(readdirSync(w).sort(), ["big.iso", "download.ts"], "nothing else is left");
     });
   }
 
