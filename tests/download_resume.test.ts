@@ -65,9 +65,16 @@ describe("downloadFile resumes after SIGKILL", () => {
         partSize: PART,
         routines: ROUTINES,
       });
-      // Every routine waits on a held range: each finished (and recorded) its previous part.
+      // The child printed that it recorded the parts before the held ones (with fewer held ranges
+      // than routines near the end, a routine may still be on an earlier part when the others
+      // are held), and every routine left waits on a held range.
+      const recorded = new Promise<void>((resolve) => {
+        const line = `part ${heldFrom - 1}/${PARTS}\n`;
+        if (run.output().includes(line)) resolve();
+        run.child.stdout!.on("data", () => run.output().includes(line) && resolve());
+      });
       const waiting = Math.min(ROUTINES, PARTS - heldFrom + 1);
-      await Promise.race([run.exit, clock.held(waiting)]);
+      await Promise.race([run.exit, Promise.all([recorded, clock.held(waiting)])]);
       assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
       run.child.kill("SIGKILL");
       assert.equal(await run.exit, "SIGKILL");
