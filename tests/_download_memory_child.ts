@@ -13,11 +13,13 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { childClient } from "./_child_client.ts";
 import { RssProbe } from "./_memory_probe.ts";
 import { syntheticSource } from "./_upload_fixtures.ts";
 
-const { o, client } = childClient();
+const o = JSON.parse(process.argv[process.argv.length - 1]);
+const client = childClient(o);
 await client.createBucket(o.bucket);
 const bucket = client.bucket(o.bucket);
 const options = { partSize: o.partSize, routines: o.routines };
