@@ -23,7 +23,17 @@ import type { FileSource } from "../source/file_source.ts";
 import { readPart } from "../upload/_read_part.ts";
 import { openUploadInput, type UploadFileInput } from "../upload/upload_file.ts";
 
-/** Default bytes per AppendObject request of `appendFile`: 8 MiB. */
+/**
+ * Default bytes per AppendObject request of `appendFile`: 8 MiB.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_APPEND_SIZE } from "@ossup/ossup";
+ *
+ * assert.equal(DEFAULT_APPEND_SIZE, 8 * 1024 * 1024);
+ * ```
+ */
 export const DEFAULT_APPEND_SIZE = 8 * 1024 * 1024;
 
 // After this many PositionNotEqualToLength in one call, another writer is at work: stop.

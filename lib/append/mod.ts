@@ -1,10 +1,10 @@
 /**
- * Appending to appendable objects: `appendFile` and what it takes and returns.
+ * Appending to appendable objects: what `bucket.appendFile` takes and returns.
  *
  * @module
  */
 
-export { appendFile, DEFAULT_APPEND_SIZE } from "./append_file.ts";
+export { DEFAULT_APPEND_SIZE } from "./append_file.ts";
 export type {
   AppendFileOptions,
   AppendFileResult,

@@ -26,7 +26,17 @@ import type { OssOperation } from "./operations.ts";
  */
 export type ObjectAcl = "default" | "private" | "public-read" | "public-read-write";
 
-/** The object ACLs OSS accepts. */
+/**
+ * The object ACLs OSS accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OBJECT_ACLS } from "@ossup/ossup";
+ *
+ * assert.ok(OBJECT_ACLS.includes("private"));
+ * ```
+ */
 export const OBJECT_ACLS: readonly ObjectAcl[] = [
   "default",
   "private",
@@ -48,7 +58,17 @@ export const OBJECT_ACLS: readonly ObjectAcl[] = [
  */
 export type StorageClass = "Standard" | "IA" | "Archive" | "ColdArchive" | "DeepColdArchive";
 
-/** The storage classes OSS accepts for an object. */
+/**
+ * The storage classes OSS accepts for an object.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STORAGE_CLASSES } from "@ossup/ossup";
+ *
+ * assert.ok(STORAGE_CLASSES.includes("IA"));
+ * ```
+ */
 export const STORAGE_CLASSES: readonly StorageClass[] = [
   "Standard",
   "IA",
@@ -71,7 +91,17 @@ export const STORAGE_CLASSES: readonly StorageClass[] = [
  */
 export type ServerSideEncryption = "AES256" | "KMS" | "SM4";
 
-/** The server-side encryption algorithms OSS accepts. */
+/**
+ * The server-side encryption algorithms OSS accepts.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SERVER_SIDE_ENCRYPTIONS } from "@ossup/ossup";
+ *
+ * assert.deepEqual(SERVER_SIDE_ENCRYPTIONS, ["AES256", "KMS", "SM4"]);
+ * ```
+ */
 export const SERVER_SIDE_ENCRYPTIONS: readonly ServerSideEncryption[] = ["AES256", "KMS", "SM4"];
 
 /**
@@ -90,19 +120,67 @@ export const SERVER_SIDE_ENCRYPTIONS: readonly ServerSideEncryption[] = ["AES256
  */
 export type ObjectTagging = Record<string, string> | string;
 
-/** Most tags an object may have (OSS: 10). */
+/**
+ * Most tags an object may have (OSS: 10).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_OBJECT_TAGS } from "@ossup/ossup";
+ *
+ * assert.equal(MAX_OBJECT_TAGS, 10);
+ * ```
+ */
 export const MAX_OBJECT_TAGS = 10;
-/** Longest tag key, in characters (OSS: 128). */
+/**
+ * Longest tag key, in characters (OSS: 128).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_TAG_KEY_LENGTH } from "@ossup/ossup";
+ *
+ * assert.equal(MAX_TAG_KEY_LENGTH, 128);
+ * ```
+ */
 export const MAX_TAG_KEY_LENGTH = 128;
-/** Longest tag value, in characters (OSS: 256). */
+/**
+ * Longest tag value, in characters (OSS: 256).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_TAG_VALUE_LENGTH } from "@ossup/ossup";
+ *
+ * assert.equal(MAX_TAG_VALUE_LENGTH, 256);
+ * ```
+ */
 export const MAX_TAG_VALUE_LENGTH = 256;
 
 /**
  * The lowest `trafficLimit`, in bit/s (OSS documents 819,200, that is 100 KB/s, in
  * "Single-connection bandwidth throttling" and error 0004-00000502).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MIN_TRAFFIC_LIMIT } from "@ossup/ossup";
+ *
+ * assert.equal(MIN_TRAFFIC_LIMIT, 100 * 1024 * 8); // 100 KB/s
+ * ```
  */
 export const MIN_TRAFFIC_LIMIT = 819_200;
-/** The highest `trafficLimit`, in bit/s (OSS: 838,860,800, that is 100 MB/s). */
+/**
+ * The highest `trafficLimit`, in bit/s (OSS: 838,860,800, that is 100 MB/s).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_TRAFFIC_LIMIT } from "@ossup/ossup";
+ *
+ * assert.equal(MAX_TRAFFIC_LIMIT, 100 * 1024 * 1024 * 8); // 100 MB/s
+ * ```
+ */
 export const MAX_TRAFFIC_LIMIT = 838_860_800;
 
 /**
