@@ -11,8 +11,9 @@ import { join } from "node:path";
 import { serve } from "../server/main.ts";
 import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "../server/faults.ts";
 import { serveAddressFromFlags, serveOptionsFromFlags } from "../server/serve_flags.ts";
+import { formatLinkSpec } from "../server/link_spec.ts";
 import type { CliContext } from "./cli_context.ts";
-import { EXIT } from "./cli_error.ts";
+import { EXIT, UsageError } from "./cli_error.ts";
 import { openLocalServer } from "./local_server.ts";
 
 /**
@@ -26,6 +27,7 @@ export async function serveCommand(ctx: CliContext): Promise<number> {
   let close: () => Promise<void>;
   if (a.strings.get("data") === undefined && a.booleans.get("memory") !== true) {
     const { host, port } = serveAddressFromFlags(a);
+    if (a.strings.has("link")) throw new UsageError("--link needs --data DIR or --memory");
     const local = await openLocalServer({
       owner: "serve",
       host,
@@ -54,7 +56,9 @@ export async function serveCommand(ctx: CliContext): Promise<number> {
     ctx.out(
       `ossup server listening on ${running.url} (${
         options.dataDir ? `data directory ${options.dataDir}` : "memory storage"
-      }, region ${options.region})\n`,
+      }, region ${options.region}${
+        options.link ? `, through a link ${formatLinkSpec(options.link)}` : ""
+      })\n`,
     );
     if (options.faultsToken !== undefined) {
       ctx.out(`fault injection enabled: ${FAULTS_CONTROL_PATH} with ${FAULTS_CONTROL_HEADER}\n`);

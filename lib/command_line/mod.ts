@@ -5,3 +5,4 @@
  */
 
 export * from "./flags.ts";
+export * from "./units.ts";

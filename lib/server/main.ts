@@ -29,6 +29,8 @@ import {
   serveOptionsFromFlags,
 } from "./serve_flags.ts";
 import { listen } from "./listen.ts";
+import { type RunningLink, startLink } from "./link.ts";
+import { formatLinkSpec } from "./link_spec.ts";
 import { MemoryStorage } from "./memory_storage.ts";
 import type { Storage } from "./storage.ts";
 
@@ -115,20 +117,31 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       : new FaultInjector({ controlToken: o.faultsToken }),
   });
   let server;
+  let link: RunningLink | undefined;
   try {
+    // Behind a link, the server itself listens on a free loopback port and the link takes the
+    // address asked for: every client then pays the link's costs.
     server = await listen(app.fetch, {
-      host: o.host,
-      port: o.port,
+      host: o.link ? "127.0.0.1" : o.host,
+      port: o.link ? 0 : o.port,
       bodyIdleTimeoutMs: o.bodyIdleTimeoutMs,
       engine: o.engine,
     });
+    if (o.link) {
+      link = await startLink({ ...o.link, target: server.url, host: o.host, port: o.port })
+        .catch(async (err) => {
+          await server!.close();
+          throw err;
+        });
+    }
   } catch (err) {
     await storage.close();
     throw err;
   }
   return {
-    url: server.url,
+    url: link?.url ?? server.url,
     close: async () => {
+      await link?.close();
       await server.close();
       await storage.close();
     },
@@ -157,7 +170,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const storage = options.dataDir ? `data directory ${options.dataDir}` : "memory storage";
-  console.log(`ossup server listening on ${server.url} (${storage}, region ${options.region})`);
+  const through = options.link ? `, through a link ${formatLinkSpec(options.link)}` : "";
+  console.log(
+    `ossup server listening on ${server.url} (${storage}, region ${options.region}${through})`,
+  );
   if (options.faultsToken !== undefined) {
     console.log(`fault injection enabled: ${FAULTS_CONTROL_PATH} with ${FAULTS_CONTROL_HEADER}`);
   }

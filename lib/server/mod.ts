@@ -97,3 +97,6 @@ export type { OssOperation } from "../client/operations.ts";
 // StorageError's base: the library's one error hierarchy.
 export { OssupError } from "../errors/errors.ts";
 export type { OssupErrorOptions } from "../errors/errors.ts";
+export { LINK_SEGMENT_BYTES, startLink } from "./link.ts";
+export type { LinkOptions, LinkSettings, LinkStats, RunningLink } from "./link.ts";
+export { formatLinkSpec, LINK_SPEC_SYNTAX, parseLinkSpec } from "./link_spec.ts";

@@ -10,6 +10,8 @@ import { UsageError } from "../errors/errors.ts";
 import type { FlagSpec, ParsedArgs } from "../command_line/flags.ts";
 import type { ServerCredential } from "./auth.ts";
 import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "./faults.ts";
+import type { LinkSettings } from "./link.ts";
+import { parseLinkSpec } from "./link_spec.ts";
 
 /** The parsed command line of the server. */
 export interface ServeOptions {
@@ -35,6 +37,8 @@ export interface ServeOptions {
   engine?: "auto" | "native" | "node";
   /** Milliseconds a request body may stall before `RequestTimeout`; `0` never. Default: `listen`'s (60 s). */
   bodyIdleTimeoutMs?: number;
+  /** Serve through a link emulator with these settings (`startLink`). Default: none. */
+  link?: LinkSettings;
 }
 
 /**
@@ -64,6 +68,7 @@ export const SERVE_FLAGS: Record<string, FlagSpec> = {
   "hash-threads": { type: "string" },
   "body-idle-timeout": { type: "string" },
   engine: { type: "string" },
+  link: { type: "string" },
 };
 
 /** The documentation of {@linkcode SERVE_FLAGS}: the one text both programs print. */
@@ -87,6 +92,12 @@ export const SERVE_FLAGS_HELP = `  --host HOST               interface to bind (
   --engine E                native (Deno.serve / Bun.serve), node (node:http), or auto: Deno.serve
                             on Deno unless --faults-token, node:http on Bun and Node (default auto);
                             behind Deno.serve, reset fault rules are refused
+  --link SPEC               serve as if far away: clients reach the server through a link
+                            emulator (needs --data or --memory). SPEC is name=value pairs:
+                            rtt=50ms (round trip, paid by each connection's handshake and each
+                            request), rate=400Mbit (per direction, shared; or bytes/s: 50MB),
+                            window=1MiB (bytes in flight per connection), resets=64MiB (mean
+                            bytes a connection carries before it is reset; seeded: seed=N)
 `;
 
 /** What the program around the flags decides: the key from its environment. */
@@ -187,6 +198,15 @@ export function serveOptionsFromFlags(
   if (!/^[a-z0-9-]+$/.test(region) || region.startsWith("oss-")) {
     throw new UsageError('--region must look like "cn-hangzhou" (no "oss-" prefix)');
   }
+  const linkText = values.get("link");
+  let link: LinkSettings | undefined;
+  if (linkText !== undefined) {
+    try {
+      link = parseLinkSpec(linkText);
+    } catch (err) {
+      throw new UsageError(`--link: ${(err as Error).message}`);
+    }
+  }
   return {
     host,
     port: port ?? 0,
@@ -199,5 +219,6 @@ export function serveOptionsFromFlags(
     hashThreads: hashThreadsText === undefined ? undefined : Number(hashThreadsText),
     bodyIdleTimeoutMs: idleText === undefined ? undefined : Math.round(Number(idleText) * 1000),
     engine,
+    link,
   };
 }
