@@ -18,3 +18,4 @@ export * from "./checkpoint/mod.ts";
 export * from "./upload/mod.ts";
 export * from "./append/mod.ts";
 export * from "./download/mod.ts";
+export * from "./pacing/mod.ts";

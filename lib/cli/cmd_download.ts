@@ -11,7 +11,7 @@ import { unquote } from "../upload/_upload_result.ts";
 import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
-import { parallelFlag, partSizeFlag } from "./cmd_upload.ts";
+import { bandwidthLimitFlag, parallelFlag, partSizeFlag } from "./cmd_upload.ts";
 import type { OssUrl } from "./oss_url.ts";
 import type { DownloadProgress } from "../download/download_options.ts";
 import { PARTIAL_DOWNLOAD_SUFFIX } from "../sink/file_sink.ts";
@@ -53,6 +53,7 @@ export async function downloadCommand(
   if (info?.isDirectory() || target.endsWith("/")) file = join(target, basename(src.key));
   await requireFolder(dirname(file), file);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
+  const limitRate = bandwidthLimitFlag(ctx.args.strings.get("bandwidth-limit"));
   const { path: cpFlag, dir: cpDir, off } = checkpointFlags(ctx);
   const checkpoint = off
     ? false
@@ -77,6 +78,7 @@ export async function downloadCommand(
         partSize,
         routines,
         checkpoint,
+        limitRate,
         signal,
         onProgress: (p) => {
           // Said from the first sample, so the parts are the download's own (a resumed one's).

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { MIN_RATE_LIMIT, RateLimiter } from "../pacing/rate_limiter.ts";
 import { stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
@@ -88,6 +89,35 @@ export function parallelFlag(text: string | undefined): number {
   return text === undefined ? DEFAULT_PARALLEL : parseWhole("parallel", text, 1, 100);
 }
 
+/**
+ * Reads `--bandwidth-limit`: bytes per second, with ossutil's units (K, M, G: powers of 1024).
+ *
+ * @param text The flag's value, if given.
+ * @returns One limiter for the whole transfer, or `undefined` without the flag.
+ * @throws {UsageError} For a value that is not a rate from 1024 bytes per second.
+ *
+ * @example
+ * ```ts
+ * import { bandwidthLimitFlag } from "./cmd_upload.ts";
+ *
+ * console.log(bandwidthLimitFlag("50M")?.bytesPerSecond); // 52428800
+ * ```
+ */
+export function bandwidthLimitFlag(text: string | undefined): RateLimiter | undefined {
+  if (text === undefined) return undefined;
+  let bytes = NaN;
+  try {
+    bytes = parseSize(text.replace(/\/s$/i, ""));
+  } catch { /* worded below */ }
+  if (!(bytes >= MIN_RATE_LIMIT)) {
+    throw new UsageError(
+      `--bandwidth-limit must be bytes per second from ${MIN_RATE_LIMIT}, e.g. 20971520 or 20M ` +
+        `(K, M, G: KiB/s, MiB/s, GiB/s); got "${text}"`,
+    );
+  }
+  return new RateLimiter(bytes);
+}
+
 async function checkpointPath(
   ctx: CliContext,
   file: string,
@@ -157,6 +187,7 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   }
   const partSize = partSizeFlag(ctx.args.strings.get("part-size"), size);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
+  const limitRate = bandwidthLimitFlag(ctx.args.strings.get("bandwidth-limit"));
   const checkpoint = await checkpointPath(ctx, file, dst, key);
   const conn = await ctx.connect();
   const bucket = await conn.bucket(dst.bucket);
@@ -177,6 +208,7 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
       bucket.uploadFile(key, file, {
         partSize,
         routines,
+        limitRate,
         checkpoint: checkpoint === false ? false : checkpoint,
         signal,
         onCheckpointSetAside: (setAside) => {

@@ -28,6 +28,7 @@ const TRANSFER_FLAGS: Record<string, FlagSpec> = {
   checkpoint: { type: "boolean" }, // --no-checkpoint; --checkpoint PATH is handled below
   "checkpoint-dir": { type: "string" },
   "bigfile-threshold": { type: "string" },
+  "bandwidth-limit": { type: "string" },
 };
 
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {

@@ -15,7 +15,9 @@ import {
   TimeoutError,
 } from "../errors/errors.ts";
 import { type RequestToSign, type Sha256Primitives, signV1, signV4 } from "../signing/signing.ts";
-import { isReplayableBody, type OssBody, prepareBody } from "./body.ts";
+import { isReplayableBody, type OssBody, prepareBody, type PreparedBody } from "./body.ts";
+import { pacedBody, pacedStream } from "../pacing/paced_body.ts";
+import { type RateLimit, type RateLimiter, rateLimiterFor } from "../pacing/rate_limiter.ts";
 import type { CredentialsCache } from "./credentials.ts";
 import type { OssSigner } from "./signer.ts";
 import {
@@ -66,6 +68,8 @@ export interface OssRequest {
   signal?: AbortSignal;
   timeout?: number;
   retry?: RetryPolicy | false;
+  /** Paces the request body (and a response body handed back as a stream). */
+  limiter?: RateLimiter;
 }
 
 /** A successful answer whose body is left for the caller to stream. */
@@ -298,6 +302,7 @@ export class RequestSender {
         sha256: ctx.sha256,
       });
     }
+    if (req.limiter) pace(prepared, headers, req.limiter, req.signal);
     const url = buildUrl(ctx.endpoint, ctx.pathStyle, req);
     const timeout = req.timeout ?? ctx.timeout;
     const attemptSignal = new AttemptSignal(req.signal, timeout);
@@ -319,7 +324,9 @@ export class RequestSender {
           value: {
             status: res.status,
             headers: res.headers,
-            body: guardBody(res.body, req, attemptSignal),
+            body: req.limiter
+              ? pacedStream(guardBody(res.body, req, attemptSignal), req.limiter, req.signal)
+              : guardBody(res.body, req, attemptSignal),
           },
         };
       }
@@ -345,6 +352,28 @@ export class RequestSender {
       if (!handedOver) attemptSignal.dispose();
     }
   }
+}
+
+/**
+ * Makes a body of known size a paced stream, sent with its `content-length` (after signing:
+ * the signature does not cover it). A stream body is paced as it is read, without a length.
+ */
+function pace(
+  prepared: PreparedBody,
+  headers: Headers,
+  limiter: RateLimiter,
+  signal: AbortSignal | undefined,
+): void {
+  const body = prepared.body;
+  if (body === undefined) return;
+  if (body instanceof ReadableStream) {
+    prepared.body = pacedStream(body, limiter, signal);
+    return;
+  }
+  const bytes = body instanceof ArrayBuffer ? new Uint8Array(body) : body as Uint8Array | Blob;
+  headers.set("content-length", String(prepared.length));
+  prepared.body = pacedBody(bytes, limiter, signal);
+  prepared.isStream = true;
 }
 
 /** Turns what `fetch` or a body read threw into an ossup error. */
@@ -402,6 +431,13 @@ export function requestOptions(o: {
   timeout?: number;
   retry?: RetryPolicy | false;
   headers?: HeadersInit;
-}): Pick<OssRequest, "signal" | "timeout" | "retry" | "headers"> {
-  return { signal: o.signal, timeout: o.timeout, retry: o.retry, headers: o.headers };
+  limitRate?: RateLimit;
+}): Pick<OssRequest, "signal" | "timeout" | "retry" | "headers" | "limiter"> {
+  return {
+    signal: o.signal,
+    timeout: o.timeout,
+    retry: o.retry,
+    headers: o.headers,
+    limiter: rateLimiterFor(o.limitRate),
+  };
 }

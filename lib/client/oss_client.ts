@@ -22,6 +22,7 @@ import {
   regionFromEndpoint,
 } from "./endpoint.ts";
 import type { OssPlatform } from "./platform.ts";
+import type { RateLimit } from "../pacing/rate_limiter.ts";
 import type { OssSigner } from "./signer.ts";
 import { requestOptions, RequestSender } from "./_request.ts";
 import { responseInfo } from "./_responses.ts";
@@ -139,6 +140,12 @@ export interface RequestOptions {
   retry?: RetryPolicy | false;
   /** Extra headers to send. */
   headers?: HeadersInit;
+  /**
+   * Most bytes per second this call's body moves (sent, or read from an answer handed back as
+   * a stream): a number from 1024, or a {@linkcode RateLimiter} shared with other calls.
+   * Default: no limit.
+   */
+  limitRate?: RateLimit;
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { RateLimit } from "../pacing/rate_limiter.ts";
 import type { CheckpointOption } from "../upload/upload_options.ts";
 import { MAX_PART_SIZE } from "../upload/part_plan.ts";
 import { resolveRoutines } from "../upload/upload_options.ts";
@@ -106,6 +107,12 @@ export interface DownloadFileOptions {
   signal?: AbortSignal;
   /** Called at the start and after every part written. */
   onProgress?: (progress: DownloadProgress) => void;
+  /**
+   * Most bytes per second the download receives, all routines together: a number from 1024 (a
+   * limiter of its own), or a `RateLimiter` shared with other transfers, as ossutil's
+   * `--bandwidth-limit`. Default: no limit.
+   */
+  limitRate?: RateLimit;
 }
 
 /**

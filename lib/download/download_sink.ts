@@ -7,6 +7,7 @@
  * @module
  */
 
+import { type RateLimiter, rateLimiterFor } from "../pacing/rate_limiter.ts";
 import type { CheckpointLocation } from "../checkpoint/checkpoint_location.ts";
 import type { CheckpointHeader, PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
@@ -149,6 +150,8 @@ interface DownloadRun {
   plan: ObjectPlan;
   routines: number;
   options: DownloadSinkOptions;
+  /** Paces every ranged GET's body: one limiter for the whole download. */
+  limiter: RateLimiter | undefined;
 }
 
 /** What the reclaim phase found. */
@@ -197,6 +200,7 @@ export async function downloadToSink(
   options: DownloadSinkOptions = {},
 ): Promise<DownloadResult> {
   const { partSize, routines } = resolveDownloadOptions(options);
+  const limiter = rateLimiterFor(options.limitRate);
   const signal = options.signal;
   if (signal?.aborted) throw transferAborted(signal, "download");
   const plan = await planObject(target, key, partSize, options);
@@ -206,7 +210,7 @@ export async function downloadToSink(
       signal,
     })
     : undefined;
-  const run: DownloadRun = { target, key, sink, session, plan, routines, options };
+  const run: DownloadRun = { target, key, sink, session, plan, routines, options, limiter };
   try {
     const begun = await reclaimOrBegin(run);
     const fetched = await fetchMissingParts(run, begun);
@@ -462,6 +466,7 @@ async function fetchRange(
       range: { start, end: start + size - 1 },
       ifMatch: plan.ifMatch,
       signal,
+      limitRate: run.limiter,
       ...versionQuery(options.versionId),
     });
   } catch (err) {

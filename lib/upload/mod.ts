@@ -35,6 +35,7 @@ export {
 export type { PartPlan, PlannedPart, PlanPartsOptions } from "./part_plan.ts";
 export type {
   CompleteCallOptions,
+  DataCallOptions,
   MultipartTarget,
   ObjectWriteOptions as TargetWriteOptions,
   PartBodyFactory,

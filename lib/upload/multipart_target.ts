@@ -7,6 +7,7 @@
  */
 
 import type { ObjectWriteSettings } from "../client/object_write_options.ts";
+import type { RateLimiter } from "../pacing/rate_limiter.ts";
 
 /**
  * Body of a part, made afresh on every attempt: the bytes read from the
@@ -40,6 +41,21 @@ export interface TargetCallOptions {
 }
 
 /**
+ * What a call that moves an object's bytes carries: the transfer's bandwidth limit.
+ *
+ * @example
+ * ```ts
+ * import { type DataCallOptions, RateLimiter } from "@ossup/ossup";
+ *
+ * const options: DataCallOptions = { limitRate: new RateLimiter(1024 * 1024) };
+ * ```
+ */
+export interface DataCallOptions extends TargetCallOptions {
+  /** Paces the call's body; one limiter for every call of a transfer. Default: no limit. */
+  limitRate?: RateLimiter;
+}
+
+/**
  * Headers an upload gives its object.
  *
  * @example
@@ -53,7 +69,7 @@ export interface TargetCallOptions {
  * });
  * ```
  */
-export interface ObjectWriteOptions extends TargetCallOptions, ObjectWriteSettings {
+export interface ObjectWriteOptions extends DataCallOptions, ObjectWriteSettings {
   /** Other headers to send (e.g. `Cache-Control`). */
   headers?: Record<string, string>;
 }
@@ -71,7 +87,7 @@ export interface ObjectWriteOptions extends TargetCallOptions, ObjectWriteSettin
  * ```
  */
 export interface PartCallOptions
-  extends TargetCallOptions, Pick<ObjectWriteSettings, "trafficLimit" | "requestPayer"> {}
+  extends DataCallOptions, Pick<ObjectWriteSettings, "trafficLimit" | "requestPayer"> {}
 
 /**
  * What the engine's CompleteMultipartUpload carries besides the parts.

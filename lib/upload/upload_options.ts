@@ -19,6 +19,7 @@ import type {
   PartCallOptions,
 } from "./multipart_target.ts";
 import { DEFAULT_PART_SIZE } from "./part_plan.ts";
+import { type RateLimit, rateLimiterFor } from "../pacing/rate_limiter.ts";
 
 /**
  * Default number of parts uploaded at once, as in the Go SDK: 1.
@@ -248,6 +249,12 @@ export interface UploadFileOptions extends ObjectWriteSettings {
   signal?: AbortSignal;
   /** Called after every finished part. */
   onProgress?: (progress: UploadProgress) => void;
+  /**
+   * Most bytes per second the upload sends, all routines together: a number from 1024 (a
+   * limiter of its own), or a {@linkcode RateLimiter} shared with other transfers, as the Go
+   * SDK's `LimitUploadSpeed`. Paces the bytes as they go to the socket. Default: no limit.
+   */
+  limitRate?: RateLimit;
 }
 
 /**
@@ -410,18 +417,24 @@ export interface UploadWriteOptions {
  * of an upload as OSS takes them (`WRITE_SETTINGS_BY_OPERATION`).
  *
  * @throws {TypeError} For a setting OSS does not allow (the message names those it does).
- * @throws {RangeError} For a number or count outside OSS's limits.
+ * @throws {RangeError} For a number or count outside OSS's limits, or a `limitRate` below 1 KiB/s.
  */
 export function uploadWriteOptions(
-  options: ObjectWriteSettings & { headers?: Record<string, string>; signal?: AbortSignal },
+  options: ObjectWriteSettings & {
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+    limitRate?: RateLimit;
+  },
 ): UploadWriteOptions {
   const settings = pickWriteSettings(options);
   checkWriteSettings(settings);
   const { headers, signal } = options;
+  // One limiter for every request of the transfer: the limit holds across its routines.
+  const limitRate = rateLimiterFor(options.limitRate);
   return {
     initiate: { ...settingsFor(settings, "InitiateMultipartUpload"), headers, signal },
-    put: { ...settings, headers, signal },
-    part: { ...settingsFor(settings, "UploadPart"), signal },
+    put: { ...settings, headers, signal, limitRate },
+    part: { ...settingsFor(settings, "UploadPart"), signal, limitRate },
     complete: { ...settingsFor(settings, "CompleteMultipartUpload"), signal },
   };
 }
