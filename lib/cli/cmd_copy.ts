@@ -45,6 +45,13 @@ export async function copyCommand(ctx: CliContext, src: OssUrl, dst: OssUrl): Pr
     throw new UsageError(`cp needs a source object, e.g. oss://${src.bucket}/<key>`);
   }
   const key = dst.key === "" || dst.key.endsWith("/") ? dst.key + basename(src.key) : dst.key;
+  if (ctx.args.strings.has("bandwidth-limit")) {
+    // Said rather than ignored: the limit paces bytes through this machine, and a copy has none.
+    throw new UsageError(
+      "--bandwidth-limit paces what goes through this machine; a copy between oss:// URLs " +
+        "sends no object bytes (OSS copies them)",
+    );
+  }
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
   const partSizeText = ctx.args.strings.get("part-size");
   const conn = await ctx.connect();
