@@ -22,7 +22,16 @@ import { type PacingClock, SYSTEM_CLOCK } from "./clock.ts";
  */
 export const MIN_RATE_LIMIT = 1024;
 
-/** Largest piece a limiter releases at once: small enough to pace smoothly. */
+/**
+ * Largest piece a limiter releases at once: small enough to pace smoothly.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PACED_CHUNK, RateLimiter } from "@ossup/ossup";
+ *
+ * console.log(new RateLimiter(1 << 30).chunk === MAX_PACED_CHUNK); // true
+ * ```
+ */
 export const MAX_PACED_CHUNK = 64 * 1024;
 
 /**
@@ -75,6 +84,8 @@ export class RateLimiter {
   #at: number;
 
   /**
+   * A limiter with a full bucket.
+   *
    * @param bytesPerSecond The limit, from {@linkcode MIN_RATE_LIMIT} (1 KiB/s) up.
    * @param options Burst and clock.
    * @throws {RangeError} For a limit below 1 KiB/s, not finite, or a burst below 1 byte.

@@ -41,7 +41,17 @@ export interface LinkModelSettings {
 /** Default segment: large enough to keep events few at 1 Gbit/s, small enough to share fairly. */
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024;
 
-/** Counts of what went over the link. */
+/**
+ * Counts of what went over the link.
+ *
+ * @example
+ * ```ts
+ * import type { LinkStats, RunningLink } from "@ossup/ossup/server";
+ *
+ * declare const link: RunningLink;
+ * const { connections, resets, upBytes, maxInFlight }: LinkStats = link.stats();
+ * ```
+ */
 export interface LinkStats {
   /** Connections opened. */
   connections: number;

@@ -16,7 +16,16 @@
 import { parseSize } from "../command_line/units.ts";
 import type { LinkSettings } from "./link.ts";
 
-/** How `--link` is written, for help texts and error messages. */
+/**
+ * How `--link` is written, for help texts and error messages.
+ *
+ * @example
+ * ```ts
+ * import { LINK_SPEC_SYNTAX } from "@ossup/ossup/server";
+ *
+ * console.error(`--link: write ${LINK_SPEC_SYNTAX}`);
+ * ```
+ */
 export const LINK_SPEC_SYNTAX =
   "rtt=DURATION,rate=RATE,window=SIZE[,resets=SIZE][,seed=N], e.g. rtt=50ms,rate=400Mbit,window=1MiB";
 

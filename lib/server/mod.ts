@@ -99,4 +99,6 @@ export { OssupError } from "../errors/errors.ts";
 export type { OssupErrorOptions } from "../errors/errors.ts";
 export { LINK_SEGMENT_BYTES, startLink } from "./link.ts";
 export type { LinkOptions, LinkSettings, LinkStats, RunningLink } from "./link.ts";
+// Named by LinkOptions.clock.
+export type { PacingClock } from "../pacing/clock.ts";
 export { formatLinkSpec, LINK_SPEC_SYNTAX, parseLinkSpec } from "./link_spec.ts";
