@@ -304,7 +304,7 @@ describe("appendFile", () => {
         },
       };
     };
-    const { appendFile } = await import("../mod.ts");
+    const { appendFile } = await import("../lib/append/append_file.ts");
     const platform = env.client.platform;
     const r = await appendFile(racing(false), platform, "raced.bin", new Blob([bytes]), {
       appendSize: KB100,
