@@ -70,6 +70,8 @@ export interface OssRequest {
   retry?: RetryPolicy | false;
   /** Paces the request body (and a response body handed back as a stream). */
   limiter?: RateLimiter;
+  /** Called with the failure before each retry (not for the last attempt's). */
+  onRetry?: (error: unknown) => void;
 }
 
 /** A successful answer whose body is left for the caller to stream. */
@@ -258,6 +260,7 @@ export class RequestSender {
         error = err;
       }
       if (!isRetryableError(error) || attempt >= policy.maxAttempts || !replayable) throw error;
+      req.onRetry?.(error);
       await sleep(backoffDelay(attempt, policy), req.signal, req.operation);
     }
   }
@@ -432,12 +435,14 @@ export function requestOptions(o: {
   retry?: RetryPolicy | false;
   headers?: HeadersInit;
   limitRate?: RateLimit;
-}): Pick<OssRequest, "signal" | "timeout" | "retry" | "headers" | "limiter"> {
+  onRetry?: (error: unknown) => void;
+}): Pick<OssRequest, "signal" | "timeout" | "retry" | "headers" | "limiter" | "onRetry"> {
   return {
     signal: o.signal,
     timeout: o.timeout,
     retry: o.retry,
     headers: o.headers,
     limiter: rateLimiterFor(o.limitRate),
+    onRetry: o.onRetry,
   };
 }

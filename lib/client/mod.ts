@@ -67,6 +67,7 @@ export {
   backoffDelay,
   DEFAULT_RETRY_POLICY,
   isRetryableError,
+  isThrottlingError,
   resolveRetryPolicy,
 } from "./retry_policy.ts";
 export type { ResolvedRetryPolicy, RetryPolicy } from "./retry_policy.ts";

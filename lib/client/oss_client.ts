@@ -146,6 +146,11 @@ export interface RequestOptions {
    * Default: no limit.
    */
   limitRate?: RateLimit;
+  /**
+   * Called with the failure before each retry (throttling, a reset connection…): how the
+   * transfer engines' `routines: "auto"` learns to back off.
+   */
+  onRetry?: (error: unknown) => void;
 }
 
 /**

@@ -109,10 +109,30 @@ const THROTTLING_CODES = new Set([
 ]);
 
 /**
+ * Whether an error is OSS saying "too much, slow down": 503 and 429 answers, and the throttling
+ * codes whatever their status (`SlowDown`, `QpsLimitExceeded`, `ServerBusy`…).
+ *
+ * @param err The error a request ended with.
+ * @returns `true` for a throttling answer.
+ *
+ * @example
+ * ```ts
+ * import { isThrottlingError, OssError } from "@ossup/ossup";
+ *
+ * isThrottlingError(new OssError({ status: 503, code: "SlowDown", message: "reduce" })); // true
+ * isThrottlingError(new OssError({ status: 500, code: "InternalError", message: "oops" })); // false
+ * ```
+ */
+export function isThrottlingError(err: unknown): boolean {
+  return err instanceof OssError &&
+    (err.status === 503 || err.status === 429 || THROTTLING_CODES.has(err.code));
+}
+
+/**
  * Whether an error may go away if the request is sent again: network
- * failures, timeouts, 5xx answers and OSS's throttling answers (429, and the
- * 503 codes such as `TotalQpsLimitExceeded`). Other 4xx answers and aborts
- * never are.
+ * failures, timeouts, 5xx answers, OSS's throttling answers (429, and the
+ * 503 codes such as `TotalQpsLimitExceeded`) and `RequestTimeout` (400: the
+ * server waited too long for the body). Other 4xx answers and aborts never are.
  *
  * @param err The error a request ended with.
  * @returns `true` when a retry may succeed.
@@ -129,7 +149,7 @@ export function isRetryableError(err: unknown): boolean {
   if (err instanceof AbortError) return false;
   if (err instanceof NetworkError || err instanceof TimeoutError) return true;
   if (err instanceof OssError) {
-    return err.status >= 500 || err.status === 429 || THROTTLING_CODES.has(err.code);
+    return err.status >= 500 || isThrottlingError(err) || err.code === "RequestTimeout";
   }
   return false;
 }

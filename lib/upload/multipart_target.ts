@@ -38,6 +38,8 @@ export type PartBodyFactory = () => Promise<Uint8Array | Blob>;
 export interface TargetCallOptions {
   /** Aborts the call. */
   signal?: AbortSignal;
+  /** Called with the failure before each retry of the call. */
+  onRetry?: (error: unknown) => void;
 }
 
 /**
