@@ -1,12 +1,15 @@
 /**
  * Runs a transfer's parts a few at a time and stops them all at the first failure: the piece
- * every part-based engine needs (uploads today; downloads and copies next), so each engine
- * writes only what one part does.
+ * every part-based engine (uploads, downloads, copies) shares, so each engine writes only what
+ * one part does. The number of routines is fixed, or follows an {@linkcode AdaptiveRoutines}
+ * controller (`routines: "auto"`): routines start when it asks for more and retire, between
+ * parts, when it asks for fewer.
  *
  * @module
  */
 
 import { AbortError } from "../errors/errors.ts";
+import { AdaptiveRoutines, backoffReason } from "./adaptive_routines.ts";
 
 /**
  * The error a transfer stopped through its caller's signal ends with: the signal's reason
@@ -39,8 +42,8 @@ export function transferAborted(signal: AbortSignal, what: string): AbortError {
  * const sent: number[] = [];
  * const run = new PartScheduler(undefined);
  * let next = 0;
- * await run.routines(3, async () => {
- *   while (!run.stopped && next < parts.length) sent.push(parts[next++]);
+ * await run.routines(3, async (nextTurn) => {
+ *   while (next < parts.length && nextTurn()) sent.push(parts[next++]);
  * });
  * run.dispose();
  * console.log(sent.length, run.firstError); // 5 undefined
@@ -53,6 +56,12 @@ export class PartScheduler {
   readonly #inFlight = new Set<Promise<void>>();
   #firstError: unknown;
   #failed = false;
+  #control: AdaptiveRoutines | undefined;
+  /** Routines running and not retired. */
+  #live = 0;
+  #peakRoutines = 0;
+  #partsInFlight = 0;
+  #peakPartsInFlight = 0;
 
   /** @param signal The caller's signal; its abort stops the run. */
   constructor(signal: AbortSignal | undefined) {
@@ -88,18 +97,111 @@ export class PartScheduler {
     this.#internal.abort(err);
   }
 
+  /** Most routines that ran at once. */
+  get peakRoutines(): number {
+    return this.#peakRoutines;
+  }
+
+  /** Routines running now (not retired). */
+  get liveRoutines(): number {
+    return this.#live;
+  }
+
+  /** Most parts in {@linkcode PartScheduler.track} at once. */
+  get peakPartsInFlight(): number {
+    return this.#peakPartsInFlight;
+  }
+
+  /** Parts in {@linkcode PartScheduler.track} now. */
+  get partsInFlight(): number {
+    return this.#partsInFlight;
+  }
+
   /**
-   * Runs `count` routines at once, each pulling parts until there are none or the run stops;
-   * a routine's throw fails the run. Resolves when every routine has returned.
+   * Runs routines, each pulling parts until there are none, the run stops, or (adaptive) it is
+   * retired: a routine calls `nextTurn()` before each part it takes and returns when it says
+   * `false`. With a number, that many routines run; with an {@linkcode AdaptiveRoutines}, as
+   * many as it asks for now, more started when it asks for more. A routine's throw fails the
+   * run. Resolves when every routine has returned.
    *
-   * @param count How many routines.
+   * @param count How many routines, or the controller that says.
    * @param routine One routine's loop.
    */
-  async routines(count: number, routine: () => Promise<void>): Promise<void> {
-    await Promise.all(
-      Array.from({ length: count }, () => routine().catch((err) => this.fail(err))),
-    );
+  async routines(
+    count: number | AdaptiveRoutines,
+    routine: (nextTurn: () => boolean) => Promise<void>,
+  ): Promise<void> {
+    const running = new Set<Promise<void>>();
+    const wanted = () => typeof count === "number" ? count : count.routines;
+    let closed = false;
+    const spawn = () => {
+      let retired = false;
+      const nextTurn = () => {
+        if (this.stopped) return false;
+        // Retire between parts when the controller wants fewer: the part just done is over.
+        if (!retired && this.#live > wanted()) {
+          retired = true;
+          this.#live--;
+        }
+        return !retired;
+      };
+      this.#live++;
+      this.#peakRoutines = Math.max(this.#peakRoutines, this.#live);
+      const task: Promise<void> = routine(nextTurn)
+        .catch((err) => this.fail(err))
+        .finally(() => {
+          if (!retired) this.#live--;
+          running.delete(task);
+        });
+      running.add(task);
+    };
+    const fill = () => {
+      while (!closed && !this.stopped && this.#live < wanted()) spawn();
+    };
+    if (count instanceof AdaptiveRoutines) this.#control = count;
+    const unsubscribe = count instanceof AdaptiveRoutines ? count.subscribe(fill) : undefined;
+    try {
+      fill();
+      while (running.size > 0) await Promise.all(running);
+    } finally {
+      closed = true;
+      unsubscribe?.();
+      this.#control = undefined;
+    }
   }
+
+  /**
+   * Runs one part's request, counted as in flight while it runs; when it succeeds, its bytes
+   * and time go to the run's controller (with `routines: "auto"`).
+   *
+   * @param bytes The part's bytes.
+   * @param part The request.
+   * @returns What `part` resolves to.
+   */
+  async track<T>(bytes: number, part: () => Promise<T>): Promise<T> {
+    this.#partsInFlight++;
+    this.#peakPartsInFlight = Math.max(this.#peakPartsInFlight, this.#partsInFlight);
+    const control = this.#control;
+    const started = control?.now();
+    try {
+      const value = await part();
+      if (control) control.partDone(bytes, control.now() - started!);
+      return value;
+    } finally {
+      this.#partsInFlight--;
+    }
+  }
+
+  /**
+   * For a request's `onRetry`: a failure that says "too much" (throttling, a reset connection,
+   * a timeout) makes the run's controller back off. A fixed count is left as it is.
+   *
+   * @param error What the attempt failed with.
+   */
+  readonly retried = (error: unknown): void => {
+    const reason = backoffReason(error);
+    if (reason !== undefined) this.#control?.backOff(reason);
+  };
 
   /**
    * Starts one part now (for a producer that makes parts as it goes, such as a stream being

@@ -1,0 +1,342 @@
+/**
+ * The controller behind `routines: "auto"`: how many parts of a transfer go at once, adapted
+ * while it runs from the throughput it measures. {@linkcode PartScheduler} starts and retires
+ * routines to follow it; the engines feed it each finished part and each retried failure.
+ *
+ * The rule, in measuring windows (each at least `windowMs` long and holding at least as many
+ * finished parts as routines were running, so one slow part does not decide):
+ * - **grow**: from `initial` routines, double (then, after the first hold, add a quarter) while
+ *   each step brings at least half the gain it would if throughput grew in proportion
+ *   ({@linkcode STEP_MUST_BRING});
+ * - **hold** when a step stops paying, back at the routines before that step; after
+ *   {@linkcode PROBE_AFTER} windows held, probe a quarter more (the link or the server may have
+ *   freed up), kept only if it pays;
+ * - **back off** (halve, at most once per window) on throttling (503 `SlowDown`, 429, other
+ *   OSS throttling codes, `RequestTimeout`), connection resets, request timeouts, and on rising
+ *   latency: a held window whose parts take {@linkcode LATENCY_RISE} times as long as when the
+ *   hold began, with no more throughput (someone else is filling the path).
+ *
+ * Always within 1 to `max`. Nothing here reads a clock except through `clock`, so tests drive it
+ * with counted bytes and an injected clock.
+ *
+ * @module
+ */
+
+import { NetworkError, OssError, TimeoutError } from "../errors/errors.ts";
+import { isThrottlingError } from "../client/retry_policy.ts";
+
+/**
+ * The share of a step's proportional gain it must bring to count as growth: a step from `n` to
+ * `m` routines pays when the throughput rises at least `(m / n − 1) × 0.5` (doubling: +50%;
+ * 8 → 10: +12.5%), so small steps are judged as fairly as large ones.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STEP_MUST_BRING } from "./adaptive_routines.ts";
+ *
+ * assert.equal(STEP_MUST_BRING, 0.5);
+ * ```
+ */
+export const STEP_MUST_BRING = 0.5;
+/**
+ * Windows held before probing one step up again.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PROBE_AFTER } from "./adaptive_routines.ts";
+ *
+ * assert.equal(PROBE_AFTER, 4);
+ * ```
+ */
+export const PROBE_AFTER = 4;
+/**
+ * A held window whose parts take this many times as long as when the hold began (with no more
+ * throughput) backs off.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LATENCY_RISE } from "./adaptive_routines.ts";
+ *
+ * assert.equal(LATENCY_RISE, 2);
+ * ```
+ */
+export const LATENCY_RISE = 2;
+
+/**
+ * Why the controller backed off.
+ *
+ * @example
+ * ```ts
+ * import type { BackoffReason } from "./adaptive_routines.ts";
+ *
+ * const reason: BackoffReason = "throttled";
+ * ```
+ */
+export type BackoffReason = "throttled" | "reset" | "timeout" | "latency";
+
+/**
+ * Whether a failed attempt says "too much", and how: throttling answers (503 `SlowDown`, 429,
+ * OSS's other throttling codes), `RequestTimeout` (the server waited too long for the body),
+ * a connection reset or other network failure, a timeout. Other failures say nothing of load.
+ *
+ * @param error What an attempt failed with.
+ * @returns Why to back off, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OssError } from "../errors/errors.ts";
+ * import { backoffReason } from "./adaptive_routines.ts";
+ *
+ * assert.equal(backoffReason(new OssError({ status: 503, code: "SlowDown", message: "" })), "throttled");
+ * assert.equal(backoffReason(new OssError({ status: 404, code: "NoSuchKey", message: "" })), undefined);
+ * ```
+ */
+export function backoffReason(error: unknown): BackoffReason | undefined {
+  if (error instanceof TimeoutError) return "timeout";
+  if (error instanceof NetworkError) return "reset";
+  if (error instanceof OssError) {
+    if (error.code === "RequestTimeout") return "timeout";
+    if (isThrottlingError(error)) return "throttled";
+  }
+  return undefined;
+}
+
+/**
+ * Options of {@linkcode AdaptiveRoutines}.
+ *
+ * @example
+ * ```ts
+ * import { AdaptiveRoutines } from "./adaptive_routines.ts";
+ *
+ * let now = 0;
+ * const control = new AdaptiveRoutines({ max: 16, clock: () => now, windowMs: 100 });
+ * ```
+ */
+export interface AdaptiveRoutinesOptions {
+  /** Most routines: the caller's `maxRoutines`, lowered to what `maxMemory` allows. */
+  max: number;
+  /**
+   * Routines at the start.
+   * @default {Math.min(2, max)}
+   */
+  initial?: number;
+  /**
+   * Milliseconds, monotonic enough to measure windows.
+   * @default {() => performance.now()}
+   */
+  clock?: () => number;
+  /**
+   * Shortest measuring window in milliseconds.
+   * @default {500}
+   */
+  windowMs?: number;
+}
+
+/** One window's figures. */
+interface Window {
+  /** Bytes per millisecond. */
+  rate: number;
+  /** Mean time of a part, in milliseconds. */
+  latency: number;
+}
+
+/**
+ * How many routines a transfer runs now; see the module's documentation for the rule.
+ *
+ * @example Growing while throughput grows with the routines
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AdaptiveRoutines } from "./adaptive_routines.ts";
+ *
+ * let now = 0;
+ * const control = new AdaptiveRoutines({ max: 16, initial: 1, clock: () => now, windowMs: 100 });
+ * for (let i = 0; i < 3; i++) {
+ *   const n = control.routines;
+ *   now += 100;
+ *   for (let p = 0; p < n; p++) control.partDone(1000, 100); // each routine: 1000 B per 100 ms
+ * }
+ * assert.equal(control.routines, 8); // 1 → 2 → 4 → 8
+ * ```
+ */
+export class AdaptiveRoutines {
+  readonly #max: number;
+  readonly #clock: () => number;
+  readonly #windowMs: number;
+  readonly #listeners = new Set<() => void>();
+  #routines: number;
+  /** The routines before the last step up, to return to when it did not pay. */
+  #before: number;
+  #peak: number;
+  #phase: "grow" | "hold" = "grow";
+  #slowStart = true;
+  /** The window before the last step up, which the next must beat. */
+  #baseline: Window | undefined;
+  /** The first window of the current hold. */
+  #held: Window | undefined;
+  #heldWindows = 0;
+  #windowStart: number;
+  #bytes = 0;
+  #parts = 0;
+  #partTime = 0;
+  /** No second back-off before this time: one per window. */
+  #quietUntil = -Infinity;
+  #backoffs = 0;
+  #lastBackoff: BackoffReason | undefined;
+
+  /** @param options The bounds, the start and the clock. */
+  constructor(options: AdaptiveRoutinesOptions) {
+    const { max } = options;
+    if (!Number.isSafeInteger(max) || max < 1) {
+      throw new RangeError(`max must be a whole number ≥ 1; got ${max}`);
+    }
+    this.#max = max;
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#windowMs = options.windowMs ?? 500;
+    this.#routines = Math.max(1, Math.min(options.initial ?? 2, max));
+    this.#before = this.#routines;
+    this.#peak = this.#routines;
+    this.#windowStart = this.#clock();
+  }
+
+  /** Routines wanted now, 1 to {@linkcode AdaptiveRoutines.max}. */
+  get routines(): number {
+    return this.#routines;
+  }
+
+  /** The time on its clock, in milliseconds (what parts are timed with). */
+  now(): number {
+    return this.#clock();
+  }
+
+  /** Most routines it may ask for. */
+  get max(): number {
+    return this.#max;
+  }
+
+  /** Most routines it asked for at once so far. */
+  get peak(): number {
+    return this.#peak;
+  }
+
+  /** How many times it backed off. */
+  get backoffs(): number {
+    return this.#backoffs;
+  }
+
+  /** Why it last backed off, if it did. */
+  get lastBackoff(): BackoffReason | undefined {
+    return this.#lastBackoff;
+  }
+
+  /**
+   * Calls `listener` whenever {@linkcode AdaptiveRoutines.routines} changes.
+   *
+   * @param listener Called with no argument; read `routines`.
+   * @returns Unsubscribes.
+   */
+  subscribe(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Counts a finished part; may end a window and change the routines.
+   *
+   * @param bytes The part's bytes.
+   * @param durationMs How long the part took, from its request's start to its answer.
+   */
+  partDone(bytes: number, durationMs: number): void {
+    this.#bytes += bytes;
+    this.#parts++;
+    this.#partTime += durationMs;
+    const elapsed = this.#clock() - this.#windowStart;
+    if (elapsed < this.#windowMs || this.#parts < this.#routines) return;
+    const window = { rate: this.#bytes / elapsed, latency: this.#partTime / this.#parts };
+    this.#startWindow();
+    if (this.#phase === "grow") this.#afterGrowWindow(window);
+    else this.#afterHeldWindow(window);
+  }
+
+  /**
+   * A request of the transfer failed in a way that says "too much": halves the routines, unless
+   * it already backed off within the current window (many parts in flight meet the same
+   * congestion at once).
+   *
+   * @param reason Why.
+   */
+  backOff(reason: BackoffReason): void {
+    const now = this.#clock();
+    if (now < this.#quietUntil) return;
+    this.#quietUntil = now + this.#windowMs;
+    this.#backoffs++;
+    this.#lastBackoff = reason;
+    this.#phase = "hold";
+    this.#slowStart = false;
+    this.#held = undefined;
+    this.#heldWindows = 0;
+    this.#startWindow();
+    this.#set(Math.max(1, Math.floor(this.#routines / 2)));
+  }
+
+  #afterGrowWindow(window: Window): void {
+    const ratio = this.#routines / this.#before;
+    const grew = this.#baseline === undefined ||
+      window.rate >= this.#baseline.rate * (1 + (ratio - 1) * STEP_MUST_BRING);
+    if (grew && this.#routines < this.#max) {
+      this.#baseline = window;
+      this.#stepUp(this.#slowStart ? this.#routines : Math.max(1, Math.floor(this.#routines / 4)));
+      return;
+    }
+    this.#phase = "hold";
+    this.#slowStart = false;
+    this.#heldWindows = 0;
+    if (grew) {
+      this.#held = window;
+    } else {
+      // The last step did not pay: back to the routines before it, the hold measured anew.
+      this.#held = undefined;
+      this.#set(this.#before);
+    }
+  }
+
+  #stepUp(step: number): void {
+    this.#before = this.#routines;
+    this.#set(Math.min(this.#max, this.#routines + step));
+  }
+
+  #afterHeldWindow(window: Window): void {
+    const held = this.#held;
+    if (held === undefined) {
+      this.#held = window;
+      return;
+    }
+    // Rising latency with the same throughput (within 10%): the path is busier, not faster.
+    if (window.latency > held.latency * LATENCY_RISE && window.rate < held.rate * 1.1) {
+      this.backOff("latency");
+      return;
+    }
+    if (++this.#heldWindows >= PROBE_AFTER && this.#routines < this.#max) {
+      this.#phase = "grow";
+      this.#baseline = window;
+      this.#stepUp(Math.max(1, Math.floor(this.#routines / 4)));
+    }
+  }
+
+  #startWindow(): void {
+    this.#windowStart = this.#clock();
+    this.#bytes = 0;
+    this.#parts = 0;
+    this.#partTime = 0;
+  }
+
+  #set(routines: number): void {
+    if (routines === this.#routines) return;
+    this.#routines = routines;
+    this.#peak = Math.max(this.#peak, routines);
+    for (const listener of this.#listeners) listener();
+  }
+}

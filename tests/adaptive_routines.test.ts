@@ -1,0 +1,185 @@
+// The controller of `routines: "auto"` and the scheduler that follows it, driven by an injected
+// clock and counted bytes: no timing, every window's figures are the test's own.
+
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AdaptiveRoutines, backoffReason, NetworkError, OssError, TimeoutError } from "../mod.ts";
+import { PROBE_AFTER } from "../lib/upload/adaptive_routines.ts";
+import { PartScheduler } from "../lib/upload/part_scheduler.ts";
+
+const WINDOW = 100;
+
+/** A controller on a clock the test moves. */
+function controlled(max: number, initial?: number) {
+  const clock = { now: 0 };
+  const control = new AdaptiveRoutines({ max, initial, clock: () => clock.now, windowMs: WINDOW });
+  return { clock, control };
+}
+
+/** A link whose throughput grows with the routines up to `knee`, then stays flat. */
+function runWindows(
+  control: AdaptiveRoutines,
+  clock: { now: number },
+  windows: number,
+  knee: number,
+  latencyOf: (routines: number) => number = () => 50,
+): number[] {
+  const seen: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    const n = control.routines;
+    seen.push(n);
+    clock.now += WINDOW;
+    // Each window: n parts finish; together they carry min(n, knee) × 1000 bytes.
+    const bytes = (Math.min(n, knee) * 1000) / n;
+    for (let p = 0; p < n; p++) control.partDone(bytes, latencyOf(n));
+  }
+  return seen;
+}
+
+describe("AdaptiveRoutines", () => {
+  it("doubles while throughput grows with the routines, then holds at the last step that paid", () => {
+    const { clock, control } = controlled(32, 1);
+    const seen = runWindows(control, clock, 5, 6);
+    // 1 → 2 → 4 → 8 (6 is the knee: 8 still paid 1.5× over 4) → 16 paid nothing: back to 8.
+    assert.deepEqual(seen, [1, 2, 4, 8, 16]);
+    assert.equal(control.routines, 8);
+    assert.equal(control.peak, 16);
+    // Held: a probe of a quarter more every few windows, dropped when it does not pay.
+    const later = runWindows(control, clock, 6 * (PROBE_AFTER + 2), 6);
+    assert.ok(later.every((n) => n === 8 || n === 10), `held near 8: ${later.join(",")}`);
+    assert.equal(control.routines, 8);
+    assert.equal(control.backoffs, 0);
+  });
+
+  it("grows again when the link frees up, and never beyond max", () => {
+    const { clock, control } = controlled(12);
+    runWindows(control, clock, 6, 4);
+    assert.equal(control.routines, 4);
+    // The knee moves out to 40: probes pay, and each paying step is kept, up to max.
+    const seen = runWindows(control, clock, 40, 40);
+    assert.ok(seen.every((n) => n <= 12));
+    assert.equal(control.routines, 12);
+  });
+
+  it("a window needs as many finished parts as routines and at least windowMs", () => {
+    const { clock, control } = controlled(8, 2);
+    clock.now += WINDOW;
+    control.partDone(1000, 10); // one part of two: no verdict yet
+    assert.equal(control.routines, 2);
+    control.partDone(1000, 10);
+    assert.equal(control.routines, 4);
+    clock.now += WINDOW / 2;
+    for (let p = 0; p < 8; p++) control.partDone(1000, 10); // parts enough, time not
+    assert.equal(control.routines, 4);
+  });
+
+  it("halves on throttling, resets and timeouts, once per window, never below 1", () => {
+    const { clock, control } = controlled(32, 16);
+    control.backOff("throttled");
+    assert.equal(control.routines, 8);
+    control.backOff("throttled"); // the same congestion, met by another part in flight
+    control.backOff("reset");
+    assert.equal(control.routines, 8);
+    for (const reason of ["reset", "timeout", "throttled", "throttled", "throttled"] as const) {
+      clock.now += WINDOW;
+      control.backOff(reason);
+    }
+    assert.equal(control.routines, 1);
+    assert.equal(control.backoffs, 6);
+    assert.equal(control.lastBackoff, "throttled");
+  });
+
+  it("backs off when latency rises with no more throughput while held", () => {
+    const { clock, control } = controlled(32, 4);
+    runWindows(control, clock, 3, 4); // 4 → 8 did not pay: held at 4
+    assert.equal(control.routines, 4);
+    let slow = 50;
+    runWindows(control, clock, 2, 4, () => slow);
+    assert.equal(control.backoffs, 0);
+    slow = 50 * 3; // others fill the path: each part takes three times as long
+    runWindows(control, clock, 1, 4, () => slow);
+    assert.equal(control.backoffs, 1);
+    assert.equal(control.lastBackoff, "latency");
+    assert.equal(control.routines, 2);
+  });
+
+  it("tells which failures mean 'too much'", () => {
+    const oss = (status: number, code: string) => new OssError({ status, code, message: "" });
+    assert.equal(backoffReason(oss(503, "SlowDown")), "throttled");
+    assert.equal(backoffReason(oss(429, "QpsLimitExceeded")), "throttled");
+    assert.equal(backoffReason(oss(503, "ServiceUnavailable")), "throttled");
+    assert.equal(backoffReason(oss(400, "RequestTimeout")), "timeout");
+    assert.equal(backoffReason(new NetworkError("ECONNRESET")), "reset");
+    assert.equal(backoffReason(new TimeoutError("no answer")), "timeout");
+    assert.equal(backoffReason(oss(500, "InternalError")), undefined);
+    assert.equal(backoffReason(oss(403, "AccessDenied")), undefined);
+  });
+
+  it("refuses a max below 1", () => {
+    assert.throws(() => new AdaptiveRoutines({ max: 0 }), RangeError);
+  });
+});
+
+describe("PartScheduler with AdaptiveRoutines", () => {
+  it("starts routines when asked for more, retires them between parts when asked for fewer", async () => {
+    const { clock, control } = controlled(8, 2);
+    const scheduler = new PartScheduler(undefined);
+    const gates: (() => void)[] = [];
+    const waiting: number[] = [];
+    let next = 0;
+    let partsDone = 0;
+    const total = 40;
+    let overBound = 0;
+    // Resolves when `count` parts wait at their gates.
+    const waitersAt = async (count: number) => {
+      while (waiting.length < count) await new Promise((r) => setTimeout(r, 0));
+    };
+    const run = scheduler.routines(control, async (nextTurn) => {
+      while (next < total && nextTurn()) {
+        const n = next++;
+        await scheduler.track(1000, async () => {
+          if (scheduler.partsInFlight > control.max) overBound++;
+          waiting.push(n);
+          await new Promise<void>((resolve) => gates.push(resolve));
+        });
+        partsDone++;
+      }
+    });
+    // Two routines, two parts waiting.
+    await waitersAt(2);
+    assert.equal(scheduler.liveRoutines, 2);
+    clock.now += WINDOW;
+    const release = async (k: number) => {
+      const open = gates.splice(0, k);
+      waiting.splice(0, k);
+      for (const g of open) g();
+      // Let the released routines record their part and take their next one.
+      const target = partsDone + k;
+      while (partsDone < target) await new Promise((r) => setTimeout(r, 0));
+    };
+    await release(2); // a window of 2 parts with no baseline: grow to 4
+    assert.equal(control.routines, 4);
+    await waitersAt(4);
+    assert.equal(scheduler.liveRoutines, 4);
+    assert.equal(scheduler.partsInFlight, 4);
+    // Throttled: half the routines retire as their parts end; no new part starts meanwhile.
+    control.backOff("throttled");
+    assert.equal(control.routines, 2);
+    await release(4);
+    await waitersAt(2);
+    assert.equal(scheduler.liveRoutines, 2);
+    assert.equal(scheduler.partsInFlight, 2);
+    // Let the rest through.
+    while (partsDone < total) {
+      await waitersAt(Math.min(scheduler.liveRoutines, total - partsDone));
+      await release(waiting.length);
+    }
+    await run;
+    scheduler.dispose();
+    assert.equal(partsDone, total);
+    assert.equal(overBound, 0);
+    assert.ok(scheduler.peakPartsInFlight <= control.max);
+    assert.equal(scheduler.peakRoutines, 4);
+    assert.equal(scheduler.firstError, undefined);
+  });
+});
