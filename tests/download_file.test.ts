@@ -92,11 +92,11 @@ describe("bucket.downloadFile", () => {
     const path = join(env.dir, "bad.bin");
     await assert.rejects(env.bucket.downloadFile("bad.bin", path, { routines: 0 }), {
       name: "RangeError",
-      message: /routines must be a whole number from 1 to 100; got 0/,
+      message: /routines must be "auto" or a whole number from 1 to 100; got 0/,
     });
     await assert.rejects(env.bucket.downloadFile("bad.bin", path, { partSize: 0 }), {
       name: "RangeError",
-      message: /partSize must be a whole number of bytes from 1/,
+      message: /partSize must be "auto" or a whole number of bytes from 1/,
     });
     await assert.rejects(
       env.bucket.downloadFile("bad.bin", path, { range: { start: 10 } }),

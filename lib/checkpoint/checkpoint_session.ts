@@ -86,6 +86,24 @@ export class CheckpointSession {
   }
 
   /**
+   * The part size the checkpoint recorded, when it is one this transfer would resume from but
+   * for the part size (same destination, source and, for a download, target): what
+   * `partSize: "auto"` keeps on resume, whatever it would choose now.
+   *
+   * @param target This transfer; its `partSize` is not compared.
+   * @returns The recorded part size, or `undefined` (none, damaged, another transfer's).
+   */
+  async recordedPartSize(target: Omit<CheckpointTarget, "partSize">): Promise<number | undefined> {
+    const bytes = await this.#store.read(this.#id);
+    if (bytes === null || bytes.length === 0) return undefined;
+    const decoded = decodeCheckpoint(bytes);
+    if ("damaged" in decoded || isIntent(decoded.header)) return undefined;
+    const header = decoded.header;
+    const mismatch = checkpointMismatch(header, { ...target, partSize: header.partSize });
+    return mismatch === undefined ? header.partSize : undefined;
+  }
+
+  /**
    * Reads whatever checkpoint is there, for a run that will not resume from
    * it: `undefined` when there is none, else why it is not used and its
    * header (when readable).

@@ -9,7 +9,14 @@
 import type { RateLimit } from "../pacing/rate_limiter.ts";
 import type { CheckpointOption } from "../upload/upload_options.ts";
 import { MAX_PART_SIZE } from "../upload/part_plan.ts";
-import { resolveRoutines } from "../upload/upload_options.ts";
+import { resolvePartSizeSetting } from "../upload/upload_options.ts";
+import {
+  DEFAULT_ROUTINES,
+  type ParallelismOptions,
+  type ResolvedParallelism,
+  resolveParallelism,
+  type RoutinesUsed,
+} from "../upload/parallelism.ts";
 
 /**
  * Default size of a download's ranges: 1 MiB. The Go SDK makes callers choose; ranges smaller
@@ -48,6 +55,10 @@ export interface DownloadProgress {
   partsTotal: number;
   /** True when this run resumed from a checkpoint. */
   resumed: boolean;
+  /** Part size used (what `"auto"` chose, or an earlier run's on resume). */
+  partSize?: number;
+  /** Ranged GETs at once now (with `routines: "auto"`, what the controller wants now). */
+  routines?: number;
 }
 
 /**
@@ -67,19 +78,21 @@ export interface DownloadProgress {
  * assert.equal(options.routines, 4);
  * ```
  */
-export interface DownloadFileOptions {
+export interface DownloadFileOptions extends ParallelismOptions {
   /**
-   * Bytes per ranged GET, 1 to 5 GiB. Memory stays within `routines × partSize` (ranges are
-   * written to the file as they arrive, so it does not grow with the part size); a killed run
-   * fetches at most `routines × partSize` bytes again.
+   * Bytes per ranged GET, 1 to 5 GiB, or `"auto"` (chosen from the size and `maxRoutines`,
+   * see `autoPartSize`; an earlier run's on resume). Memory stays within `routines × 2 MiB`
+   * (ranges are written to the file as they arrive, through two 1 MiB buffers, so it does not
+   * grow with the part size); a killed run fetches at most `routines × partSize` bytes again.
    * @default {1048576}
    */
-  partSize?: number;
+  partSize?: number | "auto";
   /**
-   * Ranged GETs at once, 1 to 100.
+   * Ranged GETs at once, 1 to 100, or `"auto"`: adapted to the measured throughput within
+   * `maxRoutines` and `maxMemory` (each range in flight holds `2 × min(partSize, 1 MiB)`).
    * @default {1}
    */
-  routines?: number;
+  routines?: number | "auto";
   /**
    * Resumable-download checkpoint: `true` for `<file>.ossup-download.cp`, a path, or a
    * `CheckpointStore` (id `checkpointId`, default the same path). Off by default, as in the
@@ -146,6 +159,8 @@ export interface DownloadResult {
   crc64Verified: boolean;
   /** Part size used (an earlier run's, when resumed). */
   partSize: number;
+  /** The routines this run used. */
+  routines: RoutinesUsed;
   /** Number of parts. */
   parts: number;
   /** True when this run resumed from a checkpoint. */
@@ -166,23 +181,27 @@ export interface DownloadResult {
 
 /** Options after validation, with defaults applied. */
 export interface ResolvedDownloadOptions {
-  partSize: number;
-  routines: number;
+  partSize: number | "auto";
+  parallelism: ResolvedParallelism;
 }
 
 /**
  * Validates download options and applies defaults.
  *
  * @throws {RangeError} For a part size outside 1 B–5 GiB or routines outside 1–100.
+ * @throws {TypeError} For a part size or routines neither a number nor `"auto"`.
  */
 export function resolveDownloadOptions(
-  options: Pick<DownloadFileOptions, "partSize" | "routines">,
+  options: Pick<DownloadFileOptions, "partSize" | "routines" | "maxRoutines" | "maxMemory">,
 ): ResolvedDownloadOptions {
-  const partSize = options.partSize ?? DEFAULT_DOWNLOAD_PART_SIZE;
-  if (!Number.isSafeInteger(partSize) || partSize < 1 || partSize > MAX_PART_SIZE) {
+  const partSize = resolvePartSizeSetting(options.partSize, DEFAULT_DOWNLOAD_PART_SIZE);
+  if (
+    partSize !== "auto" &&
+    (!Number.isSafeInteger(partSize) || partSize < 1 || partSize > MAX_PART_SIZE)
+  ) {
     throw new RangeError(
-      `partSize must be a whole number of bytes from 1 to ${MAX_PART_SIZE}; got ${partSize}`,
+      `partSize must be "auto" or a whole number of bytes from 1 to ${MAX_PART_SIZE}; got ${partSize}`,
     );
   }
-  return { partSize, routines: resolveRoutines(options.routines) };
+  return { partSize, parallelism: resolveParallelism(options, DEFAULT_ROUTINES) };
 }

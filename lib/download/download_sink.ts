@@ -19,6 +19,16 @@ import { IntegrityError, NetworkError, OssError, SourceChangedError } from "../e
 import type { FileSink } from "../sink/file_sink.ts";
 import { isRetryableError } from "../client/retry_policy.ts";
 import { PartScheduler, transferAborted } from "../upload/part_scheduler.ts";
+import type { AdaptiveRoutines } from "../upload/adaptive_routines.ts";
+import { autoPartSize } from "../upload/part_plan.ts";
+import {
+  type ResolvedParallelism,
+  routinesFor,
+  routinesForParts,
+  routinesNow,
+  type RoutinesUsed,
+  routinesUsed,
+} from "../upload/parallelism.ts";
 import { unquote } from "../upload/_upload_result.ts";
 import {
   type DownloadFileOptions,
@@ -148,7 +158,8 @@ interface DownloadRun {
   sink: FileSink;
   session: CheckpointSession | undefined;
   plan: ObjectPlan;
-  routines: number;
+  /** How many ranges at once: a number, or the controller of `routines: "auto"`. */
+  routines: number | AdaptiveRoutines;
   options: DownloadSinkOptions;
   /** Paces every ranged GET's body: one limiter for the whole download. */
   limiter: RateLimiter | undefined;
@@ -199,19 +210,24 @@ export async function downloadToSink(
   sink: FileSink,
   options: DownloadSinkOptions = {},
 ): Promise<DownloadResult> {
-  const { partSize, routines } = resolveDownloadOptions(options);
+  const { partSize: partSizeSetting, parallelism } = resolveDownloadOptions(options);
   const limiter = rateLimiterFor(options.limitRate);
   const signal = options.signal;
   if (signal?.aborted) throw transferAborted(signal, "download");
-  const plan = await planObject(target, key, partSize, options);
+  const span = await planObject(target, key, options);
   const session = options.checkpoint
     ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
       wait: options.waitForCheckpoint,
       signal,
     })
     : undefined;
-  const run: DownloadRun = { target, key, sink, session, plan, routines, options, limiter };
   try {
+    const partSize = partSizeSetting === "auto"
+      ? await chooseAutoPartSize(target, key, sink, session, span, options, parallelism)
+      : partSizeSetting;
+    const plan = { ...span, partSize, partCount: Math.ceil(span.length / partSize) };
+    const routines = routinesFor(parallelism, plan.partCount, rangeMemory(partSize));
+    const run: DownloadRun = { target, key, sink, session, plan, routines, options, limiter };
     const begun = await reclaimOrBegin(run);
     const fetched = await fetchMissingParts(run, begun);
     const firstError = signal?.aborted ? transferAborted(signal, "download") : fetched.firstError;
@@ -228,6 +244,7 @@ export async function downloadToSink(
       crc64,
       crc64Verified: options.range === undefined && plan.head.crc64 !== undefined,
       partSize: plan.partSize,
+      routines: fetched.routines,
       parts: plan.partCount,
       resumed: begun.resumed,
       bytesReceived: fetched.bytesReceived,
@@ -240,13 +257,43 @@ export async function downloadToSink(
   }
 }
 
+/** Bytes one range in flight holds: its two write buffers. */
+function rangeMemory(partSize: number): number {
+  return 2 * Math.min(partSize, WRITE_BUFFER);
+}
+
+/**
+ * `partSize: "auto"`: the part size the checkpoint recorded for this very download (same object
+ * identity and sink), so a resume keeps its parts; else {@linkcode autoPartSize} of the length
+ * (a range holds at most 2 MiB whatever its size, so only `maxRoutines` weighs).
+ */
+async function chooseAutoPartSize(
+  target: DownloadTarget,
+  key: string,
+  sink: FileSink,
+  session: CheckpointSession | undefined,
+  span: ObjectSpan,
+  options: DownloadSinkOptions,
+  parallelism: ResolvedParallelism,
+): Promise<number> {
+  if (session) {
+    const unsized = { ...span, partSize: 0, partCount: 0 };
+    const identity = headerOf({ target, key, sink, plan: unsized, options });
+    const recorded = await session.recordedPartSize(identity);
+    if (recorded !== undefined) return recorded;
+  }
+  return autoPartSize(span.length, { maxRoutines: parallelism.maxRoutines, maxMemory: Infinity });
+}
+
+/** The object and the bytes of it to fetch, before they are cut into parts. */
+type ObjectSpan = Omit<ObjectPlan, "partSize" | "partCount">;
+
 /** Phase 0: what the object is now (HeadObject) and which of its bytes to fetch. */
 async function planObject(
   target: DownloadTarget,
   key: string,
-  partSize: number,
   options: DownloadSinkOptions,
-): Promise<ObjectPlan> {
+): Promise<ObjectSpan> {
   const head = await target.headObject(key, {
     signal: options.signal,
     ...versionQuery(options.versionId),
@@ -275,8 +322,6 @@ async function planObject(
     ifMatch: head.etag.startsWith('"') ? head.etag : `"${head.etag}"`,
     start,
     length,
-    partSize,
-    partCount: Math.ceil(length / partSize),
   };
 }
 
@@ -285,7 +330,9 @@ function versionQuery(versionId: string | undefined): { versionId?: string } {
 }
 
 /** The checkpoint header of this download: the object's identity and the sink's name. */
-function headerOf(run: DownloadRun): CheckpointHeader {
+function headerOf(
+  run: Pick<DownloadRun, "target" | "key" | "plan" | "sink" | "options">,
+): CheckpointHeader {
   const { target, key, plan, sink, options } = run;
   const version = options.versionId === undefined ? "" : `?versionId=${options.versionId}`;
   const range = options.range === undefined
@@ -388,7 +435,12 @@ async function checkKeptParts(
 async function fetchMissingParts(
   run: DownloadRun,
   begun: Begun,
-): Promise<{ bytesReceived: number; bytesRefetched: number; firstError: unknown }> {
+): Promise<{
+  bytesReceived: number;
+  bytesRefetched: number;
+  firstError: unknown;
+  routines: RoutinesUsed;
+}> {
   const { plan, session, options } = run;
   const done = begun.done;
   let bytesReceived = 0;
@@ -401,6 +453,8 @@ async function fetchMissingParts(
     partsDone: done.size,
     partsTotal: plan.partCount,
     resumed: begun.resumed,
+    partSize: plan.partSize,
+    routines: routinesNow(run.routines),
   });
   options.onProgress?.(progress());
   const missing: number[] = [];
@@ -412,10 +466,14 @@ async function fetchMissingParts(
     for (let attempt = 0;; attempt++) {
       let received = 0;
       try {
-        const crc64 = await fetchRange(run, partNumber, offset, size, scheduler.signal, (n) => {
-          received += n;
-          bytesReceived += n;
-        });
+        const crc64 = await scheduler.track(
+          size,
+          () =>
+            fetchRange(run, partNumber, offset, size, scheduler, (n) => {
+              received += n;
+              bytesReceived += n;
+            }),
+        );
         const record = { partNumber, size, etag: unquote(plan.head.etag), crc64 };
         await session?.record(record);
         done.set(partNumber, record);
@@ -430,13 +488,18 @@ async function fetchMissingParts(
   };
   let next = 0;
   try {
-    await scheduler.routines(Math.min(run.routines, missing.length), async () => {
-      while (!scheduler.stopped && next < missing.length) await fetchOne(missing[next++]);
+    await scheduler.routines(routinesForParts(run.routines, missing.length), async (nextTurn) => {
+      while (next < missing.length && nextTurn()) await fetchOne(missing[next++]);
     });
   } finally {
     scheduler.dispose();
   }
-  return { bytesReceived, bytesRefetched, firstError: scheduler.firstError };
+  return {
+    bytesReceived,
+    bytesRefetched,
+    firstError: scheduler.firstError,
+    routines: routinesUsed(scheduler, run.routines),
+  };
 }
 
 /** A failure a new request for the same range may not have: the body broke or was cut short. */
@@ -454,9 +517,10 @@ async function fetchRange(
   partNumber: number,
   offset: number,
   size: number,
-  signal: AbortSignal,
+  scheduler: PartScheduler,
   onBytes: (n: number) => void,
 ): Promise<bigint> {
+  const signal = scheduler.signal;
   const { target, key, plan, sink, options } = run;
   const where = `oss://${target.name}/${key}`;
   const start = plan.start + offset;
@@ -467,6 +531,7 @@ async function fetchRange(
       ifMatch: plan.ifMatch,
       signal,
       limitRate: run.limiter,
+      onRetry: scheduler.retried,
       ...versionQuery(options.versionId),
     });
   } catch (err) {

@@ -38,8 +38,16 @@ import { type BegunUpload, continueOrInitiate, reclaimEarlierRun } from "./_resu
 import { giveUpUpload, isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import { checkCompletedCrc, completedObject, unquote } from "./_upload_result.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
-import { partAt, type PartPlan, planParts } from "./part_plan.ts";
+import { autoPartSize, partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { PartScheduler } from "./part_scheduler.ts";
+import type { AdaptiveRoutines } from "./adaptive_routines.ts";
+import {
+  routinesFor,
+  routinesForParts,
+  routinesNow,
+  type RoutinesUsed,
+  routinesUsed,
+} from "./parallelism.ts";
 import { isCheckpointStore } from "../checkpoint/checkpoint_location.ts";
 import { abortErrorFrom, type CheckpointLocation } from "./upload_source.ts";
 import { type ResolvedUploadOptions, resolveUploadOptions } from "./upload_options.ts";
@@ -189,12 +197,13 @@ export async function copyFile(
   const signal = options.signal;
   if (signal?.aborted) throw abortErrorFrom(signal, "copy");
   const state = await readSource(source, signal);
+  const multipart = state.size > limit;
   // Planned before anything is sent, so a bad part size fails with nothing started.
-  const plan = state.size > limit
+  let plan = multipart && opts.partSize !== "auto"
     ? planParts(state.size, opts.partSize, { raisePartSize: opts.raisePartSize })
     : undefined;
   const tagCount = Number(state.head.headers.get("x-oss-tagging-count") ?? 0);
-  if (plan && directive === "COPY" && settings.tagging === undefined && tagCount > 0) {
+  if (multipart && directive === "COPY" && settings.tagging === undefined && tagCount > 0) {
     state.tagging = await source.tagging?.({ signal });
   }
   const session = checkpoint
@@ -204,8 +213,29 @@ export async function copyFile(
     })
     : undefined;
   try {
-    const run: CopyRun = { target, destKey, state, session, opts, options, directive, settings };
-    if (plan === undefined) return await copyWhole(run);
+    const run: CopyRun = {
+      target,
+      destKey,
+      state,
+      session,
+      opts,
+      routines: 1,
+      options,
+      directive,
+      settings,
+    };
+    if (!multipart) return await copyWhole(run);
+    if (plan === undefined) {
+      // "auto": the part size an earlier run of this copy recorded, else one from the size.
+      const recorded = await session?.recordedPartSize(copyIdentity(target, destKey, state));
+      const { maxRoutines } = opts.parallelism;
+      plan = planParts(
+        state.size,
+        recorded ?? autoPartSize(state.size, { maxRoutines, maxMemory: Infinity }),
+      );
+    }
+    // A part copied by the server holds no bytes here: only maxRoutines bounds "auto".
+    run.routines = routinesFor(opts.parallelism, plan.partCount, 0);
     return await copyInParts(run, plan);
   } finally {
     await session?.close();
@@ -288,6 +318,8 @@ interface CopyRun {
   state: SourceState;
   session: CheckpointSession | undefined;
   opts: ResolvedUploadOptions;
+  /** How many parts at once: a number, or the controller of `routines: "auto"`. */
+  routines: number | AdaptiveRoutines;
   options: CopyFileOptions;
   directive: MetadataDirective;
   /** The object settings of the call, checked. */
@@ -367,6 +399,7 @@ function progressReporter(
   run: CopyRun,
   partsTotal: number,
   resumed: boolean,
+  partSize?: number,
 ): (bytesDone: number, partsDone: number, bytesCopied: number) => void {
   const started = Date.now();
   return (bytesDone, partsDone, bytesCopied) =>
@@ -378,6 +411,7 @@ function progressReporter(
         partsTotal,
         bytesPerSecond: bytesCopied / Math.max((Date.now() - started) / 1000, 0.001),
         resumed,
+        ...(partSize === undefined ? {} : { partSize, routines: routinesNow(run.routines) }),
       } satisfies UploadProgress,
     );
 }
@@ -481,6 +515,7 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
     method: "UploadPartCopy",
     partSize: plan.partSize,
     partSizeRaised: plan.partSizeRaised,
+    routines: copied.routines,
     parts: plan.partCount,
     uploadId: begun.uploadId,
     resumed: begun.resumed,
@@ -497,6 +532,25 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
   };
 }
 
+/** What a checkpoint of this copy names, but for its part size. */
+function copyIdentity(
+  target: CopyTarget,
+  destKey: string,
+  state: SourceState,
+): Omit<CheckpointTarget, "partSize"> {
+  return {
+    endpoint: target.endpointHost,
+    bucket: target.name,
+    key: destKey,
+    source: {
+      name: `oss://${state.bucket}/${state.key}`,
+      size: state.size,
+      lastModified: state.lastModified,
+      fingerprint: `${state.etag}/${state.crc64 ?? ""}`,
+    },
+  };
+}
+
 /**
  * Phase 1, reclaim or initiate, as the upload engine does: the checkpoint is used only when
  * it names this destination, part size and the same source (bucket/key, size,
@@ -506,16 +560,8 @@ async function beginCopy(run: CopyRun, plan: PartPlan): Promise<Begun | { finish
   const { target, destKey, state, session, options } = run;
   const signal = options.signal;
   const checkpointTarget: CheckpointTarget = {
-    endpoint: target.endpointHost,
-    bucket: target.name,
-    key: destKey,
+    ...copyIdentity(target, destKey, state),
     partSize: plan.partSize,
-    source: {
-      name: `oss://${state.bucket}/${state.key}`,
-      size: state.size,
-      lastModified: state.lastModified,
-      fingerprint: `${state.etag}/${state.crc64 ?? ""}`,
-    },
   };
   const earlier = session
     ? await reclaimEarlierRun(
@@ -546,6 +592,7 @@ async function beginCopy(run: CopyRun, plan: PartPlan): Promise<Begun | { finish
         method: "UploadPartCopy",
         partSize: plan.partSize,
         partSizeRaised: plan.partSizeRaised,
+        routines: routinesUsed(undefined, run.routines),
         parts: plan.partCount,
         uploadId: earlier.uploadId,
         resumed: true,
@@ -586,14 +633,19 @@ async function copyMissingParts(
   run: CopyRun,
   plan: PartPlan,
   begun: Begun,
-): Promise<{ partsCopied: number; bytesCopied: number; firstError: unknown }> {
+): Promise<{
+  partsCopied: number;
+  bytesCopied: number;
+  firstError: unknown;
+  routines: RoutinesUsed;
+}> {
   const { target, destKey, state, session, options } = run;
   const { done, uploadId } = begun;
   let partsCopied = 0;
   let bytesCopied = 0;
   let bytesDone = 0;
   for (const p of done.values()) bytesDone += p.size;
-  const report = progressReporter(run, plan.partCount, begun.resumed);
+  const report = progressReporter(run, plan.partCount, begun.resumed, plan.partSize);
   report(bytesDone, done.size, 0);
 
   const missing: number[] = [];
@@ -603,15 +655,20 @@ async function copyMissingParts(
     const { offset, size } = partAt(state.size, plan.partSize, partNumber);
     let part;
     try {
-      part = await target.uploadPartCopy(destKey, uploadId, partNumber, {
-        bucket: state.bucket,
-        key: state.key,
-        range: { start: offset, end: offset + size - 1 },
-      }, {
-        ...settingsFor(run.settings, "UploadPartCopy"),
-        sourceIfMatch: sourceIfMatch(state),
-        signal: scheduler.signal,
-      });
+      part = await scheduler.track(
+        size,
+        () =>
+          target.uploadPartCopy(destKey, uploadId, partNumber, {
+            bucket: state.bucket,
+            key: state.key,
+            range: { start: offset, end: offset + size - 1 },
+          }, {
+            ...settingsFor(run.settings, "UploadPartCopy"),
+            sourceIfMatch: sourceIfMatch(state),
+            signal: scheduler.signal,
+            onRetry: scheduler.retried,
+          }),
+      );
     } catch (err) {
       throw sourceChangedOr(err, state);
     }
@@ -627,8 +684,8 @@ async function copyMissingParts(
   };
   let next = 0;
   try {
-    await scheduler.routines(Math.min(run.opts.routines, missing.length), async () => {
-      while (!scheduler.stopped && next < missing.length) await copyOne(missing[next++]);
+    await scheduler.routines(routinesForParts(run.routines, missing.length), async (nextTurn) => {
+      while (next < missing.length && nextTurn()) await copyOne(missing[next++]);
     });
   } finally {
     scheduler.dispose();
@@ -642,11 +699,17 @@ async function copyMissingParts(
     return {
       partsCopied,
       bytesCopied,
+      routines: routinesUsed(scheduler, run.routines),
       firstError: new IntegrityError(
         `${destKey}: the copied parts' CRC64 ${combinedCrc(crcs)} differs from the source's ` +
           `${state.crc64}`,
       ),
     };
   }
-  return { partsCopied, bytesCopied, firstError: scheduler.firstError };
+  return {
+    partsCopied,
+    bytesCopied,
+    firstError: scheduler.firstError,
+    routines: routinesUsed(scheduler, run.routines),
+  };
 }

@@ -9,6 +9,7 @@
 import type { MetadataDirective } from "../client/bucket_copy.ts";
 import type { ObjectWriteSettings } from "../client/object_write_options.ts";
 import type { CheckpointOption, CheckpointSetAside, UploadProgress } from "./upload_options.ts";
+import type { ParallelismOptions, RoutinesUsed } from "./parallelism.ts";
 
 /**
  * Largest source `copyFile` copies with one CopyObject by default: 1 GiB, the size OSS
@@ -50,12 +51,13 @@ export const DEFAULT_COPY_PART_SIZE = 16 * 1024 * 1024;
  * await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", options);
  * ```
  */
-export interface CopyFileOptions extends Omit<ObjectWriteSettings, "callback"> {
+export interface CopyFileOptions extends Omit<ObjectWriteSettings, "callback">, ParallelismOptions {
   /**
-   * Part size in bytes of a multipart copy, 100 KB (102,400) to 5 GB.
+   * Part size in bytes of a multipart copy, 100 KB (102,400) to 5 GB, or `"auto"` (chosen from
+   * the size and `maxRoutines`, see `autoPartSize`; an earlier run's on resume).
    * @default {16777216}
    */
-  partSize?: number;
+  partSize?: number | "auto";
   /**
    * When the source needs more than 10,000 parts at `partSize`, raise the part size
    * (reported as `partSizeRaised`) instead of failing.
@@ -63,10 +65,11 @@ export interface CopyFileOptions extends Omit<ObjectWriteSettings, "callback"> {
    */
   raisePartSize?: boolean;
   /**
-   * Parts copied at once, 1 to 100.
+   * Parts copied at once, 1 to 100, or `"auto"`: adapted to the measured throughput within
+   * `maxRoutines` (a copy's parts hold no bytes here, so `maxMemory` does not bound it).
    * @default {1}
    */
-  routines?: number;
+  routines?: number | "auto";
   /**
    * Sources up to this many bytes are copied with one CopyObject; larger ones with
    * InitiateMultipartUpload and UploadPartCopy parts.
@@ -153,6 +156,8 @@ export interface CopyResult {
   partSize?: number;
   /** True when `partSize` was raised to fit within 10,000 parts. */
   partSizeRaised?: boolean;
+  /** The routines used (multipart copies). */
+  routines?: RoutinesUsed;
   /** Number of parts of the copy (0 for a CopyObject). */
   parts: number;
   /** The multipart upload ID (multipart copies). */

@@ -10,7 +10,15 @@ export { uploadStream } from "./upload_stream.ts";
 export type { UploadStreamOptions } from "./upload_stream.ts";
 export { uploadFile } from "./upload_file.ts";
 export type { UploadFileInput } from "./upload_file.ts";
-export { DEFAULT_ROUTINES, MAX_ROUTINES } from "./upload_options.ts";
+export {
+  DEFAULT_MAX_MEMORY,
+  DEFAULT_MAX_ROUTINES,
+  DEFAULT_ROUTINES,
+  MAX_ROUTINES,
+} from "./parallelism.ts";
+export type { ParallelismOptions, RoutinesSetting, RoutinesUsed } from "./parallelism.ts";
+export { AdaptiveRoutines, backoffReason } from "./adaptive_routines.ts";
+export type { AdaptiveRoutinesOptions, BackoffReason } from "./adaptive_routines.ts";
 export { copyFile } from "./copy_file.ts";
 export type { CopySourceObject, CopyTarget } from "./copy_file.ts";
 export { DEFAULT_COPY_OBJECT_LIMIT, DEFAULT_COPY_PART_SIZE } from "./copy_options.ts";
@@ -25,6 +33,8 @@ export type {
 } from "./upload_options.ts";
 export {
   assertPartSize,
+  AUTO_MAX_PART_SIZE,
+  autoPartSize,
   DEFAULT_PART_SIZE,
   MAX_PART_SIZE,
   MAX_PARTS,
@@ -32,7 +42,7 @@ export {
   partAt,
   planParts,
 } from "./part_plan.ts";
-export type { PartPlan, PlannedPart, PlanPartsOptions } from "./part_plan.ts";
+export type { AutoPartSizeOptions, PartPlan, PlannedPart, PlanPartsOptions } from "./part_plan.ts";
 export type {
   CompleteCallOptions,
   DataCallOptions,

@@ -209,3 +209,59 @@ export function partAt(size: number, partSize: number, partNumber: number): Plan
   const offset = (partNumber - 1) * partSize;
   return { partNumber, offset, size: Math.max(0, Math.min(partSize, size - offset)) };
 }
+
+/**
+ * Largest part size `partSize: "auto"` picks unless OSS's 10,000 parts need more: 64 MiB.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AUTO_MAX_PART_SIZE } from "@ossup/ossup";
+ *
+ * assert.equal(AUTO_MAX_PART_SIZE, 64 * 1024 * 1024);
+ * ```
+ */
+export const AUTO_MAX_PART_SIZE = 64 * 1024 * 1024;
+
+/** What {@linkcode autoPartSize} weighs besides the size. */
+export interface AutoPartSizeOptions {
+  /** Most parts at once the transfer may run (`maxRoutines`). */
+  maxRoutines: number;
+  /** Bytes the parts in flight may hold (`maxMemory`); `Infinity` when they hold none (a copy). */
+  maxMemory: number;
+}
+
+/**
+ * The part size `partSize: "auto"` picks, before the transfer, from the size and the budgets.
+ * Nothing is known of the link before the first request (the adaptive routines measure it),
+ * so the size is what lets them fill any link:
+ * 1. enough parts to keep every routine busy four times over: `size / (4 × maxRoutines)`;
+ * 2. at most what lets `maxRoutines` parts fit in `maxMemory` together, and at most 64 MiB
+ *    (a part lost to a failure costs that much again);
+ * 3. at least 100 KB (OSS's smallest), and at least `size / 10,000` (OSS's most parts);
+ * rounded up to a multiple of 64 KiB above 100 KB. E.g. with the defaults (32 routines,
+ * 256 MiB): 32 MB → 256 KiB parts, 1 GiB → 8 MiB, 200 GB → 20 MB (fewer routines then fit
+ * in the memory budget).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { autoPartSize } from "@ossup/ossup";
+ *
+ * assert.equal(autoPartSize(1024 ** 3, { maxRoutines: 32, maxMemory: 256 * 1024 ** 2 }), 8 * 1024 ** 2);
+ * ```
+ *
+ * @param size Bytes to transfer.
+ * @param options The routines and memory budgets.
+ * @returns The part size in bytes, 100 KB to 5 GB.
+ */
+export function autoPartSize(size: number, options: AutoPartSizeOptions): number {
+  const unit = 64 * 1024;
+  const spread = Math.ceil(size / (4 * options.maxRoutines) / unit) * unit;
+  const cap = Math.min(
+    AUTO_MAX_PART_SIZE,
+    Math.floor(options.maxMemory / options.maxRoutines / unit) * unit,
+  );
+  const floor = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS / unit) * unit);
+  return Math.min(MAX_PART_SIZE, Math.max(floor, Math.min(spread, cap)));
+}

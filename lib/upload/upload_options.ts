@@ -20,32 +20,16 @@ import type {
 } from "./multipart_target.ts";
 import { DEFAULT_PART_SIZE } from "./part_plan.ts";
 import { type RateLimit, rateLimiterFor } from "../pacing/rate_limiter.ts";
+import {
+  DEFAULT_ROUTINES,
+  MAX_ROUTINES,
+  type ParallelismOptions,
+  type ResolvedParallelism,
+  resolveParallelism,
+  type RoutinesUsed,
+} from "./parallelism.ts";
 
-/**
- * Default number of parts uploaded at once, as in the Go SDK: 1.
- *
- * @example
- * ```ts
- * import { type Bucket, DEFAULT_ROUTINES } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * await bucket.uploadFile("big.iso", "./big.iso", { routines: DEFAULT_ROUTINES * 4 });
- * ```
- */
-export const DEFAULT_ROUTINES = 1;
-/**
- * Most parts uploaded at once, as in the Go SDK: 100.
- *
- * @example
- * ```ts
- * import { type Bucket, MAX_ROUTINES } from "@ossup/ossup";
- *
- * declare const bucket: Bucket;
- * const wanted = 256;
- * await bucket.uploadFile("big.iso", "./big.iso", { routines: Math.min(wanted, MAX_ROUTINES) });
- * ```
- */
-export const MAX_ROUTINES = 100;
+export { DEFAULT_ROUTINES, MAX_ROUTINES };
 
 /**
  * Progress of an upload, reported after every finished part.
@@ -73,6 +57,10 @@ export interface UploadProgress {
   bytesPerSecond: number;
   /** True when this run resumed from a checkpoint. */
   resumed: boolean;
+  /** Part size used (what `"auto"` chose, or an earlier run's on resume). */
+  partSize?: number;
+  /** Parts sent at once now (with `routines: "auto"`, what the controller wants now). */
+  routines?: number;
 }
 
 /**
@@ -171,12 +159,14 @@ export type ResumeCheck = "full" | "sampled";
  * await bucket.uploadFile("big.iso", "./big.iso", options);
  * ```
  */
-export interface UploadFileOptions extends ObjectWriteSettings {
+export interface UploadFileOptions extends ObjectWriteSettings, ParallelismOptions {
   /**
-   * Part size in bytes, 100 KB (102,400) to 5 GB.
+   * Part size in bytes, 100 KB (102,400) to 5 GB, or `"auto"`: chosen from the size,
+   * `maxRoutines` and `maxMemory` before the upload (see `autoPartSize`) and recorded in the
+   * checkpoint (a resume keeps the recorded size, whatever `"auto"` would choose now).
    * @default {102400}
    */
-  partSize?: number;
+  partSize?: number | "auto";
   /**
    * When the source needs more than 10,000 parts at `partSize`, raise the
    * part size (reported as `partSizeRaised` in the result) instead of failing.
@@ -184,10 +174,11 @@ export interface UploadFileOptions extends ObjectWriteSettings {
    */
   raisePartSize?: boolean;
   /**
-   * Parts uploaded at once, 1 to 100. Memory use is about `routines × partSize`.
+   * Parts uploaded at once, 1 to 100 (memory use is about `routines × partSize`), or
+   * `"auto"`: adapted to the measured throughput within `maxRoutines` and `maxMemory`.
    * @default {1}
    */
-  routines?: number;
+  routines?: number | "auto";
   /**
    * Resumable-upload checkpoint: `true` for `<filePath>.cp`, a path, or a
    * store. Off by default, as in the Go SDK.
@@ -296,6 +287,8 @@ export interface UploadResult {
   partSize: number;
   /** True when `partSize` was raised to fit within 10,000 parts. */
   partSizeRaised: boolean;
+  /** The routines this run used (absent from `uploadStream`'s result). */
+  routines?: RoutinesUsed;
   /** Number of parts of the object (0 for an empty source, sent with PutObject). */
   parts: number;
   /** The multipart upload ID (absent for PutObject). */
@@ -335,46 +328,61 @@ export interface UploadResult {
 
 /** Options after validation, with defaults applied. */
 export interface ResolvedUploadOptions {
-  partSize: number;
+  partSize: number | "auto";
   raisePartSize: boolean;
-  routines: number;
+  parallelism: ResolvedParallelism;
   onFailure: "keep" | "abort";
   resumeCheck: ResumeCheck;
   resume: "checkpoint" | "server";
 }
 
 /**
- * `routines` checked (1 to {@linkcode MAX_ROUTINES}) with its default: what every part-based
- * transfer takes.
+ * `partSize` as given: `"auto"`, a number (checked by the planner against the engine's limits),
+ * or the default.
  *
- * @param routines The caller's `routines`.
- * @returns The number of routines.
- * @throws {RangeError} Outside 1–100.
+ * @param partSize The caller's `partSize`.
+ * @param defaultSize The engine's default.
+ * @returns The setting.
+ * @throws {TypeError} For anything else, naming what is allowed.
  */
-export function resolveRoutines(routines: number | undefined): number {
-  const n = routines ?? DEFAULT_ROUTINES;
-  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_ROUTINES) {
-    throw new RangeError(`routines must be a whole number from 1 to ${MAX_ROUTINES}; got ${n}`);
+export function resolvePartSizeSetting(
+  partSize: number | "auto" | undefined,
+  defaultSize: number,
+): number | "auto" {
+  const p = partSize ?? defaultSize;
+  if (p !== "auto" && typeof p !== "number") {
+    throw new TypeError(
+      `partSize must be "auto" or a whole number of bytes; got ${JSON.stringify(p)}`,
+    );
   }
-  return n;
+  return p;
 }
 
 /**
  * Validates upload options and applies defaults.
  *
  * @throws {RangeError} For `routines` outside 1–100 (part size is checked by the planner).
- * @throws {TypeError} For an `onFailure` other than `"keep"` or `"abort"`, or a
+ * @throws {TypeError} For a `routines` or `partSize` neither a number nor `"auto"`, an
+ * `onFailure` other than `"keep"` or `"abort"`, or a
  * `resumeCheck` other than `"full"` or `"sampled"`, or a `resume` other than `"checkpoint"` or
  * `"server"`.
  */
 export function resolveUploadOptions(
   options: Pick<
     UploadFileOptions,
-    "partSize" | "raisePartSize" | "routines" | "onFailure" | "resumeCheck" | "resume"
+    | "partSize"
+    | "raisePartSize"
+    | "routines"
+    | "maxRoutines"
+    | "maxMemory"
+    | "onFailure"
+    | "resumeCheck"
+    | "resume"
   >,
   hasCheckpoint: boolean,
 ): ResolvedUploadOptions {
-  const routines = resolveRoutines(options.routines);
+  const parallelism = resolveParallelism(options, DEFAULT_ROUTINES);
+  const partSize = resolvePartSizeSetting(options.partSize, DEFAULT_PART_SIZE);
   const resume = options.resume ?? "checkpoint";
   if (resume !== "checkpoint" && resume !== "server") {
     throw new TypeError(`resume must be "checkpoint" or "server"; got ${JSON.stringify(resume)}`);
@@ -391,9 +399,9 @@ export function resolveUploadOptions(
     );
   }
   return {
-    partSize: options.partSize ?? DEFAULT_PART_SIZE,
+    partSize,
     raisePartSize: options.raisePartSize ?? true,
-    routines,
+    parallelism,
     onFailure,
     resumeCheck,
     resume,

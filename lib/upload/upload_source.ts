@@ -10,10 +10,22 @@ import { combinedCrc } from "../crc64/part_crcs.ts";
 import type { CheckpointLocation } from "../checkpoint/checkpoint_location.ts";
 import { type AbortError, IntegrityError, SourceChangedError } from "../errors/errors.ts";
 import type { FileSource } from "../source/file_source.ts";
-import { fingerprintSource, type PartRecord } from "../checkpoint/checkpoint_journal.ts";
+import {
+  type CheckpointTarget,
+  fingerprintSource,
+  type PartRecord,
+} from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
-import { partAt, type PartPlan, planParts } from "./part_plan.ts";
+import { autoPartSize, partAt, type PartPlan, planParts } from "./part_plan.ts";
+import type { AdaptiveRoutines } from "./adaptive_routines.ts";
+import {
+  routinesFor,
+  routinesForParts,
+  routinesNow,
+  type RoutinesUsed,
+  routinesUsed,
+} from "./parallelism.ts";
 import { partBody, partBufferSize } from "./_read_part.ts";
 import { PartScheduler, transferAborted } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
@@ -95,7 +107,11 @@ export async function uploadSource(
   const signal = options.signal;
   if (signal?.aborted) throw abortErrorFrom(signal);
   const size = source.size;
-  const plan = planParts(size, opts.partSize, { raisePartSize: opts.raisePartSize });
+  // A bad explicit part size (or one larger than maxMemory) fails before anything is locked.
+  let plan = opts.partSize === "auto"
+    ? undefined
+    : planParts(size, opts.partSize, { raisePartSize: opts.raisePartSize });
+  if (plan) routinesFor(opts.parallelism, plan.partCount, plan.partSize);
   const writeOptions = uploadWriteOptions(options);
 
   const session = options.checkpoint
@@ -105,11 +121,62 @@ export async function uploadSource(
     })
     : undefined;
   try {
-    if (size === 0) return await uploadEmpty(target, key, session, plan, options, writeOptions);
-    return await runUpload(target, key, source, session, plan, opts, options, writeOptions);
+    plan ??= planParts(size, await chooseAutoPartSize(target, key, source, session, opts));
+    const routines = routinesFor(opts.parallelism, plan.partCount, plan.partSize);
+    const run: UploadRun = {
+      target,
+      key,
+      source,
+      session,
+      plan,
+      opts,
+      routines,
+      options,
+      writeOptions,
+    };
+    if (size === 0) return await uploadEmpty(run);
+    return await runUpload(run);
   } finally {
     await session?.close();
   }
+}
+
+/**
+ * `partSize: "auto"`: the part size the checkpoint recorded for this very upload, so a resume
+ * keeps its parts; else {@linkcode autoPartSize} of the source's size and the budgets.
+ */
+async function chooseAutoPartSize(
+  target: MultipartTarget,
+  key: string,
+  source: FileSource,
+  session: CheckpointSession | undefined,
+  opts: ResolvedUploadOptions,
+): Promise<number> {
+  if (session && source.size > 0) {
+    const recorded = await session.recordedPartSize(await uploadIdentity(target, key, source));
+    if (recorded !== undefined) return recorded;
+  }
+  const { maxRoutines, maxMemory } = opts.parallelism;
+  return autoPartSize(source.size, { maxRoutines, maxMemory });
+}
+
+/** What a checkpoint of this upload names, but for its part size. */
+async function uploadIdentity(
+  target: MultipartTarget,
+  key: string,
+  source: FileSource,
+): Promise<Omit<CheckpointTarget, "partSize">> {
+  return {
+    endpoint: target.endpointHost,
+    bucket: target.name,
+    key,
+    source: {
+      name: source.name,
+      size: source.size,
+      lastModified: source.lastModified,
+      fingerprint: await fingerprintSource(source),
+    },
+  };
 }
 
 /**
@@ -117,14 +184,8 @@ export async function uploadSource(
  * checked like any other. A checkpoint at its place (the file was longer
  * before) is set aside like any other.
  */
-async function uploadEmpty(
-  target: MultipartTarget,
-  key: string,
-  session: CheckpointSession | undefined,
-  plan: PartPlan,
-  options: UploadSourceOptions,
-  writeOptions: UploadWriteOptions,
-): Promise<UploadResult> {
+async function uploadEmpty(run: UploadRun): Promise<UploadResult> {
+  const { target, key, session, plan, options, writeOptions } = run;
   const signal = options.signal;
   let setAside: CheckpointSetAside | undefined;
   if (session) {
@@ -147,11 +208,14 @@ async function uploadEmpty(
     partsTotal: 0,
     bytesPerSecond: 0,
     resumed: false,
+    partSize: plan.partSize,
+    routines: 0,
   });
   return uploadResult(target, key, put, 0n, put.crc64, {
     size: 0,
     partSize: plan.partSize,
     partSizeRaised: false,
+    routines: routinesUsed(undefined, run.routines),
     parts: 0,
     resumed: false,
     partsUploaded: 0,
@@ -170,6 +234,8 @@ interface UploadRun {
   session: CheckpointSession | undefined;
   plan: PartPlan;
   opts: ResolvedUploadOptions;
+  /** How many parts at once: a number, or the controller of `routines: "auto"`. */
+  routines: number | AdaptiveRoutines;
   options: UploadSourceOptions;
   writeOptions: UploadWriteOptions;
 }
@@ -186,17 +252,8 @@ type Begun = BegunUpload & {
  * The phases of a source upload, top to bottom: reclaim what an earlier run finished, or
  * initiate a new upload; send the missing parts; complete and verify end to end.
  */
-async function runUpload(
-  target: MultipartTarget,
-  key: string,
-  source: FileSource,
-  session: CheckpointSession | undefined,
-  plan: PartPlan,
-  opts: ResolvedUploadOptions,
-  options: UploadSourceOptions,
-  writeOptions: UploadWriteOptions,
-): Promise<UploadResult> {
-  const run: UploadRun = { target, key, source, session, plan, opts, options, writeOptions };
+async function runUpload(run: UploadRun): Promise<UploadResult> {
+  const { target, key, source, session, plan, opts, options, writeOptions } = run;
   const begun = await beginUpload(run);
   if ("finished" in begun) return begun.finished;
   // Parts trusted on the sampled check alone, not read again in this run.
@@ -209,7 +266,7 @@ async function runUpload(
     uploadId: begun.uploadId,
     source,
     plan,
-    routines: opts.routines,
+    routines: run.routines,
     session,
     done: begun.done,
     resumed: begun.resumed,
@@ -229,6 +286,7 @@ async function runUpload(
     size: source.size,
     partSize: plan.partSize,
     partSizeRaised: plan.partSizeRaised,
+    routines: sent.routines,
     parts: plan.partCount,
     uploadId: begun.uploadId,
     resumed: begun.resumed,
@@ -255,16 +313,8 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
   const { target, key, source, session, plan, opts, options } = run;
   const signal = options.signal;
   const checkpointTarget = {
-    endpoint: target.endpointHost,
-    bucket: target.name,
-    key,
+    ...await uploadIdentity(target, key, source),
     partSize: plan.partSize,
-    source: {
-      name: source.name,
-      size: source.size,
-      lastModified: source.lastModified,
-      fingerprint: await fingerprintSource(source),
-    },
   };
   const earlier: EarlierRun = session
     ? await reclaimEarlierRun(
@@ -291,6 +341,7 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
         size: source.size,
         partSize: plan.partSize,
         partSizeRaised: plan.partSizeRaised,
+        routines: routinesUsed(undefined, run.routines),
         parts: plan.partCount,
         uploadId: earlier.uploadId,
         resumed: true,
@@ -421,7 +472,7 @@ interface PartsRun {
   uploadId: string;
   source: FileSource;
   plan: PartPlan;
-  routines: number;
+  routines: number | AdaptiveRoutines;
   session: CheckpointSession | undefined;
   /** Parts done so far; each part sent and recorded is added. */
   done: Map<number, PartRecord>;
@@ -440,7 +491,13 @@ interface PartsRun {
  */
 async function sendMissingParts(
   run: PartsRun,
-): Promise<{ bytesSent: number; partsUploaded: number; bytesResent: number; firstError: unknown }> {
+): Promise<{
+  bytesSent: number;
+  partsUploaded: number;
+  bytesResent: number;
+  firstError: unknown;
+  routines: RoutinesUsed;
+}> {
   const { target, key, uploadId, source, plan, session, done, resumed, signal } = run;
   const started = Date.now();
   let bytesSent = 0;
@@ -455,6 +512,8 @@ async function sendMissingParts(
     partsTotal: plan.partCount,
     bytesPerSecond: bytesSent / Math.max((Date.now() - started) / 1000, 0.001),
     resumed,
+    partSize: plan.partSize,
+    routines: routinesNow(run.routines),
   });
   run.onProgress?.(progress());
 
@@ -485,16 +544,13 @@ async function sendMissingParts(
     const read = () => partBody(source, offset, size, scheduler.signal, buffer);
     const first = await read();
     await previous;
-    const sent = await sendCheckedPart(
-      target,
-      key,
-      uploadId,
-      partNumber,
+    const sent = await scheduler.track(
       size,
-      read,
-      first,
-      scheduler.signal,
-      run.partOptions,
+      () =>
+        sendCheckedPart(target, key, uploadId, partNumber, size, read, first, scheduler.signal, {
+          ...run.partOptions,
+          onRetry: scheduler.retried,
+        }),
     );
     bytesSent += sent.bytesSent;
     bytesResent += sent.bytesResent;
@@ -505,14 +561,14 @@ async function sendMissingParts(
 
   let next = 0;
   try {
-    await scheduler.routines(Math.min(run.routines, missing.length), async () => {
+    await scheduler.routines(routinesForParts(run.routines, missing.length), async (nextTurn) => {
       // One buffer per routine, reused part after part: memory stays about
       // routines × part size (1 MiB for sources sent by slice), not waiting on
       // the garbage collector. A part's request has ended (its body sent)
       // before the next part is read into it.
       let buffer: Uint8Array | undefined;
       let recording: Promise<void> | undefined;
-      while (!scheduler.stopped && next < missing.length) {
+      while (next < missing.length && nextTurn()) {
         const partNumber = missing[next++];
         buffer ??= new Uint8Array(partBufferSize(source, plan.partSize));
         try {
@@ -527,5 +583,11 @@ async function sendMissingParts(
     scheduler.dispose();
   }
   const firstError = scheduler.firstError;
-  return { bytesSent, partsUploaded, bytesResent, firstError };
+  return {
+    bytesSent,
+    partsUploaded,
+    bytesResent,
+    firstError,
+    routines: routinesUsed(scheduler, run.routines),
+  };
 }

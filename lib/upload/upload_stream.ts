@@ -36,10 +36,32 @@ import {
  * await bucket.uploadStream("logs/today.txt", body, { partSize: 1024 * 1024, routines: 2 });
  * ```
  */
-export type UploadStreamOptions = Omit<
-  UploadFileOptions,
-  "checkpoint" | "checkpointId" | "waitForCheckpoint" | "onFailure" | "raisePartSize"
->;
+export type UploadStreamOptions =
+  & Omit<
+    UploadFileOptions,
+    | "checkpoint"
+    | "checkpointId"
+    | "waitForCheckpoint"
+    | "onFailure"
+    | "raisePartSize"
+    | "partSize"
+    | "routines"
+    | "maxRoutines"
+    | "maxMemory"
+  >
+  & {
+    /**
+     * Part size in bytes, 100 KB to 5 GB (a stream's length is not known, so there is no
+     * `"auto"`). Memory use is about `routines × partSize`.
+     * @default {102400}
+     */
+    partSize?: number;
+    /**
+     * Parts in flight at once, 1 to 100.
+     * @default {1}
+     */
+    routines?: number;
+  };
 
 /** Fills `partSize` bytes from the reader (fewer at the end of the stream). */
 async function fillPart(
@@ -103,14 +125,21 @@ export async function uploadStream(
   options: UploadStreamOptions = {},
 ): Promise<UploadResult> {
   const opts = resolveUploadOptions(options, false);
-  assertPartSize(opts.partSize);
+  const { partSize } = opts, { routines } = opts.parallelism;
+  if (partSize === "auto" || routines === "auto") {
+    throw new TypeError(
+      'uploadStream takes numbers for partSize and routines ("auto" needs a known size: use ' +
+        "uploadFile)",
+    );
+  }
+  assertPartSize(partSize);
   const signal = options.signal;
   const writeOptions = uploadWriteOptions(options);
   const reader = stream.getReader();
   const carry: { bytes?: Uint8Array } = {};
   const started = Date.now();
   try {
-    const first = await fillPart(reader, opts.partSize, carry);
+    const first = await fillPart(reader, partSize, carry);
     if (first.ended) {
       const put = await target.putObject(key, first.bytes, writeOptions.put);
       if (put.crc64 !== undefined && put.crc64 !== first.crc64) {
@@ -121,7 +150,7 @@ export async function uploadStream(
       }
       return uploadResult(target, key, put, first.crc64, put.crc64, {
         size: first.bytes.length,
-        partSize: opts.partSize,
+        partSize: partSize,
         partSizeRaised: false,
         parts: 0,
         resumed: false,
@@ -174,7 +203,7 @@ export async function uploadStream(
       for (let partNumber = 1;; partNumber++) {
         if (partNumber > MAX_PARTS) {
           throw new RangeError(
-            `the stream is longer than ${MAX_PARTS} parts of ${opts.partSize} bytes; pass a larger partSize`,
+            `the stream is longer than ${MAX_PARTS} parts of ${partSize} bytes; pass a larger partSize`,
           );
         }
         if (signal?.aborted) throw new AbortError("upload aborted", { cause: signal.reason });
@@ -182,9 +211,9 @@ export async function uploadStream(
         const { bytes, crc64 } = part;
         scheduler.start(() => send(partNumber, bytes, crc64));
         if (part.ended) break;
-        await scheduler.roomFor(opts.routines);
+        await scheduler.roomFor(routines);
         if (scheduler.stopped) break;
-        part = await fillPart(reader, opts.partSize, carry);
+        part = await fillPart(reader, partSize, carry);
         // An empty tail after a full part adds no part.
         if (part.ended && part.bytes.length === 0) break;
       }
@@ -203,7 +232,7 @@ export async function uploadStream(
       const serverCrc = await checkCompletedCrc(target, key, completed.crc64, expected, signal);
       return uploadResult(target, key, completed, expected, serverCrc, {
         size,
-        partSize: opts.partSize,
+        partSize: partSize,
         partSizeRaised: false,
         parts: parts.length,
         uploadId,

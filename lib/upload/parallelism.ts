@@ -1,0 +1,254 @@
+/**
+ * What `partSize` and `routines` a part-based transfer (upload, download, copy) takes, `"auto"`
+ * included, and what it reports of them: the settings every engine resolves the same way.
+ *
+ * @module
+ */
+
+import { AdaptiveRoutines } from "./adaptive_routines.ts";
+import type { PartScheduler } from "./part_scheduler.ts";
+
+/**
+ * Default number of parts uploaded at once, as in the Go SDK: 1.
+ *
+ * @example
+ * ```ts
+ * import { type Bucket, DEFAULT_ROUTINES } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * await bucket.uploadFile("big.iso", "./big.iso", { routines: DEFAULT_ROUTINES * 4 });
+ * ```
+ */
+export const DEFAULT_ROUTINES = 1;
+
+/**
+ * Most parts uploaded at once, as in the Go SDK: 100.
+ *
+ * @example
+ * ```ts
+ * import { type Bucket, MAX_ROUTINES } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const wanted = 256;
+ * await bucket.uploadFile("big.iso", "./big.iso", { routines: Math.min(wanted, MAX_ROUTINES) });
+ * ```
+ */
+export const MAX_ROUTINES = 100;
+
+/**
+ * Most parts at once of `routines: "auto"` unless `maxRoutines` says otherwise: 32. Enough to
+ * fill a 20 Mbit/s link 300 ms away through 64 KiB windows (about 12 connections), with room.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_ROUTINES } from "@ossup/ossup";
+ *
+ * assert.equal(DEFAULT_MAX_ROUTINES, 32);
+ * ```
+ */
+export const DEFAULT_MAX_ROUTINES = 32;
+
+/**
+ * Memory budget of `routines: "auto"` unless `maxMemory` says otherwise: 256 MiB. The parts in
+ * flight times the part size never exceed it (`partSize: "auto"` picks a part size that lets
+ * all `maxRoutines` fit).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_MAX_MEMORY } from "@ossup/ossup";
+ *
+ * assert.equal(DEFAULT_MAX_MEMORY, 256 * 1024 * 1024);
+ * ```
+ */
+export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
+
+/**
+ * How many parts a transfer sends at once: a number (1 to 100, exactly that many, as the Go
+ * SDK's `Routines(n)`), or `"auto"`: adapted while it runs (see `adaptive_routines.ts`).
+ *
+ * @example
+ * ```ts
+ * import type { RoutinesSetting } from "@ossup/ossup";
+ *
+ * const fixed: RoutinesSetting = 4;
+ * const adaptive: RoutinesSetting = "auto";
+ * ```
+ */
+export type RoutinesSetting = number | "auto";
+
+/**
+ * The parallelism options every part-based transfer takes.
+ *
+ * @example
+ * ```ts
+ * import type { ParallelismOptions } from "@ossup/ossup";
+ *
+ * const options: ParallelismOptions = { routines: "auto", maxRoutines: 16, maxMemory: 128 << 20 };
+ * ```
+ */
+export interface ParallelismOptions {
+  /**
+   * Parts at once: 1 to 100, or `"auto"` (starts at 2, grows while throughput grows, backs off
+   * on throttling, resets and rising latency, within `maxRoutines` and `maxMemory`).
+   * @default {1}
+   */
+  routines?: RoutinesSetting;
+  /**
+   * With `routines: "auto"`: most parts at once, 1 to 100.
+   * @default {32}
+   */
+  maxRoutines?: number;
+  /**
+   * With `routines: "auto"`: bytes the parts in flight may hold, parts in flight × part size
+   * (a copy holds none: its parts are copied by the server, so only `maxRoutines` bounds it).
+   * @default {268435456}
+   */
+  maxMemory?: number;
+}
+
+/**
+ * What a transfer ran with, in its result.
+ *
+ * @example
+ * ```ts
+ * import type { RoutinesUsed } from "@ossup/ossup";
+ *
+ * const used: RoutinesUsed = { auto: true, max: 32, peak: 12, final: 8, backoffs: 1 };
+ * ```
+ */
+export interface RoutinesUsed {
+  /** True for `routines: "auto"`. */
+  auto: boolean;
+  /** Most routines allowed: the number given, or `maxRoutines` lowered to what `maxMemory` allows. */
+  max: number;
+  /** Most routines that ran at once. */
+  peak: number;
+  /** Routines wanted when the last part ended. */
+  final: number;
+  /** Times `"auto"` backed off (throttling, resets, timeouts, rising latency); 0 for a number. */
+  backoffs: number;
+}
+
+/** Parallelism options checked, with defaults applied. */
+export interface ResolvedParallelism {
+  routines: RoutinesSetting;
+  maxRoutines: number;
+  maxMemory: number;
+}
+
+/**
+ * Checks `routines`, `maxRoutines` and `maxMemory` and applies their defaults.
+ *
+ * @param options The caller's options.
+ * @param defaultRoutines `routines` when it is not given.
+ * @returns The settings.
+ * @throws {TypeError} For a `routines` that is neither a number nor `"auto"`.
+ * @throws {RangeError} For numbers out of range.
+ */
+export function resolveParallelism(
+  options: ParallelismOptions,
+  defaultRoutines: RoutinesSetting,
+): ResolvedParallelism {
+  const routines = options.routines ?? defaultRoutines;
+  if (routines !== "auto" && typeof routines !== "number") {
+    throw new TypeError(
+      `routines must be "auto" or a whole number from 1 to ${MAX_ROUTINES}; got ${
+        JSON.stringify(routines)
+      }`,
+    );
+  }
+  if (
+    routines !== "auto" &&
+    (!Number.isSafeInteger(routines) || routines < 1 || routines > MAX_ROUTINES)
+  ) {
+    throw new RangeError(
+      `routines must be "auto" or a whole number from 1 to ${MAX_ROUTINES}; got ${routines}`,
+    );
+  }
+  const maxRoutines = options.maxRoutines ?? DEFAULT_MAX_ROUTINES;
+  if (!Number.isSafeInteger(maxRoutines) || maxRoutines < 1 || maxRoutines > MAX_ROUTINES) {
+    throw new RangeError(
+      `maxRoutines must be a whole number from 1 to ${MAX_ROUTINES}; got ${maxRoutines}`,
+    );
+  }
+  const maxMemory = options.maxMemory ?? DEFAULT_MAX_MEMORY;
+  if (!Number.isSafeInteger(maxMemory) || maxMemory < 1) {
+    throw new RangeError(`maxMemory must be a whole number of bytes ≥ 1; got ${maxMemory}`);
+  }
+  return { routines, maxRoutines, maxMemory };
+}
+
+/**
+ * What a {@linkcode PartScheduler} runs for these settings: the fixed number (never more than
+ * the parts to send), or a controller within `maxRoutines` and `maxMemory / partMemory`.
+ *
+ * @param settings The resolved settings.
+ * @param parts Parts to send in this run.
+ * @param partMemory Bytes one part in flight holds (the part size; 0 for a server-side copy).
+ * @returns A count or a controller.
+ * @throws {RangeError} With `"auto"`, when one part alone needs more than `maxMemory`.
+ */
+export function routinesFor(
+  settings: ResolvedParallelism,
+  parts: number,
+  partMemory: number,
+): number | AdaptiveRoutines {
+  if (settings.routines !== "auto") return Math.min(settings.routines, parts);
+  const byMemory = partMemory > 0 ? Math.floor(settings.maxMemory / partMemory) : Infinity;
+  if (byMemory < 1) {
+    throw new RangeError(
+      `maxMemory of ${settings.maxMemory} bytes is less than one part of ${partMemory} bytes: ` +
+        `raise maxMemory to at least the part size, or use a smaller partSize (or "auto")`,
+    );
+  }
+  return new AdaptiveRoutines({
+    max: Math.max(1, Math.min(settings.maxRoutines, byMemory, parts)),
+  });
+}
+
+/**
+ * What a run used, for its result.
+ *
+ * @param scheduler The run's scheduler, after the run.
+ * @param routines What it ran (from {@linkcode routinesFor}).
+ * @returns The figures.
+ */
+export function routinesUsed(
+  scheduler: PartScheduler | undefined,
+  routines: number | AdaptiveRoutines,
+): RoutinesUsed {
+  if (typeof routines === "number") {
+    return {
+      auto: false,
+      max: routines,
+      peak: scheduler?.peakRoutines ?? 0,
+      final: routines,
+      backoffs: 0,
+    };
+  }
+  return {
+    auto: true,
+    max: routines.max,
+    peak: scheduler?.peakRoutines ?? 0,
+    final: routines.routines,
+    backoffs: routines.backoffs,
+  };
+}
+
+/**
+ * What a run of `parts` parts runs: a fixed count no larger than the parts, or the controller
+ * (whose routines that find no part left simply end).
+ */
+export function routinesForParts(
+  routines: number | AdaptiveRoutines,
+  parts: number,
+): number | AdaptiveRoutines {
+  return typeof routines === "number" ? Math.min(routines, parts) : routines;
+}
+
+/** The routines wanted now, for progress events. */
+export function routinesNow(routines: number | AdaptiveRoutines): number {
+  return typeof routines === "number" ? routines : routines.routines;
+}
