@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { formatBytes, formatDuration, parseSize } from "../lib/cli/units.ts";
 import { parseObjectUrl, parseOssUrl } from "../lib/cli/oss_url.ts";
 import { parseFlags } from "../lib/command_line/flags.ts";
-import { autoPartSize, partSizeFlag } from "../lib/cli/cmd_upload.ts";
+import { parallelFlag, partSizeFlag } from "../lib/cli/cmd_upload.ts";
 import { EXIT, NotedFailure, UsageError } from "../lib/cli/cli_error.ts";
 import { reportError } from "../lib/cli/error_report.ts";
 import { createProgress, PLAIN_LINE_INTERVAL_MS } from "../lib/cli/progress.ts";
@@ -40,11 +40,16 @@ describe("cli units", () => {
     assert.equal(formatDuration(125), "2m05s");
     assert.equal(formatDuration(NaN), "?");
   });
-  it("bounds --part-size and picks a default", () => {
-    assert.throws(() => partSizeFlag("10KB", 0), UsageError);
-    assert.throws(() => partSizeFlag("6GB", 0), UsageError);
-    assert.equal(partSizeFlag(undefined, 48 * 1024 * 1024), 1024 * 1024);
-    assert.equal(autoPartSize(10 * 1024 ** 3), 16 * 1024 * 1024);
+  it("bounds --part-size; without it (or with auto) part size and parallelism are auto", () => {
+    assert.throws(() => partSizeFlag("10KB"), UsageError);
+    assert.throws(() => partSizeFlag("6GB"), UsageError);
+    assert.equal(partSizeFlag("8MB"), 8 * 1024 * 1024);
+    assert.equal(partSizeFlag(undefined), "auto");
+    assert.equal(partSizeFlag("auto"), "auto");
+    assert.equal(parallelFlag(undefined), "auto");
+    assert.equal(parallelFlag("auto"), "auto");
+    assert.equal(parallelFlag("4"), 4);
+    assert.throws(() => parallelFlag("fast"), UsageError);
   });
   it("parses oss:// URLs", () => {
     assert.deepEqual(parseOssUrl("oss://bkt"), { bucket: "bkt", key: "" });

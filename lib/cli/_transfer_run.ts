@@ -37,24 +37,26 @@ export function checkpointFlags(ctx: CliContext): CheckpointFlags {
 
 /**
  * How a transfer is split, as its first line says it: `"in 48 parts of 1.0
- * MiB, 2 at once"`, `"in 1 part"`. The counts are the transfer's own (a
- * resumed one keeps its checkpoint's part size), and "at once" is never
- * more than there are parts.
+ * MiB, 2 at once"`, `"in 320 parts of 256 KiB, 2 at once to start (auto)"`,
+ * `"in 1 part"`. The counts are the transfer's own (a resumed one keeps its
+ * checkpoint's part size), and "at once" is never more than there are parts.
  *
- * @param p The first progress sample.
- * @param partSize The part size asked for; left out when the parts do not have it.
+ * @param p The first progress sample (its part size and routines, when it has them).
  * @param routines Parts at once asked for.
  */
 export function describeParts(
-  p: { partsTotal: number; bytesTotal: number },
-  partSize: number,
-  routines: number,
+  p: { partsTotal: number; bytesTotal: number; partSize?: number; routines?: number },
+  routines: number | "auto",
 ): string {
   const n = p.partsTotal;
   if (n <= 1) return `in ${n} part${n === 1 ? "" : "s"}`;
-  const fits = (n - 1) * partSize < p.bytesTotal && p.bytesTotal <= n * partSize;
-  return `in ${n} parts${fits ? ` of ${formatBytes(partSize)}` : ""}, ` +
-    `${Math.min(routines, n)} at once`;
+  const partSize = p.partSize;
+  const fits = partSize !== undefined && (n - 1) * partSize < p.bytesTotal &&
+    p.bytesTotal <= n * partSize;
+  const atOnce = routines === "auto"
+    ? `${Math.min(p.routines ?? 1, n)} at once to start (auto)`
+    : `${Math.min(routines, n)} at once`;
+  return `in ${n} parts${fits ? ` of ${formatBytes(partSize)}` : ""}, ${atOnce}`;
 }
 
 /** What a transfer gets while it runs. */

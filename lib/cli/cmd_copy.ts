@@ -8,7 +8,6 @@
 import { basename, join } from "node:path";
 import { copyCheckpointFileName, copyCheckpointId } from "../upload/copy_file.ts";
 import type { UploadProgress } from "../upload/upload_options.ts";
-import { DEFAULT_COPY_PART_SIZE } from "../upload/copy_options.ts";
 import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
@@ -63,7 +62,7 @@ export async function copyCommand(ctx: CliContext, src: OssUrl, dst: OssUrl): Pr
     copyCheckpointFileName(copyCheckpointId(bucket.endpointHost, source, dst.bucket, key)),
   );
   const head = await (await conn.bucket(src.bucket, false)).headObject(src.key);
-  const partSize = partSizeText === undefined ? undefined : partSizeFlag(partSizeText, head.size);
+  const partSize = partSizeFlag(partSizeText);
   const copyObjectLimit = bigfileThreshold(ctx.args.strings.get("bigfile-threshold"));
 
   let last: UploadProgress | undefined;
@@ -84,10 +83,8 @@ export async function copyCommand(ctx: CliContext, src: OssUrl, dst: OssUrl): Pr
             ctx.err(
               `ossup: copying oss://${src.bucket}/${src.key} (${formatBytes(head.size)}) to ` +
                 `oss://${dst.bucket}/${key} ` +
-                (p.partsTotal === 0
-                  ? "with one CopyObject"
-                  : `${describeParts(p, partSize ?? DEFAULT_COPY_PART_SIZE, routines)}` +
-                    `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}`) +
+                (p.partsTotal === 0 ? "with one CopyObject" : `${describeParts(p, routines)}` +
+                  `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}`) +
                 "\n",
             );
           }

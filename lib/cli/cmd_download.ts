@@ -65,7 +65,7 @@ export async function downloadCommand(
   const conn = await ctx.connect();
   const bucket = await conn.bucket(src.bucket, false);
   const head = await bucket.headObject(src.key);
-  const partSize = partSizeFlag(ctx.args.strings.get("part-size"), head.size);
+  const partSize = partSizeFlag(ctx.args.strings.get("part-size"));
 
   let last: DownloadProgress | undefined;
   const started = performance.now();
@@ -85,7 +85,7 @@ export async function downloadCommand(
           if (!last && !ctx.quiet && !ctx.json) {
             ctx.err(
               `ossup: downloading oss://${src.bucket}/${src.key} (${formatBytes(head.size)}) ` +
-                `to ${file} ${describeParts(p, partSize, routines)}` +
+                `to ${file} ${describeParts(p, routines)}` +
                 `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
             );
           }

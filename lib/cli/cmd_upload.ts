@@ -18,46 +18,24 @@ import { EXIT, UsageError } from "./cli_error.ts";
 import type { OssUrl } from "./oss_url.ts";
 import { formatBytes, formatDuration, parseSize } from "./units.ts";
 
-/** Parts uploaded at once unless `--parallel` says otherwise. */
-export const DEFAULT_PARALLEL = 4;
-
 /**
- * The part size when `--part-size` is not given: 1 MiB, doubled until the
- * file fits in 1,000 parts (so a 48 MiB file goes in 48 parts, 10 GiB in 640).
- *
- * @param size The file size.
- * @returns The part size in bytes.
- *
- * @example
- * ```ts
- * import { autoPartSize } from "./cmd_upload.ts";
- *
- * console.log(autoPartSize(48 * 1024 * 1024)); // 1048576
- * ```
- */
-export function autoPartSize(size: number): number {
-  let partSize = 1024 * 1024;
-  while (size / partSize > 1000 && partSize < MAX_PART_SIZE) partSize *= 2;
-  return partSize;
-}
-
-/**
- * Reads `--part-size`.
+ * Reads `--part-size`: a size, or `auto` (the default: the library's `partSize: "auto"`,
+ * chosen from the size; a resumed transfer keeps its checkpoint's).
  *
  * @param text The flag's value, if given.
- * @param size The size of what is transferred.
- * @returns Bytes per part.
+ * @returns Bytes per part, or `"auto"`.
  * @throws {UsageError} When malformed or outside 100 KB–5 GB.
  *
  * @example
  * ```ts
  * import { partSizeFlag } from "./cmd_upload.ts";
  *
- * console.log(partSizeFlag("8MB", 0)); // 8388608
+ * console.log(partSizeFlag("8MB")); // 8388608
+ * console.log(partSizeFlag(undefined)); // "auto"
  * ```
  */
-export function partSizeFlag(text: string | undefined, size: number): number {
-  if (text === undefined) return autoPartSize(size);
+export function partSizeFlag(text: string | undefined): number | "auto" {
+  if (text === undefined || text === "auto") return "auto";
   let bytes: number;
   try {
     bytes = parseSize(text);
@@ -73,20 +51,23 @@ export function partSizeFlag(text: string | undefined, size: number): number {
 }
 
 /**
- * Reads `--parallel`.
+ * Reads `--parallel`: parts at once, 1–100, or `auto` (the default: the library's
+ * `routines: "auto"`, adapted to the measured throughput).
  *
  * @param text The flag's value, if given.
- * @returns Parts at once, 1–100.
+ * @returns Parts at once, or `"auto"`.
  *
  * @example
  * ```ts
  * import { parallelFlag } from "./cmd_upload.ts";
  *
- * console.log(parallelFlag(undefined)); // 4
+ * console.log(parallelFlag(undefined)); // "auto"
+ * console.log(parallelFlag("4")); // 4
  * ```
  */
-export function parallelFlag(text: string | undefined): number {
-  return text === undefined ? DEFAULT_PARALLEL : parseWhole("parallel", text, 1, 100);
+export function parallelFlag(text: string | undefined): number | "auto" {
+  if (text === undefined || text === "auto") return "auto";
+  return parseWhole("parallel", text, 1, 100);
 }
 
 /**
@@ -185,7 +166,7 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
     if ((err as { code?: string }).code !== "ENOENT") throw err;
     throw new UsageError(`no such file: ${file} (check the path)`);
   }
-  const partSize = partSizeFlag(ctx.args.strings.get("part-size"), size);
+  const partSize = partSizeFlag(ctx.args.strings.get("part-size"));
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
   const limitRate = bandwidthLimitFlag(ctx.args.strings.get("bandwidth-limit"));
   const checkpoint = await checkpointPath(ctx, file, dst, key);
@@ -219,7 +200,7 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
           if (!last && !ctx.quiet && !ctx.json) {
             ctx.err(
               `ossup: uploading ${file} (${formatBytes(size)}) to oss://${dst.bucket}/${key} ` +
-                `${describeParts(p, partSize, routines)}` +
+                `${describeParts(p, routines)}` +
                 `${checkpoint ? `, checkpoint ${checkpoint}` : ", no checkpoint"}\n`,
             );
           }

@@ -28,8 +28,10 @@ Usage:
 
 cp options:
   --part-size SIZE        bytes per part, 100KB to 5GB; KB/MB/GB are powers of 1024 as in OSS
-                          (100KB = 102400 bytes). Default: 1MB, doubled until at most 1000 parts
-  --parallel N            parts (or ranges) transferred at once, 1-100 (default 4)
+                          (100KB = 102400 bytes). Default: auto (from the size; a resumed
+                          transfer keeps its checkpoint's)
+  --parallel N            parts (or ranges) transferred at once, 1-100, or auto (the default:
+                          grows while throughput grows, backs off on throttling)
   --bandwidth-limit RATE  most bytes per second, all parts together: bytes, or K, M, G for
                           KiB/s, MiB/s, GiB/s as ossutil's (50M = 50 MiB/s); from 1024
   --checkpoint PATH       where progress is kept (default <file>.cp for uploads,
