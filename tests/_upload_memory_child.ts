@@ -5,8 +5,10 @@
  *
  * Usage: `<runtime> tests/_upload_memory_child.ts '<json>'` where the JSON
  * holds endpoint, region, accessKeyId, accessKeySecret, bucket, size,
- * partSize and routines. Prints the probe's report; exits non-zero when the
- * upload fails or its result is wrong.
+ * partSize and routines (and, for `routines: "auto"`, maxMemory and the
+ * controller's initial routines). Prints the probe's report; exits non-zero
+ * when the upload fails or its result is wrong, or when `"auto"` had more
+ * parts in flight than maxMemory holds.
  *
  * @module
  */
@@ -21,7 +23,12 @@ const o = JSON.parse(process.argv[process.argv.length - 1]);
 const client = childClient(o);
 await client.createBucket(o.bucket);
 const bucket = client.bucket(o.bucket);
-const options = { partSize: o.partSize, routines: o.routines };
+const options = {
+  partSize: o.partSize,
+  routines: o.routines,
+  ...(o.maxMemory === undefined ? {} : { maxMemory: o.maxMemory }),
+  ...(o.initial === undefined ? {} : { adaptive: { initial: o.initial } }),
+};
 // Warm-up: the first upload loads code and fills pools that stay.
 await bucket.uploadFile("warm-up", syntheticSource(2 * o.partSize), options);
 
@@ -33,5 +40,12 @@ const result = await bucket.uploadFile("big", syntheticSource(o.size, { seed: 8 
 assert.equal(result.size, o.size);
 assert.equal(result.parts, o.size / o.partSize);
 assert.equal(result.crc64Verified, true);
+if (o.maxMemory !== undefined) {
+  // The scheduler's count: routines at once (each holds one part) × part size.
+  assert.ok(
+    result.routines!.peak * o.partSize <= o.maxMemory,
+    `${result.routines!.peak} parts of ${o.partSize} bytes in flight, over ${o.maxMemory}`,
+  );
+}
 probe.report();
 await bucket.deleteObject("big");

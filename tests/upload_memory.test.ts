@@ -54,4 +54,34 @@ describe("uploadFile memory", () => {
       `RSS grew ${(growth / MB).toFixed(0)} MB uploading ${SIZE / MB} MB (limit ${limit / MB} MB)`,
     );
   });
+
+  // routines "auto" asked to start at 8: the budget of 4 parts must hold from the first part.
+  const AUTO_SIZE = 128 * MB;
+  const MAX_MEMORY = 16 * MB;
+  it(`routines "auto" keeps ${AUTO_SIZE / MB} MB of ${PART_SIZE / MB} MB parts within maxMemory ${MAX_MEMORY / MB} MB`, async () => {
+    const { baseline, peak } = await measureInChild(
+      CHILD,
+      childArgsFor(server, {
+        bucket: "memory-auto",
+        size: AUTO_SIZE,
+        partSize: PART_SIZE,
+        routines: "auto",
+        maxMemory: MAX_MEMORY,
+        initial: 8,
+      }),
+      ROOT,
+    );
+    const growth = peak - baseline;
+    // maxMemory bounds the engine's part buffers; fetch and the transport hold a copy each.
+    const limit = MAX_MEMORY * 3;
+    console.log(
+      `rss growth uploading ${AUTO_SIZE / MB} MB with "auto": ${(growth / MB).toFixed(1)} MB`,
+    );
+    assert.ok(
+      growth < limit,
+      `RSS grew ${(growth / MB).toFixed(0)} MB uploading ${AUTO_SIZE / MB} MB (limit ${
+        limit / MB
+      } MB)`,
+    );
+  });
 });

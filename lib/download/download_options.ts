@@ -192,7 +192,10 @@ export interface ResolvedDownloadOptions {
  * @throws {TypeError} For a part size or routines neither a number nor `"auto"`.
  */
 export function resolveDownloadOptions(
-  options: Pick<DownloadFileOptions, "partSize" | "routines" | "maxRoutines" | "maxMemory">,
+  options: Pick<
+    DownloadFileOptions,
+    "partSize" | "routines" | "maxRoutines" | "maxMemory" | "adaptive"
+  >,
 ): ResolvedDownloadOptions {
   const partSize = resolvePartSizeSetting(options.partSize, DEFAULT_DOWNLOAD_PART_SIZE);
   if (

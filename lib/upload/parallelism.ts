@@ -5,7 +5,7 @@
  * @module
  */
 
-import { AdaptiveRoutines } from "./adaptive_routines.ts";
+import { AdaptiveRoutines, type AdaptiveRoutinesOptions } from "./adaptive_routines.ts";
 import type { PartScheduler } from "./part_scheduler.ts";
 
 /**
@@ -106,6 +106,11 @@ export interface ParallelismOptions {
    * @default {268435456}
    */
   maxMemory?: number;
+  /**
+   * With `routines: "auto"`: the controller's start, shortest measuring window and clock (see
+   * {@linkcode AdaptiveRoutinesOptions}); for tests and experiments, the defaults suit transfers.
+   */
+  adaptive?: Omit<AdaptiveRoutinesOptions, "max">;
 }
 
 /**
@@ -136,6 +141,7 @@ export interface ResolvedParallelism {
   routines: RoutinesSetting;
   maxRoutines: number;
   maxMemory: number;
+  adaptive: Omit<AdaptiveRoutinesOptions, "max">;
 }
 
 /**
@@ -177,7 +183,7 @@ export function resolveParallelism(
   if (!Number.isSafeInteger(maxMemory) || maxMemory < 1) {
     throw new RangeError(`maxMemory must be a whole number of bytes ≥ 1; got ${maxMemory}`);
   }
-  return { routines, maxRoutines, maxMemory };
+  return { routines, maxRoutines, maxMemory, adaptive: options.adaptive ?? {} };
 }
 
 /**
@@ -204,6 +210,7 @@ export function routinesFor(
     );
   }
   return new AdaptiveRoutines({
+    ...settings.adaptive,
     max: Math.max(1, Math.min(settings.maxRoutines, byMemory, parts)),
   });
 }

@@ -375,6 +375,7 @@ export function resolveUploadOptions(
     | "routines"
     | "maxRoutines"
     | "maxMemory"
+    | "adaptive"
     | "onFailure"
     | "resumeCheck"
     | "resume"

@@ -48,6 +48,7 @@ export type UploadStreamOptions =
     | "routines"
     | "maxRoutines"
     | "maxMemory"
+    | "adaptive"
   >
   & {
     /**

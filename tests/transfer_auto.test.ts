@@ -1,0 +1,236 @@
+// partSize "auto" and routines "auto" on the three part-based engines (uploadFile, downloadFile,
+// copyFile) against the local server: what they choose and report, backing off when the server
+// starts answering 503 SlowDown, the memory budget, a resume keeping its recorded part size, and
+// bad values refused by name. The controller's clock is frozen where a test needs the routines
+// to move only on the server's answers (windows then never end: no growth, no probe).
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { readFile } from "node:fs/promises";
+import {
+  AbortError,
+  autoPartSize,
+  DEFAULT_MAX_MEMORY,
+  DEFAULT_MAX_ROUTINES,
+  type DownloadProgress,
+  type UploadProgress,
+} from "../mod.ts";
+import type { FaultRule } from "../lib/server/mod.ts";
+import {
+  KB100,
+  sameBytes,
+  syntheticSource,
+  type UploadEnv,
+  uploadEnv,
+  uploadIdsOf,
+  writeTestFile,
+} from "./_upload_fixtures.ts";
+
+const MiB = 1024 * 1024;
+const slowDown = { type: "error", status: 503, code: "SlowDown" } as const;
+/** Starts at 8 routines and never ends a measuring window: only back-offs move it. */
+const frozen = { initial: 8, clock: () => 0 };
+
+describe('routines and partSize "auto"', () => {
+  let env: UploadEnv;
+  before(async () => {
+    env = await uploadEnv("auto");
+  });
+  after(async () => {
+    await env.close();
+  });
+
+  it("uploadFile, downloadFile and copyFile choose, use and report them", async () => {
+    const size = 3 * MiB + 7;
+    const { path, bytes } = await writeTestFile(env.dir, "auto.bin", size, 21);
+    const defaults = { maxRoutines: DEFAULT_MAX_ROUTINES, maxMemory: DEFAULT_MAX_MEMORY };
+    const events: UploadProgress[] = [];
+    const up = await env.bucket.uploadFile("auto.bin", path, {
+      partSize: "auto",
+      routines: "auto",
+      onProgress: (p) => events.push(p),
+    });
+    assert.equal(up.partSize, autoPartSize(size, defaults));
+    assert.equal(up.parts, Math.ceil(size / up.partSize));
+    assert.equal(up.routines?.auto, true);
+    assert.equal(up.routines?.max, Math.min(DEFAULT_MAX_ROUTINES, up.parts));
+    assert.ok(up.routines!.peak >= 1 && up.routines!.peak <= up.routines!.max);
+    assert.ok(events.every((p) => p.partSize === up.partSize));
+    assert.ok(events.every((p) => p.routines! >= 1 && p.routines! <= up.routines!.max));
+
+    const out = join(env.dir, "auto.out");
+    const downEvents: DownloadProgress[] = [];
+    const down = await env.bucket.downloadFile("auto.bin", out, {
+      partSize: "auto",
+      routines: "auto",
+      onProgress: (p) => downEvents.push(p),
+    });
+    assert.equal(down.partSize, autoPartSize(size, { ...defaults, maxMemory: Infinity }));
+    assert.equal(down.routines.auto, true);
+    assert.ok(downEvents.every((p) => p.partSize === down.partSize && p.routines! >= 1));
+    assert.ok(sameBytes(new Uint8Array(await readFile(out)), bytes));
+
+    const copy = await env.bucket.copyFile(env.bucketName, "auto.bin", "auto-copy.bin", {
+      partSize: "auto",
+      routines: "auto",
+      copyObjectLimit: 0,
+    });
+    assert.equal(copy.method, "UploadPartCopy");
+    assert.equal(copy.partSize, autoPartSize(size, { ...defaults, maxMemory: Infinity }));
+    assert.equal(copy.routines?.auto, true);
+    assert.equal(copy.crc64, up.crc64);
+  });
+
+  it("backs off when the server starts answering 503 SlowDown; a fixed count does not", async () => {
+    const control = env.server.control;
+    const size = 40 * KB100;
+    const source = () => syntheticSource(size, { seed: 5 });
+    const faulted = async (rule: FaultRule, run: () => Promise<{ routines?: unknown }>) => {
+      control.clear();
+      control.add(rule);
+      const result = await run();
+      assert.equal(control.stats().injected, 1, `the 503 on ${rule.operation} was met`);
+      control.clear();
+      return result.routines;
+    };
+    const auto = { partSize: KB100, routines: "auto" as const, maxRoutines: 8, adaptive: frozen };
+    const halved = { auto: true, max: 8, peak: 8, final: 4, backoffs: 1 };
+
+    const upload = await faulted(
+      { operation: "UploadPart", nth: 10, action: slowDown },
+      () => env.bucket.uploadFile("slow.bin", source(), auto),
+    );
+    assert.deepEqual(upload, halved);
+    const download = await faulted(
+      { operation: "GetObject", nth: 10, action: slowDown },
+      () => env.bucket.downloadFile("slow.bin", join(env.dir, "slow.out"), auto),
+    );
+    assert.deepEqual(download, halved);
+    const copy = await faulted(
+      { operation: "UploadPartCopy", nth: 10, action: slowDown },
+      () =>
+        env.bucket.copyFile(env.bucketName, "slow.bin", "slow-copy.bin", {
+          ...auto,
+          copyObjectLimit: 0,
+        }),
+    );
+    assert.deepEqual(copy, halved);
+
+    // Explicit numbers keep the seed's meaning: exactly that many, whatever the server says.
+    const fixed = await faulted(
+      { operation: "UploadPart", nth: 10, action: slowDown },
+      () => env.bucket.uploadFile("fixed.bin", source(), { partSize: KB100, routines: 4 }),
+    );
+    assert.deepEqual(fixed, { auto: false, max: 4, peak: 4, final: 4, backoffs: 0 });
+  });
+
+  it("never has more parts in flight than maxMemory holds", async () => {
+    const result = await env.bucket.uploadFile("budget.bin", syntheticSource(30 * KB100), {
+      partSize: KB100,
+      routines: "auto",
+      maxMemory: 3 * KB100 + 1,
+      adaptive: frozen, // asks for 8 from the start: the budget must cut it to 3
+    });
+    assert.equal(result.routines?.max, 3);
+    assert.ok(result.routines!.peak <= 3, `peak ${result.routines!.peak}`);
+    assert.equal(result.crc64Verified, true);
+  });
+
+  it("a resumed auto upload keeps the part size its checkpoint recorded", async () => {
+    const size = 2 * MiB;
+    const { path, bytes } = await writeTestFile(env.dir, "resume.bin", size, 9);
+    // With one routine "auto" picks 512 KiB parts; with 32 it would pick 100 KB.
+    const first = autoPartSize(size, { maxRoutines: 1, maxMemory: DEFAULT_MAX_MEMORY });
+    const now = autoPartSize(size, { maxRoutines: 32, maxMemory: DEFAULT_MAX_MEMORY });
+    assert.notEqual(first, now);
+    const stop = new AbortController();
+    await assert.rejects(
+      env.bucket.uploadFile("resume.bin", path, {
+        partSize: "auto",
+        routines: "auto",
+        maxRoutines: 1,
+        checkpoint: true,
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.partsDone === 2) stop.abort();
+        },
+      }),
+      AbortError,
+    );
+    const result = await env.bucket.uploadFile("resume.bin", path, {
+      partSize: "auto",
+      routines: "auto",
+      checkpoint: true,
+    });
+    assert.equal(result.resumed, true);
+    assert.equal(result.partSize, first);
+    assert.equal(result.parts, size / first);
+    assert.ok(result.partsUploaded <= 2, `${result.partsUploaded} parts sent again`);
+    const out = join(env.dir, "resume.out");
+    await env.bucket.downloadFile("resume.bin", out);
+    assert.ok(sameBytes(new Uint8Array(await readFile(out)), bytes));
+  });
+
+  it("refuses bad values by name, before anything is sent", async () => {
+    const bad = async (
+      run: () => Promise<unknown>,
+      type: typeof TypeError | typeof RangeError,
+      message: RegExp,
+    ) => {
+      await assert.rejects(run, (err: Error) => {
+        assert.ok(err instanceof type, `${err.name}: ${err.message}`);
+        assert.match(err.message, message);
+        return true;
+      });
+    };
+    const src = () => syntheticSource(3 * KB100);
+    const fast = { routines: "fast" as unknown as "auto" };
+    const allowed = /routines must be "auto" or a whole number from 1 to 100; got "fast"/;
+    await bad(() => env.bucket.uploadFile("bad.bin", src(), fast), TypeError, allowed);
+    await bad(
+      () => env.bucket.downloadFile("auto.bin", join(env.dir, "bad.out"), fast),
+      TypeError,
+      allowed,
+    );
+    await bad(
+      () => env.bucket.copyFile(env.bucketName, "auto.bin", "bad-copy.bin", fast),
+      TypeError,
+      allowed,
+    );
+    await bad(
+      () => env.bucket.uploadFile("bad.bin", src(), { partSize: "big" as unknown as "auto" }),
+      TypeError,
+      /partSize must be "auto" or a whole number of bytes; got "big"/,
+    );
+    await bad(
+      () => env.bucket.uploadFile("bad.bin", src(), { routines: "auto", maxRoutines: 101 }),
+      RangeError,
+      /maxRoutines must be a whole number from 1 to 100; got 101/,
+    );
+    await bad(
+      () => env.bucket.uploadFile("bad.bin", src(), { routines: "auto", maxMemory: 0 }),
+      RangeError,
+      /maxMemory must be a whole number of bytes ≥ 1; got 0/,
+    );
+    await bad(
+      () =>
+        env.bucket.uploadFile("bad.bin", src(), {
+          partSize: MiB,
+          routines: "auto",
+          maxMemory: MiB / 2,
+        }),
+      RangeError,
+      /maxMemory of 524288 bytes is less than one part of 1048576 bytes/,
+    );
+    await bad(
+      () =>
+        env.bucket.uploadStream("bad.bin", new Blob([new Uint8Array(10)]).stream(), {
+          routines: "auto" as unknown as number,
+        }),
+      TypeError,
+      /uploadStream takes numbers for partSize and routines/,
+    );
+    assert.deepEqual(await uploadIdsOf(env.bucket, "bad.bin"), []);
+  });
+});
