@@ -187,7 +187,12 @@ export class AdaptiveRoutines {
   #backoffs = 0;
   #lastBackoff: BackoffReason | undefined;
 
-  /** @param options The bounds, the start and the clock. */
+  /**
+   * Starts at `options.initial` routines.
+   *
+   * @param options The bounds, the start and the clock.
+   * @throws {RangeError} When `max` is not a whole number ≥ 1.
+   */
   constructor(options: AdaptiveRoutinesOptions) {
     const { max } = options;
     if (!Number.isSafeInteger(max) || max < 1) {

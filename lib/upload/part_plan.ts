@@ -223,7 +223,17 @@ export function partAt(size: number, partSize: number, partNumber: number): Plan
  */
 export const AUTO_MAX_PART_SIZE = 64 * 1024 * 1024;
 
-/** What {@linkcode autoPartSize} weighs besides the size. */
+/**
+ * What {@linkcode autoPartSize} weighs besides the size.
+ *
+ * @example
+ * ```ts
+ * import { autoPartSize, type AutoPartSizeOptions } from "@ossup/ossup";
+ *
+ * const budgets: AutoPartSizeOptions = { maxRoutines: 16, maxMemory: Infinity }; // a copy
+ * console.log(autoPartSize(10 * 1024 ** 3, budgets)); // 67108864: 64 MiB, the cap
+ * ```
+ */
 export interface AutoPartSizeOptions {
   /** Most parts at once the transfer may run (`maxRoutines`). */
   maxRoutines: number;
