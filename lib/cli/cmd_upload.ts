@@ -159,6 +159,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   let size: number;
   try {
     const info = await stat(file);
+    if (info.isDirectory()) {
+      throw new UsageError(`${file} is a folder: add -r to upload the folder's files (cp -r)`);
+    }
     if (!info.isFile()) throw new UsageError(`${file} is not a regular file; cp uploads one file`);
     size = info.size;
   } catch (err) {

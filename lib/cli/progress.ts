@@ -40,6 +40,8 @@ export interface ProgressOptions {
   quiet?: boolean;
   /** Milliseconds since an arbitrary origin. Default `performance.now`. */
   now?: () => number;
+  /** What the sample's count counts: `"parts"` of one transfer (default), `"files"` of a tree. */
+  countLabel?: string;
 }
 
 /** A running progress display. */
@@ -57,6 +59,7 @@ export interface Progress {
  *
  * @param s The sample.
  * @param bytesPerSecond The current rate.
+ * @param countLabel What `partsDone`/`partsTotal` count. Default `"parts"`.
  * @returns e.g. `"21.6 MiB / 48.0 MiB (45%), 12.3 MiB/s, ETA 2s, parts 22/48"`.
  *
  * @example
@@ -66,13 +69,17 @@ export interface Progress {
  * console.log(describeProgress({ bytesDone: 1024, bytesTotal: 2048, partsDone: 1, partsTotal: 2 }, 1024));
  * ```
  */
-export function describeProgress(s: ProgressSample, bytesPerSecond: number): string {
+export function describeProgress(
+  s: ProgressSample,
+  bytesPerSecond: number,
+  countLabel = "parts",
+): string {
   const pct = s.bytesTotal === 0 ? 100 : Math.floor((s.bytesDone / s.bytesTotal) * 100);
   const eta = bytesPerSecond > 0 ? (s.bytesTotal - s.bytesDone) / bytesPerSecond : NaN;
   return `${formatBytes(s.bytesDone)} / ${formatBytes(s.bytesTotal)} (${pct}%), ` +
     `${formatBytes(bytesPerSecond)}/s, ETA ${
       formatDuration(eta)
-    }, parts ${s.partsDone}/${s.partsTotal}`;
+    }, ${countLabel} ${s.partsDone}/${s.partsTotal}`;
 }
 
 /**
@@ -108,7 +115,7 @@ export function createProgress(o: ProgressOptions): Progress {
 
   const drawBar = () => {
     if (!last) return;
-    const text = describeProgress(last, rate());
+    const text = describeProgress(last, rate(), o.countLabel);
     // A terminal that reports no size (0) is read as 80 columns.
     const columns = o.columns && o.columns >= 20 ? o.columns : 80;
     const width = Math.min(30, columns - text.length - 4);
@@ -145,7 +152,7 @@ export function createProgress(o: ProgressOptions): Progress {
         (sample.bytesDone !== printed.bytes && t - printed.t >= PLAIN_LINE_INTERVAL_MS);
       if (!due) return;
       printed = { step, bytes: sample.bytesDone, t };
-      o.write(`ossup: ${describeProgress(sample, rate())}\n`);
+      o.write(`ossup: ${describeProgress(sample, rate(), o.countLabel)}\n`);
     },
     rate,
     stop() {

@@ -13,6 +13,7 @@ import { EXIT, UsageError } from "./cli_error.ts";
 import { copyCommand } from "./cmd_copy.ts";
 import { downloadCommand } from "./cmd_download.ts";
 import { lsCommand } from "./cmd_ls.ts";
+import { treeDownloadCommand, treeUploadCommand } from "./cmd_tree_copy.ts";
 import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
 import { serveCommand } from "./cmd_serve.ts";
 import { SERVE_FLAGS } from "../server/serve_flags.ts";
@@ -31,8 +32,16 @@ const TRANSFER_FLAGS: Record<string, FlagSpec> = {
   "bandwidth-limit": { type: "string" },
 };
 
+/** `cp -r`'s own flags. */
+const TREE_FLAGS: Record<string, FlagSpec> = {
+  recursive: { type: "boolean", short: "r" },
+  jobs: { type: "string" },
+  include: { type: "string", multiple: true },
+  exclude: { type: "string", multiple: true },
+};
+
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
-  cp: TRANSFER_FLAGS,
+  cp: { ...TRANSFER_FLAGS, ...TREE_FLAGS },
   ls: {},
   rm: { bucket: { type: "boolean", short: "b" }, multipart: { type: "boolean", short: "m" } },
   mb: {},
@@ -154,6 +163,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           "cp <file> oss://bucket/key  or  ossup cp oss://bucket/key <file|oss://bucket/key>",
         );
         const [src, dst] = p;
+        if (args.booleans.get("recursive")) return await treeCommand(ctx, src, dst);
+        for (const flag of ["jobs", "include", "exclude"]) {
+          if (args.strings.has(flag) || args.lists.has(flag)) {
+            throw new UsageError(
+              `--${flag} applies to folders: add -r (cp -r DIR oss://bucket/prefix/)`,
+            );
+          }
+        }
         if (isOssUrl(src) && isOssUrl(dst)) {
           return await copyCommand(ctx, parseObjectUrl(src), parseOssUrl(dst));
         }
@@ -187,6 +204,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   } finally {
     await conn?.close().catch(() => {});
   }
+}
+
+/** `cp -r`: a folder up, or a prefix down. */
+function treeCommand(ctx: CliContext, src: string, dst: string): Promise<number> {
+  if (isOssUrl(src) && isOssUrl(dst)) {
+    throw new UsageError(
+      "cp -r copies between a folder and OSS; between two oss:// prefixes it is not supported yet",
+    );
+  }
+  if (isOssUrl(src)) return treeDownloadCommand(ctx, parseOssUrl(src), dst);
+  if (!isOssUrl(dst)) {
+    throw new UsageError(`one side of cp -r must be an oss:// URL, e.g. oss://bucket/${dst}/`);
+  }
+  return treeUploadCommand(ctx, src, parseOssUrl(dst));
 }
 
 /**

@@ -33,6 +33,11 @@ export interface ParsedArgs {
   strings: Map<string, string>;
   /** Values of repeatable string flags (`multiple`), in order. */
   lists: Map<string, string[]>;
+  /**
+   * Every repeatable flag as typed, interleaved: for flags whose relative
+   * order matters, e.g. `--exclude '*.jpg' --include 'a*.jpg'`.
+   */
+  sequence: { name: string; value: string }[];
   /** Boolean flags that were given: `true` for `--x`, `false` for `--no-x`. */
   booleans: Map<string, boolean>;
 }
@@ -72,6 +77,7 @@ export function parseFlags(
     strings: new Map(),
     booleans: new Map(),
     lists: new Map(),
+    sequence: [],
   };
   const shorts = new Map<string, string>();
   for (const [name, s] of Object.entries(spec)) if (s.short) shorts.set(s.short, name);
@@ -116,8 +122,10 @@ export function parseFlags(
         throw new UsageError(`--${name} needs a value`);
       }
     }
-    if (s.multiple) out.lists.set(name, [...out.lists.get(name) ?? [], value]);
-    else out.strings.set(name, value);
+    if (s.multiple) {
+      out.lists.set(name, [...out.lists.get(name) ?? [], value]);
+      out.sequence.push({ name, value });
+    } else out.strings.set(name, value);
   }
   return out;
 }

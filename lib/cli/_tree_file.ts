@@ -1,0 +1,143 @@
+/**
+ * One file of a tree transfer, either way: at most the threshold in one
+ * request (PutObject, GetObject) with its CRC-64 checked; above it, the
+ * library's `uploadFile`/`downloadFile` in parallel parts, resumable from
+ * a checkpoint kept in the tree's journal.
+ *
+ * @module
+ */
+
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { Bucket } from "../client/bucket.ts";
+import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import { crc64 } from "../crc64/crc64.ts";
+import { IntegrityError } from "../errors/errors.ts";
+import type { RateLimiter } from "../pacing/rate_limiter.ts";
+import { PARTIAL_DOWNLOAD_SUFFIX } from "../sink/file_sink.ts";
+import type { CheckpointSetAside } from "../upload/upload_options.ts";
+
+/** How every file of one tree transfer goes. */
+export interface TreeFileOptions {
+  /** The bucket. */
+  bucket: Bucket;
+  /** Files up to this many bytes go in one request. */
+  threshold: number;
+  /** Bytes per part of a large file. */
+  partSize: (size: number) => number;
+  /** Parts of one large file at once. */
+  routines: number;
+  /** One limiter for the whole tree, or none. */
+  limitRate?: RateLimiter;
+  /** The journal's nested store for large files' checkpoints; `undefined` with `--no-checkpoint`. */
+  checkpoints?: CheckpointStore;
+  /** Stops the transfer. */
+  signal: AbortSignal;
+  /** Said when a large file's checkpoint is not used. */
+  onSetAside: (s: CheckpointSetAside) => void;
+}
+
+/** One file to move: its local path, its key, its size. */
+export interface TreeFile {
+  /** The relative path, the checkpoint's name in the journal. */
+  rel: string;
+  /** The local file. */
+  path: string;
+  /** The object key. */
+  key: string;
+  /** Bytes, as listed. */
+  size: number;
+}
+
+function checkCrc(what: string, expected: bigint | undefined, bytes: Uint8Array): void {
+  // A server that reports no CRC-64 (some proxies) leaves the length check alone.
+  if (expected === undefined) return;
+  const actual = crc64(bytes);
+  if (actual !== expected) {
+    throw new IntegrityError(
+      `CRC64 mismatch for ${what}: computed ${actual}, the server reported ${expected}`,
+    );
+  }
+}
+
+/** The options a large file's `uploadFile` and `downloadFile` share; its checkpoint is named by direction and path. */
+function inParts(
+  f: TreeFile,
+  o: TreeFileOptions,
+  onBytes: (done: number) => void,
+  direction: "up" | "down",
+) {
+  return {
+    partSize: o.partSize(f.size),
+    routines: o.routines,
+    limitRate: o.limitRate,
+    checkpoint: o.checkpoints ?? false,
+    checkpointId: `${direction}:${f.rel}`,
+    signal: o.signal,
+    onProgress: (p: { bytesDone: number }) => onBytes(p.bytesDone),
+  };
+}
+
+/**
+ * Uploads one file.
+ *
+ * @param f The file.
+ * @param o The tree's options.
+ * @param onBytes Bytes done of this file so far (large files report as their parts go).
+ */
+export async function uploadTreeFile(
+  f: TreeFile,
+  o: TreeFileOptions,
+  onBytes: (done: number) => void,
+): Promise<void> {
+  if (f.size <= o.threshold) {
+    const bytes = await readFile(f.path);
+    const result = await o.bucket.putObject(f.key, bytes, {
+      signal: o.signal,
+      limitRate: o.limitRate,
+    });
+    checkCrc(`oss://${o.bucket.name}/${f.key}`, result.crc64, bytes);
+    onBytes(bytes.length);
+    return;
+  }
+  await o.bucket.uploadFile(f.key, f.path, {
+    ...inParts(f, o, onBytes, "up"),
+    onCheckpointSetAside: o.onSetAside,
+  });
+}
+
+/**
+ * Downloads one object; the folders on its path are made first.
+ *
+ * @param f The file.
+ * @param o The tree's options.
+ * @param onBytes Bytes done of this file so far.
+ */
+export async function downloadTreeFile(
+  f: TreeFile,
+  o: TreeFileOptions,
+  onBytes: (done: number) => void,
+): Promise<void> {
+  await mkdir(dirname(f.path), { recursive: true });
+  if (f.size <= o.threshold) {
+    const res = await o.bucket.getObject(f.key, { signal: o.signal, limitRate: o.limitRate });
+    const bytes = await res.bytes();
+    const what = `oss://${o.bucket.name}/${f.key}`;
+    if (bytes.length !== res.size) {
+      throw new IntegrityError(`${what}: received ${bytes.length} bytes of ${res.size}`);
+    }
+    checkCrc(what, res.crc64, bytes);
+    // Written beside and renamed over: the file is whole or absent, never half.
+    const partial = f.path + PARTIAL_DOWNLOAD_SUFFIX;
+    try {
+      await writeFile(partial, bytes);
+      await rename(partial, f.path);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
+    onBytes(bytes.length);
+    return;
+  }
+  await o.bucket.downloadFile(f.key, f.path, inParts(f, o, onBytes, "down"));
+}

@@ -1,0 +1,419 @@
+/**
+ * `ossup cp -r DIR oss://bucket/prefix/` and `ossup cp -r oss://bucket/prefix/ DIR`:
+ * a whole tree, several files at once (`--jobs`), one progress display and
+ * one journal for the whole transfer (see `tree_journal.ts`), failures of
+ * single files retried and then listed, never dropped.
+ *
+ * @module
+ */
+
+import { mkdir, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { autoPlatform } from "../adapters/auto/platform.ts";
+import { parseWhole } from "../command_line/flags.ts";
+import type { Bucket } from "../client/bucket.ts";
+import { checkpointFlags } from "./_transfer_run.ts";
+import {
+  downloadTreeFile,
+  type TreeFile,
+  type TreeFileOptions,
+  uploadTreeFile,
+} from "./_tree_file.ts";
+import type { CliContext } from "./cli_context.ts";
+import { CliError, EXIT, UsageError } from "./cli_error.ts";
+import { bandwidthLimitFlag, parallelFlag, partSizeFlag, setAsideLine } from "./cmd_upload.ts";
+import { reportError } from "./error_report.ts";
+import { nameFilter, nameRulesOf } from "./name_filter.ts";
+import type { OssUrl } from "./oss_url.ts";
+import { createProgress } from "./progress.ts";
+import { TreeJournal, type TreeJournalHeader } from "./tree_journal.ts";
+import { type TreeEntry, type TreeListing, walkLocalTree, walkRemoteTree } from "./tree_walk.ts";
+import { formatBytes, formatDuration, parseSize } from "./units.ts";
+
+/** Files transferred at once unless `--jobs` says otherwise. */
+export const DEFAULT_JOBS = 8;
+
+/** Files up to this size go in one request unless `--bigfile-threshold` says otherwise: one default part. */
+export const DEFAULT_TREE_BIGFILE_THRESHOLD = 1024 * 1024;
+
+/** Attempts at one file before it is listed as failed (each request also has the client's retries). */
+export const FILE_ATTEMPTS = 3;
+
+/** Exit codes of failures another attempt can get past: the network, a CRC-64 mismatch, OSS errors, a bug. */
+const RETRIED_EXITS: ReadonlySet<number> = new Set([
+  EXIT.network,
+  EXIT.integrity,
+  EXIT.oss,
+  EXIT.unexpected,
+]);
+
+/** Which way a tree goes, and its two ends. */
+interface TreePlan {
+  direction: "up" | "down";
+  /** The local folder, absolute. */
+  root: string;
+  /** The bucket. */
+  bucket: string;
+  /** The key prefix, empty or ending in `/`. */
+  prefix: string;
+}
+
+/** A failed file, for the list at the end. */
+interface TreeFailure {
+  rel: string;
+  error: unknown;
+}
+
+function asFolderPrefix(key: string): string {
+  return key === "" || key.endsWith("/") ? key : key + "/";
+}
+
+function thresholdFlag(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TREE_BIGFILE_THRESHOLD;
+  try {
+    return parseSize(text);
+  } catch (err) {
+    throw new UsageError(`--bigfile-threshold: ${(err as Error).message}`);
+  }
+}
+
+/** Where the journal goes: `--checkpoint PATH`, `DIR/` of `--checkpoint-dir`, or `./ossup-tree-<hash>.cp`. */
+async function journalPath(ctx: CliContext, header: TreeJournalHeader): Promise<string | false> {
+  const { path, dir, off } = checkpointFlags(ctx);
+  if (off) return false;
+  if (path !== undefined) return resolve(path);
+  const digest = new Uint8Array(
+    await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(`${header.direction}\n${header.source}\n${header.destination}`),
+    ),
+  );
+  const tag = Array.from(digest.slice(0, 6), (b) => b.toString(16).padStart(2, "0")).join("");
+  return resolve(dir ?? ".", `ossup-tree-${tag}.cp`);
+}
+
+async function requireFolder(root: string): Promise<void> {
+  const info = await stat(root).catch((err) => {
+    if ((err as { code?: string }).code === "ENOENT") return undefined;
+    throw err;
+  });
+  if (info === undefined) throw new UsageError(`no such folder: ${root} (check the path)`);
+  if (!info.isDirectory()) {
+    throw new UsageError(`${root} is a file; cp -r copies a folder (drop -r to copy one file)`);
+  }
+}
+
+/**
+ * Runs `cp -r` either way.
+ *
+ * @param ctx The command context.
+ * @param plan Direction and ends.
+ * @returns The exit code.
+ */
+async function runTree(ctx: CliContext, plan: TreePlan): Promise<number> {
+  const flags = ctx.args;
+  const jobs = flags.strings.has("jobs")
+    ? parseWhole("jobs", flags.strings.get("jobs")!, 1, 1000)
+    : DEFAULT_JOBS;
+  const routines = parallelFlag(flags.strings.get("parallel"));
+  const limitRate = bandwidthLimitFlag(flags.strings.get("bandwidth-limit"));
+  const threshold = thresholdFlag(flags.strings.get("bigfile-threshold"));
+  const partSizeText = flags.strings.get("part-size");
+  partSizeFlag(partSizeText, 0); // a bad --part-size fails before anything moves
+  const keep = nameFilter(nameRulesOf(flags.sequence));
+  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  const header: TreeJournalHeader = plan.direction === "up"
+    ? { direction: "up", source: plan.root, destination: remote }
+    : { direction: "down", source: remote, destination: plan.root };
+  const cpPath = await journalPath(ctx, header);
+  if (plan.direction === "up") await requireFolder(plan.root);
+  else await mkdir(plan.root, { recursive: true });
+
+  const conn = await ctx.connect();
+  const bucket = await conn.bucket(plan.bucket, plan.direction === "up");
+  const listing = await listTree(plan, bucket, keep, cpPath);
+  // Folder markers (`dir/` objects) make their folders, empty ones included.
+  for (const f of listing.folders) {
+    await mkdir(join(plan.root, ...f.split("/")), { recursive: true });
+  }
+  const quietNotes = ctx.quiet || ctx.json;
+  const note = (line: string) => quietNotes ? undefined : ctx.err(`ossup: ${line}\n`);
+  for (const s of listing.skipped) note(`skipped ${s.rel}: ${s.reason}`);
+
+  let journal: TreeJournal | undefined;
+  if (cpPath !== false) {
+    await mkdir(dirname(cpPath), { recursive: true });
+    const opened = await TreeJournal.open(autoPlatform.createCheckpointStore!(), cpPath, header);
+    journal = opened.journal;
+  }
+  let finished = false;
+  try {
+    const outcome = await transferAll(ctx, plan, bucket, listing, journal, {
+      jobs,
+      threshold,
+      routines,
+      limitRate,
+      partSize: (size) => partSizeFlag(partSizeText, size),
+      cpPath,
+      note,
+    });
+    finished = outcome.failures.length === 0 && !outcome.interrupted;
+    return report(ctx, plan, listing, outcome, cpPath, finished);
+  } finally {
+    await journal?.close(finished);
+  }
+}
+
+async function listTree(
+  plan: TreePlan,
+  bucket: Bucket,
+  keep: (rel: string) => boolean,
+  cpPath: string | false,
+): Promise<TreeListing> {
+  if (plan.direction === "down") return await walkRemoteTree(bucket, plan.prefix, { keep });
+  // The journal, its lock and its temp files, when the journal is inside the folder.
+  const ignore = (path: string) =>
+    cpPath !== false && (path === cpPath || path === `${cpPath}.lock` ||
+      (dirname(path) === dirname(cpPath) && basename(path).startsWith(`.${basename(cpPath)}.`)));
+  return await walkLocalTree(plan.root, { keep, ignore });
+}
+
+interface PoolOptions {
+  jobs: number;
+  threshold: number;
+  routines: number;
+  limitRate: TreeFileOptions["limitRate"];
+  partSize: (size: number) => number;
+  cpPath: string | false;
+  note: (line: string) => void;
+}
+
+interface TreeOutcome {
+  copied: number;
+  alreadyDone: number;
+  bytesCopied: number;
+  failures: TreeFailure[];
+  interrupted: boolean;
+  seconds: number;
+}
+
+/** The files to move, and those an earlier run's journal already has. */
+function pending(listing: TreeListing, journal: TreeJournal | undefined): TreeEntry[] {
+  return listing.entries.filter((e) => journal?.doneVersion(e.rel) !== e.version);
+}
+
+/** Moves every pending file, `jobs` at once, under one progress display. */
+async function transferAll(
+  ctx: CliContext,
+  plan: TreePlan,
+  bucket: Bucket,
+  listing: TreeListing,
+  journal: TreeJournal | undefined,
+  o: PoolOptions,
+): Promise<TreeOutcome> {
+  const todo = pending(listing, journal);
+  const alreadyDone = listing.entries.length - todo.length;
+  const bytesTotal = listing.entries.reduce((n, e) => n + e.size, 0);
+  let bytesDone = bytesTotal - todo.reduce((n, e) => n + e.size, 0);
+  const inFlight = new Map<string, number>();
+  let filesDone = alreadyDone;
+  const verb = plan.direction === "up" ? "uploading" : "downloading";
+  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  o.note(
+    `${verb} ${listing.entries.length} files (${formatBytes(bytesTotal)}) ` +
+      `${
+        plan.direction === "up"
+          ? `from ${plan.root} to ${remote}`
+          : `from ${remote} to ${plan.root}`
+      }, ` +
+      `${o.jobs} at once, ${o.cpPath === false ? "no journal" : `journal ${o.cpPath}`}`,
+  );
+  if (alreadyDone > 0) o.note(`resuming: ${alreadyDone} files already done by an earlier run`);
+
+  const controller = new AbortController();
+  const removeInterrupt = ctx.onInterrupt(() => controller.abort());
+  const progress = createProgress({
+    write: ctx.err,
+    tty: ctx.tty,
+    columns: ctx.columns,
+    quiet: ctx.quiet || ctx.json,
+    countLabel: "files",
+  });
+  const sample = () => {
+    let moving = 0;
+    for (const b of inFlight.values()) moving += b;
+    progress.update({
+      bytesDone: bytesDone + moving,
+      bytesTotal,
+      partsDone: filesDone,
+      partsTotal: listing.entries.length,
+    });
+  };
+  const fileOptions: TreeFileOptions = {
+    bucket,
+    threshold: o.threshold,
+    partSize: o.partSize,
+    routines: o.routines,
+    limitRate: o.limitRate,
+    checkpoints: journal?.store,
+    signal: controller.signal,
+    onSetAside: (s) => o.note(setAsideLine(s)),
+  };
+  const move = plan.direction === "up" ? uploadTreeFile : downloadTreeFile;
+  const failures: TreeFailure[] = [];
+  let copied = 0;
+  let bytesCopied = 0;
+  let next = 0;
+  const started = performance.now();
+
+  const one = async (e: TreeEntry) => {
+    const file: TreeFile = {
+      rel: e.rel,
+      path: join(plan.root, ...e.rel.split("/")),
+      key: plan.prefix + e.rel,
+      size: e.size,
+    };
+    for (let attempt = 1;; attempt++) {
+      try {
+        await move(file, fileOptions, (b) => {
+          inFlight.set(e.rel, b);
+          sample();
+        });
+        await journal?.markDone(e.rel, e.version);
+        copied++;
+        bytesCopied += e.size;
+        return;
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        const { exitCode, message } = reportError(err, { verbose: ctx.verbose });
+        if (attempt < FILE_ATTEMPTS && RETRIED_EXITS.has(exitCode)) {
+          if (ctx.verbose) o.note(`retrying ${e.rel} (attempt ${attempt + 1}): ${message}`);
+          continue;
+        }
+        failures.push({ rel: e.rel, error: err });
+        o.note(`failed: ${e.rel}: ${message}`);
+        return;
+      } finally {
+        inFlight.delete(e.rel);
+      }
+    }
+  };
+  const worker = async () => {
+    while (!controller.signal.aborted && next < todo.length) {
+      const e = todo[next++];
+      await one(e);
+      filesDone++;
+      bytesDone += e.size;
+      sample();
+    }
+  };
+  sample();
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.jobs, todo.length) }, worker));
+  } finally {
+    progress.stop();
+    removeInterrupt();
+  }
+  return {
+    copied,
+    alreadyDone,
+    bytesCopied,
+    failures,
+    interrupted: controller.signal.aborted,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
+
+/** Says how it went: the summary line (or JSON), the failures, and the exit code. */
+function report(
+  ctx: CliContext,
+  plan: TreePlan,
+  listing: TreeListing,
+  r: TreeOutcome,
+  cpPath: string | false,
+  finished: boolean,
+): number {
+  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  const kept = cpPath === false
+    ? "with --no-checkpoint nothing is kept"
+    : `the journal is kept in ${cpPath}: run the same command again to resume`;
+  if (r.interrupted) {
+    throw new CliError(
+      EXIT.interrupted,
+      `paused after ${r.copied + r.alreadyDone}/${listing.entries.length} files; ${kept}`,
+    );
+  }
+  const reports = r.failures.map((f) => ({
+    rel: f.rel,
+    ...reportError(f.error, { verbose: ctx.verbose }),
+  }));
+  if (ctx.json) {
+    ctx.out(
+      JSON.stringify({
+        direction: plan.direction,
+        source: plan.direction === "up" ? plan.root : remote,
+        destination: plan.direction === "up" ? remote : plan.root,
+        files: listing.entries.length,
+        copied: r.copied,
+        alreadyDone: r.alreadyDone,
+        skipped: listing.skipped,
+        failed: reports.map((f) => ({ path: f.rel, error: f.message, exitCode: f.exitCode })),
+        bytesCopied: r.bytesCopied,
+        seconds: Math.round(r.seconds * 1000) / 1000,
+        ...(finished || cpPath === false ? {} : { journal: cpPath }),
+      }) + "\n",
+    );
+  } else if (!ctx.quiet) {
+    const rate = r.seconds > 0 ? r.bytesCopied / r.seconds : 0;
+    const perSecond = r.seconds > 0 ? r.copied / r.seconds : 0;
+    ctx.out(
+      `${plan.direction === "up" ? "uploaded" : "downloaded"} ${
+        plan.direction === "up" ? `${plan.root} to ${remote}` : `${remote} to ${plan.root}`
+      }: ${r.copied} copied (${formatBytes(r.bytesCopied)}), ${r.alreadyDone} already done, ` +
+        `${listing.skipped.length} skipped, ${r.failures.length} failed; ${
+          formatDuration(r.seconds)
+        } ` +
+        `(${formatBytes(rate)}/s, ${Math.round(perSecond)} files/s)\n`,
+    );
+  }
+  if (reports.length === 0) return EXIT.ok;
+  ctx.err(`ossup: ${reports.length} file(s) failed after ${FILE_ATTEMPTS} attempts; ${kept}:\n`);
+  for (const f of reports) ctx.err(`  ${f.rel}: ${f.message}\n`);
+  return reports[0].exitCode;
+}
+
+/**
+ * `cp -r DIR oss://bucket/prefix/`: the folder's files under the prefix
+ * (`oss://b/p` is the same as `oss://b/p/`), keys `/`-separated.
+ *
+ * @param ctx The command context.
+ * @param dir The local folder.
+ * @param dst The destination prefix.
+ * @returns The exit code.
+ */
+export function treeUploadCommand(ctx: CliContext, dir: string, dst: OssUrl): Promise<number> {
+  return runTree(ctx, {
+    direction: "up",
+    root: resolve(dir),
+    bucket: dst.bucket,
+    prefix: asFolderPrefix(dst.key),
+  });
+}
+
+/**
+ * `cp -r oss://bucket/prefix/ DIR`: the objects under the prefix into the
+ * folder (made when missing), their paths below the prefix kept.
+ *
+ * @param ctx The command context.
+ * @param src The source prefix.
+ * @param dir The local folder.
+ * @returns The exit code.
+ */
+export function treeDownloadCommand(ctx: CliContext, src: OssUrl, dir: string): Promise<number> {
+  return runTree(ctx, {
+    direction: "down",
+    root: resolve(dir),
+    bucket: src.bucket,
+    prefix: asFolderPrefix(src.key),
+  });
+}
