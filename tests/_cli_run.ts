@@ -50,6 +50,18 @@ export function cleanEnv(extra: Record<string, string> = {}): Record<string, str
   return { ...env, ...extra };
 }
 
+/** The environment that points an `ossup` command at `server` with its key (and nothing real). */
+export function serverEnv(
+  server: Pick<TestServer, "url" | "region" | "accessKeyId" | "accessKeySecret">,
+): Record<string, string> {
+  return cleanEnv({
+    OSS_ENDPOINT: server.url,
+    OSS_REGION: server.region,
+    OSS_ACCESS_KEY_ID: server.accessKeyId,
+    OSS_ACCESS_KEY_SECRET: server.accessKeySecret,
+  });
+}
+
 /** A running ossup. */
 export interface OssupRun {
   child: ChildProcess;

@@ -17,6 +17,9 @@ Usage:
   ossup cp oss://<bucket>/<key> <file>   download by parallel ranges, resumable, CRC64-verified
   ossup cp oss://<b>/<key> oss://<b2>/<key2>   copy inside OSS: CopyObject up to 1 GiB, else
                                          UploadPartCopy parts (default 16MB), resumable
+  ossup cp -r <dir> oss://<bucket>/<prefix>/   a folder's files, --jobs at once, one journal:
+                                         kill it and run it again to resume
+  ossup cp -r oss://<bucket>/<prefix>/ <dir>   the objects under a prefix into a folder
   ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
   ossup rm oss://<bucket>/<key>          remove an object; one that does not exist is said so, exit 0
                                          (rm --bucket oss://<bucket>: an empty bucket;
@@ -38,7 +41,19 @@ cp options:
                           <file>.ossup-download.cp for downloads, ./ossup-copy-<hash>.cp for copies)
   --checkpoint-dir DIR    keep the checkpoint in DIR instead
   --no-checkpoint         keep nothing: an interrupted transfer starts over
-  --bigfile-threshold SIZE  copies: sources up to SIZE use one CopyObject (default 1GB)
+  --bigfile-threshold SIZE  copies: sources up to SIZE use one CopyObject (default 1GB);
+                          cp -r: files up to SIZE go in one request each (default 1MB)
+cp -r options (folders):
+  -r, --recursive         copy a folder's files, or the objects under a prefix; the journal is
+                          ./ossup-tree-<hash>.cp (or --checkpoint, --checkpoint-dir), removed when
+                          every file is done
+  --jobs N                files at once, 1-1000 (default 8); large files also use --parallel parts
+  --include GLOB          keep files whose name matches (repeatable); --exclude GLOB drops them.
+                          As ossutil: on the name, not the folders; * ? [a-z] [!a-z]; applied in
+                          the order given
+                          Links to files are followed; links to folders, FIFOs, sockets and
+                          devices are skipped and said; failed files are retried 3 times, then
+                          listed, and the exit code is the first failure's
   -j, --json              print one JSON object as the result (key, size, etag without quotes,
                           crc64, parts, partSize, seconds, bytesSent, bytesResent, resumed;
                           downloads: file, bytesReceived; copies: sourceBucket, sourceKey,

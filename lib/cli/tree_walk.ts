@@ -3,9 +3,9 @@
  * folder, or the objects under an OSS prefix, each with the relative path
  * (`/`-separated whatever the OS) it keeps on the other side.
  *
- * A listing holds paths, sizes and versions, never bodies: about 200 bytes
- * a file, 20 MB for 100,000 files. Knowing every file before the first one
- * goes lets the progress show totals and an ETA.
+ * A listing holds paths, sizes and versions, never bodies (a few hundred
+ * bytes a file): knowing every file before the first one goes lets the
+ * progress show totals and an ETA.
  *
  * Choices, as documented in `ossup --help`: a symbolic link to a file is
  * followed (its target's bytes go up under the link's name, as ossutil
