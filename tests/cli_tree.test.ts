@@ -188,7 +188,9 @@ describe("ossup cp -r", () => {
     const resent = seen.filter((s) => s.method === "PUT" && done.has(s.key.slice("kill/".length)));
     assert.deepEqual(resent.map((s) => s.key), [], "no journalled file is sent again");
     assert.equal(seen.filter((s) => s.method === "HEAD").length, 0, "no HEAD per file");
-    assert.equal(seen.filter((s) => s.method === "GET" && s.key === "").length, 0, "no listing");
+    // ListObjects is a GET on the bucket; the large file's engine may list multipart uploads.
+    const listings = seen.filter((s) => s.method === "GET" && s.key === "" && !s.multipart);
+    assert.equal(listings.length, 0, "no object listing");
     const bigParts = seen
       .filter((s) => s.method === "PUT" && s.key === `kill/${BIG}` && s.partNumber !== undefined)
       .map((s) => s.partNumber!);
