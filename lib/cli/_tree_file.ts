@@ -23,10 +23,10 @@ export interface TreeFileOptions {
   bucket: Bucket;
   /** Files up to this many bytes go in one request. */
   threshold: number;
-  /** Bytes per part of a large file. */
-  partSize: (size: number) => number;
-  /** Parts of one large file at once. */
-  routines: number;
+  /** Bytes per part of a large file (`--part-size`; `"auto"`: the engine's choice). */
+  partSize: number | "auto";
+  /** Parts of one large file at once (`--parallel`; `"auto"`: the engine's choice). */
+  routines: number | "auto";
   /** One limiter for the whole tree, or none. */
   limitRate?: RateLimiter;
   /** The journal's nested store for large files' checkpoints; `undefined` with `--no-checkpoint`. */
@@ -68,7 +68,7 @@ function inParts(
   direction: "up" | "down",
 ) {
   return {
-    partSize: o.partSize(f.size),
+    partSize: o.partSize,
     routines: o.routines,
     limitRate: o.limitRate,
     checkpoint: o.checkpoints ?? false,

@@ -118,8 +118,7 @@ async function runTree(ctx: CliContext, plan: TreePlan): Promise<number> {
   const routines = parallelFlag(flags.strings.get("parallel"));
   const limitRate = bandwidthLimitFlag(flags.strings.get("bandwidth-limit"));
   const threshold = thresholdFlag(flags.strings.get("bigfile-threshold"));
-  const partSizeText = flags.strings.get("part-size");
-  partSizeFlag(partSizeText, 0); // a bad --part-size fails before anything moves
+  const partSize = partSizeFlag(flags.strings.get("part-size"));
   const keep = nameFilter(nameRulesOf(flags.sequence));
   const remote = `oss://${plan.bucket}/${plan.prefix}`;
   const header: TreeJournalHeader = plan.direction === "up"
@@ -153,7 +152,7 @@ async function runTree(ctx: CliContext, plan: TreePlan): Promise<number> {
       threshold,
       routines,
       limitRate,
-      partSize: (size) => partSizeFlag(partSizeText, size),
+      partSize,
       cpPath,
       note,
     });
@@ -181,9 +180,9 @@ async function listTree(
 interface PoolOptions {
   jobs: number;
   threshold: number;
-  routines: number;
+  routines: TreeFileOptions["routines"];
   limitRate: TreeFileOptions["limitRate"];
-  partSize: (size: number) => number;
+  partSize: TreeFileOptions["partSize"];
   cpPath: string | false;
   note: (line: string) => void;
 }
