@@ -318,12 +318,16 @@ describe("ossup progress off a terminal", () => {
 describe("ossup's first line of a transfer", () => {
   it("counts the parts, and never says more at once than there are parts", async () => {
     await writeFile(join(dir, "one.bin"), testBytes(300_000, 11));
-    const one = await ossup(["cp", "one.bin", `oss://${BUCKET}/one.bin`]);
+    const one = await ossup(["cp", "one.bin", `oss://${BUCKET}/one.bin`, "--part-size", "1MB"]);
     assert.equal(one.code, 0, one.stderr);
     assert.match(
       one.stderr,
       /^ossup: uploading one\.bin \(293\.0 KiB\) to oss:\/\/msg-bucket\/one\.bin in 1 part, checkpoint one\.bin\.cp$/m,
     );
+    // With no --part-size and --parallel the engine chooses, and says so.
+    const auto = await ossup(["cp", "one.bin", `oss://${BUCKET}/auto.bin`]);
+    assert.equal(auto.code, 0, auto.stderr);
+    assert.match(auto.stderr, / in \d+ parts? of [\d.]+ [KM]iB, \d+ at once to start \(auto\), /);
     const three = await ossup([
       "cp",
       "one.bin",
@@ -341,6 +345,8 @@ describe("ossup's first line of a transfer", () => {
       "three.out",
       "--part-size",
       "128KB",
+      "--parallel",
+      "4",
     ]);
     assert.equal(down.code, 0, down.stderr);
     assert.match(
