@@ -1,6 +1,6 @@
 /**
- * Builds `scripts/go/bench_upload` (the Go SDK client of
- * scripts/bench_upload.ts) against Debian's OSS SDK for Go 1.4, which
+ * Builds a Go SDK client of the benchmarks (`scripts/go/bench_upload` of
+ * scripts/bench_upload.ts, `scripts/go/bench_tree` of scripts/bench_tree.ts) against Debian's OSS SDK for Go 1.4, which
  * predates Go modules: GO111MODULE=off with /usr/share/gocode on GOPATH.
  *
  * @module
@@ -17,13 +17,17 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 const GOPATH_SHARED = "/usr/share/gocode";
 const SDK_DIR = join(GOPATH_SHARED, "src/github.com/aliyun/aliyun-oss-go-sdk/oss");
-const source = join(fileURLToPath(import.meta.url), "..", "go", "bench_upload");
+const programs = join(fileURLToPath(import.meta.url), "..", "go");
 
 /**
- * Builds the Go client into `workDir` and returns the binary's path. Go's
- * build cache is shared with the tests' Go builds (under the temp directory).
+ * Builds the Go client `program` (a folder of scripts/go/) into `workDir`
+ * and returns the binary's path. Go's build cache is shared with the tests'
+ * Go builds (under the temp directory).
  */
-export async function buildBenchGoClient(workDir: string): Promise<string> {
+export async function buildBenchGoClient(
+  workDir: string,
+  program: "bench_upload" | "bench_tree" = "bench_upload",
+): Promise<string> {
   if (!existsSync(join(SDK_DIR, "upload.go"))) {
     throw new Error(
       `the OSS SDK for Go is not in ${SDK_DIR}: ` +
@@ -32,9 +36,9 @@ export async function buildBenchGoClient(workDir: string): Promise<string> {
   }
   const gopath = join(workDir, "gopath");
   mkdirSync(gopath, { recursive: true });
-  const binary = join(workDir, "bench_upload");
+  const binary = join(workDir, program);
   await run("go", ["build", "-o", binary, "."], {
-    cwd: source,
+    cwd: join(programs, program),
     env: {
       ...process.env,
       GO111MODULE: "off",

@@ -99,4 +99,26 @@ describe("campaign scripts", () => {
     assert.ok(r.server.before.fds > 0 && r.server.after.fds > 0, out);
     assert.equal(code, 0, out);
   });
+
+  it("bench:tree: a tiny tree by ossup cp -r and the Go SDK, every file stored, files/s side by side", async () => {
+    const { code, out } = await runScript("scripts/bench_tree.ts", [
+      "--files",
+      "40",
+      "--jobs",
+      "4",
+      "--clients",
+      `ossup-${runtime},go`,
+    ]);
+    assert.equal(code, 0, out);
+    const r = lastJson(out) as {
+      files: number;
+      results: { client: string; files: number; filesPerSecond: number; ratioToGo: number }[];
+    };
+    assert.equal(r.files, 40);
+    assert.deepEqual(r.results.map((x) => [x.client, x.files]), [[`ossup-${runtime}`, 40], [
+      "go",
+      40,
+    ]]);
+    for (const x of r.results) assert.ok(x.filesPerSecond > 0 && x.ratioToGo > 0, out);
+  });
 });

@@ -23,6 +23,8 @@ interface Seen {
   key: string;
   partNumber?: number;
   multipart: boolean;
+  /** The Range header of a GET. */
+  range?: string;
 }
 
 const BUCKET = "tree-bucket";
@@ -94,6 +96,7 @@ before(async () => {
         key,
         partNumber: part === null ? undefined : Number(part),
         multipart: url.searchParams.has("uploadId") || url.searchParams.has("uploads"),
+        range: req.headers.get("range") ?? undefined,
       });
       return fetch(req, e);
     },
@@ -218,5 +221,75 @@ describe("ossup cp -r", () => {
     });
     assert.equal(down.code, 0, down.stderr);
     await assertSameTree(join(dir, "src"), join(cwd, "back"));
+  });
+
+  it("downloading, after SIGKILL, a rerun gets none of the files its journal has and resumes the large file from its ranges", async () => {
+    const cwd = await mkdtemp(join(dir, "kill-down-"));
+    const up = await runOssup(["cp", "-r", join(dir, "src"), `oss://${BUCKET}/killdown/`], {
+      cwd,
+      env,
+    });
+    assert.equal(up.code, 0, up.stderr);
+    const back = join(cwd, "back");
+    const args = [
+      "cp",
+      "-r",
+      `oss://${BUCKET}/killdown/`,
+      back,
+      "--part-size",
+      "100KB",
+      "--parallel",
+      "1",
+      "--jobs",
+      "4",
+    ];
+    server.control.clear();
+    clock.hold();
+    // The large file's third range is held: ranges 1 and 2 are done and journalled before it
+    // is asked for (one routine). It is first in the listing's key order, so in flight early.
+    server.control.add({
+      operation: "GetObject",
+      key: `killdown/${BIG}`,
+      nth: 3,
+      action: { type: "latency", ms: 0 },
+    });
+    const run = startOssup(args, { cwd, env });
+    await clock.held(1);
+    // A job asks for its next file only once the last one is journalled: 120 GetObjects seen,
+    // 3 of them the large file's, leave at least 117 - 3 small files recorded by the 3 other jobs.
+    await server.control.when((s) => (s.requests.GetObject ?? 0) >= 120);
+    run.child.kill("SIGKILL");
+    const { signal } = await run.exit;
+    assert.equal(signal, "SIGKILL");
+    clock.release();
+    await server.idle();
+    server.control.clear();
+
+    const [journal] = await journals(cwd);
+    assert.ok(journal, "the journal is kept");
+    const done = await journalDone(join(cwd, journal));
+    assert.ok(done.size >= 114, `${done.size} files recorded`);
+    assert.ok(!done.has(BIG));
+
+    seen = [];
+    const again = await runOssup([...args, "--json"], { cwd, env });
+    assert.equal(again.code, 0, again.stderr);
+    const out = JSON.parse(again.stdout);
+    assert.equal(out.alreadyDone, done.size);
+    assert.equal(out.copied, SMALL_FILES + 3 - done.size);
+    const asked = seen.filter((s) =>
+      (s.method === "GET" || s.method === "HEAD") && done.has(s.key.slice("killdown/".length))
+    );
+    assert.deepEqual(asked.map((s) => s.key), [], "no journalled file is asked for again");
+    const bigRanges = seen
+      .filter((s) => s.method === "GET" && s.key === `killdown/${BIG}`)
+      .map((s) => Number(/^bytes=(\d+)-/.exec(s.range ?? "")?.[1]) / 102_400);
+    assert.deepEqual(
+      [...new Set(bigRanges)].sort((a, b) => a - b),
+      [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+      "the large file resumes at its third range",
+    );
+    assert.deepEqual(await journals(cwd), [], "the journal is removed once the tree is done");
+    await assertSameTree(join(dir, "src"), back);
   });
 });

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Bucket } from "../client/bucket.ts";
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
@@ -47,6 +47,12 @@ export interface TreeFile {
   key: string;
   /** Bytes, as listed. */
   size: number;
+  /**
+   * Last written, as listed (ms since the epoch). A downloaded file takes
+   * its object's `LastModified` as mtime, so `sync` can tell it unchanged
+   * from the listing alone.
+   */
+  mtimeMs: number;
 }
 
 function checkCrc(what: string, expected: bigint | undefined, bytes: Uint8Array): void {
@@ -107,7 +113,8 @@ export async function uploadTreeFile(
 }
 
 /**
- * Downloads one object; the folders on its path are made first.
+ * Downloads one object; the folders on its path are made first, and the
+ * file's mtime is the object's `LastModified`.
  *
  * @param f The file.
  * @param o The tree's options.
@@ -119,6 +126,16 @@ export async function downloadTreeFile(
   onBytes: (done: number) => void,
 ): Promise<void> {
   await mkdir(dirname(f.path), { recursive: true });
+  await downloadBytes(f, o, onBytes);
+  const mtime = new Date(f.mtimeMs);
+  await utimes(f.path, mtime, mtime);
+}
+
+async function downloadBytes(
+  f: TreeFile,
+  o: TreeFileOptions,
+  onBytes: (done: number) => void,
+): Promise<void> {
   if (f.size <= o.threshold) {
     const res = await o.bucket.getObject(f.key, { signal: o.signal, limitRate: o.limitRate });
     const bytes = await res.bytes();

@@ -48,7 +48,7 @@ const RETRIED_EXITS: ReadonlySet<number> = new Set([
 ]);
 
 /** Which way a tree goes, and its two ends. */
-interface TreePlan {
+export interface TreePlan {
   direction: "up" | "down";
   /** The local folder, absolute. */
   root: string;
@@ -59,12 +59,12 @@ interface TreePlan {
 }
 
 /** A failed file, for the list at the end. */
-interface TreeFailure {
+export interface TreeFailure {
   rel: string;
   error: unknown;
 }
 
-function asFolderPrefix(key: string): string {
+export function asFolderPrefix(key: string): string {
   return key === "" || key.endsWith("/") ? key : key + "/";
 }
 
@@ -103,14 +103,31 @@ async function requireFolder(root: string): Promise<void> {
   }
 }
 
+/** A tree transfer made ready: its ends, its flags read, where its journal goes, its bucket. */
+export interface TreeRun {
+  /** Direction and ends. */
+  plan: TreePlan;
+  /** The bucket. */
+  bucket: Bucket;
+  /** Whether a relative path is kept (`--include`/`--exclude`). */
+  keep: (rel: string) => boolean;
+  /** The journal's path, or `false` with `--no-checkpoint`. */
+  cpPath: string | false;
+  /** How files move. */
+  pool: PoolOptions;
+  /** Writes a note on stderr (nothing with `--quiet` or `--json`). */
+  note: (line: string) => void;
+}
+
 /**
- * Runs `cp -r` either way.
+ * Reads a tree transfer's flags, places its journal, checks its local end
+ * (an upload's folder must exist) and opens its bucket.
  *
  * @param ctx The command context.
  * @param plan Direction and ends.
- * @returns The exit code.
+ * @returns The transfer, ready to list and copy.
  */
-async function runTree(ctx: CliContext, plan: TreePlan): Promise<number> {
+export async function prepareTree(ctx: CliContext, plan: TreePlan): Promise<TreeRun> {
   const flags = ctx.args;
   const jobs = flags.strings.has("jobs")
     ? parseWhole("jobs", flags.strings.get("jobs")!, 1, 1000)
@@ -120,47 +137,112 @@ async function runTree(ctx: CliContext, plan: TreePlan): Promise<number> {
   const threshold = thresholdFlag(flags.strings.get("bigfile-threshold"));
   const partSize = partSizeFlag(flags.strings.get("part-size"));
   const keep = nameFilter(nameRulesOf(flags.sequence));
-  const remote = `oss://${plan.bucket}/${plan.prefix}`;
-  const header: TreeJournalHeader = plan.direction === "up"
-    ? { direction: "up", source: plan.root, destination: remote }
-    : { direction: "down", source: remote, destination: plan.root };
-  const cpPath = await journalPath(ctx, header);
+  const cpPath = await journalPath(ctx, journalHeader(plan));
   if (plan.direction === "up") await requireFolder(plan.root);
-  else await mkdir(plan.root, { recursive: true });
-
   const conn = await ctx.connect();
   const bucket = await conn.bucket(plan.bucket, plan.direction === "up");
-  const listing = await listTree(plan, bucket, keep, cpPath);
-  // Folder markers (`dir/` objects) make their folders, empty ones included.
-  for (const f of listing.folders) {
-    await mkdir(join(plan.root, ...f.split("/")), { recursive: true });
-  }
   const quietNotes = ctx.quiet || ctx.json;
   const note = (line: string) => quietNotes ? undefined : ctx.err(`ossup: ${line}\n`);
-  for (const s of listing.skipped) note(`skipped ${s.rel}: ${s.reason}`);
+  return {
+    plan,
+    bucket,
+    keep,
+    cpPath,
+    note,
+    pool: { jobs, threshold, routines, limitRate, partSize, cpPath, note },
+  };
+}
 
+function journalHeader(plan: TreePlan): TreeJournalHeader {
+  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  return plan.direction === "up"
+    ? { direction: "up", source: plan.root, destination: remote }
+    : { direction: "down", source: remote, destination: plan.root };
+}
+
+/**
+ * Lists what a tree transfer reads: the folder going up, the prefix coming
+ * down; says what it skipped.
+ *
+ * @param run The transfer.
+ * @returns The source's listing.
+ */
+export async function listTreeSource(run: TreeRun): Promise<TreeListing> {
+  const listing = await listTree(run.plan, run.bucket, run.keep, run.cpPath);
+  for (const s of listing.skipped) run.note(`skipped ${s.rel}: ${s.reason}`);
+  return listing;
+}
+
+/** A tree copy's outcome, and whether it finished (its journal is then removed). */
+export interface TreeCopied extends TreeOutcome {
+  /** Every file copied, none failed, not interrupted. */
+  finished: boolean;
+}
+
+/**
+ * Copies `entries` (all of the listing's by default) under one journal and
+ * one progress display; on the way down, makes the folder and the folders
+ * the listing's markers name first.
+ *
+ * @param ctx The command context.
+ * @param run The transfer.
+ * @param listing The source's listing.
+ * @param entries The files to copy, of the listing's.
+ * @returns The outcome.
+ */
+export async function copyTree(
+  ctx: CliContext,
+  run: TreeRun,
+  listing: TreeListing,
+  entries: TreeEntry[] = listing.entries,
+): Promise<TreeCopied> {
+  const { plan, cpPath } = run;
+  if (plan.direction === "down") {
+    await mkdir(plan.root, { recursive: true });
+    // Folder markers (`dir/` objects) make their folders, empty ones included.
+    for (const f of listing.folders) {
+      await mkdir(join(plan.root, ...f.split("/")), { recursive: true });
+    }
+  }
   let journal: TreeJournal | undefined;
   if (cpPath !== false) {
     await mkdir(dirname(cpPath), { recursive: true });
-    const opened = await TreeJournal.open(autoPlatform.createCheckpointStore!(), cpPath, header);
+    const opened = await TreeJournal.open(
+      autoPlatform.createCheckpointStore!(),
+      cpPath,
+      journalHeader(plan),
+    );
     journal = opened.journal;
   }
   let finished = false;
   try {
-    const outcome = await transferAll(ctx, plan, bucket, listing, journal, {
-      jobs,
-      threshold,
-      routines,
-      limitRate,
-      partSize,
-      cpPath,
-      note,
-    });
+    const outcome = await transferAll(ctx, plan, run.bucket, entries, journal, run.pool);
     finished = outcome.failures.length === 0 && !outcome.interrupted;
-    return report(ctx, plan, listing, outcome, cpPath, finished);
+    return { ...outcome, finished };
   } finally {
     await journal?.close(finished);
   }
+}
+
+/**
+ * Runs `cp -r` either way.
+ *
+ * @param ctx The command context.
+ * @param plan Direction and ends.
+ * @returns The exit code.
+ */
+async function runTree(ctx: CliContext, plan: TreePlan): Promise<number> {
+  const run = await prepareTree(ctx, plan);
+  const listing = await listTreeSource(run);
+  const copied = await copyTree(ctx, run, listing);
+  return reportTree(ctx, run, listing, copied);
+}
+
+/** The journal, its lock and its temp files, when the journal is inside the folder. */
+export function journalFiles(cpPath: string | false): (path: string) => boolean {
+  return (path) =>
+    cpPath !== false && (path === cpPath || path === `${cpPath}.lock` ||
+      (dirname(path) === dirname(cpPath) && basename(path).startsWith(`.${basename(cpPath)}.`)));
 }
 
 async function listTree(
@@ -170,14 +252,12 @@ async function listTree(
   cpPath: string | false,
 ): Promise<TreeListing> {
   if (plan.direction === "down") return await walkRemoteTree(bucket, plan.prefix, { keep });
-  // The journal, its lock and its temp files, when the journal is inside the folder.
-  const ignore = (path: string) =>
-    cpPath !== false && (path === cpPath || path === `${cpPath}.lock` ||
-      (dirname(path) === dirname(cpPath) && basename(path).startsWith(`.${basename(cpPath)}.`)));
-  return await walkLocalTree(plan.root, { keep, ignore });
+  return await walkLocalTree(plan.root, { keep, ignore: journalFiles(cpPath) });
 }
 
+/** How a tree's files move: the flags, read. */
 interface PoolOptions {
+  /** Files at once (`--jobs`). */
   jobs: number;
   threshold: number;
   routines: TreeFileOptions["routines"];
@@ -187,7 +267,8 @@ interface PoolOptions {
   note: (line: string) => void;
 }
 
-interface TreeOutcome {
+/** What a tree copy did. */
+export interface TreeOutcome {
   copied: number;
   alreadyDone: number;
   bytesCopied: number;
@@ -197,8 +278,8 @@ interface TreeOutcome {
 }
 
 /** The files to move, and those an earlier run's journal already has. */
-function pending(listing: TreeListing, journal: TreeJournal | undefined): TreeEntry[] {
-  return listing.entries.filter((e) => journal?.doneVersion(e.rel) !== e.version);
+function pending(entries: TreeEntry[], journal: TreeJournal | undefined): TreeEntry[] {
+  return entries.filter((e) => journal?.doneVersion(e.rel) !== e.version);
 }
 
 /** Moves every pending file, `jobs` at once, under one progress display. */
@@ -206,20 +287,20 @@ async function transferAll(
   ctx: CliContext,
   plan: TreePlan,
   bucket: Bucket,
-  listing: TreeListing,
+  entries: TreeEntry[],
   journal: TreeJournal | undefined,
   o: PoolOptions,
 ): Promise<TreeOutcome> {
-  const todo = pending(listing, journal);
-  const alreadyDone = listing.entries.length - todo.length;
-  const bytesTotal = listing.entries.reduce((n, e) => n + e.size, 0);
+  const todo = pending(entries, journal);
+  const alreadyDone = entries.length - todo.length;
+  const bytesTotal = entries.reduce((n, e) => n + e.size, 0);
   let bytesDone = bytesTotal - todo.reduce((n, e) => n + e.size, 0);
   const inFlight = new Map<string, number>();
   let filesDone = alreadyDone;
   const verb = plan.direction === "up" ? "uploading" : "downloading";
   const remote = `oss://${plan.bucket}/${plan.prefix}`;
   o.note(
-    `${verb} ${listing.entries.length} files (${formatBytes(bytesTotal)}) ` +
+    `${verb} ${entries.length} files (${formatBytes(bytesTotal)}) ` +
       `${
         plan.direction === "up"
           ? `from ${plan.root} to ${remote}`
@@ -245,7 +326,7 @@ async function transferAll(
       bytesDone: bytesDone + moving,
       bytesTotal,
       partsDone: filesDone,
-      partsTotal: listing.entries.length,
+      partsTotal: entries.length,
     });
   };
   const fileOptions: TreeFileOptions = {
@@ -271,6 +352,7 @@ async function transferAll(
       path: join(plan.root, ...e.rel.split("/")),
       key: plan.prefix + e.rel,
       size: e.size,
+      mtimeMs: e.mtimeMs,
     };
     for (let attempt = 1;; attempt++) {
       try {
@@ -323,23 +405,42 @@ async function transferAll(
   };
 }
 
-/** Says how it went: the summary line (or JSON), the failures, and the exit code. */
-function report(
+/** What `sync` adds to a tree copy's summary. */
+export interface SyncCounts {
+  /** Files the destination already had the same. */
+  unchanged: number;
+  /** Files or objects deleted at the destination (`--delete`). */
+  deleted: number;
+}
+
+/**
+ * Says how a tree copy went: the summary line (or JSON), the failures, and
+ * the exit code; an interrupted copy throws, saying where its journal is.
+ *
+ * @param ctx The command context.
+ * @param run The transfer.
+ * @param listing The source's listing.
+ * @param r The copy's outcome.
+ * @param sync `sync`'s counts, for its summary.
+ * @returns The exit code.
+ */
+export function reportTree(
   ctx: CliContext,
-  plan: TreePlan,
+  run: TreeRun,
   listing: TreeListing,
-  r: TreeOutcome,
-  cpPath: string | false,
-  finished: boolean,
+  r: TreeCopied,
+  sync?: SyncCounts,
 ): number {
+  const { plan, cpPath } = run;
   const remote = `oss://${plan.bucket}/${plan.prefix}`;
   const kept = cpPath === false
     ? "with --no-checkpoint nothing is kept"
     : `the journal is kept in ${cpPath}: run the same command again to resume`;
+  const toCopy = listing.entries.length - (sync?.unchanged ?? 0);
   if (r.interrupted) {
     throw new CliError(
       EXIT.interrupted,
-      `paused after ${r.copied + r.alreadyDone}/${listing.entries.length} files; ${kept}`,
+      `paused after ${r.copied + r.alreadyDone}/${toCopy} files; ${kept}`,
     );
   }
   const reports = r.failures.map((f) => ({
@@ -355,21 +456,24 @@ function report(
         files: listing.entries.length,
         copied: r.copied,
         alreadyDone: r.alreadyDone,
+        ...sync,
         skipped: listing.skipped,
         failed: reports.map((f) => ({ path: f.rel, error: f.message, exitCode: f.exitCode })),
         bytesCopied: r.bytesCopied,
         seconds: Math.round(r.seconds * 1000) / 1000,
-        ...(finished || cpPath === false ? {} : { journal: cpPath }),
+        ...(r.finished || cpPath === false ? {} : { journal: cpPath }),
       }) + "\n",
     );
   } else if (!ctx.quiet) {
     const rate = r.seconds > 0 ? r.bytesCopied / r.seconds : 0;
     const perSecond = r.seconds > 0 ? r.copied / r.seconds : 0;
+    const verb = sync ? "synced" : plan.direction === "up" ? "uploaded" : "downloaded";
+    const syncCounts = sync ? `${sync.unchanged} unchanged, ${sync.deleted} deleted, ` : "";
     ctx.out(
-      `${plan.direction === "up" ? "uploaded" : "downloaded"} ${
+      `${verb} ${
         plan.direction === "up" ? `${plan.root} to ${remote}` : `${remote} to ${plan.root}`
       }: ${r.copied} copied (${formatBytes(r.bytesCopied)}), ${r.alreadyDone} already done, ` +
-        `${listing.skipped.length} skipped, ${r.failures.length} failed; ${
+        `${syncCounts}${listing.skipped.length} skipped, ${r.failures.length} failed; ${
           formatDuration(r.seconds)
         } ` +
         `(${formatBytes(rate)}/s, ${Math.round(perSecond)} files/s)\n`,

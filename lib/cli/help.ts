@@ -20,6 +20,8 @@ Usage:
   ossup cp -r <dir> oss://<bucket>/<prefix>/   a folder's files, --jobs at once, one journal:
                                          kill it and run it again to resume
   ossup cp -r oss://<bucket>/<prefix>/ <dir>   the objects under a prefix into a folder
+  ossup sync <dir> oss://<bucket>/<prefix>/    copy only what is missing or changed there
+  ossup sync oss://<bucket>/<prefix>/ <dir>    (either way; cp -r's options and journal)
   ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
   ossup rm oss://<bucket>/<key>          remove an object; one that does not exist is said so, exit 0
                                          (rm --bucket oss://<bucket>: an empty bucket;
@@ -54,6 +56,15 @@ cp -r options (folders):
                           Links to files are followed; links to folders, FIFOs, sockets and
                           devices are skipped and said; failed files are retried 3 times, then
                           listed, and the exit code is the first failure's
+sync options (and cp -r's):
+  --delete                delete what the source does not have (listed first; only after every
+                          copy succeeded; --include/--exclude protect what they leave out)
+  --dry-run               say what would be copied and deleted, change nothing
+  --checksum              changed = another size or another CRC-64 (the file's computed, the
+                          object's by HEAD); without it, from the listings alone: another size,
+                          or up: the file modified in a later second than the object's
+                          LastModified; down: the file's mtime is not the object's LastModified
+                          (downloads give files that mtime)
   -j, --json              print one JSON object as the result (key, size, etag without quotes,
                           crc64, parts, partSize, seconds, bytesSent, bytesResent, resumed;
                           downloads: file, bytesReceived; copies: sourceBucket, sourceKey,

@@ -16,6 +16,7 @@ import { lsCommand } from "./cmd_ls.ts";
 import { treeDownloadCommand, treeUploadCommand } from "./cmd_tree_copy.ts";
 import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
 import { serveCommand } from "./cmd_serve.ts";
+import { syncCommand } from "./cmd_sync.ts";
 import { SERVE_FLAGS } from "../server/serve_flags.ts";
 import { uploadCommand } from "./cmd_upload.ts";
 import { connect, type Connection, GLOBAL_FLAGS } from "./connection.ts";
@@ -40,8 +41,16 @@ const TREE_FLAGS: Record<string, FlagSpec> = {
   exclude: { type: "string", multiple: true },
 };
 
+/** `sync`'s own flags; it is always recursive. */
+const SYNC_FLAGS: Record<string, FlagSpec> = {
+  delete: { type: "boolean" },
+  "dry-run": { type: "boolean" },
+  checksum: { type: "boolean" },
+};
+
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
   cp: { ...TRANSFER_FLAGS, ...TREE_FLAGS },
+  sync: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...SYNC_FLAGS },
   ls: {},
   rm: { bucket: { type: "boolean", short: "b" }, multipart: { type: "boolean", short: "m" } },
   mb: {},
@@ -119,13 +128,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (spec === undefined) {
       throw new UsageError(
         /^[a-z-]+$/.test(command)
-          ? `unknown command "${command}"; commands: cp, ls, rm, mb, presign, serve (see ossup --help)`
+          ? `unknown command "${command}"; commands: cp, sync, ls, rm, mb, presign, serve (see ossup --help)`
           : "the first argument must be a command: cp, ls, rm, mb, presign, serve (see ossup --help)",
       );
     }
     let rest = argv.slice(1);
     let checkpointPath: string | undefined;
-    if (command === "cp") ({ argv: rest, path: checkpointPath } = takeCheckpointPath(rest));
+    if (command === "cp" || command === "sync") {
+      ({ argv: rest, path: checkpointPath } = takeCheckpointPath(rest));
+    }
     const args = parseFlags(rest, { ...GLOBAL_FLAGS, ...spec });
     if (checkpointPath !== undefined) args.strings.set("checkpoint", checkpointPath);
     verbose = args.booleans.get("verbose") === true;
@@ -180,6 +191,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         }
         return await uploadCommand(ctx, src, parseOssUrl(dst));
       }
+      case "sync":
+        arity(2, 2, "sync <dir> oss://bucket/prefix/  or  ossup sync oss://bucket/prefix/ <dir>");
+        return await syncCommand(ctx, p[0], p[1]);
       case "ls":
         arity(0, 1, "ls [oss://bucket[/prefix]]");
         return await lsCommand(ctx, p[0]);

@@ -29,6 +29,8 @@ export interface TreeEntry {
   size: number;
   /** What says it is still the same file: `size:mtimeMs` locally, the ETag of an object. */
   version: string;
+  /** Last written, ms since the epoch: a file's mtime, an object's `LastModified` (whole seconds). */
+  mtimeMs: number;
 }
 
 /** Something the walk left out, and why. */
@@ -122,6 +124,7 @@ export async function walkLocalTree(root: string, o: WalkOptions): Promise<TreeL
           rel: childRel,
           size: info.size,
           version: `${info.size}:${Math.trunc(info.mtimeMs)}`,
+          mtimeMs: info.mtimeMs,
         });
       }
     }
@@ -171,7 +174,12 @@ export async function walkRemoteTree(
       });
       continue;
     }
-    listing.entries.push({ rel, size: obj.size, version: obj.etag });
+    listing.entries.push({
+      rel,
+      size: obj.size,
+      version: obj.etag,
+      mtimeMs: obj.lastModified.getTime(),
+    });
   }
   return listing;
 }
