@@ -29,35 +29,55 @@ interface DenoLike {
 
 const SEEK_START = 0; // Deno.SeekMode.Start
 
+/** An open `FsFile` and where its position is. */
+interface PositionedFile {
+  file: DenoFsFile;
+  at: number;
+}
+
 /**
  * Writes through `FsFile`s on the partial file. An `FsFile` has one file position, so each
- * seek-and-write holds its own: a write takes an idle one or opens another (as many as writes
- * run at once, i.e. the download's routines).
+ * seek-and-write holds its own: a write takes an idle one (one already at its offset when there
+ * is: a range's writes follow each other, and each seek is one more hop to Deno's blocking
+ * threads) or opens another (as many as writes run at once, i.e. the download's routines).
  */
 function denoPositionalWriter(partialPath: string): PositionalWriter {
-  const idle: DenoFsFile[] = [];
+  const idle: PositionedFile[] = [];
   let closed = false;
+  const take = async (offset: number): Promise<PositionedFile> => {
+    const there = idle.findIndex((f) => f.at === offset);
+    if (there >= 0) return idle.splice(there, 1)[0];
+    const deno = (globalThis as { Deno?: DenoLike }).Deno;
+    if (deno === undefined) throw new Error("the Deno file sink needs the Deno runtime");
+    const taken = idle.pop() ?? { file: await deno.open(partialPath, { write: true }), at: 0 };
+    taken.at = -1; // unknown until the seek is done
+    await taken.file.seek(offset, SEEK_START).catch((err) => {
+      taken.file.close();
+      throw err;
+    });
+    taken.at = offset;
+    return taken;
+  };
   return {
     async write(offset, bytes) {
       if (closed) throw new Error(`file sink ${partialPath}: written after close`);
-      const deno = (globalThis as { Deno?: DenoLike }).Deno;
-      if (deno === undefined) throw new Error("the Deno file sink needs the Deno runtime");
-      const file = idle.pop() ?? await deno.open(partialPath, { write: true });
+      const taken = await take(offset);
       try {
-        await file.seek(offset, SEEK_START);
         for (let done = 0; done < bytes.length;) {
-          done += await file.write(bytes.subarray(done));
+          const n = await taken.file.write(bytes.subarray(done));
+          done += n;
+          taken.at += n;
         }
       } catch (err) {
-        file.close();
+        taken.file.close();
         throw err;
       }
-      if (closed) file.close();
-      else idle.push(file);
+      if (closed) taken.file.close();
+      else idle.push(taken);
     },
     close() {
       closed = true;
-      for (const file of idle.splice(0)) file.close();
+      for (const { file } of idle.splice(0)) file.close();
       return Promise.resolve();
     },
   };
