@@ -9,6 +9,7 @@
 import type { OssPlatform } from "../../client/platform.ts";
 import { openBunFile } from "../bun/file_source.ts";
 import { openDenoFile } from "../deno/file_source.ts";
+import { openDenoFileSink } from "../deno/file_sink.ts";
 import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openNodeFile } from "../node_api/file_source.ts";
 import { openNodeFileSink } from "../node_api/file_sink.ts";
@@ -33,7 +34,10 @@ export const autoPlatform: OssPlatform = {
     if (g.Bun !== undefined) return openBunFile(path);
     return openNodeFile(path);
   },
-  createFileSink: (path) => openNodeFileSink(path),
+  createFileSink: (path) => {
+    const g = globalThis as { Deno?: unknown };
+    return g.Deno !== undefined ? openDenoFileSink(path) : openNodeFileSink(path);
+  },
   createCheckpointStore: () => new FileCheckpointStore(),
   sha256: nodeSha256,
 };

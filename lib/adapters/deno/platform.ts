@@ -8,7 +8,7 @@
 import type { OssPlatform } from "../../client/platform.ts";
 import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openDenoFile } from "./file_source.ts";
-import { openNodeFileSink } from "../node_api/file_sink.ts";
+import { openDenoFileSink } from "./file_sink.ts";
 import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
@@ -24,7 +24,7 @@ import { nodeSha256 } from "../node_api/node_sha256.ts";
  */
 export const denoPlatform: OssPlatform = {
   openFile: (path) => openDenoFile(path),
-  createFileSink: (path) => openNodeFileSink(path),
+  createFileSink: (path) => openDenoFileSink(path),
   createCheckpointStore: () => new FileCheckpointStore(),
   sha256: nodeSha256,
 };

@@ -11,6 +11,26 @@ import { dirname } from "node:path";
 import { type FileSink, PARTIAL_DOWNLOAD_SUFFIX } from "../../sink/file_sink.ts";
 import { fsyncDir } from "./fsync_dir.ts";
 
+/**
+ * Positional writes into an open partial file, by a route other than the sink's `FileHandle`
+ * (a runtime whose `node:fs` writes block its event loop brings its own).
+ */
+export interface PositionalWriter {
+  /** Writes all of `bytes` at `offset`; calls for different ranges may run at once. */
+  write(offset: number, bytes: Uint8Array): Promise<void>;
+  /** Releases what the writer opened; called with no write in flight. */
+  close(): Promise<void>;
+}
+
+/** Options of {@linkcode openNodeFileSink}. */
+export interface NodeFileSinkOptions {
+  /**
+   * Opens the writer of the partial file (`<path>.ossup-download`, which exists then) each
+   * time the sink is opened. Default: none, bytes go through the sink's `node:fs` `FileHandle`.
+   */
+  openWriter?: (partialPath: string) => PositionalWriter;
+}
+
 function isMissing(err: unknown): boolean {
   return (err as { code?: string })?.code === "ENOENT";
 }
@@ -20,9 +40,11 @@ function isMissing(err: unknown): boolean {
  * position so that routines write their ranges at once. One implementation serves the three
  * runtimes because positional writes are what a parallel download needs, and only `node:fs`
  * has them on all three (`Deno.FsFile` writes at a shared seek position, `Bun.file`'s writer
- * only appends).
+ * only appends). Deno's entry passes `openWriter` (`../deno/file_sink.ts`): Deno's `node:fs`
+ * writes block its event loop.
  *
  * @param path The target file; the partial file is `<path>.ossup-download` beside it.
+ * @param options Another route for the writes.
  * @returns The sink (nothing is opened until `open`).
  *
  * @example
@@ -41,17 +63,26 @@ function isMissing(err: unknown): boolean {
  * assert.equal(await readFile(path, "utf8"), "hello");
  * ```
  */
-export function openNodeFileSink(path: string): FileSink {
+export function openNodeFileSink(path: string, options: NodeFileSinkOptions = {}): FileSink {
   const partial = path + PARTIAL_DOWNLOAD_SUFFIX;
   let handle: FileHandle | undefined;
+  let writer: PositionalWriter | undefined;
   const opened = (): FileHandle => {
     if (handle === undefined) throw new Error(`file sink ${path}: open() it first`);
     return handle;
   };
   const close = async () => {
-    const h = handle;
-    handle = undefined;
-    await h?.close();
+    const h = handle, w = writer;
+    handle = writer = undefined;
+    try {
+      await w?.close();
+    } finally {
+      await h?.close();
+    }
+  };
+  const opening = (h: FileHandle) => {
+    handle = h;
+    writer = options.openWriter?.(partial);
   };
   return {
     name: path,
@@ -59,17 +90,18 @@ export function openNodeFileSink(path: string): FileSink {
       await close();
       if (keep) {
         try {
-          handle = await open(partial, "r+");
-          return (await handle.stat()).size;
+          opening(await open(partial, "r+"));
+          return (await opened().stat()).size;
         } catch (err) {
           if (!isMissing(err)) throw err;
         }
       }
-      handle = await open(partial, "w+");
+      opening(await open(partial, "w+"));
       return keep ? undefined : 0;
     },
     async write(offset, bytes) {
       const h = opened();
+      if (writer !== undefined) return await writer.write(offset, bytes);
       let done = 0;
       while (done < bytes.length) {
         const { bytesWritten } = await h.write(bytes, done, bytes.length - done, offset + done);
@@ -88,6 +120,8 @@ export function openNodeFileSink(path: string): FileSink {
     },
     async commit(size) {
       const h = opened();
+      await writer?.close();
+      writer = undefined;
       await h.truncate(size);
       await h.sync();
       await close();
