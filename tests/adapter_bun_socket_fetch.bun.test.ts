@@ -12,10 +12,15 @@ import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import process from "node:process";
 import { after, before, describe, it } from "node:test";
@@ -953,5 +958,37 @@ describe("withBunFetch and proxyConfigured", () => {
       }),
       false,
     );
+  });
+});
+
+describe("createSocketFetch's fallback: bodies arrive as stored", () => {
+  // An object stored gzip-compressed (Content-Encoding: gzip), as OSS serves it back.
+  const stored = new Uint8Array(gzipSync(new TextEncoder().encode("hello ".repeat(100))));
+  let server: ReturnType<typeof createHttpServer>;
+  let url = "";
+  before(async () => {
+    server = createHttpServer((req, res) => {
+      res.writeHead(200, {
+        "content-encoding": "gzip",
+        "content-length": stored.byteLength,
+        "x-accept-encoding": req.headers["accept-encoding"] ?? "",
+      });
+      res.end(stored);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("asks for identity and does not inflate a gzip body", async () => {
+    const res = await createSocketFetch()(url);
+    assert.equal(res.headers.get("x-accept-encoding"), "identity");
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), stored);
+  });
+
+  it("keeps an accept-encoding the caller set, and still hands over the stored bytes", async () => {
+    const res = await createSocketFetch()(url, { headers: { "accept-encoding": "gzip" } });
+    assert.equal(res.headers.get("x-accept-encoding"), "gzip");
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), stored);
   });
 });

@@ -48,7 +48,13 @@ type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Respons
 
 /** Options of {@linkcode createSocketFetch}. */
 export interface SocketFetchOptions {
-  /** The `fetch` for every other request. Default: the global `fetch`, looked up per call. */
+  /**
+   * The `fetch` for every other request. Default: the global `fetch`, looked up per call, with
+   * `decompress: false` and `accept-encoding: identity` (unless the caller set one), so that a
+   * body arrives as the server stored it: Bun's `fetch` would otherwise ask for gzip and inflate
+   * any gzip body, even one stored with `Content-Encoding: gzip`, and a download's length and
+   * CRC-64 are of the stored bytes.
+   */
   fallback?: typeof fetch;
   /** Byte bodies at least this large go over sockets. Default 1 MiB: Bun's copy of a smaller one costs little. */
   minBodySize?: number;
@@ -61,6 +67,17 @@ export interface SocketFetchOptions {
   keepAliveTimeout?: number;
   /** Extra certificate authorities (PEM) for https endpoints, e.g. a private one. Default: none. */
   ca?: string | string[];
+}
+
+/** Bun's own `fetch`, asked not to decode bodies: see {@linkcode SocketFetchOptions.fallback}. */
+function storedBytesFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+  // `decompress` is Bun's own option; a Request keeps its own headers.
+  if (input instanceof Request) {
+    return globalThis.fetch(input, { ...init, decompress: false } as RequestInit);
+  }
+  const headers = new Headers(init?.headers);
+  if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
+  return globalThis.fetch(input, { ...init, headers, decompress: false } as RequestInit);
 }
 
 // Statuses whose response has no body.
@@ -90,7 +107,7 @@ const CRLF = new Uint8Array([13, 10]);
  * ```
  */
 export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetch {
-  const fallback: FetchFn = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
+  const fallback: FetchFn = options.fallback ?? storedBytesFetch;
   const minBodySize = options.minBodySize ?? 1024 * 1024;
   const keepAliveTimeout = options.keepAliveTimeout ?? 4000;
   if (!(keepAliveTimeout > 0)) {
