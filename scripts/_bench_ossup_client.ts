@@ -73,5 +73,5 @@ await runClient(async () => {
       copyObjectLimit: 0,
     });
   if (!result.crc64Verified) throw new Error("the server did not confirm the CRC64");
-  return counted;
+  return { ...counted, partSizeUsed: result.partSize, routinesPeak: result.routines?.peak };
 });

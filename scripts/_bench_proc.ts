@@ -23,6 +23,10 @@ export interface ClientReport {
   checkpointBytes: number;
   /** Number of checkpoint writes. */
   checkpointWrites: number;
+  /** Part size the transfer used, when the client reports it (ossup: what `"auto"` chose). */
+  partSizeUsed?: number;
+  /** Most parts at once the transfer ran, when the client reports it. */
+  routinesPeak?: number;
 }
 
 /** VmHWM of /proc/self/status in KiB: the process's peak resident set so far. */
@@ -51,12 +55,19 @@ export interface ClientArgs {
   bucket: string;
   key: string;
   file: string;
-  partSize: number;
-  routines: number;
+  /** Bytes per part; `"auto"` (ossup's adaptive choice) or `undefined` (`default`: the client's default). */
+  partSize: number | "auto" | undefined;
+  /** Parts at once; `"auto"` or `undefined` (`default`) as for `partSize`. */
+  routines: number | "auto" | undefined;
   /** The copy bench: copy this key of the bucket to `key` instead of uploading `file`. */
   copyFrom?: string;
   /** `--download`: download `key` into `file` instead of uploading `file`. */
   download: boolean;
+}
+
+/** A number, `auto`, or `default` (the client's own default: `undefined`). */
+function setting(text: string): number | "auto" | undefined {
+  return text === "auto" ? "auto" : text === "default" ? undefined : Number(text);
 }
 
 /** Parses `--name value` flags into {@linkcode ClientArgs}. */
@@ -73,8 +84,8 @@ export function clientArgs(argv: string[] = process.argv.slice(2)): ClientArgs {
     bucket: get("bucket"),
     key: get("key"),
     file: get("file"),
-    partSize: Number(get("part-size")),
-    routines: Number(get("routines")),
+    partSize: setting(get("part-size")),
+    routines: setting(get("routines")),
     copyFrom: argv.includes("--copy-from") ? get("copy-from") : undefined,
     download: argv.includes("--download"),
   };
@@ -85,7 +96,9 @@ export function clientArgs(argv: string[] = process.argv.slice(2)): ClientArgs {
  * (status 1 with the error on stderr if it throws).
  */
 export async function runClient(
-  upload: () => Promise<{ checkpointBytes: number; checkpointWrites: number }>,
+  upload: () => Promise<
+    Pick<ClientReport, "checkpointBytes" | "checkpointWrites" | "partSizeUsed" | "routinesPeak">
+  >,
 ): Promise<void> {
   try {
     const startRssKiB = peakRssKiB();
