@@ -32,8 +32,16 @@ function runWindows(
     // Each window: n parts finish; together they carry min(n, knee) × 1000 bytes.
     const bytes = (Math.min(n, knee) * 1000) / n;
     for (let p = 0; p < n; p++) control.partDone(bytes, latencyOf(n));
+    // A step up: as many parts as routines settle (not judged) before the next window starts.
+    if (control.routines > n) settle(control, clock);
   }
   return seen;
+}
+
+/** The parts that finish right after a step up: not counted (their bytes are nonsense here). */
+function settle(control: AdaptiveRoutines, clock: { now: number }): void {
+  clock.now += WINDOW;
+  for (let p = 0, n = control.routines; p < n; p++) control.partDone(1, 1e6);
 }
 
 describe("AdaptiveRoutines", () => {
@@ -71,6 +79,27 @@ describe("AdaptiveRoutines", () => {
     clock.now += WINDOW / 2;
     for (let p = 0; p < 8; p++) control.partDone(1000, 10); // parts enough, time not
     assert.equal(control.routines, 4);
+  });
+
+  it("judges a step after its first parts settle, and holds at the knee when a step pays in part", () => {
+    const { clock, control } = controlled(32, 4);
+    // 4 routines carry 4000 B per window: the window pays (nothing to compare with): 4 → 8.
+    clock.now += WINDOW;
+    for (let p = 0; p < 4; p++) control.partDone(1000, 50);
+    assert.equal(control.routines, 8);
+    // The step's ramp: 8 parts finish with almost nothing; they are not held against it.
+    settle(control, clock);
+    assert.equal(control.routines, 8);
+    // Steady state at 8: 6000 B per window, +50%: the doubling paid → 16.
+    clock.now += WINDOW;
+    for (let p = 0; p < 8; p++) control.partDone(750, 50);
+    assert.equal(control.routines, 16);
+    settle(control, clock);
+    // At 16: 7000 B, +17% where +50% was due: the knee is 8 × 7000 / 6000 ≈ 9.3 → 10, not 8.
+    clock.now += WINDOW;
+    for (let p = 0; p < 16; p++) control.partDone(7000 / 16, 50);
+    assert.equal(control.routines, 10);
+    assert.equal(control.backoffs, 0);
   });
 
   it("halves on throttling, resets and timeouts, once per window, never below 1", () => {

@@ -4,11 +4,15 @@
  * routines to follow it; the engines feed it each finished part and each retried failure.
  *
  * The rule, in measuring windows (each at least `windowMs` long and holding at least as many
- * finished parts as routines were running, so one slow part does not decide):
+ * finished parts as routines were running, so one slow part does not decide; after a step up,
+ * the window starts once as many parts as routines have finished, so the step is judged on its
+ * steady state, not on the new routines' handshakes):
  * - **grow**: from `initial` routines, double (then, after the first hold, add a quarter) while
  *   each step brings at least half the gain it would if throughput grew in proportion
  *   ({@linkcode STEP_MUST_BRING});
- * - **hold** when a step stops paying, back at the routines before that step; after
+ * - **hold** when a step stops paying, at the knee the two windows show (where throughput
+ *   stopped growing in proportion: `before × rate / rate before`, between the routines before
+ *   the step and after it); after
  *   {@linkcode PROBE_AFTER} windows held, probe a quarter more (the link or the server may have
  *   freed up), kept only if it pays;
  * - **back off** (halve, at most once per window) on throttling (503 `SlowDown`, 429, other
@@ -39,6 +43,19 @@ import { isThrottlingError } from "../client/retry_policy.ts";
  * ```
  */
 export const STEP_MUST_BRING = 0.5;
+/**
+ * What the knee estimate of a step that did not pay gives up, in routines: a step that brought
+ * nothing measurable (within this much of one routine's share) returns exactly to the routines
+ * before it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KNEE_SLACK } from "./adaptive_routines.ts";
+ * assert.equal(KNEE_SLACK, 0.25);
+ * ```
+ */
+export const KNEE_SLACK = 0.25;
 /**
  * Windows held before probing one step up again.
  *
@@ -178,6 +195,8 @@ export class AdaptiveRoutines {
   /** The first window of the current hold. */
   #held: Window | undefined;
   #heldWindows = 0;
+  /** Parts to let finish after a step up before the window that judges it starts. */
+  #settling = 0;
   #windowStart: number;
   #bytes = 0;
   #parts = 0;
@@ -255,6 +274,12 @@ export class AdaptiveRoutines {
    * @param durationMs How long the part took, from its request's start to its answer.
    */
   partDone(bytes: number, durationMs: number): void {
+    if (this.#settling > 0) {
+      // The parts right after a step were mostly started before it, and the new routines' first
+      // parts pay a connection's handshake: counting them would judge the step on its ramp.
+      if (--this.#settling === 0) this.#startWindow();
+      return;
+    }
     this.#bytes += bytes;
     this.#parts++;
     this.#partTime += durationMs;
@@ -283,6 +308,7 @@ export class AdaptiveRoutines {
     this.#slowStart = false;
     this.#held = undefined;
     this.#heldWindows = 0;
+    this.#settling = 0;
     this.#startWindow();
     this.#set(Math.max(1, Math.floor(this.#routines / 2)));
   }
@@ -302,15 +328,23 @@ export class AdaptiveRoutines {
     if (grew) {
       this.#held = window;
     } else {
-      // The last step did not pay: back to the routines before it, the hold measured anew.
+      // The last step did not pay in full: the throughput stopped growing in proportion somewhere
+      // between the routines before it and now. Hold at that knee, estimated from the two windows
+      // (throughput ∝ routines below it, flat above), not all the way back: near a link's rate a
+      // doubling brings less than its share and falling back to half would leave the link half
+      // used. The hold is measured anew.
       this.#held = undefined;
-      this.#set(this.#before);
+      const knee = this.#baseline === undefined
+        ? this.#before
+        : Math.ceil(this.#before * window.rate / this.#baseline.rate - KNEE_SLACK);
+      this.#set(Math.max(this.#before, Math.min(this.#routines, knee)));
     }
   }
 
   #stepUp(step: number): void {
     this.#before = this.#routines;
     this.#set(Math.min(this.#max, this.#routines + step));
+    this.#settling = this.#routines;
   }
 
   #afterHeldWindow(window: Window): void {
