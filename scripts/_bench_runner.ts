@@ -7,7 +7,15 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import { randomFillSync } from "node:crypto";
 import { createInterface } from "node:readline";
@@ -197,4 +205,45 @@ export function version(cmd: string, args: string[]): string {
   } catch {
     return "?";
   }
+}
+
+/** What one client run moves: the flags of `clientArgs` in `_bench_proc.ts`. */
+export interface ClientRun {
+  bucket: string;
+  key: string;
+  file: string;
+  /** Bytes, `auto` or `default`. */
+  partSize: number | string;
+  /** A count, `auto` or `default`. */
+  routines: number | string;
+  copyFrom?: string;
+  download?: boolean;
+}
+
+/**
+ * The command-line flags of one client run, with the benchmarks' credentials, and the leftovers
+ * of an earlier run beside `file` removed (checkpoints and temporary files): each run starts anew.
+ */
+export function clientRunFlags(run: ClientRun): string[] {
+  for (const leftover of [".cp", ".temp", ".ossup-download", ".ossup-download.cp"]) {
+    rmSync(run.file + leftover, { force: true });
+  }
+  return [
+    "--ak",
+    ACCESS_KEY_ID,
+    "--sk",
+    ACCESS_KEY_SECRET,
+    "--bucket",
+    run.bucket,
+    "--key",
+    run.key,
+    "--file",
+    run.file,
+    "--part-size",
+    String(run.partSize),
+    "--routines",
+    String(run.routines),
+    ...(run.copyFrom === undefined ? [] : ["--copy-from", run.copyFrom]),
+    ...(run.download ? ["--download"] : []),
+  ];
 }

@@ -78,6 +78,7 @@ import {
   ACCESS_KEY_SECRET,
   binary,
   children,
+  clientRunFlags,
   compileForNode,
   fileCrc,
   median,
@@ -328,27 +329,15 @@ async function main(): Promise<void> {
       for (const spec of order) {
         const key = settings.download ? downloadKey : `bench/${spec.id}-${run + 1}.bin`;
         const target = settings.download ? join(work, `${spec.id}.out`) : file;
-        for (const leftover of [".cp", ".temp", ".ossup-download", ".ossup-download.cp"]) {
-          rmSync(target + leftover, { force: true });
-        }
-        const common = [
-          "--ak",
-          ACCESS_KEY_ID,
-          "--sk",
-          ACCESS_KEY_SECRET,
-          "--bucket",
-          BUCKET,
-          "--key",
+        const common = clientRunFlags({
+          bucket: BUCKET,
           key,
-          "--file",
-          target,
-          "--part-size",
-          String(partSize),
-          "--routines",
-          String(routines),
-          ...(settings.copy ? ["--copy-from", COPY_SOURCE_KEY] : []),
-          ...(settings.download ? ["--download"] : []),
-        ];
+          file: target,
+          partSize,
+          routines,
+          copyFrom: settings.copy ? COPY_SOURCE_KEY : undefined,
+          download: settings.download,
+        });
         const [cmd, args] = spec.command(common);
         const report = await runClient(cmd, args, timeoutMs);
         // The object (or, downloading, the file written) must be the file: size and CRC64.

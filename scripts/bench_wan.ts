@@ -5,7 +5,8 @@
  * MB/s and share of the link's rate, peak RSS against its bound.
  *
  *     npm run bench:wan -- [--profiles 1,2,3,4] [--clients auto-deno,…] [--directions upload,download]
- *                          [--quick] [--runs 1] [--json]
+ *                          [--quick] [--size 4MiB] [--runs 1] [--json]
+ *     npm run bench:wan -- --per-part [--quick] [--clients …]
  *
  * Profiles (issue 14), and the file each moves, chosen so that the link alone takes 2–5 s:
  *
@@ -16,7 +17,7 @@
  * | 3 | rtt=150ms,rate=100Mbit,window=256KiB            | 48 MiB  |
  * | 4 | rtt=300ms,rate=20Mbit,window=64KiB,resets=32MiB | 12 MiB  |
  *
- * `--quick` moves a quarter of each. The seed's settings move a quarter of the file too (a
+ * `--quick` moves a quarter of each, `--size` a given size (a multiple of 4 KiB). The seed's settings move a quarter of the file too (a
  * second file): at 100 KB × 3 they run at a steady few hundred KB/s to a few MB/s, which a
  * quarter measures as well in a quarter of the time. "Hand-tuned" is the Go SDK at 16 routines
  * with 8 MiB parts, or smaller parts when the file has fewer than 16 × 8 MiB (what someone tuning
@@ -26,6 +27,11 @@
  * `"auto"`, default maxMemory 256 MiB); `seed-ossup` (ossup on Deno, 100 KB × 3); `go-seed`,
  * `go-tuned` (Go SDK 1.4 `UploadFile`/`DownloadFile`, checkpoint on); `ali-oss` (upload only:
  * ali-oss has no parallel or resumable download to compare, and the table says so).
+ *
+ * `--per-part` measures issue 14's item 4 instead: one routine of 100 KiB parts through
+ * `rtt=50ms,rate=400Mbit,window=1MiB` (40 parts; 20 with `--quick`), ossup on each runtime and
+ * the Go SDK, up and down: milliseconds per part, in round trips, and the connections opened
+ * through the link (1 when every part reuses the first connection).
  *
  * How it measures: the server is `lib/server/main.ts` on Deno in its own process (memory
  * storage); the link (`startLink`) runs in this process in front of it, so client, link and
@@ -56,6 +62,7 @@ import {
   ACCESS_KEY_SECRET,
   binary,
   children,
+  clientRunFlags,
   compileForNode,
   fileCrc,
   median,
@@ -99,6 +106,9 @@ interface ClientSpec {
   command(args: string[], endpoint: string): [string, string[]];
 }
 
+/** The link of the per-part measurement (`--per-part`): issue 14's item 4, RTT 50 ms. */
+const PER_PART_LINK = "rtt=50ms,rate=400Mbit,window=1MiB";
+
 const SEED = { partSize: String(100 * KiB), routines: "3" };
 
 /** 16 parts in flight: 8 MiB, or size / 16 when smaller (in 100 KiB steps, at least 100 KiB). */
@@ -117,6 +127,10 @@ interface Settings {
   quick: boolean;
   runs: number;
   json: boolean;
+  /** `--per-part`: the per-request overhead at RTT 50 ms instead of the profiles. */
+  perPart: boolean;
+  /** `--size`: bytes each profile moves instead of its own (smoke tests). */
+  size?: number;
 }
 
 const CLIENT_IDS = [
@@ -137,11 +151,30 @@ function listFlag(argv: string[], name: string): string[] | undefined {
   return value.split(",").map((v) => v.trim()).filter(Boolean);
 }
 
+/** `--size`: a whole number of KiB or MiB (`512KiB`, `4MiB`), a multiple of 4 KiB. */
+function sizeFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)(KiB|MiB)$/.exec(text);
+  const size = m ? Number(m[1]) * (m[2] === "KiB" ? KiB : MiB) : NaN;
+  if (!(size >= 4 * KiB) || size % (4 * KiB) !== 0) {
+    throw new RangeError(`--size: a multiple of 4 KiB such as 512KiB or 4MiB; got ${text}`);
+  }
+  return size;
+}
+
 function parseSettings(argv: string[]): Settings {
-  const known = new Set(["--profiles", "--clients", "--directions", "--runs", "--quick", "--json"]);
+  const switches = ["--quick", "--json", "--per-part"];
+  const known = new Set([
+    "--profiles",
+    "--clients",
+    "--directions",
+    "--runs",
+    "--size",
+    ...switches,
+  ]);
   for (let i = 0; i < argv.length; i++) {
     if (!known.has(argv[i])) throw new TypeError(`unknown flag ${argv[i]} (${[...known]})`);
-    if (argv[i] !== "--quick" && argv[i] !== "--json") i++;
+    if (!switches.includes(argv[i])) i++;
   }
   const profiles = (listFlag(argv, "profiles") ?? ["1", "2", "3", "4"]).map(Number);
   const bad = profiles.filter((p) => !Number.isInteger(p) || p < 1 || p > PROFILES.length);
@@ -164,6 +197,8 @@ function parseSettings(argv: string[]): Settings {
     quick: argv.includes("--quick"),
     runs,
     json: argv.includes("--json"),
+    perPart: argv.includes("--per-part"),
+    size: sizeFlag(listFlag(argv, "size")?.[0]),
   };
 }
 
@@ -184,6 +219,12 @@ interface Row {
   rssBoundMiB: number;
   partSize?: number;
   routines?: string;
+  /** Parts moved. */
+  parts?: number;
+  /** Milliseconds per part (the transfer's time over its parts). */
+  msPerPart?: number;
+  /** Connections the client opened through the link (most over the runs). */
+  connections?: number;
   /** Why there is no number. */
   note?: string;
 }
@@ -203,14 +244,14 @@ function rssBound(partSize: string, routines: string, size: number): number {
 
 async function runProfile(
   index: number,
+  profile: Profile,
   settings: Settings,
   specs: ClientSpec[],
   work: string,
   log: (line: string) => void,
 ): Promise<Row[]> {
-  const profile = PROFILES[index - 1];
   const link = parseLinkSpec(profile.spec);
-  const size = settings.quick ? profile.size / 4 : profile.size;
+  const size = profile.size;
   const full = join(work, "full.bin");
   const small = join(work, "small.bin");
   const files: Files = {
@@ -254,33 +295,24 @@ async function runProfile(
         const file = spec.small ? files.small : files.full;
         const { partSize, routines } = spec.settings(file.size);
         const reports: ClientReport[] = [];
+        const connections: number[] = [];
         for (let run = 0; run < settings.runs; run++) {
           const key = direction === "download"
             ? `download/${file.size}`
             : `upload/${spec.id}-${run}.bin`;
           const target = direction === "download" ? join(work, `${spec.id}.out`) : file.path;
-          for (const leftover of [".cp", ".temp", ".ossup-download", ".ossup-download.cp"]) {
-            rmSync(target + leftover, { force: true });
-          }
-          const args = [
-            "--ak",
-            ACCESS_KEY_ID,
-            "--sk",
-            ACCESS_KEY_SECRET,
-            "--bucket",
-            BUCKET,
-            "--key",
+          const args = clientRunFlags({
+            bucket: BUCKET,
             key,
-            "--file",
-            target,
-            "--part-size",
+            file: target,
             partSize,
-            "--routines",
             routines,
-            ...(direction === "download" ? ["--download"] : []),
-          ];
+            download: direction === "download",
+          });
           const [cmd, cmdArgs] = spec.command(args, running.url);
+          const connectionsBefore = running.stats().connections;
           const report = await runClient(cmd, cmdArgs, 300_000 + (file.size / MiB) * 2000);
+          connections.push(running.stats().connections - connectionsBefore);
           const got = direction === "download"
             ? fileCrc(target)
             : await bucket.headObject(key).then((h) => ({ crc: h.crc64, size: h.size }));
@@ -307,13 +339,18 @@ async function runProfile(
             ? `${routines === "auto" ? "auto, peak " : ""}${last.routinesPeak}`
             : routines,
         };
+        row.parts = Math.ceil(file.size / (row.partSize ?? MiB));
+        row.msPerPart = median(reports.map((r) => r.seconds)) * 1000 / row.parts;
+        row.connections = Math.max(...connections);
         rows.push(row);
         log(
           `  ${direction.padEnd(8)} ${spec.label.padEnd(22)} ${mbps.toFixed(1).padStart(6)} MB/s ` +
             `${(row.share * 100).toFixed(0).padStart(3)}%  RSS ${row.peakRssMiB.toFixed(0)} MiB  ` +
             `parts ${
               row.partSize === undefined ? "default" : formatSize(row.partSize)
-            } × ${row.routines}`,
+            } × ${row.routines}, ${
+              row.msPerPart.toFixed(1)
+            } ms/part, ${row.connections} connections`,
         );
       }
     }
@@ -347,6 +384,20 @@ function markdownTable(rows: Row[], direction: Direction): string {
       `| ${r.client} | ${r.mbps.toFixed(1)} | ${(r.share * 100).toFixed(0)}% | ` +
         `${r.partSize === undefined ? "default" : formatSize(r.partSize)} × ${r.routines} | ` +
         `${r.peakRssMiB.toFixed(0)} (${r.rssBoundMiB.toFixed(0)}) |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function perPartTable(rows: Row[], rtt: number): string {
+  const lines = [
+    "| client | direction | ms per part | round trips per part | connections |",
+    "|---|---|---:|---:|---:|",
+  ];
+  for (const r of rows.filter((x) => !x.note)) {
+    lines.push(
+      `| ${r.client} | ${r.direction} | ${r.msPerPart!.toFixed(1)} | ` +
+        `${(r.msPerPart! / rtt).toFixed(2)} | ${r.connections} |`,
     );
   }
   return lines.join("\n");
@@ -469,25 +520,51 @@ async function main(): Promise<void> {
     ];
     const specs = all.filter((s) => wanted.has(s.id));
     const rows: Row[] = [];
-    for (const index of settings.profiles) {
-      const profile = PROFILES[index - 1];
-      const size = settings.quick ? profile.size / 4 : profile.size;
-      const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+    const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+    if (settings.perPart) {
+      // Item 4 of issue 14: one routine of 100 KB parts at RTT 50 ms, so each part's time is
+      // its request's overhead plus 100 KB at the window's pace: ideally one round trip.
+      const perPart = all.filter((s) =>
+        ["auto-deno", "auto-bun", "auto-node", "go-seed"].includes(s.id)
+      )
+        .filter((s) => wanted.has(s.id))
+        .map((s) => ({
+          ...s,
+          label: s.id === "go-seed"
+            ? "Go SDK, 100 KB × 1"
+            : s.label.replace('"auto"', "100 KB × 1"),
+          settings: () => ({ partSize: String(100 * KiB), routines: "1" }),
+          small: false,
+        }));
+      const profile = { spec: PER_PART_LINK, size: (settings.quick ? 20 : 40) * 100 * KiB };
       log(
-        `\nprofile ${index}: ${formatLinkSpec(parseLinkSpec(profile.spec))}, file ${
-          formatSize(size)
-        } ` +
-          `(seed settings: ${
-            formatSize(size / 4)
-          }); load ${load()} on ${availableParallelism()} cores`,
+        `\nper-part overhead: ${PER_PART_LINK}, ${profile.size / (100 * KiB)} parts of 100 KiB, ` +
+          `one routine; load ${load()} on ${availableParallelism()} cores`,
       );
-      const profileRows = await runProfile(index, settings, specs, work, log);
-      rows.push(...profileRows);
+      const perPartRows = await runProfile(0, profile, settings, perPart, work, log);
+      rows.push(...perPartRows);
       log(`load after: ${load()}\n`);
-      for (const direction of settings.directions) {
-        log(markdownTable(profileRows, direction) + "\n");
+      log(perPartTable(perPartRows, parseLinkSpec(PER_PART_LINK).rtt!));
+    } else {
+      for (const index of settings.profiles) {
+        const base = PROFILES[index - 1];
+        const profile = {
+          ...base,
+          size: settings.size ?? (settings.quick ? base.size / 4 : base.size),
+        };
+        log(
+          `\nprofile ${index}: ${formatLinkSpec(parseLinkSpec(profile.spec))}, file ` +
+            `${formatSize(profile.size)} (seed settings: ${formatSize(profile.size / 4)}); ` +
+            `load ${load()} on ${availableParallelism()} cores`,
+        );
+        const profileRows = await runProfile(index, profile, settings, specs, work, log);
+        rows.push(...profileRows);
+        log(`load after: ${load()}\n`);
+        for (const direction of settings.directions) {
+          log(markdownTable(profileRows, direction) + "\n");
+        }
+        for (const line of goals(profileRows)) log(line);
       }
-      for (const line of goals(profileRows)) log(line);
     }
     if (settings.json) console.log(JSON.stringify({ rows }));
   } finally {
