@@ -296,6 +296,7 @@ async function runProfile(
         const { partSize, routines } = spec.settings(file.size);
         const reports: ClientReport[] = [];
         const connections: number[] = [];
+        let failure: string | undefined;
         for (let run = 0; run < settings.runs; run++) {
           const key = direction === "download"
             ? `download/${file.size}`
@@ -311,7 +312,17 @@ async function runProfile(
           });
           const [cmd, cmdArgs] = spec.command(args, running.url);
           const connectionsBefore = running.stats().connections;
-          const report = await runClient(cmd, cmdArgs, 300_000 + (file.size / MiB) * 2000);
+          let report: ClientReport;
+          try {
+            report = await runClient(cmd, cmdArgs, 300_000 + (file.size / MiB) * 2000);
+          } catch (err) {
+            // A client that gives up (e.g. the Go SDK on a link reset: it does not retry a part)
+            // is a result of the profile, not the end of the benchmark.
+            // runClient's message: the command, then the client's stderr; its first line says why.
+            failure = String((err as Error).message).split("\n").slice(1).find((l) => l.trim()) ??
+              "failed";
+            break;
+          }
           connections.push(running.stats().connections - connectionsBefore);
           const got = direction === "download"
             ? fileCrc(target)
@@ -322,6 +333,21 @@ async function runProfile(
           if (direction === "download") rmSync(target, { force: true });
           else await bucket.deleteObject(key);
           reports.push(report);
+        }
+        if (failure !== undefined) {
+          rows.push({
+            profile: index,
+            client: spec.label,
+            direction,
+            bytes: 0,
+            mbps: NaN,
+            share: NaN,
+            peakRssMiB: NaN,
+            rssBoundMiB: NaN,
+            note: `failed: ${failure.slice(0, 120)}`,
+          });
+          log(`  ${direction.padEnd(8)} ${spec.label.padEnd(22)} failed: ${failure}`);
+          continue;
         }
         const mbps = median(reports.map((r) => file.size / 1e6 / r.seconds));
         const last = reports[reports.length - 1];
