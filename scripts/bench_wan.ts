@@ -229,6 +229,21 @@ interface Row {
   note?: string;
 }
 
+/** A row with no figures, only why. */
+function noteRow(profile: number, client: string, direction: Direction, note: string): Row {
+  return {
+    profile,
+    client,
+    direction,
+    bytes: 0,
+    mbps: NaN,
+    share: NaN,
+    peakRssMiB: NaN,
+    rssBoundMiB: NaN,
+    note,
+  };
+}
+
 interface Files {
   full: { path: string; crc: bigint; size: number };
   small: { path: string; crc: bigint; size: number };
@@ -279,17 +294,7 @@ async function runProfile(
       }
       for (const spec of specs) {
         if (!spec.directions.includes(direction)) {
-          rows.push({
-            profile: index,
-            client: spec.label,
-            direction,
-            bytes: 0,
-            mbps: NaN,
-            share: NaN,
-            peakRssMiB: NaN,
-            rssBoundMiB: NaN,
-            note: "no parallel download",
-          });
+          rows.push(noteRow(index, spec.label, direction, "no parallel download"));
           continue;
         }
         const file = spec.small ? files.small : files.full;
@@ -335,17 +340,7 @@ async function runProfile(
           reports.push(report);
         }
         if (failure !== undefined) {
-          rows.push({
-            profile: index,
-            client: spec.label,
-            direction,
-            bytes: 0,
-            mbps: NaN,
-            share: NaN,
-            peakRssMiB: NaN,
-            rssBoundMiB: NaN,
-            note: `failed: ${failure.slice(0, 120)}`,
-          });
+          rows.push(noteRow(index, spec.label, direction, `failed: ${failure.slice(0, 120)}`));
           log(`  ${direction.padEnd(8)} ${spec.label.padEnd(22)} failed: ${failure}`);
           continue;
         }
