@@ -518,10 +518,17 @@ export class Bucket {
    *
    * @example Two appends, the CRC-64 chain checked
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
    * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * const first = await bucket.appendObject("logs/app.log", "started\n", { position: 0 });
    * const second = await bucket.appendObject("logs/app.log", "ready\n", {
    *   position: first.nextPosition,
@@ -529,6 +536,9 @@ export class Bucket {
    * });
    * assert.equal(second.nextPosition, 14);
    * assert.equal(second.crc64Verified, true);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   appendObject(
@@ -557,12 +567,32 @@ export class Bucket {
    *
    * @example Ship a growing log: each run appends what is new
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
    * import assert from "node:assert/strict";
+   * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const r = await bucket.appendFile("logs/app.log", "./app.log", { appendSize: 1024 * 1024 });
+   * // A local OSS server stands in for OSS, and a temporary directory for the files.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+   *
+   * const log = join(dir, "app.log");
+   * await writeFile(log, "started\n");
+   * const r1 = await bucket.appendFile("logs/app.log", log, { appendSize: 1024 * 1024 });
+   * await writeFile(log, "started\nready\n"); // the log grew
+   * const r = await bucket.appendFile("logs/app.log", log, { appendSize: 1024 * 1024 });
+   * assert.deepEqual([r1.bytesSent, r.continuedFrom, r.bytesSent], [8, 8, 6]); // only what is new
    * assert.equal(r.size, r.continuedFrom + r.bytesSent);
+   *
+   * await rm(dir, { recursive: true });
+   * await server.close();
+   * await storage.close();
    * ```
    */
   appendFile(
@@ -655,11 +685,21 @@ export class Bucket {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import type { Bucket } from "@ossup/ossup";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * await bucket.putObject("report.pdf", "…", { tagging: { project: "apollo" } });
    * assert.deepEqual(await bucket.getObjectTagging("report.pdf"), { project: "apollo" });
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   getObjectTagging(key: string, options: RequestOptions = {}): Promise<Record<string, string>> {
@@ -1171,15 +1211,28 @@ export class Bucket {
    *
    * @example Free what interrupted uploads older than a day left behind
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
    * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("backups/big.iso");
+   * await bucket.uploadPart("backups/big.iso", uploadId, 1, new Uint8Array(100 * 1024));
+   * // An age in ms (a day: 24 * 60 * 60 * 1000) or a Date; 0 takes every upload begun before now.
    * const { uploadsAborted, bytesFreed } = await bucket.abortMultipartUploads({
    *   prefix: "backups/",
-   *   olderThan: 24 * 60 * 60 * 1000,
+   *   olderThan: 0,
    * });
-   * assert.ok(bytesFreed >= 0 && uploadsAborted >= 0);
+   * assert.deepEqual([uploadsAborted, bytesFreed], [1, 100 * 1024]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   abortMultipartUploads(

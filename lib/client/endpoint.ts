@@ -184,7 +184,8 @@ export function escapeQuery(value: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildUrl, parseEndpoint, type UrlParts } from "./endpoint.ts";
+ * import { parseEndpoint } from "@ossup/ossup";
+ * import { buildUrl, type UrlParts } from "./endpoint.ts";
  *
  * const parts: UrlParts = { bucket: "b", key: "k", query: [["uploads", undefined]] };
  * const url = buildUrl(parseEndpoint("oss-cn-hangzhou.aliyuncs.com"), false, parts);
@@ -212,7 +213,8 @@ export interface UrlParts {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildUrl, parseEndpoint } from "./endpoint.ts";
+ * import { parseEndpoint } from "@ossup/ossup";
+ * import { buildUrl } from "./endpoint.ts";
  *
  * const ep = parseEndpoint("oss-cn-hangzhou.aliyuncs.com");
  * assert.equal(
