@@ -321,13 +321,27 @@ export class Bucket {
    *
    * @example Rename metadata in place
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("a.json", "{}", { contentType: "text/plain" });
+   * // Copying an object onto itself with REPLACE changes its headers without sending the body again.
    * await bucket.copyObject(bucket.name, "a.json", "a.json", {
    *   metadataDirective: "REPLACE",
    *   contentType: "application/json",
    * });
+   * assert.equal((await bucket.headObject("a.json")).contentType, "application/json");
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   copyObject(
@@ -353,16 +367,30 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await client.createBucket("source-bucket");
+   * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(2 * 1024 * 1024));
    * const { uploadId } = await bucket.initiateMultipartUpload("copy.bin");
    * const part = await bucket.uploadPartCopy("copy.bin", uploadId, 1, {
    *   bucket: "source-bucket",
-   *   key: "big.bin",
+   *   key: "big.iso",
    *   range: { start: 0, end: 1024 * 1024 - 1 },
    * });
    * await bucket.completeMultipartUpload("copy.bin", uploadId, [part]);
+   * assert.equal((await bucket.headObject("copy.bin")).size, 1024 * 1024);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   uploadPartCopy(
@@ -396,15 +424,34 @@ export class Bucket {
    *
    * @example Four ranges at once, resumable through big.iso.ossup-download.cp
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const result = await bucket.downloadFile("backups/big.iso", "./big.iso", {
-   *   partSize: 8 * 1024 * 1024,
+   * // A local OSS server stands in for OSS, and a temporary directory for the files.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+   *
+   * await bucket.putObject("backups/big.iso", new Uint8Array(300 * 1024).fill(1));
+   * const result = await bucket.downloadFile("backups/big.iso", join(dir, "big.iso"), {
+   *   partSize: 100 * 1024,
    *   routines: 4,
    *   checkpoint: true,
    * });
-   * console.log(result.crc64, result.crc64Verified, result.resumed);
+   * assert.equal(result.parts, 3);
+   * assert.equal(result.crc64Verified, true);
+   * assert.equal(result.resumed, false);
+   *
+   * await rm(dir, { recursive: true });
+   * await server.close();
+   * await storage.close();
    * ```
    */
   downloadFile(

@@ -320,10 +320,25 @@ export interface UploadPartResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("a.txt", "hello");
  * const { etag, crc64 } = await bucket.copyObject("source-bucket", "a.txt", "copy-of-a.txt");
+ * assert.equal(etag, (await bucket.headObject("copy-of-a.txt")).etag);
+ * assert.equal(crc64, (await client.bucket("source-bucket").headObject("a.txt")).crc64);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopyObjectResult extends ResponseInfo {
@@ -342,15 +357,31 @@ export interface CopyObjectResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const part = await bucket.uploadPartCopy("big.iso", "<upload id>", 1, {
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(8 * 1024 * 1024));
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+ * const part = await bucket.uploadPartCopy("big.iso", uploadId, 1, {
  *   bucket: "source-bucket",
  *   key: "big.iso",
  *   range: { start: 0, end: 8 * 1024 * 1024 - 1 },
  * });
- * console.log(part.etag, part.crc64);
+ * assert.match(part.etag, /^"[0-9A-F]{32}"$/);
+ * assert.equal(typeof part.crc64, "bigint");
+ * await bucket.abortMultipartUpload("big.iso", uploadId);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadPartCopyResult extends ResponseInfo {
