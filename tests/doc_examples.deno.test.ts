@@ -42,6 +42,7 @@ const IGNORED: Record<string, string> = {
   "lib/testing/mod.ts": "a contract call registers node:test tests, which a doc test cannot hold",
   "lib/testing/checkpoint_store_contract.ts": "a contract call registers node:test tests",
   "lib/testing/file_source_contract.ts": "a contract call registers node:test tests",
+  "lib/testing/file_sink_contract.ts": "a contract call registers node:test tests",
   "lib/testing/transport_contract.ts": "a contract call registers node:test tests",
 };
 
