@@ -82,9 +82,11 @@ export function parallelFlag(text: string | undefined): number | "auto" {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bandwidthLimitFlag } from "./cmd_upload.ts";
  *
- * console.log(bandwidthLimitFlag("50M")?.bytesPerSecond); // 52428800
+ * assert.equal(bandwidthLimitFlag("50M")?.bytesPerSecond, 52428800);
+ * assert.equal(bandwidthLimitFlag(undefined), undefined); // no limit
  * ```
  */
 export function bandwidthLimitFlag(text: string | undefined): RateLimiter | undefined {

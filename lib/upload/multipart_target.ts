@@ -65,9 +65,11 @@ export interface TargetCallOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type DataCallOptions, RateLimiter } from "@ossup/ossup";
  *
  * const options: DataCallOptions = { limitRate: new RateLimiter(1024 * 1024) };
+ * assert.equal(options.limitRate?.bytesPerSecond, 1024 * 1024);
  * ```
  */
 export interface DataCallOptions extends TargetCallOptions {
