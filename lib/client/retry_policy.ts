@@ -124,10 +124,11 @@ const THROTTLING_CODES = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isThrottlingError, OssError } from "@ossup/ossup";
  *
- * isThrottlingError(new OssError({ status: 503, code: "SlowDown", message: "reduce" })); // true
- * isThrottlingError(new OssError({ status: 500, code: "InternalError", message: "oops" })); // false
+ * assert.equal(isThrottlingError(new OssError({ status: 503, code: "SlowDown", message: "reduce" })), true);
+ * assert.equal(isThrottlingError(new OssError({ status: 500, code: "InternalError", message: "oops" })), false);
  * ```
  */
 export function isThrottlingError(err: unknown): boolean {

@@ -248,10 +248,11 @@ export const AUTO_MAX_PART_SIZE = 64 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { autoPartSize, type AutoPartSizeOptions } from "@ossup/ossup";
  *
  * const budgets: AutoPartSizeOptions = { maxRoutines: 16, maxMemory: Infinity }; // a copy
- * console.log(autoPartSize(10 * 1024 ** 3, budgets)); // 67108864: 64 MiB, the cap
+ * assert.equal(autoPartSize(10 * 1024 ** 3, budgets), 64 * 1024 * 1024); // 64 MiB, the cap
  * ```
  */
 export interface AutoPartSizeOptions {
