@@ -80,11 +80,17 @@ export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T
  * @returns The `fetch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listen } from "@ossup/ossup/server";
  * import { createDenoFetch } from "./default_fetch.ts";
  *
+ * // A server that says what the request asked for.
+ * const server = await listen((req) => new Response(req.headers.get("accept-encoding")));
  * const fetch = createDenoFetch();
- * const res = await fetch("http://127.0.0.1:9000/bucket/key"); // Deno's fetch, no gzip
+ * const res = await fetch(`${server.url}/bucket/key`); // Deno's fetch, without gzip
+ * assert.equal(await res.text(), "identity");
+ * await server.close();
  * ```
  */
 export function createDenoFetch(): typeof fetch {
