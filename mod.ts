@@ -4,8 +4,11 @@
  * alike: files are opened with the adapter of the runtime it runs on. The
  * web entry (`@ossup/ossup/web`) holds the core without file adapters.
  *
- * @example The Go SDK's UploadFile(key, file, 100 KB, Routines(3), Checkpoint(true, ""))
+ * @example The Go SDK's UploadFile(key, file, 100 KB, Routines(3), Checkpoint(true, "")), on OSS
+ * (it needs your AccessKey, so the doc tests do not run it; `OssClient`'s example runs the same
+ * call against the local server)
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup";
  *
  * const client = new OssClient({
@@ -18,7 +21,7 @@
  *   routines: 3,
  *   checkpoint: true, // LocalFile.cp beside the file
  * });
- * console.log(result.etag, result.crc64);
+ * assert.equal(result.crc64Verified, true); // the object's CRC-64 is the file's
  * ```
  *
  * @module

@@ -5,13 +5,14 @@
  * Published as `@ossup/ossup/bun` (JSR) and `ossup` under the `bun`
  * export condition (npm).
  *
- * @example
+ * @example On Bun, with OSS credentials in the environment (so not run by the doc tests, which run on Deno)
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup/bun";
  *
- * const bucket = OssClient.fromEnv().bucket("examplebucket");
+ * const bucket = OssClient.fromEnv().bucket("examplebucket"); // OSS_ENDPOINT, OSS_ACCESS_KEY_ID, …
  * const result = await bucket.uploadFile("big.iso", "./big.iso", { routines: 4, checkpoint: true });
- * console.log(result.crc64);
+ * assert.equal(result.crc64Verified, true);
  * ```
  *
  * @module

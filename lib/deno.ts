@@ -5,13 +5,32 @@
  * Published as `@ossup/ossup/deno` (JSR) and `ossup` under the `deno`
  * export condition (npm).
  *
- * @example
- * ```ts ignore
+ * @example Upload a file by path, resumably
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { OssClient } from "@ossup/ossup/deno";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const bucket = OssClient.fromEnv().bucket("examplebucket");
- * const result = await bucket.uploadFile("big.iso", "./big.iso", { routines: 4, checkpoint: true });
- * console.log(result.crc64);
+ * // A local OSS server stands in for OSS (`OssClient.fromEnv()` would read OSS_ENDPOINT and the keys),
+ * // and a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), new Uint8Array(250 * 1024));
+ *
+ * const result = await bucket.uploadFile("big.iso", join(dir, "big.iso"), { routines: 4, checkpoint: true });
+ * assert.equal(result.parts, 3);
+ * assert.equal(result.crc64Verified, true);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  *
  * @module

@@ -44,12 +44,23 @@ const MAX_POSITION_RECHECKS = 3;
  *
  * @example
  * ```ts
- * import type { AppendTarget, Bucket } from "@ossup/ossup";
  * import assert from "node:assert/strict";
+ * import { type AppendTarget, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const target: AppendTarget = bucket;
- * assert.equal(typeof target.appendObject, "function");
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const target: AppendTarget = bucket; // a Bucket is one
+ * await target.appendObject("a.log", new TextEncoder().encode("x"), { position: 0 });
+ * assert.equal((await target.headObject("a.log")).size, 1);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface AppendTarget {
@@ -108,12 +119,29 @@ export interface AppendFileOptions extends Omit<AppendObjectOptions, "position" 
  *
  * @example
  * ```ts
- * import type { AppendFileResult, Bucket } from "@ossup/ossup";
  * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { type AppendFileResult, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const r: AppendFileResult = await bucket.appendFile("logs/app.log", "./app.log");
+ * // A local OSS server stands in for OSS, and a temporary directory for the files.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ *
+ * await writeFile(join(dir, "app.log"), "started\n");
+ * const r: AppendFileResult = await bucket.appendFile("logs/app.log", join(dir, "app.log"));
  * assert.equal(r.size, r.continuedFrom + r.bytesSent);
+ * assert.equal(r.size, 8);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface AppendFileResult {

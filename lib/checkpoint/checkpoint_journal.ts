@@ -260,6 +260,7 @@ function headerChecksum(json: Uint8Array): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeCheckpointHeader } from "./checkpoint_journal.ts";
  *
  * const line = encodeCheckpointHeader({
@@ -272,7 +273,9 @@ function headerChecksum(json: Uint8Array): number {
  *   source: { name: "big.iso", size: 3000000, lastModified: 1700000000000, fingerprint: "0" },
  *   createdAt: 1700000001000,
  * });
- * console.log(new TextDecoder().decode(line).startsWith("ossup-checkpoint/1 ")); // true
+ * const text = new TextDecoder().decode(line);
+ * assert.match(text, /^ossup-checkpoint\/1 [0-9a-f]{8} \{"endpoint":/);
+ * assert.ok(text.endsWith("}\n"));
  * ```
  */
 export function encodeCheckpointHeader(header: CheckpointHeader): Uint8Array {
@@ -295,7 +298,8 @@ export function encodeCheckpointHeader(header: CheckpointHeader): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodePartRecord, type CheckpointHeader } from "./checkpoint_journal.ts";
+ * import assert from "node:assert/strict";
+ * import { type CheckpointHeader, encodePartRecord } from "./checkpoint_journal.ts";
  *
  * const header: CheckpointHeader = {
  *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
@@ -313,7 +317,8 @@ export function encodeCheckpointHeader(header: CheckpointHeader): Uint8Array {
  *   etag: '"3349DC700140D7F86A0784842780C8A1"',
  *   crc64: 10776373826416066818n,
  * });
- * console.log(record.length < 256); // true
+ * assert.ok(record.length < 256);
+ * assert.equal(record.at(-1), 0x0a); // one line
  * ```
  */
 export function encodePartRecord(header: CheckpointHeader, record: PartRecord): Uint8Array {
@@ -328,6 +333,7 @@ export function encodePartRecord(header: CheckpointHeader, record: PartRecord): 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createPartRecordEncoder } from "./checkpoint_journal.ts";
  *
  * const encode = createPartRecordEncoder({
@@ -337,7 +343,7 @@ export function encodePartRecord(header: CheckpointHeader, record: PartRecord): 
  *   createdAt: 0,
  * });
  * const line = encode({ partNumber: 1, size: 4, etag: "E", crc64: 1n });
- * console.log(new TextDecoder().decode(line).endsWith("\n")); // true
+ * assert.ok(new TextDecoder().decode(line).endsWith("\n"));
  * ```
  *
  * @param header The header the records are written under.
@@ -380,7 +386,8 @@ export function createPartRecordEncoder(
  *
  * @example
  * ```ts
- * import { decodeCheckpoint, encodeCheckpoint, type CheckpointHeader } from "./checkpoint_journal.ts";
+ * import assert from "node:assert/strict";
+ * import { type CheckpointHeader, decodeCheckpoint, encodeCheckpoint } from "./checkpoint_journal.ts";
  *
  * const header: CheckpointHeader = {
  *   endpoint: "127.0.0.1:9000",
@@ -394,7 +401,9 @@ export function createPartRecordEncoder(
  * };
  * const bytes = encodeCheckpoint(header, [{ partNumber: 2, size: 2, etag: '"E2"', crc64: 7n }]);
  * const decoded = decodeCheckpoint(bytes);
- * console.log("parts" in decoded && decoded.parts.get(2)?.etag); // '"E2"'
+ * assert.ok("parts" in decoded);
+ * assert.deepEqual(decoded.header, header);
+ * assert.equal(decoded.parts.get(2)?.etag, '"E2"');
  * ```
  */
 export function encodeCheckpoint(
@@ -461,10 +470,11 @@ function decodeRecordLine(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCheckpoint } from "./checkpoint_journal.ts";
  *
  * const result = decodeCheckpoint(new TextEncoder().encode("not a checkpoint\n"));
- * if ("damaged" in result) console.log(`discarding checkpoint: ${result.damaged}`);
+ * assert.deepEqual(result, { damaged: "not an ossup checkpoint" }); // discard it, start over
  * ```
  */
 export function decodeCheckpoint(bytes: Uint8Array): DecodedCheckpoint | DamagedCheckpoint {
@@ -528,15 +538,17 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
  *
  * @example
  * ```ts
- * import { checkpointMismatch, type CheckpointHeader } from "./checkpoint_journal.ts";
+ * import assert from "node:assert/strict";
+ * import { type CheckpointHeader, checkpointMismatch } from "./checkpoint_journal.ts";
  *
  * const source = { name: "f", size: 6, lastModified: 0, fingerprint: "0" };
  * const header: CheckpointHeader = {
  *   endpoint: "127.0.0.1:9000", bucket: "b", key: "k", uploadId: "u1",
  *   partSize: 4, partCount: 2, source, createdAt: 0,
  * };
- * console.log(checkpointMismatch(header, { endpoint: "127.0.0.1:9000", bucket: "b", key: "other", partSize: 4, source }));
- * // "key differs"
+ * const wanted = { endpoint: "127.0.0.1:9000", bucket: "b", key: "k", partSize: 4, source };
+ * assert.equal(checkpointMismatch(header, wanted), undefined);
+ * assert.equal(checkpointMismatch(header, { ...wanted, key: "other" }), "key differs");
  * ```
  */
 export function checkpointMismatch(
@@ -580,6 +592,7 @@ export interface FingerprintOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fingerprintSource } from "./checkpoint_journal.ts";
  *
  * const bytes = new TextEncoder().encode("hello");
@@ -591,7 +604,7 @@ export interface FingerprintOptions {
  *   stat: () => Promise.resolve({ size: bytes.length, lastModified: 0 }),
  *   close: () => Promise.resolve(),
  * });
- * console.log(fingerprint.length); // 16
+ * assert.match(fingerprint, /^[0-9a-f]{16}$/);
  * ```
  */
 export async function fingerprintSource(

@@ -14,13 +14,25 @@ import type { OssPlatform } from "../client/platform.ts";
  *
  * @example
  * ```ts
- * import { blobSource, type Bucket, MemoryCheckpointStore, uploadSource } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { blobSource, MemoryCheckpointStore, OssClient, uploadSource } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * const store = new MemoryCheckpointStore();
  * await uploadSource(bucket, "hello.txt", blobSource(new Blob(["hello"])), {
  *   checkpoint: { store, id: "hello-upload" },
  * });
+ * assert.equal(await store.read("hello-upload"), null); // removed once the upload completed
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CheckpointLocation {

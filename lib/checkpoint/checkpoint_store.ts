@@ -11,15 +11,19 @@
  *
  * @example
  * ```ts
- * import { MemoryCheckpointStore } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { CheckpointError, MemoryCheckpointStore } from "@ossup/ossup";
  *
  * const store = new MemoryCheckpointStore();
  * const lock = await store.lock("upload-1");
  * try {
  *   await store.write("upload-1", new Uint8Array([1, 2, 3]));
+ *   // Held: a second upload of the same checkpoint is refused.
+ *   await assert.rejects(store.lock("upload-1"), CheckpointError);
  * } finally {
  *   await lock.release();
  * }
+ * await (await store.lock("upload-1")).release();
  * ```
  */
 export interface CheckpointLock {
@@ -43,6 +47,7 @@ export interface CheckpointLock {
  *
  * @example A store over a Map (what the memory store does)
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { CheckpointStore } from "@ossup/ossup";
  *
  * const data = new Map<string, Uint8Array>();
@@ -60,6 +65,11 @@ export interface CheckpointLock {
  *   remove: (id) => Promise.resolve(void data.delete(id)),
  *   lock: () => Promise.resolve({ release: () => Promise.resolve() }),
  * };
+ * await store.write("cp", new Uint8Array([1]));
+ * await store.append("cp", new Uint8Array([2, 3]));
+ * assert.deepEqual(await store.read("cp"), new Uint8Array([1, 2, 3]));
+ * await store.remove("cp");
+ * assert.equal(await store.read("cp"), null);
  * ```
  */
 export interface CheckpointStore {

@@ -16,13 +16,14 @@ import { concatBytes } from "../_concat_bytes.ts";
  *
  * @example Resume within the process
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryCheckpointStore } from "@ossup/ossup";
  *
  * const store = new MemoryCheckpointStore();
  * const lock = await store.lock("upload-1");
  * await store.write("upload-1", new TextEncoder().encode("header\n"));
  * await store.append("upload-1", new TextEncoder().encode("part 1\n"));
- * console.log(new TextDecoder().decode((await store.read("upload-1"))!)); // "header\npart 1\n"
+ * assert.equal(new TextDecoder().decode((await store.read("upload-1"))!), "header\npart 1\n");
  * await lock.release();
  * ```
  */

@@ -12,9 +12,11 @@ import { OssupError, UsageError } from "../errors/errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EXIT } from "./cli_error.ts";
  *
- * console.log(EXIT.network); // 4
+ * assert.equal(EXIT.network, 4);
+ * assert.equal(EXIT.interrupted, 130); // Ctrl-C: run the same command to resume
  * ```
  */
 export const EXIT = {
@@ -46,9 +48,12 @@ export const EXIT = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CliError, EXIT } from "./cli_error.ts";
  *
- * throw new CliError(EXIT.usage, "no such file: big.iso (check the path)");
+ * const err = new CliError(EXIT.usage, "no such file: big.iso (check the path)");
+ * assert.equal(err.exitCode, 2);
+ * assert.equal(err.code, "CommandFailed");
  * ```
  */
 export class CliError extends OssupError {
@@ -81,10 +86,12 @@ export { UsageError };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NotedFailure } from "./cli_error.ts";
  *
  * const err = new NotedFailure(new Error("socket hang up"), "nothing was uploaded");
- * console.log(err.note); // "nothing was uploaded"
+ * assert.equal(err.note, "nothing was uploaded");
+ * assert.equal((err.cause as Error).message, "socket hang up");
  * ```
  */
 export class NotedFailure extends OssupError {

@@ -28,10 +28,12 @@ import { formatBytes, formatDuration, parseSize } from "./units.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partSizeFlag } from "./cmd_upload.ts";
  *
- * console.log(partSizeFlag("8MB")); // 8388608
- * console.log(partSizeFlag(undefined)); // "auto"
+ * assert.equal(partSizeFlag("8MB"), 8388608);
+ * assert.equal(partSizeFlag(undefined), "auto");
+ * assert.throws(() => partSizeFlag("1KB"), { code: "Usage" });
  * ```
  */
 export function partSizeFlag(text: string | undefined): number | "auto" {
@@ -59,10 +61,11 @@ export function partSizeFlag(text: string | undefined): number | "auto" {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parallelFlag } from "./cmd_upload.ts";
  *
- * console.log(parallelFlag(undefined)); // "auto"
- * console.log(parallelFlag("4")); // 4
+ * assert.equal(parallelFlag(undefined), "auto");
+ * assert.equal(parallelFlag("4"), 4);
  * ```
  */
 export function parallelFlag(text: string | undefined): number | "auto" {
@@ -79,9 +82,11 @@ export function parallelFlag(text: string | undefined): number | "auto" {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bandwidthLimitFlag } from "./cmd_upload.ts";
  *
- * console.log(bandwidthLimitFlag("50M")?.bytesPerSecond); // 52428800
+ * assert.equal(bandwidthLimitFlag("50M")?.bytesPerSecond, 52428800);
+ * assert.equal(bandwidthLimitFlag(undefined), undefined); // no limit
  * ```
  */
 export function bandwidthLimitFlag(text: string | undefined): RateLimiter | undefined {
@@ -128,10 +133,21 @@ async function checkpointPath(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { setAsideLine } from "./cmd_upload.ts";
  *
- * console.log(setAsideLine({ checkpoint: "a.cp", reason: "key differs", upload: "aborted", uploadId: "U1",
- *   destination: { endpoint: "127.0.0.1:9000", bucket: "b", key: "k" } }));
+ * const line = setAsideLine({
+ *   checkpoint: "a.cp",
+ *   reason: "key differs",
+ *   upload: "aborted",
+ *   uploadId: "U1",
+ *   destination: { endpoint: "127.0.0.1:9000", bucket: "b", key: "k" },
+ * });
+ * assert.equal(
+ *   line,
+ *   "set aside checkpoint a.cp (it was for oss://b/k at 127.0.0.1:9000: key differs); " +
+ *     "its multipart upload U1 was aborted",
+ * );
  * ```
  */
 export function setAsideLine(s: CheckpointSetAside): string {

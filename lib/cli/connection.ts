@@ -59,12 +59,27 @@ export interface ConnectOptions {
  * @throws {UsageError} When an endpoint is given without a key, or a value is malformed.
  *
  * @example
- * ```ts ignore
- * import { connect } from "./connection.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ * import { parseFlags } from "../command_line/flags.ts";
+ * import { connect, GLOBAL_FLAGS } from "./connection.ts";
  *
- * const conn = await connect(args, process.env, { note: (l) => console.error(l) });
- * for await (const b of conn.client.listBuckets()) console.log(b.name);
+ * // A local OSS server stands in for the endpoint.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ *
+ * const args = parseFlags(["--endpoint", server.url], GLOBAL_FLAGS); // flags win over the environment
+ * const env = { OSS_ENDPOINT: "oss-cn-hangzhou.aliyuncs.com", OSS_ACCESS_KEY_ID: "ak", OSS_ACCESS_KEY_SECRET: "sk" };
+ * const conn = await connect(args, env, { note: (l) => console.error(l) });
+ * await conn.client.createBucket("examplebucket");
+ * const names: string[] = [];
+ * for await (const b of conn.client.listBuckets()) names.push(b.name);
+ * assert.deepEqual(names, ["examplebucket"]);
  * await conn.close();
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export async function connect(

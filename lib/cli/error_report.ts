@@ -123,11 +123,13 @@ function checkpointIoMessage(err: CheckpointIoError): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { NetworkError } from "@ossup/ossup";
  * import { reportError } from "./error_report.ts";
- * import { NetworkError } from "../errors/errors.ts";
  *
  * const r = reportError(new NetworkError("PutObject failed: connection refused"), { verbose: false });
- * console.log(r.exitCode); // 4
+ * assert.equal(r.exitCode, 4);
+ * assert.match(r.message, /^cannot reach the endpoint: .*; check --endpoint or OSS_ENDPOINT and the network$/);
  * ```
  */
 export function reportError(err: unknown, ctx: ReportContext): ErrorReport {

@@ -223,12 +223,19 @@ export interface OpenLocalServerOptions {
  * @throws {CliError} When another command owns the directory right now.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { openLocalServer } from "./local_server.ts";
  *
- * const local = await openLocalServer();
- * console.log(local.url);
+ * const dir = join(await mkdtemp(join(tmpdir(), "ossup-example-")), ".ossup"); // default ./.ossup
+ * const local = await openLocalServer({ dir });
+ * assert.match(local.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+ * assert.equal(local.shared, false); // this process started it
  * await local.close();
+ * await rm(join(dir, ".."), { recursive: true });
  * ```
  */
 export async function openLocalServer(options: OpenLocalServerOptions = {}): Promise<LocalServer> {

@@ -62,6 +62,7 @@ function escapeRegExp(c: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nameFilter } from "./name_filter.ts";
  *
  * const keep = nameFilter([
@@ -69,7 +70,8 @@ function escapeRegExp(c: string): string {
  *   { kind: "include", pattern: "testfile*.jpg" },
  *   { kind: "exclude", pattern: "testfile?.jpg" },
  * ]);
- * console.log(keep("a/testfile33.jpg"), keep("testfile1.jpg"), keep("x.txt")); // true false true
+ * // Left to right: a later include adds testfile33.jpg, a later exclude drops testfile1.jpg.
+ * assert.deepEqual([keep("a/testfile33.jpg"), keep("testfile1.jpg"), keep("x.txt")], [true, false, true]);
  * ```
  */
 export function nameFilter(rules: NameRule[]): (path: string) => boolean {

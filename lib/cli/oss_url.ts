@@ -23,9 +23,11 @@ export interface OssUrl {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isOssUrl } from "./oss_url.ts";
  *
- * console.log(isOssUrl("oss://b/k"), isOssUrl("./k")); // true false
+ * assert.equal(isOssUrl("oss://b/k"), true);
+ * assert.equal(isOssUrl("./k"), false);
  * ```
  */
 export function isOssUrl(arg: string): boolean {
@@ -41,9 +43,10 @@ export function isOssUrl(arg: string): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseOssUrl } from "./oss_url.ts";
  *
- * console.log(parseOssUrl("oss://examplebucket/dir/a.bin")); // { bucket: "examplebucket", key: "dir/a.bin" }
+ * assert.deepEqual(parseOssUrl("oss://examplebucket/dir/a.bin"), { bucket: "examplebucket", key: "dir/a.bin" });
  * ```
  */
 export function parseOssUrl(arg: string): OssUrl {
@@ -75,9 +78,11 @@ export function parseOssUrl(arg: string): OssUrl {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseObjectUrl } from "./oss_url.ts";
  *
- * console.log(parseObjectUrl("oss://b-1/a.txt").key); // "a.txt"
+ * assert.equal(parseObjectUrl("oss://b-1/a.txt").key, "a.txt");
+ * assert.throws(() => parseObjectUrl("oss://b-1/"), { code: "Usage" }); // names no object
  * ```
  */
 export function parseObjectUrl(arg: string): OssUrl {

@@ -64,9 +64,13 @@ export interface Progress {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { describeProgress } from "./progress.ts";
  *
- * console.log(describeProgress({ bytesDone: 1024, bytesTotal: 2048, partsDone: 1, partsTotal: 2 }, 1024));
+ * assert.equal(
+ *   describeProgress({ bytesDone: 1024, bytesTotal: 2048, partsDone: 1, partsTotal: 2 }, 1024),
+ *   "1.0 KiB / 2.0 KiB (50%), 1.0 KiB/s, ETA 1s, parts 1/2",
+ * );
  * ```
  */
 export function describeProgress(
@@ -90,12 +94,20 @@ export function describeProgress(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createProgress } from "./progress.ts";
  *
- * const p = createProgress({ write: (t) => console.error(t.trimEnd()), tty: false });
+ * const lines: string[] = [];
+ * let now = 0;
+ * const p = createProgress({ write: (t) => lines.push(t.trimEnd()), tty: false, now: () => now });
  * p.update({ bytesDone: 0, bytesTotal: 10, partsDone: 0, partsTotal: 1 });
+ * now += 1000;
  * p.update({ bytesDone: 10, bytesTotal: 10, partsDone: 1, partsTotal: 1 });
  * p.stop();
+ * assert.deepEqual(lines, [
+ *   "ossup: 0 B / 10 B (0%), 0 B/s, ETA ?, parts 0/1",
+ *   "ossup: 10 B / 10 B (100%), 10 B/s, ETA 0s, parts 1/1",
+ * ]);
  * ```
  */
 export function createProgress(o: ProgressOptions): Progress {

@@ -105,10 +105,30 @@ function takeCheckpointPath(argv: string[]): { argv: string[]; path?: string } {
  * @returns The exit code (see `ossup --help`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  * import { runCli } from "./run_cli.ts";
  *
- * const code = await runCli(["ls"], io);
+ * // A local OSS server with one bucket stands in for the endpoint.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ *
+ * const out: string[] = [];
+ * const code = await runCli(["ls"], {
+ *   env: { OSS_ENDPOINT: server.url, OSS_ACCESS_KEY_ID: "ak", OSS_ACCESS_KEY_SECRET: "sk" },
+ *   out: (text) => out.push(text),
+ *   err: (text) => console.error(text),
+ *   tty: false,
+ *   columns: 80,
+ *   onInterrupt: () => () => {},
+ * });
+ * assert.equal(code, 0);
+ * assert.match(out.join(""), /examplebucket/);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

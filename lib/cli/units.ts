@@ -15,9 +15,10 @@ export { parseSize } from "../command_line/units.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatBytes } from "./units.ts";
  *
- * console.log(formatBytes(1536)); // "1.5 KiB"
+ * assert.equal(formatBytes(1536), "1.5 KiB");
  * ```
  */
 export function formatBytes(bytes: number): string {
@@ -42,9 +43,10 @@ export function formatBytes(bytes: number): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./units.ts";
  *
- * console.log(formatDuration(125)); // "2m05s"
+ * assert.equal(formatDuration(125), "2m05s");
  * ```
  */
 export function formatDuration(seconds: number): string {

@@ -11,9 +11,11 @@
  *
  * @example
  * ```ts
- * import type { OssBodyValue } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { isReplayableBody, type OssBodyValue } from "@ossup/ossup";
  *
- * const body: OssBodyValue = new Blob(["hello"]);
+ * const bodies: OssBodyValue[] = ["hello", new TextEncoder().encode("hello"), new Blob(["hello"])];
+ * assert.ok(bodies.every((body) => isReplayableBody(body)));
  * ```
  */
 export type OssBodyValue =
@@ -33,10 +35,29 @@ export type OssBodyValue =
  *
  * @example A part re-read from its source on each attempt
  * ```ts
- * import type { FileSource, OssBody } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { blobSource, type OssBody, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const source: FileSource;
- * const body: OssBody = () => source.slice?.(0, 1024) ?? source.stream(0, 1024);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const source = blobSource(new Blob([new Uint8Array(4096)]));
+ * let attempts = 0;
+ * const body: OssBody = () => {
+ *   attempts++;
+ *   return source.slice?.(0, 1024) ?? source.stream(0, 1024);
+ * };
+ * await bucket.putObject("first-kilobyte", body);
+ * assert.equal(attempts, 1); // called again only if the request is retried
+ * assert.equal((await bucket.headObject("first-kilobyte")).size, 1024);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type OssBody = OssBodyValue | (() => OssBodyValue | Promise<OssBodyValue>);
@@ -49,11 +70,12 @@ export type OssBody = OssBodyValue | (() => OssBodyValue | Promise<OssBodyValue>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isReplayableBody } from "@ossup/ossup";
  *
- * isReplayableBody(new Uint8Array(3)); // true
- * isReplayableBody(new Blob(["x"]).stream()); // false
- * isReplayableBody(() => new Blob(["x"]).stream()); // true
+ * assert.equal(isReplayableBody(new Uint8Array(3)), true);
+ * assert.equal(isReplayableBody(new Blob(["x"]).stream()), false); // read once: never retried
+ * assert.equal(isReplayableBody(() => new Blob(["x"]).stream()), true); // a fresh stream each time
  * ```
  */
 export function isReplayableBody(body: OssBody | undefined): boolean {
@@ -65,9 +87,11 @@ export function isReplayableBody(body: OssBody | undefined): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type PreparedBody, prepareBody } from "./body.ts";
  *
  * const prepared: PreparedBody = await prepareBody("hello");
+ * assert.deepEqual(prepared, { body: new TextEncoder().encode("hello"), isStream: false, length: 5 });
  * ```
  */
 export interface PreparedBody {
@@ -89,9 +113,12 @@ export interface PreparedBody {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { prepareBody } from "./body.ts";
  *
- * const { length } = await prepareBody(() => new Uint8Array(5)); // 5
+ * const { length, isStream } = await prepareBody(() => new Uint8Array(5));
+ * assert.equal(length, 5);
+ * assert.equal(isStream, false);
  * ```
  */
 export async function prepareBody(body: OssBody | undefined): Promise<PreparedBody> {

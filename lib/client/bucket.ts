@@ -120,14 +120,29 @@ export function bucketWithSender(client: OssClient, name: string, sender: Reques
  *
  * @example Put, read back, list and delete
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "id", accessKeySecret: "secret" });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
  * const bucket = client.bucket("examplebucket");
+ *
  * await bucket.putObject("notes/a.txt", "hello");
  * const { body, size, crc64 } = await bucket.getObject("notes/a.txt");
- * for await (const obj of bucket.listObjects({ prefix: "notes/" })) console.log(obj.key, obj.size);
+ * assert.equal(await new Response(body).text(), "hello");
+ * assert.equal(size, 5);
+ * assert.equal(typeof crc64, "bigint");
+ * const listed: string[] = [];
+ * for await (const obj of bucket.listObjects({ prefix: "notes/" })) listed.push(`${obj.key} ${obj.size}`);
+ * assert.deepEqual(listed, ["notes/a.txt 5"]);
  * await bucket.deleteObject("notes/a.txt");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export class Bucket {
@@ -178,16 +193,37 @@ export class Bucket {
    *
    * @example Upload with four parts at once, resumable through big.iso.cp
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const result = await bucket.uploadFile("backups/big.iso", "./big.iso", {
-   *   partSize: 8 * 1024 * 1024,
+   * // A local OSS server stands in for OSS, and a temporary directory for the files.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+   * await writeFile(join(dir, "big.iso"), new Uint8Array(400 * 1024));
+   *
+   * const progress: string[] = [];
+   * const result = await bucket.uploadFile("backups/big.iso", join(dir, "big.iso"), {
+   *   partSize: 100 * 1024,
    *   routines: 4,
    *   checkpoint: true,
-   *   onProgress: (p) => console.log(`${p.bytesDone}/${p.bytesTotal}`),
+   *   onProgress: (p) => progress.push(`${p.bytesDone}/${p.bytesTotal}`),
    * });
-   * console.log(result.etag, result.crc64, result.resumed);
+   * assert.equal(progress.at(-1), "409600/409600");
+   * assert.equal(result.parts, 4);
+   * assert.equal(result.resumed, false);
+   * assert.equal(result.crc64Verified, true);
+   *
+   * await rm(dir, { recursive: true });
+   * await server.close();
+   * await storage.close();
    * ```
    */
   uploadFile(
@@ -285,13 +321,27 @@ export class Bucket {
    *
    * @example Rename metadata in place
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("a.json", "{}", { contentType: "text/plain" });
+   * // Copying an object onto itself with REPLACE changes its headers without sending the body again.
    * await bucket.copyObject(bucket.name, "a.json", "a.json", {
    *   metadataDirective: "REPLACE",
    *   contentType: "application/json",
    * });
+   * assert.equal((await bucket.headObject("a.json")).contentType, "application/json");
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   copyObject(
@@ -317,16 +367,30 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await client.createBucket("source-bucket");
+   * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(2 * 1024 * 1024));
    * const { uploadId } = await bucket.initiateMultipartUpload("copy.bin");
    * const part = await bucket.uploadPartCopy("copy.bin", uploadId, 1, {
    *   bucket: "source-bucket",
-   *   key: "big.bin",
+   *   key: "big.iso",
    *   range: { start: 0, end: 1024 * 1024 - 1 },
    * });
    * await bucket.completeMultipartUpload("copy.bin", uploadId, [part]);
+   * assert.equal((await bucket.headObject("copy.bin")).size, 1024 * 1024);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   uploadPartCopy(
@@ -360,15 +424,34 @@ export class Bucket {
    *
    * @example Four ranges at once, resumable through big.iso.ossup-download.cp
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const result = await bucket.downloadFile("backups/big.iso", "./big.iso", {
-   *   partSize: 8 * 1024 * 1024,
+   * // A local OSS server stands in for OSS, and a temporary directory for the files.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+   *
+   * await bucket.putObject("backups/big.iso", new Uint8Array(300 * 1024).fill(1));
+   * const result = await bucket.downloadFile("backups/big.iso", join(dir, "big.iso"), {
+   *   partSize: 100 * 1024,
    *   routines: 4,
    *   checkpoint: true,
    * });
-   * console.log(result.crc64, result.crc64Verified, result.resumed);
+   * assert.equal(result.parts, 3);
+   * assert.equal(result.crc64Verified, true);
+   * assert.equal(result.resumed, false);
+   *
+   * await rm(dir, { recursive: true });
+   * await server.close();
+   * await storage.close();
    * ```
    */
   downloadFile(
@@ -393,12 +476,23 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * const body = new Blob(["streamed ", "bytes"]).stream();
    * const result = await bucket.uploadStream("logs/today.txt", body, { partSize: 1024 * 1024 });
-   * console.log(result.size);
+   * assert.equal(result.size, 14);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   uploadStream(
@@ -421,13 +515,29 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * const { etag, crc64 } = await bucket.putObject("a.json", '{"a":1}', {
    *   contentType: "application/json",
    *   meta: { origin: "example" },
    * });
+   * const head = await bucket.headObject("a.json");
+   * assert.equal(head.etag, etag);
+   * assert.equal(head.crc64, crc64);
+   * assert.equal(head.contentType, "application/json");
+   * assert.deepEqual(head.meta, { origin: "example" });
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   putObject(
@@ -455,10 +565,17 @@ export class Bucket {
    *
    * @example Two appends, the CRC-64 chain checked
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
    * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * const first = await bucket.appendObject("logs/app.log", "started\n", { position: 0 });
    * const second = await bucket.appendObject("logs/app.log", "ready\n", {
    *   position: first.nextPosition,
@@ -466,6 +583,9 @@ export class Bucket {
    * });
    * assert.equal(second.nextPosition, 14);
    * assert.equal(second.crc64Verified, true);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   appendObject(
@@ -494,12 +614,32 @@ export class Bucket {
    *
    * @example Ship a growing log: each run appends what is new
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
    * import assert from "node:assert/strict";
+   * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const r = await bucket.appendFile("logs/app.log", "./app.log", { appendSize: 1024 * 1024 });
+   * // A local OSS server stands in for OSS, and a temporary directory for the files.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+   *
+   * const log = join(dir, "app.log");
+   * await writeFile(log, "started\n");
+   * const r1 = await bucket.appendFile("logs/app.log", log, { appendSize: 1024 * 1024 });
+   * await writeFile(log, "started\nready\n"); // the log grew
+   * const r = await bucket.appendFile("logs/app.log", log, { appendSize: 1024 * 1024 });
+   * assert.deepEqual([r1.bytesSent, r.continuedFrom, r.bytesSent], [8, 8, 6]); // only what is new
    * assert.equal(r.size, r.continuedFrom + r.bytesSent);
+   *
+   * await rm(dir, { recursive: true });
+   * await server.close();
+   * await storage.close();
    * ```
    */
   appendFile(
@@ -520,12 +660,26 @@ export class Bucket {
    *
    * @example Read the first kilobyte
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("big.bin", new Uint8Array(4096));
    * const part = await bucket.getObject("big.bin", { range: { start: 0, end: 1023 } });
-   * console.log(part.contentLength, part.size); // 1024, size of the whole object
+   * assert.equal(part.contentLength, 1024);
+   * assert.equal(part.size, 4096); // the size of the whole object
    * const bytes = await part.bytes();
+   * assert.equal(bytes.length, 1024);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   getObject(key: string, options: GetObjectOptions = {}): Promise<GetObjectResult> {
@@ -542,10 +696,25 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("a.json", "{}", { meta: { origin: "example" } });
    * const { size, crc64, meta } = await bucket.headObject("a.json");
+   * assert.equal(size, 2);
+   * assert.equal(typeof crc64, "bigint");
+   * assert.deepEqual(meta, { origin: "example" });
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   headObject(key: string, options: ConditionalOptions = {}): Promise<ObjectMetadata> {
@@ -563,11 +732,21 @@ export class Bucket {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import type { Bucket } from "@ossup/ossup";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * await bucket.putObject("report.pdf", "…", { tagging: { project: "apollo" } });
    * assert.deepEqual(await bucket.getObjectTagging("report.pdf"), { project: "apollo" });
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   getObjectTagging(key: string, options: RequestOptions = {}): Promise<Record<string, string>> {
@@ -583,10 +762,24 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient, OssError } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("a.json", "{}");
    * await bucket.deleteObject("a.json");
+   * await assert.rejects(bucket.headObject("a.json"), (err: OssError) => err.status === 404);
+   * await bucket.deleteObject("a.json"); // deleting what is gone succeeds, as on OSS
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   deleteObject(key: string, options: RequestOptions = {}): Promise<ResponseInfo> {
@@ -601,11 +794,26 @@ export class Bucket {
    *
    * @example List one "directory" level
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * for (const key of ["photos/a.jpg", "photos/2024/b.jpg", "photos/2025/c.jpg"]) {
+   *   await bucket.putObject(key, "jpeg");
+   * }
    * const page = await bucket.listObjectsPage({ prefix: "photos/", delimiter: "/" });
-   * console.log(page.commonPrefixes, page.objects.map((o) => o.key));
+   * assert.deepEqual(page.commonPrefixes, ["photos/2024/", "photos/2025/"]);
+   * assert.deepEqual(page.objects.map((o) => o.key), ["photos/a.jpg"]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   listObjectsPage(options: ListObjectsOptions = {}): Promise<ListObjectsPage> {
@@ -620,11 +828,25 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("logs/a.txt", "12345");
+   * await bucket.putObject("logs/b.txt", "678");
    * let total = 0;
    * for await (const obj of bucket.listObjects({ prefix: "logs/" })) total += obj.size;
+   * assert.equal(total, 8);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   listObjects(options: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary> {
@@ -643,21 +865,56 @@ export class Bucket {
    *
    * @example Share a download for an hour
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server that checks signatures stands in for OSS.
+   * const { app, storage } = createOssApp({
+   *   storage: new MemoryStorage(),
+   *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
+   * });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.putObject("report.pdf", "%PDF-1.7");
    * const url = await bucket.presignUrl("report.pdf", { expires: 3600 });
-   * const res = await fetch(url);
+   * const res = await fetch(url); // no credentials needed: the URL carries the signature
+   * assert.equal(await res.text(), "%PDF-1.7");
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    *
    * @example Let a browser upload one object
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server that checks signatures stands in for OSS.
+   * const { app, storage } = createOssApp({
+   *   storage: new MemoryStorage(),
+   *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
+   * });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * const url = await bucket.presignUrl("uploads/a.png", { method: "PUT", contentType: "image/png" });
    * // the browser must send the same Content-Type:
-   * await fetch(url, { method: "PUT", body: new Blob([]), headers: { "content-type": "image/png" } });
+   * const res = await fetch(url, { method: "PUT", body: new Blob([]), headers: { "content-type": "image/png" } });
+   * assert.equal(res.status, 200);
+   * await res.body?.cancel();
+   * const other = await fetch(url, { method: "PUT", body: "x", headers: { "content-type": "text/plain" } });
+   * assert.equal(other.status, 403);
+   * await other.body?.cancel();
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   presignUrl(key: string, options: PresignUrlOptions = {}): Promise<string> {
@@ -674,10 +931,25 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso", { contentType: "application/x-iso9660-image" });
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso", {
+   *   contentType: "application/x-iso9660-image",
+   * });
+   * const page = await bucket.listMultipartUploadsPage();
+   * assert.deepEqual(page.uploads.map((u) => u.uploadId), [uploadId]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   initiateMultipartUpload(
@@ -702,13 +974,30 @@ export class Bucket {
    *
    * @example A part read from a file source on each attempt
    * ```ts
-   * import type { Bucket, FileSource } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { blobSource, OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * declare const source: FileSource;
-   * const partSize = 5 * 1024 * 1024;
-   * const { etag, crc64 } = await bucket.uploadPart("big.iso", "<upload id>", 2, () =>
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const partSize = 100 * 1024;
+   * const source = blobSource(new Blob([new Uint8Array(2 * partSize)]));
+   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+   * // A function: called again on each attempt, so a retry re-reads the part.
+   * const { etag, crc64 } = await bucket.uploadPart("big.iso", uploadId, 2, () =>
    *   source.slice?.(partSize, partSize) ?? source.stream(partSize, partSize));
+   * const [part] = (await bucket.listPartsPage("big.iso", uploadId)).parts;
+   * assert.deepEqual([part.partNumber, part.size, part.etag], [2, partSize, etag]);
+   * assert.equal(typeof crc64, "bigint");
+   * await bucket.abortMultipartUpload("big.iso", uploadId);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   uploadPart(
@@ -733,13 +1022,29 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const { crc64 } = await bucket.completeMultipartUpload("big.iso", "<upload id>", [
-   *   { partNumber: 1, etag: '"A1B2..."' },
-   *   { partNumber: 2, etag: '"C3D4..."' },
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const partSize = 100 * 1024;
+   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+   * const part1 = await bucket.uploadPart("big.iso", uploadId, 1, new Uint8Array(partSize));
+   * const part2 = await bucket.uploadPart("big.iso", uploadId, 2, new Uint8Array(10));
+   * const { crc64 } = await bucket.completeMultipartUpload("big.iso", uploadId, [
+   *   { partNumber: 2, etag: part2.etag }, // any order: sent sorted
+   *   { partNumber: 1, etag: part1.etag },
    * ]);
+   * assert.equal(crc64, (await bucket.headObject("big.iso")).crc64);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   completeMultipartUpload(
@@ -762,10 +1067,24 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * await bucket.abortMultipartUpload("big.iso", "<upload id>");
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+   * await bucket.uploadPart("big.iso", uploadId, 1, new Uint8Array(100 * 1024));
+   * await bucket.abortMultipartUpload("big.iso", uploadId); // its parts are freed
+   * assert.deepEqual((await bucket.listMultipartUploadsPage()).uploads, []);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   abortMultipartUpload(
@@ -786,10 +1105,25 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * const page = await bucket.listPartsPage("big.iso", "<upload id>", { maxParts: 100 });
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+   * await bucket.uploadPart("big.iso", uploadId, 1, new Uint8Array(100 * 1024));
+   * const page = await bucket.listPartsPage("big.iso", uploadId, { maxParts: 100 });
+   * assert.deepEqual(page.parts.map((p) => p.partNumber), [1]);
+   * assert.equal(page.isTruncated, false);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   listPartsPage(
@@ -810,12 +1144,28 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
-   * for await (const part of bucket.listParts("big.iso", "<upload id>")) {
-   *   console.log(part.partNumber, part.size, part.etag);
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+   * await bucket.uploadPart("big.iso", uploadId, 1, new Uint8Array(100 * 1024));
+   * await bucket.uploadPart("big.iso", uploadId, 2, new Uint8Array(10));
+   * const listed: string[] = [];
+   * for await (const part of bucket.listParts("big.iso", uploadId)) {
+   *   listed.push(`${part.partNumber} ${part.size}`);
    * }
+   * assert.deepEqual(listed, ["1 102400", "2 10"]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   listParts(
@@ -834,10 +1184,24 @@ export class Bucket {
    *
    * @example
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("backups/big.iso");
+   * await bucket.initiateMultipartUpload("other/big.iso");
    * const page = await bucket.listMultipartUploadsPage({ prefix: "backups/" });
+   * assert.deepEqual(page.uploads.map((u) => u.uploadId), [uploadId]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   listMultipartUploadsPage(
@@ -854,12 +1218,26 @@ export class Bucket {
    *
    * @example Abort every unfinished upload under a prefix
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * await bucket.initiateMultipartUpload("tmp/a.bin");
+   * await bucket.initiateMultipartUpload("tmp/b.bin");
    * for await (const u of bucket.listMultipartUploads({ prefix: "tmp/" })) {
    *   await bucket.abortMultipartUpload(u.key, u.uploadId);
    * }
+   * assert.deepEqual((await bucket.listMultipartUploadsPage({ prefix: "tmp/" })).uploads, []);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   listMultipartUploads(
@@ -880,15 +1258,28 @@ export class Bucket {
    *
    * @example Free what interrupted uploads older than a day left behind
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
    * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const { uploadId } = await bucket.initiateMultipartUpload("backups/big.iso");
+   * await bucket.uploadPart("backups/big.iso", uploadId, 1, new Uint8Array(100 * 1024));
+   * // An age in ms (a day: 24 * 60 * 60 * 1000) or a Date; 0 takes every upload begun before now.
    * const { uploadsAborted, bytesFreed } = await bucket.abortMultipartUploads({
    *   prefix: "backups/",
-   *   olderThan: 24 * 60 * 60 * 1000,
+   *   olderThan: 0,
    * });
-   * assert.ok(bytesFreed >= 0 && uploadsAborted >= 0);
+   * assert.deepEqual([uploadsAborted, bytesFreed], [1, 100 * 1024]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   abortMultipartUploads(

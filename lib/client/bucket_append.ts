@@ -66,13 +66,23 @@ export interface AppendObjectOptions
  *
  * @example
  * ```ts
- * import type { AppendObjectResult, Bucket } from "@ossup/ossup";
  * import assert from "node:assert/strict";
+ * import { type AppendObjectResult, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * const r: AppendObjectResult = await bucket.appendObject("log.txt", "one\n", { position: 0 });
  * const r2 = await bucket.appendObject("log.txt", "two\n", { position: r.nextPosition, crc64: r.crc64 });
  * assert.equal(r2.nextPosition, 8);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface AppendObjectResult extends ResponseInfo {

@@ -66,13 +66,25 @@ export interface AbortedUpload {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
  * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.initiateMultipartUpload("tmp/a.bin");
+ * await bucket.initiateMultipartUpload("tmp/b.bin");
  * const { uploadsAborted, bytesFreed, uploads } = await bucket.abortMultipartUploads({ prefix: "tmp/" });
  * assert.equal(uploads.length, uploadsAborted);
- * console.log(`${uploadsAborted} uploads aborted, ${bytesFreed} bytes freed`);
+ * assert.equal(`${uploadsAborted} uploads aborted, ${bytesFreed} bytes freed`, "2 uploads aborted, 0 bytes freed");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface AbortMultipartUploadsResult {

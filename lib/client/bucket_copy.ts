@@ -26,11 +26,28 @@ import type { RequestOptions } from "./oss_client.ts";
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "hello");
  * const { etag } = await bucket.headObject("a.txt");
  * await bucket.copyObject(bucket.name, "a.txt", "b.txt", { sourceIfMatch: etag });
+ * await bucket.putObject("a.txt", "changed");
+ * await assert.rejects(
+ *   bucket.copyObject(bucket.name, "a.txt", "c.txt", { sourceIfMatch: etag }),
+ *   { status: 412 }, // the source is no longer the one we read
+ * );
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopySourceConditions {
@@ -65,14 +82,30 @@ export type MetadataDirective = "COPY" | "REPLACE";
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("photos");
+ * await client.bucket("photos").putObject("a.png", "png", { meta: { owner: "me" } });
  * await bucket.copyObject("photos", "a.png", "a-copy.png", {
  *   metadataDirective: "REPLACE",
  *   contentType: "image/png",
  *   meta: { copied: "yes" },
  * });
+ * const head = await bucket.headObject("a-copy.png");
+ * assert.equal(head.contentType, "image/png");
+ * assert.deepEqual(head.meta, { copied: "yes" }); // REPLACE: this call's, not the source's
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopyObjectOptions
@@ -112,12 +145,28 @@ export interface CopyPartSource {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.uploadPartCopy("dst", "<upload id>", 1, { bucket: "src", key: "k" }, {
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("k", "hello world"); // ETag: its MD5
+ * const { uploadId } = await bucket.initiateMultipartUpload("dst");
+ * const part = await bucket.uploadPartCopy("dst", uploadId, 1, { bucket: "source-bucket", key: "k" }, {
  *   sourceIfMatch: '"5EB63BBBE01EEED093CB22BB8F5ACDC3"',
  * });
+ * assert.equal(part.partNumber, 1);
+ * await bucket.abortMultipartUpload("dst", uploadId);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadPartCopyOptions

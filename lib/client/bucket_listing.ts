@@ -24,10 +24,24 @@ import { assertUploadId } from "./bucket_multipart.ts";
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.listObjectsPage({ prefix: "photos/", delimiter: "/", maxKeys: 1000 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * for (const key of ["photos/a.jpg", "photos/2024/b.jpg"]) await bucket.putObject(key, "jpeg");
+ * const page = await bucket.listObjectsPage({ prefix: "photos/", delimiter: "/", maxKeys: 1000 });
+ * assert.deepEqual(page.objects.map((o) => o.key), ["photos/a.jpg"]);
+ * assert.deepEqual(page.commonPrefixes, ["photos/2024/"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListObjectsOptions extends RequestOptions {
@@ -46,10 +60,24 @@ export interface ListObjectsOptions extends RequestOptions {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.listPartsPage("k", "<upload id>", { maxParts: 1000, partNumberMarker: 1000 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("k");
+ * for (const n of [1, 2, 3]) await bucket.uploadPart("k", uploadId, n, new Uint8Array(100 * 1024));
+ * const page = await bucket.listPartsPage("k", uploadId, { maxParts: 1000, partNumberMarker: 1 });
+ * assert.deepEqual(page.parts.map((p) => p.partNumber), [2, 3]); // after the marker
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListPartsOptions extends RequestOptions {
@@ -64,10 +92,25 @@ export interface ListPartsOptions extends RequestOptions {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.listMultipartUploadsPage({ prefix: "tmp/", maxUploads: 100 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.initiateMultipartUpload("tmp/a.bin");
+ * await bucket.initiateMultipartUpload("tmp/b.bin");
+ * const page = await bucket.listMultipartUploadsPage({ prefix: "tmp/", maxUploads: 1 });
+ * assert.equal(page.uploads.length, 1);
+ * assert.equal(page.isTruncated, true); // nextKeyMarker and nextUploadIdMarker ask for the rest
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListMultipartUploadsOptions extends RequestOptions {

@@ -32,10 +32,24 @@ import {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.uploadPart("k", "<upload id>", 1, new Uint8Array(102400), { timeout: 300_000 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("k");
+ * // Five minutes per attempt for this call, whatever the client's timeout.
+ * const part = await bucket.uploadPart("k", uploadId, 1, new Uint8Array(102400), { timeout: 300_000 });
+ * assert.equal(part.partNumber, 1);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadPartOptions
@@ -51,13 +65,26 @@ export interface UploadPartOptions
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Bucket } from "@ossup/ossup";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const done = await bucket.completeMultipartUpload("big.iso", "<upload id>", [
- *   { partNumber: 1, etag: '"A1B2"' },
- * ], { acl: "private", forbidOverwrite: true });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+ * const part = await bucket.uploadPart("big.iso", uploadId, 1, new Uint8Array(10));
+ * const done = await bucket.completeMultipartUpload("big.iso", uploadId, [part], {
+ *   acl: "private",
+ *   forbidOverwrite: true,
+ * });
  * assert.equal(done.key, "big.iso");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CompleteMultipartUploadOptions

@@ -25,10 +25,29 @@ import {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.initiateMultipartUpload("video.mp4", { contentType: "video/mp4", meta: { owner: "me" } });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("video.mp4", {
+ *   contentType: "video/mp4",
+ *   meta: { owner: "me" },
+ * });
+ * const part = await bucket.uploadPart("video.mp4", uploadId, 1, new Uint8Array(10));
+ * await bucket.completeMultipartUpload("video.mp4", uploadId, [part]);
+ * const head = await bucket.headObject("video.mp4");
+ * assert.equal(head.contentType, "video/mp4");
+ * assert.deepEqual(head.meta, { owner: "me" });
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ObjectWriteOptions extends RequestOptions, ObjectWriteSettings {}
@@ -38,10 +57,25 @@ export interface ObjectWriteOptions extends RequestOptions, ObjectWriteSettings 
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, OssError } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * await bucket.putObject("a.txt", "hi", { contentType: "text/plain", forbidOverwrite: true });
+ * await assert.rejects(
+ *   bucket.putObject("a.txt", "hello", { forbidOverwrite: true }),
+ *   (err: OssError) => err.code === "FileAlreadyExists",
+ * );
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface PutObjectOptions extends ObjectWriteOptions {
@@ -54,10 +88,28 @@ export interface PutObjectOptions extends ObjectWriteOptions {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, OssError } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.headObject("a.txt", { ifMatch: '"5EB63BBBE01EEED093CB22BB8F5ACDC3"' });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "hello world"); // its ETag: the MD5 of the body
+ * const head = await bucket.headObject("a.txt", { ifMatch: '"5EB63BBBE01EEED093CB22BB8F5ACDC3"' });
+ * assert.equal(head.size, 11);
+ * await bucket.putObject("a.txt", "changed since");
+ * await assert.rejects(
+ *   bucket.headObject("a.txt", { ifMatch: '"5EB63BBBE01EEED093CB22BB8F5ACDC3"' }),
+ *   (err: OssError) => err.status === 412,
+ * );
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ConditionalOptions extends RequestOptions {
@@ -78,10 +130,23 @@ export interface ConditionalOptions extends RequestOptions {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const tail = await bucket.getObject("log.txt", { range: { start: 1000 } });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("log.txt", "0123456789");
+ * const tail = await bucket.getObject("log.txt", { range: { start: 6 } });
+ * assert.equal(await tail.text(), "6789");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface GetObjectOptions extends ConditionalOptions {

@@ -14,9 +14,13 @@ import type { BucketTarget } from "./_bucket_target.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_PRESIGN_EXPIRES } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_PRESIGN_EXPIRES, OssClient } from "@ossup/ossup";
  *
- * console.log(DEFAULT_PRESIGN_EXPIRES); // 1800
+ * assert.equal(DEFAULT_PRESIGN_EXPIRES, 1800); // half an hour
+ * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "ak", accessKeySecret: "sk" });
+ * const url = new URL(await client.bucket("examplebucket").presignUrl("a.pdf"));
+ * assert.equal(url.searchParams.get("x-oss-expires"), String(DEFAULT_PRESIGN_EXPIRES));
  * ```
  */
 export const DEFAULT_PRESIGN_EXPIRES = 1800;
@@ -26,13 +30,17 @@ export const DEFAULT_PRESIGN_EXPIRES = 1800;
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
  *
- * declare const bucket: Bucket;
- * const url = await bucket.presignUrl("a.pdf", {
+ * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "ak", accessKeySecret: "sk" });
+ * const url = new URL(await client.bucket("examplebucket").presignUrl("a.pdf", {
  *   expires: 600,
  *   query: { "response-content-disposition": "attachment" },
- * });
+ * }));
+ * assert.equal(url.origin, "https://examplebucket.oss-cn-hangzhou.aliyuncs.com");
+ * assert.equal(url.searchParams.get("x-oss-expires"), "600");
+ * assert.equal(url.searchParams.get("response-content-disposition"), "attachment");
  * ```
  */
 export interface PresignUrlOptions {

@@ -16,7 +16,8 @@ export type { OssCredentials };
  *
  * @example
  * ```ts
- * import type { ExpiringOssCredentials } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { CredentialsCache, type ExpiringOssCredentials } from "@ossup/ossup";
  *
  * const creds: ExpiringOssCredentials = {
  *   accessKeyId: "STS.id",
@@ -24,6 +25,8 @@ export type { OssCredentials };
  *   securityToken: "token",
  *   expiration: new Date(Date.now() + 3600_000),
  * };
+ * const cache = new CredentialsCache(() => Promise.resolve(creds));
+ * assert.equal((await cache.get()).securityToken, "token");
  * ```
  */
 export interface ExpiringOssCredentials extends OssCredentials {
@@ -37,13 +40,25 @@ export interface ExpiringOssCredentials extends OssCredentials {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { OssCredentialsProvider } from "@ossup/ossup";
+ * import { listen } from "@ossup/ossup/server";
+ *
+ * // Your application's STS route, here a stand-in on a local port.
+ * const app = await listen(() =>
+ *   Response.json({ id: "STS.id", secret: "secret", token: "token", expiration: "2030-01-01T00:00:00Z" })
+ * );
  *
  * const provider: OssCredentialsProvider = async () => {
- *   const res = await fetch("/api/sts");
+ *   const res = await fetch(`${app.url}/api/sts`);
  *   const { id, secret, token, expiration } = await res.json();
  *   return { accessKeyId: id, accessKeySecret: secret, securityToken: token, expiration: new Date(expiration) };
  * };
+ * const creds = await provider();
+ * assert.equal(creds.accessKeyId, "STS.id");
+ * assert.equal(creds.expiration?.getUTCFullYear(), 2030);
+ *
+ * await app.close();
  * ```
  */
 export type OssCredentialsProvider = () => Promise<ExpiringOssCredentials>;
@@ -72,15 +87,23 @@ function checkCredentials(c: unknown): OssCredentials {
  *
  * @example A provider of STS tokens
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CredentialsCache } from "@ossup/ossup";
  *
- * const cache = new CredentialsCache(async () => ({
- *   accessKeyId: "STS.id",
- *   accessKeySecret: "secret",
- *   securityToken: "token",
- *   expiration: new Date(Date.now() + 3600_000),
- * }));
- * const creds = await cache.get(); // calls the provider once, then reuses it for ~55 minutes
+ * let now = Date.parse("2030-01-01T00:00:00Z"); // the cache's clock
+ * let calls = 0;
+ * const cache = new CredentialsCache(() =>
+ *   Promise.resolve({
+ *     accessKeyId: "STS.id",
+ *     accessKeySecret: "secret",
+ *     securityToken: `token-${++calls}`,
+ *     expiration: new Date(now + 3600_000),
+ *   }), () => now);
+ * assert.equal((await cache.get()).securityToken, "token-1"); // calls the provider
+ * now += 54 * 60_000;
+ * assert.equal((await cache.get()).securityToken, "token-1"); // reused…
+ * now += 2 * 60_000;
+ * assert.equal((await cache.get()).securityToken, "token-2"); // …until 5 minutes before expiry
  * ```
  */
 export class CredentialsCache {

@@ -10,9 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type OssEndpoint, parseEndpoint } from "@ossup/ossup";
  *
  * const ep: OssEndpoint = parseEndpoint("http://127.0.0.1:9000");
+ * assert.deepEqual(ep, { protocol: "http:", hostname: "127.0.0.1", host: "127.0.0.1:9000", isIpOrLocalhost: true });
  * ```
  */
 export interface OssEndpoint {
@@ -38,10 +40,11 @@ const IPV4 = /^(?:\d{1,3}\.){3}\d{1,3}$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseEndpoint } from "@ossup/ossup";
  *
- * parseEndpoint("oss-cn-hangzhou.aliyuncs.com").protocol; // "https:"
- * parseEndpoint("http://127.0.0.1:9000").isIpOrLocalhost; // true
+ * assert.equal(parseEndpoint("oss-cn-hangzhou.aliyuncs.com").protocol, "https:");
+ * assert.equal(parseEndpoint("http://127.0.0.1:9000").isIpOrLocalhost, true);
  * ```
  */
 export function parseEndpoint(endpoint: string): OssEndpoint {
@@ -82,10 +85,11 @@ export function parseEndpoint(endpoint: string): OssEndpoint {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { regionFromEndpoint } from "@ossup/ossup";
  *
- * regionFromEndpoint("oss-cn-hangzhou.aliyuncs.com"); // "cn-hangzhou"
- * regionFromEndpoint("127.0.0.1"); // undefined
+ * assert.equal(regionFromEndpoint("oss-cn-hangzhou.aliyuncs.com"), "cn-hangzhou");
+ * assert.equal(regionFromEndpoint("127.0.0.1"), undefined);
  * ```
  */
 export function regionFromEndpoint(hostname: string): string | undefined {
@@ -105,10 +109,11 @@ export function regionFromEndpoint(hostname: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOCAL_ENDPOINT_REGION, OssClient } from "@ossup/ossup";
  *
  * const client = new OssClient({ endpoint: "http://127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
- * console.log(client.region === LOCAL_ENDPOINT_REGION); // true
+ * assert.equal(client.region, LOCAL_ENDPOINT_REGION);
  * ```
  */
 export const LOCAL_ENDPOINT_REGION = "cn-hangzhou";
@@ -135,9 +140,10 @@ function escapeChar(ch: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeKey } from "./endpoint.ts";
  *
- * escapeKey("dir/a+b c.bin"); // "dir/a%2Bb%20c.bin"
+ * assert.equal(escapeKey("dir/a+b c.bin"), "dir/a%2Bb%20c.bin");
  * ```
  */
 export function escapeKey(key: string): string {
@@ -159,9 +165,10 @@ export function escapeKey(key: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeQuery } from "./endpoint.ts";
  *
- * escapeQuery("a b/c"); // "a%20b%2Fc"
+ * assert.equal(escapeQuery("a b/c"), "a%20b%2Fc");
  * ```
  */
 export function escapeQuery(value: string): string {
@@ -176,10 +183,13 @@ export function escapeQuery(value: string): string {
  *
  * @example
  * ```ts
- * import { buildUrl, parseEndpoint, type UrlParts } from "./endpoint.ts";
+ * import assert from "node:assert/strict";
+ * import { parseEndpoint } from "@ossup/ossup";
+ * import { buildUrl, type UrlParts } from "./endpoint.ts";
  *
  * const parts: UrlParts = { bucket: "b", key: "k", query: [["uploads", undefined]] };
- * buildUrl(parseEndpoint("oss-cn-hangzhou.aliyuncs.com"), false, parts);
+ * const url = buildUrl(parseEndpoint("oss-cn-hangzhou.aliyuncs.com"), false, parts);
+ * assert.equal(url, "https://b.oss-cn-hangzhou.aliyuncs.com/k?uploads");
  * ```
  */
 export interface UrlParts {
@@ -202,11 +212,18 @@ export interface UrlParts {
  *
  * @example
  * ```ts
- * import { buildUrl, parseEndpoint } from "./endpoint.ts";
+ * import assert from "node:assert/strict";
+ * import { parseEndpoint } from "@ossup/ossup";
+ * import { buildUrl } from "./endpoint.ts";
  *
  * const ep = parseEndpoint("oss-cn-hangzhou.aliyuncs.com");
- * buildUrl(ep, false, { bucket: "b", key: "a b.txt", query: [["uploads", undefined]] });
- * // "https://b.oss-cn-hangzhou.aliyuncs.com/a%20b.txt?uploads"
+ * assert.equal(
+ *   buildUrl(ep, false, { bucket: "b", key: "a b.txt", query: [["uploads", undefined]] }),
+ *   "https://b.oss-cn-hangzhou.aliyuncs.com/a%20b.txt?uploads",
+ * );
+ * // Path-style, as the client addresses an IP endpoint:
+ * const local = parseEndpoint("http://127.0.0.1:9000");
+ * assert.equal(buildUrl(local, true, { bucket: "b", key: "k" }), "http://127.0.0.1:9000/b/k");
  * ```
  */
 export function buildUrl(endpoint: OssEndpoint, pathStyle: boolean, parts: UrlParts): string {
@@ -233,9 +250,14 @@ export function buildUrl(endpoint: OssEndpoint, pathStyle: boolean, parts: UrlPa
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertBucketName } from "./endpoint.ts";
  *
  * assertBucketName("my-bucket"); // ok
+ * assert.throws(() => assertBucketName("My_Bucket"), {
+ *   name: "TypeError",
+ *   message: 'invalid bucket name "My_Bucket": 3-63 lower-case letters, digits and hyphens',
+ * });
  * ```
  */
 export function assertBucketName(name: string): void {
@@ -256,9 +278,11 @@ export function assertBucketName(name: string): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertObjectKey } from "./endpoint.ts";
  *
  * assertObjectKey("dir/file.bin"); // ok
+ * assert.throws(() => assertObjectKey(""), TypeError);
  * ```
  */
 export function assertObjectKey(key: string): void {

@@ -15,10 +15,11 @@ import type { OssClientOptions } from "./oss_client.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clientOptionsFromEnv } from "@ossup/ossup";
  *
  * const options = clientOptionsFromEnv({ OSS_REGION: "cn-hangzhou", OSS_ACCESS_KEY_ID: "ak" });
- * console.log(options.region, options.accessKeyId); // "cn-hangzhou" "ak"
+ * assert.deepEqual(options, { region: "cn-hangzhou", accessKeyId: "ak" });
  * ```
  *
  * @param env The environment variables.
@@ -50,13 +51,16 @@ export function clientOptionsFromEnv(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { mergeEnvOptions, OssClient } from "@ossup/ossup";
  *
  * const options = mergeEnvOptions(
  *   { OSS_ENDPOINT: "oss-cn-hangzhou.aliyuncs.com", OSS_ACCESS_KEY_ID: "ak", OSS_ACCESS_KEY_SECRET: "sk" },
  *   { timeout: 30_000 },
  * );
+ * assert.equal(options.timeout, 30_000);
  * const client = new OssClient(options);
+ * assert.equal(client.region, "cn-hangzhou"); // read from the endpoint
  * ```
  */
 export function mergeEnvOptions(

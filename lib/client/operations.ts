@@ -36,9 +36,15 @@ import type {
  *
  * @example
  * ```ts
- * import type { OssOperation } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import type { OssOperation, SignerContext } from "@ossup/ossup";
  *
  * const op: OssOperation = "CompleteMultipartUpload";
+ * const uploads: OssOperation[] = ["InitiateMultipartUpload", "UploadPart", op];
+ * // A signer's context names the operation, e.g. to sign uploads only:
+ * const mayUpload = (context: SignerContext) => uploads.includes(context.operation);
+ * assert.equal(mayUpload({ operation: "UploadPart", signatureVersion: "v4", now: new Date() }), true);
+ * assert.equal(mayUpload({ operation: "DeleteObject", signatureVersion: "v4", now: new Date() }), false);
  * ```
  */
 export type OssOperation =
@@ -314,8 +320,8 @@ export const OPERATIONS: OperationTable = {
  *
  * @example
  * ```ts
- * import { isOssOperation } from "./operations.ts";
  * import assert from "node:assert/strict";
+ * import { isOssOperation } from "./operations.ts";
  *
  * assert.equal(isOssOperation("UploadPart"), true);
  * assert.equal(isOssOperation("uploadPart"), false);
@@ -330,9 +336,11 @@ export function isOssOperation(name: string): name is OssOperation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UPLOAD_SIGNABLE_OPERATIONS } from "./operations.ts";
  *
- * console.log(UPLOAD_SIGNABLE_OPERATIONS.has("UploadPart")); // true
+ * assert.equal(UPLOAD_SIGNABLE_OPERATIONS.has("UploadPart"), true);
+ * assert.equal(UPLOAD_SIGNABLE_OPERATIONS.has("DeleteObject"), false);
  * ```
  */
 export const UPLOAD_SIGNABLE_OPERATIONS: ReadonlySet<OssOperation> = new Set(
@@ -370,8 +378,8 @@ const ROUTES = {
  *
  * @example
  * ```ts
- * import { routeOperation } from "./operations.ts";
  * import assert from "node:assert/strict";
+ * import { routeOperation } from "./operations.ts";
  *
  * assert.equal(routeOperation("PUT", "object", [["partNumber", "1"], ["uploadId", "x"]], false), "UploadPart");
  * assert.equal(routeOperation("POST", "object", [], false), undefined);

@@ -34,9 +34,17 @@ import { resolveRetryPolicy, type RetryPolicy } from "./retry_policy.ts";
  *
  * @example
  * ```ts
- * import { DEFAULT_TIMEOUT_MS } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_TIMEOUT_MS, OssClient } from "@ossup/ossup";
  *
- * console.log(DEFAULT_TIMEOUT_MS); // 60000
+ * assert.equal(DEFAULT_TIMEOUT_MS, 60_000);
+ * // Twice as long per attempt, for a slow link; operations take `timeout` too.
+ * new OssClient({
+ *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
+ *   accessKeyId: "ak",
+ *   accessKeySecret: "sk",
+ *   timeout: 2 * DEFAULT_TIMEOUT_MS,
+ * });
  * ```
  */
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -46,7 +54,8 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
  *
  * @example
  * ```ts
- * import type { OssClientOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type OssClientOptions } from "@ossup/ossup";
  *
  * const options: OssClientOptions = {
  *   endpoint: "http://127.0.0.1:9000", // path-style, as for any IP endpoint
@@ -57,6 +66,8 @@ export const DEFAULT_TIMEOUT_MS = 60_000;
  *   timeout: 120_000,
  *   retry: { maxAttempts: 6 },
  * };
+ * const client = new OssClient(options);
+ * assert.equal(String(client), "OssClient(http://127.0.0.1:9000, v1)"); // never the secret
  * ```
  */
 export interface OssClientOptions {
@@ -125,10 +136,27 @@ export interface OssClientOptions {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, OssupError } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.headObject("a.txt", { signal: AbortSignal.timeout(5000), retry: false });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "hi");
+ * const head = await bucket.headObject("a.txt", { signal: AbortSignal.timeout(5000), retry: false });
+ * assert.equal(head.size, 2);
+ * await assert.rejects(
+ *   bucket.headObject("a.txt", { signal: AbortSignal.abort() }),
+ *   (err: OssupError) => err.code === "Aborted",
+ * );
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface RequestOptions {
@@ -158,10 +186,21 @@ export interface RequestOptions {
  *
  * @example
  * ```ts
- * import type { OssClient } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const client: OssClient;
- * await client.listBucketsPage({ prefix: "logs-", maxKeys: 50 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ *
+ * for (const name of ["logs-2024", "logs-2025", "media"]) await client.createBucket(name);
+ * const page = await client.listBucketsPage({ prefix: "logs-", maxKeys: 50 });
+ * assert.deepEqual(page.buckets.map((b) => b.name), ["logs-2024", "logs-2025"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListBucketsOptions extends RequestOptions {
@@ -178,10 +217,21 @@ export interface ListBucketsOptions extends RequestOptions {
  *
  * @example
  * ```ts
- * import type { OssClient } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const client: OssClient;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ *
  * await client.createBucket("examplebucket", { acl: "private", storageClass: "IA" });
+ * const [summary] = (await client.listBucketsPage()).buckets;
+ * assert.equal(summary.storageClass, "IA");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CreateBucketOptions extends RequestOptions {
@@ -223,27 +273,52 @@ function resolveCredentials(o: OssClientOptions): OssCredentials | OssCredential
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const client = new OssClient({
- *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
- *   accessKeyId: "<id>",
- *   accessKeySecret: "<secret>",
- * });
+ * // A local OSS server stands in for OSS: on OSS, the endpoint would be e.g. oss-cn-hangzhou.aliyuncs.com.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ *
+ * await client.createBucket("examplebucket");
  * const bucket = client.bucket("examplebucket");
  * await bucket.putObject("hello.txt", "hello", { contentType: "text/plain" });
  * const obj = await bucket.getObject("hello.txt");
- * console.log(await obj.text()); // "hello"
+ * assert.equal(await obj.text(), "hello");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  *
  * @example Temporary credentials from a provider, refreshed before they expire
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup";
+ * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare function fetchStsToken(): Promise<
- *   { accessKeyId: string; accessKeySecret: string; securityToken: string; expiration: Date }
- * >;
- * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", credentials: fetchStsToken });
+ * // A local OSS server that accepts one STS key (with its security token) stands in for OSS.
+ * const sts = { accessKeyId: "STS.ak", accessKeySecret: "sk", securityToken: "token" };
+ * const { app, storage } = createOssApp({
+ *   storage: new MemoryStorage(),
+ *   authenticate: createAuthenticator({ credentials: [sts] }),
+ * });
+ * const server = await listen(app.fetch);
+ *
+ * let calls = 0;
+ * // Your server's STS endpoint, e.g. fetch("/api/sts-token").then((r) => r.json()), goes here.
+ * const fetchStsToken = () => {
+ *   calls++;
+ *   return Promise.resolve({ ...sts, expiration: new Date(Date.now() + 3600_000) });
+ * };
+ * const client = new OssClient({ endpoint: server.url, credentials: fetchStsToken });
+ * await client.createBucket("examplebucket");
+ * await client.bucket("examplebucket").putObject("a.txt", "hi");
+ * assert.equal(calls, 1); // reused until shortly before it expires
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export class OssClient {
@@ -340,10 +415,13 @@ export class OssClient {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { OssClient } from "@ossup/ossup";
    *
-   * declare const client: OssClient;
-   * const bucket = client.bucket("examplebucket");
+   * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "ak", accessKeySecret: "sk" });
+   * const bucket = client.bucket("examplebucket"); // no request is sent
+   * assert.equal(bucket.name, "examplebucket");
+   * assert.throws(() => client.bucket("Not_A_Bucket"), TypeError);
    * ```
    */
   bucket(name: string): Bucket {
@@ -358,11 +436,22 @@ export class OssClient {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const client: OssClient;
-   * const page = await client.listBucketsPage({ maxKeys: 10 });
-   * console.log(page.buckets.map((b) => b.name), page.isTruncated);
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   *
+   * for (const name of ["logs-2024", "logs-2025", "media"]) await client.createBucket(name);
+   * const page = await client.listBucketsPage({ maxKeys: 2 });
+   * assert.deepEqual(page.buckets.map((b) => b.name), ["logs-2024", "logs-2025"]);
+   * assert.equal(page.isTruncated, true);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   async listBucketsPage(options: ListBucketsOptions = {}): Promise<ListBucketsPage> {
@@ -386,10 +475,22 @@ export class OssClient {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const client: OssClient;
-   * for await (const b of client.listBuckets()) console.log(b.name);
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   *
+   * for (const name of ["logs-2024", "logs-2025", "media"]) await client.createBucket(name);
+   * const names: string[] = [];
+   * for await (const b of client.listBuckets({ maxKeys: 2 })) names.push(b.name); // page after page
+   * assert.deepEqual(names, ["logs-2024", "logs-2025", "media"]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   async *listBuckets(options: ListBucketsOptions = {}): AsyncGenerator<BucketSummary> {
@@ -411,10 +512,22 @@ export class OssClient {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const client: OssClient;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   *
    * await client.createBucket("examplebucket", { acl: "private" });
+   * // Creating your own bucket again succeeds, as on OSS (another owner's: BucketAlreadyExists).
+   * await client.createBucket("examplebucket");
+   * assert.deepEqual((await client.listBucketsPage()).buckets.map((b) => b.name), ["examplebucket"]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   async createBucket(name: string, options: CreateBucketOptions = {}): Promise<ResponseInfo> {
@@ -444,10 +557,21 @@ export class OssClient {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const client: OssClient;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   *
+   * await client.createBucket("examplebucket");
    * await client.deleteBucket("examplebucket");
+   * assert.deepEqual((await client.listBucketsPage()).buckets, []);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   async deleteBucket(name: string, options: RequestOptions = {}): Promise<ResponseInfo> {

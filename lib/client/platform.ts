@@ -19,12 +19,34 @@ import type { Sha256Primitives } from "../signing/signing.ts";
  *
  * @example The shape a Node entry point fills
  * ```ts
- * import type { OssPlatform } from "@ossup/ossup";
- * import type { CheckpointStore, FileSource } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { BaseOssClient, FileCheckpointStore, OssClient, type OssPlatform } from "@ossup/ossup";
+ * import { openNodeFile } from "@ossup/ossup/node";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare function openNodeFile(path: string): Promise<FileSource>;
- * declare function fileCheckpointStore(): CheckpointStore;
- * const platform: OssPlatform = { openFile: openNodeFile, createCheckpointStore: fileCheckpointStore };
+ * // A local OSS server stands in for OSS, and a temporary directory for the files.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "a.bin"), "hello");
+ *
+ * const platform: OssPlatform = {
+ *   openFile: openNodeFile,
+ *   createCheckpointStore: () => new FileCheckpointStore(),
+ * };
+ * // BaseOssClient has no runtime pieces of its own: with these, it uploads file paths.
+ * const withFiles = new BaseOssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk", platform });
+ * const result = await withFiles.bucket("examplebucket").uploadFile("a.bin", join(dir, "a.bin"), { checkpoint: true });
+ * assert.equal(result.size, 5);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface OssPlatform {
@@ -52,11 +74,15 @@ export interface OssPlatform {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type OssClientOptions, withPlatform } from "@ossup/ossup";
  *
- * declare const base: OssClientOptions;
- * const options = withPlatform(base, { openFile: undefined });
- * console.log(typeof options.platform); // "object"
+ * const base: OssClientOptions = { endpoint: "http://127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" };
+ * const open = () => Promise.reject(new Error("no files here"));
+ * const options = withPlatform(base, { openFile: open });
+ * assert.equal(options.platform?.openFile, open);
+ * // What the caller gave wins over the entry point's:
+ * assert.equal(withPlatform({ ...base, platform: { openFile: undefined } }, { openFile: open }).platform?.openFile, undefined);
  * ```
  *
  * @param options Client options.

@@ -21,12 +21,29 @@ import type { OssSigner, SignerContext } from "./signer.ts";
  *
  * @example
  * ```ts
- * import type { RemoteSignerOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type RemoteSignerOptions, remoteSigner } from "@ossup/ossup";
  *
+ * let asked = 0;
  * const options: RemoteSignerOptions = {
- *   ticket: async () => (await fetch("/api/upload-ticket?key=a.bin")).text(),
+ *   // Called for every request: cache the ticket and renew it when it expires.
+ *   ticket: () => `ticket-${++asked}`,
  *   headers: { "x-csrf-token": "..." },
+ *   // What the route receives (normally the global fetch, to your server):
+ *   fetch: (_url, init) => {
+ *     const headers = new Headers(init?.headers);
+ *     assert.equal(headers.get("x-ossup-ticket"), "ticket-1");
+ *     assert.equal(headers.get("x-csrf-token"), "...");
+ *     return Promise.resolve(Response.json({ headers: { authorization: "OSS4-HMAC-SHA256 ..." } }));
+ *   },
  * };
+ * const request = { method: "PUT", bucket: "uploads", key: "a.bin", query: [], headers: new Headers() };
+ * await remoteSigner("https://app.example/api/oss/sign", options)(request, {
+ *   operation: "PutObject",
+ *   signatureVersion: "v4",
+ *   now: new Date(),
+ * });
+ * assert.equal(request.headers.get("authorization"), "OSS4-HMAC-SHA256 ...");
  * ```
  */
 export interface RemoteSignerOptions {
@@ -47,9 +64,11 @@ export interface RemoteSignerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TICKET_HEADER } from "@ossup/ossup/web";
  *
  * const headers = new Headers({ [TICKET_HEADER]: "<the ticket your server issued>" });
+ * assert.equal(headers.get("x-ossup-ticket"), "<the ticket your server issued>");
  * ```
  */
 export const TICKET_HEADER = "x-ossup-ticket";
@@ -76,16 +95,47 @@ export function isSignedHeader(name: string): boolean {
  * @returns The signer, for `OssClientOptions.signer`.
  *
  * @example Upload a file from a page that never sees the secret
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Hono } from "hono";
  * import { OssClient, remoteSigner } from "@ossup/ossup/web";
+ * import {
+ *   createAuthenticator,
+ *   createOssApp,
+ *   createSigningRoute,
+ *   listen,
+ *   MemoryStorage,
+ *   UploadTickets,
+ * } from "@ossup/ossup/server";
  *
- * const file = document.querySelector("input")!.files![0];
- * const { ticket } = await (await fetch(`/api/upload-ticket?name=${encodeURIComponent(file.name)}`)).json();
+ * // Stand-ins: a local OSS server, and your application's server with its two routes.
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * const oss = createOssApp({ storage: new MemoryStorage(), authenticate: createAuthenticator({ credentials: [credentials] }) });
+ * const ossServer = await listen(oss.app.fetch);
+ * await oss.storage.createBucket("uploads", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const tickets = new UploadTickets({ secret: "at least thirty-two characters of secret" });
+ * const signing = createSigningRoute({ credentials, region: "cn-hangzhou", tickets });
+ * const site = new Hono();
+ * site.get("/api/upload-ticket", async (c) =>
+ *   c.json({ ticket: await tickets.issue({ bucket: "uploads", key: c.req.query("name")! }) }));
+ * site.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
+ * const siteServer = await listen(site.fetch);
+ *
+ * // The page (its URLs relative there: "/api/upload-ticket", "/api/oss/sign").
+ * const file = new File(["hello"], "a.bin"); // document.querySelector("input")!.files![0]
+ * const { ticket } = await (await fetch(`${siteServer.url}/api/upload-ticket?name=${encodeURIComponent(file.name)}`)).json();
  * const client = new OssClient({
- *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
- *   signer: remoteSigner("/api/oss/sign", { ticket }),
+ *   endpoint: ossServer.url, // "oss-cn-hangzhou.aliyuncs.com"
+ *   signer: remoteSigner(`${siteServer.url}/api/oss/sign`, { ticket }),
  * });
- * await client.bucket("uploads").uploadFile(file.name, file, { checkpoint: true });
+ * const result = await client.bucket("uploads").uploadFile(file.name, file);
+ * assert.equal(result.size, 5);
+ * // The ticket is for a.bin only: the route refuses to sign anything else.
+ * await assert.rejects(client.bucket("uploads").putObject("b.bin", "x"), { code: "SigningRefused" });
+ *
+ * await siteServer.close();
+ * await ossServer.close();
+ * await oss.storage.close();
  * ```
  */
 export function remoteSigner(url: string | URL, options: RemoteSignerOptions = {}): OssSigner {

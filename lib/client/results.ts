@@ -13,10 +13,23 @@
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { requestId } = await bucket.deleteObject("a.txt");
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { requestId, headers } = await bucket.deleteObject("a.txt");
+ * assert.ok(requestId); // quote it to Alibaba Cloud support
+ * assert.equal(headers.get("x-oss-request-id"), requestId);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ResponseInfo {
@@ -31,10 +44,23 @@ export interface ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * const { etag, crc64 } = await bucket.putObject("a.txt", "hi");
+ * assert.match(etag, /^"[0-9A-F]{32}"$/); // quotes included, as OSS sends it
+ * assert.equal(crc64, (await bucket.headObject("a.txt")).crc64);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface PutObjectResult extends ResponseInfo {
@@ -53,10 +79,23 @@ export interface PutObjectResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "hi", { contentType: "text/plain", meta: { author: "me" } });
  * const { size, contentType, meta } = await bucket.headObject("a.txt");
+ * assert.deepEqual({ size, contentType, meta }, { size: 2, contentType: "text/plain", meta: { author: "me" } });
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ObjectMetadata extends ResponseInfo {
@@ -88,11 +127,25 @@ export interface ObjectMetadata extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "hello");
  * const { body, size } = await bucket.getObject("a.txt");
- * await body.pipeTo(new WritableStream());
+ * let received = 0;
+ * await body.pipeTo(new WritableStream({ write: (chunk) => void (received += chunk.length) }));
+ * assert.equal(received, size);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface GetObjectResult extends ObjectMetadata {
@@ -113,10 +166,25 @@ export interface GetObjectResult extends ObjectMetadata {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * for await (const { key, size } of bucket.listObjects()) console.log(key, size);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "hi");
+ * await bucket.putObject("b.txt", "hello");
+ * const listed: string[] = [];
+ * for await (const { key, size } of bucket.listObjects()) listed.push(`${key} ${size}`);
+ * assert.deepEqual(listed, ["a.txt 2", "b.txt 5"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ObjectSummary {
@@ -139,10 +207,25 @@ export interface ObjectSummary {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { objects, nextMarker } = await bucket.listObjectsPage({ maxKeys: 10 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * for (const key of ["a", "b", "c"]) await bucket.putObject(key, "x");
+ * const { objects, nextMarker } = await bucket.listObjectsPage({ maxKeys: 2 });
+ * assert.deepEqual(objects.map((o) => o.key), ["a", "b"]);
+ * const rest = await bucket.listObjectsPage({ maxKeys: 2, marker: nextMarker });
+ * assert.deepEqual(rest.objects.map((o) => o.key), ["c"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListObjectsPage extends ResponseInfo {
@@ -169,10 +252,23 @@ export interface ListObjectsPage extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId, key } = await bucket.initiateMultipartUpload("big.bin");
+ * assert.equal(key, "big.bin");
+ * await bucket.abortMultipartUpload("big.bin", uploadId);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface InitiateMultipartUploadResult extends ResponseInfo {
@@ -189,10 +285,25 @@ export interface InitiateMultipartUploadResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { crc64 as crc64Of, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { etag, crc64 } = await bucket.uploadPart("big.bin", "<id>", 1, new Uint8Array(102400));
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * const { etag, crc64 } = await bucket.uploadPart("big.bin", uploadId, 1, new Uint8Array(102400));
+ * assert.equal(etag, '"4C6426AC7EF186464ECBB0D81CBFCB1E"'); // the part's MD5
+ * assert.equal(crc64, crc64Of(new Uint8Array(102400)));
+ * await bucket.abortMultipartUpload("big.bin", uploadId);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadPartResult extends ResponseInfo {
@@ -209,10 +320,25 @@ export interface UploadPartResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("a.txt", "hello");
  * const { etag, crc64 } = await bucket.copyObject("source-bucket", "a.txt", "copy-of-a.txt");
+ * assert.equal(etag, (await bucket.headObject("copy-of-a.txt")).etag);
+ * assert.equal(crc64, (await client.bucket("source-bucket").headObject("a.txt")).crc64);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopyObjectResult extends ResponseInfo {
@@ -231,15 +357,31 @@ export interface CopyObjectResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const part = await bucket.uploadPartCopy("big.iso", "<upload id>", 1, {
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(8 * 1024 * 1024));
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.iso");
+ * const part = await bucket.uploadPartCopy("big.iso", uploadId, 1, {
  *   bucket: "source-bucket",
  *   key: "big.iso",
  *   range: { start: 0, end: 8 * 1024 * 1024 - 1 },
  * });
- * console.log(part.etag, part.crc64);
+ * assert.match(part.etag, /^"[0-9A-F]{32}"$/);
+ * assert.equal(typeof part.crc64, "bigint");
+ * await bucket.abortMultipartUpload("big.iso", uploadId);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadPartCopyResult extends ResponseInfo {
@@ -258,10 +400,25 @@ export interface UploadPartCopyResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type CompletedPart, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.completeMultipartUpload("big.bin", "<id>", [{ partNumber: 1, etag: '"AB12"' }]);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * const { etag } = await bucket.uploadPart("big.bin", uploadId, 1, new Uint8Array(102400));
+ * const parts: CompletedPart[] = [{ partNumber: 1, etag }];
+ * await bucket.completeMultipartUpload("big.bin", uploadId, parts);
+ * assert.equal((await bucket.headObject("big.bin")).size, 102400);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CompletedPart {
@@ -276,10 +433,26 @@ export interface CompletedPart {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { etag, crc64 } = await bucket.completeMultipartUpload("big.bin", "<id>", []);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * const part = await bucket.uploadPart("big.bin", uploadId, 1, new Uint8Array(10));
+ * const { etag, crc64 } = await bucket.completeMultipartUpload("big.bin", uploadId, [part]);
+ * const head = await bucket.headObject("big.bin");
+ * assert.equal(etag, head.etag);
+ * assert.equal(crc64, head.crc64);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CompleteMultipartUploadResult extends ResponseInfo {
@@ -304,10 +477,27 @@ export interface CompleteMultipartUploadResult extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * for await (const { partNumber, size } of bucket.listParts("big.bin", "<id>")) console.log(partNumber, size);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * await bucket.uploadPart("big.bin", uploadId, 1, new Uint8Array(102400));
+ * const listed: string[] = [];
+ * for await (const { partNumber, size } of bucket.listParts("big.bin", uploadId)) {
+ *   listed.push(`${partNumber} ${size}`);
+ * }
+ * assert.deepEqual(listed, ["1 102400"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface PartSummary {
@@ -328,10 +518,25 @@ export interface PartSummary {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { parts, nextPartNumberMarker } = await bucket.listPartsPage("big.bin", "<id>");
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * await bucket.uploadPart("big.bin", uploadId, 1, new Uint8Array(102400));
+ * const { parts, nextPartNumberMarker } = await bucket.listPartsPage("big.bin", uploadId);
+ * assert.equal(parts.length, 1);
+ * assert.equal(nextPartNumberMarker, 1);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListPartsPage extends ResponseInfo {
@@ -358,10 +563,24 @@ export interface ListPartsPage extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * for await (const { key, uploadId } of bucket.listMultipartUploads()) console.log(key, uploadId);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const { uploadId } = await bucket.initiateMultipartUpload("big.bin");
+ * const listed: string[] = [];
+ * for await (const { key, uploadId } of bucket.listMultipartUploads()) listed.push(`${key} ${uploadId}`);
+ * assert.deepEqual(listed, [`big.bin ${uploadId}`]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface MultipartUploadSummary {
@@ -380,10 +599,24 @@ export interface MultipartUploadSummary {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.initiateMultipartUpload("big.bin");
  * const { uploads, isTruncated } = await bucket.listMultipartUploadsPage();
+ * assert.equal(uploads.length, 1);
+ * assert.equal(isTruncated, false);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListMultipartUploadsPage extends ResponseInfo {
@@ -414,10 +647,22 @@ export interface ListMultipartUploadsPage extends ResponseInfo {
  *
  * @example
  * ```ts
- * import type { OssClient } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const client: OssClient;
- * for await (const { name } of client.listBuckets()) console.log(name);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ *
+ * const names: string[] = [];
+ * for await (const { name } of client.listBuckets()) names.push(name);
+ * assert.deepEqual(names, ["examplebucket"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface BucketSummary {
@@ -442,10 +687,22 @@ export interface BucketSummary {
  *
  * @example
  * ```ts
- * import type { OssClient } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const client: OssClient;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ *
  * const { buckets, nextMarker } = await client.listBucketsPage();
+ * assert.deepEqual(buckets.map((b) => b.name), ["examplebucket"]);
+ * assert.equal(nextMarker, undefined); // no more pages
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ListBucketsPage extends ResponseInfo {

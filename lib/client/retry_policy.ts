@@ -12,14 +12,17 @@ import { AbortError, NetworkError, OssError, TimeoutError } from "../errors/erro
  *
  * @example
  * ```ts
- * import { OssClient } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type RetryPolicy } from "@ossup/ossup";
  *
+ * const retry: RetryPolicy = { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 };
  * const client = new OssClient({
  *   endpoint: "oss-cn-hangzhou.aliyuncs.com",
  *   accessKeyId: "id",
  *   accessKeySecret: "secret",
- *   retry: { maxAttempts: 6, baseDelayMs: 500, maxDelayMs: 30_000 },
+ *   retry,
  * });
+ * assert.equal(client.bucket("examplebucket").client, client);
  * ```
  */
 export interface RetryPolicy {
@@ -36,9 +39,11 @@ export interface RetryPolicy {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type ResolvedRetryPolicy, resolveRetryPolicy } from "@ossup/ossup";
  *
  * const policy: ResolvedRetryPolicy = resolveRetryPolicy({ maxAttempts: 2 });
+ * assert.deepEqual(policy, { maxAttempts: 2, baseDelayMs: 200, maxDelayMs: 20_000 });
  * ```
  */
 export type ResolvedRetryPolicy = Required<RetryPolicy>;
@@ -48,9 +53,10 @@ export type ResolvedRetryPolicy = Required<RetryPolicy>;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_RETRY_POLICY } from "@ossup/ossup";
  *
- * console.log(DEFAULT_RETRY_POLICY.maxAttempts); // 4
+ * assert.equal(DEFAULT_RETRY_POLICY.maxAttempts, 4);
  * ```
  */
 export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = Object.freeze({
@@ -68,10 +74,11 @@ export const DEFAULT_RETRY_POLICY: ResolvedRetryPolicy = Object.freeze({
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveRetryPolicy } from "@ossup/ossup";
  *
- * resolveRetryPolicy({ maxAttempts: 6 }).baseDelayMs; // 200
- * resolveRetryPolicy(false).maxAttempts; // 1
+ * assert.equal(resolveRetryPolicy({ maxAttempts: 6 }).baseDelayMs, 200);
+ * assert.equal(resolveRetryPolicy(false).maxAttempts, 1);
  * ```
  */
 export function resolveRetryPolicy(policy?: RetryPolicy | false): ResolvedRetryPolicy {
@@ -117,10 +124,11 @@ const THROTTLING_CODES = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isThrottlingError, OssError } from "@ossup/ossup";
  *
- * isThrottlingError(new OssError({ status: 503, code: "SlowDown", message: "reduce" })); // true
- * isThrottlingError(new OssError({ status: 500, code: "InternalError", message: "oops" })); // false
+ * assert.equal(isThrottlingError(new OssError({ status: 503, code: "SlowDown", message: "reduce" })), true);
+ * assert.equal(isThrottlingError(new OssError({ status: 500, code: "InternalError", message: "oops" })), false);
  * ```
  */
 export function isThrottlingError(err: unknown): boolean {
@@ -139,10 +147,12 @@ export function isThrottlingError(err: unknown): boolean {
  *
  * @example
  * ```ts
- * import { isRetryableError, OssError } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { isRetryableError, NetworkError, OssError } from "@ossup/ossup";
  *
- * isRetryableError(new OssError({ status: 503, code: "ServiceUnavailable", message: "busy" })); // true
- * isRetryableError(new OssError({ status: 403, code: "AccessDenied", message: "no" })); // false
+ * assert.equal(isRetryableError(new OssError({ status: 503, code: "ServiceUnavailable", message: "busy" })), true);
+ * assert.equal(isRetryableError(new OssError({ status: 403, code: "AccessDenied", message: "no" })), false);
+ * assert.equal(isRetryableError(new NetworkError("connection reset")), true);
  * ```
  */
 export function isRetryableError(err: unknown): boolean {
@@ -166,9 +176,11 @@ export function isRetryableError(err: unknown): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelay, DEFAULT_RETRY_POLICY } from "@ossup/ossup";
  *
- * backoffDelay(3, DEFAULT_RETRY_POLICY); // somewhere in [0, 800)
+ * const delay = backoffDelay(3, DEFAULT_RETRY_POLICY); // full jitter: random in [0, 800)
+ * assert.ok(delay >= 0 && delay < 800);
  * ```
  */
 export function backoffDelay(

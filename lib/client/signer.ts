@@ -14,9 +14,27 @@ import type { OssOperation } from "./operations.ts";
  *
  * @example
  * ```ts
- * import type { SignerContext } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type OssSigner, type SignerContext, signV4 } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const context: SignerContext = { operation: "UploadPart", signatureVersion: "v4", now: new Date() };
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ *
+ * const seen: SignerContext[] = [];
+ * const signer: OssSigner = (request, context) => {
+ *   seen.push(context);
+ *   const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ *   return signV4(request, { credentials, region: "cn-hangzhou", now: context.now });
+ * };
+ * const client = new OssClient({ endpoint: server.url, signer });
+ * await client.createBucket("examplebucket");
+ * assert.equal(seen[0].operation, "PutBucket");
+ * assert.equal(seen[0].signatureVersion, "v4");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface SignerContext {
@@ -41,10 +59,25 @@ export interface SignerContext {
  *
  * @example Sign locally (what the client does with credentials)
  * ```ts
- * import { type OssSigner, signV4 } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type OssSigner, signV4 } from "@ossup/ossup";
+ * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * // A local OSS server that checks signatures stands in for OSS.
+ * const { app, storage } = createOssApp({
+ *   storage: new MemoryStorage(),
+ *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
+ * });
+ * const server = await listen(app.fetch);
  *
  * const signer: OssSigner = (request, { now }) =>
  *   signV4(request, { credentials: { accessKeyId: "ak", accessKeySecret: "sk" }, region: "cn-hangzhou", now });
+ * const client = new OssClient({ endpoint: server.url, signer });
+ * await client.createBucket("examplebucket");
+ * assert.deepEqual((await client.listBucketsPage()).buckets.map((b) => b.name), ["examplebucket"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type OssSigner = (request: RequestToSign, context: SignerContext) => Promise<void>;

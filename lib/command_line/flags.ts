@@ -57,13 +57,17 @@ export interface ParsedArgs {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "./flags.ts";
  *
  * const a = parseFlags(["a.bin", "--parallel", "4", "-j"], {
  *   parallel: { type: "string" },
  *   json: { type: "boolean", short: "j" },
  * });
- * console.log(a.positionals, a.strings.get("parallel"), a.booleans.get("json")); // ["a.bin"] "4" true
+ * assert.deepEqual(a.positionals, ["a.bin"]);
+ * assert.equal(a.strings.get("parallel"), "4");
+ * assert.equal(a.booleans.get("json"), true);
+ * assert.throws(() => parseFlags(["--paralel", "4"], { parallel: { type: "string" } }), { code: "Usage" });
  * ```
  */
 export function parseFlags(
@@ -142,9 +146,13 @@ export function parseFlags(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseWhole } from "./flags.ts";
  *
- * console.log(parseWhole("parallel", "4", 1, 100)); // 4
+ * assert.equal(parseWhole("parallel", "4", 1, 100), 4);
+ * assert.throws(() => parseWhole("parallel", "0", 1, 100), {
+ *   message: '--parallel must be a whole number from 1 to 100; got "0"',
+ * });
  * ```
  */
 export function parseWhole(name: string, text: string, min: number, max: number): number {

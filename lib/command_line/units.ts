@@ -33,10 +33,12 @@ const UNITS: Record<string, number> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSize } from "./units.ts";
  *
- * console.log(parseSize("100KB")); // 102400
- * console.log(parseSize("8MiB")); // 8388608
+ * assert.equal(parseSize("100KB"), 102400); // 1 KB = 1024 bytes, as ossutil counts
+ * assert.equal(parseSize("8MiB"), 8388608);
+ * assert.throws(() => parseSize("8 parsecs"), RangeError);
  * ```
  */
 export function parseSize(text: string): number {

@@ -53,14 +53,15 @@ function checkData(data: Uint8Array): void {
  *
  * @example Check value, and continuing across pieces
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crc64 } from "@ossup/ossup";
  *
  * const bytes = new TextEncoder().encode("123456789");
- * console.log(crc64(bytes).toString(16)); // "995dc9bbdf1939fa"
+ * assert.equal(crc64(bytes).toString(16), "995dc9bbdf1939fa");
  * const split = crc64(bytes.subarray(4), crc64(bytes.subarray(0, 4)));
- * console.log(split === crc64(bytes)); // true
+ * assert.equal(split, crc64(bytes));
  * // OSS sends it as a decimal string:
- * console.log(crc64(bytes).toString()); // "11051210869376104954"
+ * assert.equal(crc64(bytes).toString(), "11051210869376104954");
  * ```
  */
 export function crc64(data: Uint8Array, previous: bigint = 0n): bigint {
@@ -80,12 +81,13 @@ export function crc64(data: Uint8Array, previous: bigint = 0n): bigint {
  *
  * @example Checksum a stream
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Crc64 } from "@ossup/ossup";
  *
  * const stream = new Blob(["1234", "56789"]).stream();
  * const crc = new Crc64();
  * for await (const chunk of stream) crc.update(chunk);
- * console.log(crc.digest() === 0x995dc9bbdf1939fan); // true
+ * assert.equal(crc.digest(), 0x995dc9bbdf1939fan);
  * ```
  */
 export class Crc64 {
@@ -150,12 +152,13 @@ export class Crc64 {
  *
  * @example CRC of a multipart object from its parts
  * ```ts
+ * import assert from "node:assert/strict";
  * import { crc64, crc64Combine } from "@ossup/ossup";
  *
  * const part1 = new TextEncoder().encode("1234");
  * const part2 = new TextEncoder().encode("56789");
  * const whole = crc64Combine(crc64(part1), crc64(part2), part2.length);
- * console.log(whole === 0x995dc9bbdf1939fan); // true
+ * assert.equal(whole, 0x995dc9bbdf1939fan);
  * ```
  */
 export function crc64Combine(crc1: bigint, crc2: bigint, length2: number): bigint {

@@ -25,7 +25,8 @@ export interface PartCrc {
  *
  * @example
  * ```ts
- * import { crc64 } from "./crc64.ts";
+ * import assert from "node:assert/strict";
+ * import { crc64 } from "@ossup/ossup";
  * import { combinedCrc } from "./part_crcs.ts";
  *
  * const a = new TextEncoder().encode("hello ");
@@ -34,7 +35,7 @@ export interface PartCrc {
  *   { partNumber: 2, crc64: crc64(b), size: b.length },
  *   { partNumber: 1, crc64: crc64(a), size: a.length },
  * ]);
- * console.log(whole === crc64(new TextEncoder().encode("hello world"))); // true
+ * assert.equal(whole, crc64(new TextEncoder().encode("hello world")));
  * ```
  */
 export function combinedCrc(parts: Iterable<PartCrc>): bigint {

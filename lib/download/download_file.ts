@@ -45,12 +45,33 @@ function isFileSink(value: unknown): value is FileSink {
  * @returns What was written and how it was checked.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const bucket = OssClient.fromEnv().bucket("examplebucket");
- * const result = await bucket.downloadFile("backups/big.iso", "./big.iso", { routines: 4, checkpoint: true });
- * console.log(result.crc64Verified);
+ * // A local OSS server stands in for OSS, and a temporary directory for the files.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ *
+ * await bucket.putObject("backups/big.iso", new Uint8Array(300 * 1024));
+ * const result = await bucket.downloadFile("backups/big.iso", join(dir, "big.iso"), {
+ *   partSize: 100 * 1024,
+ *   routines: 4,
+ *   checkpoint: true,
+ * });
+ * assert.equal(result.crc64Verified, true);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export async function downloadFile(

@@ -43,10 +43,22 @@ import {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import type { Bucket, DownloadTarget } from "@ossup/ossup";
+ * import { type Bucket, type DownloadTarget, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const asTarget = (bucket: Bucket): DownloadTarget => bucket;
- * assert.equal(typeof asTarget, "function");
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const asTarget = (b: Bucket): DownloadTarget => b; // a Bucket is one
+ * await bucket.putObject("a.txt", "hello");
+ * assert.equal((await asTarget(bucket).headObject("a.txt")).size, 5);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface DownloadTarget {
@@ -210,11 +222,31 @@ function partAt(plan: ObjectPlan, n: number): { offset: number; size: number } {
  * @throws {AbortError} When `signal` aborted it (the partial data and checkpoint are kept).
  *
  * @example
- * ```ts ignore
- * import { downloadToSink } from "@ossup/ossup";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { downloadToSink, OssClient } from "@ossup/ossup";
+ * import { openNodeFileSink } from "@ossup/ossup/node";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const result = await downloadToSink(bucket, "big.iso", mySink, { routines: 4 });
- * console.log(result.crc64Verified);
+ * // A local OSS server stands in for OSS, and a temporary directory for the files.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ *
+ * await bucket.putObject("big.iso", new Uint8Array(300 * 1024));
+ * const mySink = openNodeFileSink(join(dir, "big.iso")); // or a FileSink of your own
+ * const result = await downloadToSink(bucket, "big.iso", mySink, { partSize: 100 * 1024, routines: 4 });
+ * assert.equal(result.crc64Verified, true);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export async function downloadToSink(

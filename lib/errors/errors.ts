@@ -20,9 +20,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkError } from "@ossup/ossup";
  *
- * const err = new NetworkError("connection reset", { cause: new Error("ECONNRESET") });
+ * const reset = new Error("ECONNRESET");
+ * const err = new NetworkError("connection reset", { cause: reset });
+ * assert.equal(err.cause, reset);
  * ```
  */
 export interface OssupErrorOptions {
@@ -36,7 +39,8 @@ export interface OssupErrorOptions {
  *
  * @example Exhaustive handling of ossup's own failures
  * ```ts
- * import { type OssupErrorCode, OssupError } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssupError, type OssupErrorCode, TimeoutError } from "@ossup/ossup";
  *
  * function advice(code: OssupErrorCode): string {
  *   switch (code) {
@@ -49,7 +53,8 @@ export interface OssupErrorOptions {
  *       return "see the message";
  *   }
  * }
- * console.log(advice(new OssupError("Timeout", "slow").code as OssupErrorCode));
+ * const err: OssupError = new TimeoutError("UploadPart took too long");
+ * assert.equal(advice(err.code as OssupErrorCode), "check the connection and run again");
  * ```
  */
 export type OssupErrorCode =
@@ -74,15 +79,16 @@ export type OssupErrorCode =
  *
  * @example Branch on the stable code
  * ```ts
- * import { OssupError } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { AbortError, OssupError } from "@ossup/ossup";
  *
+ * let advice = "";
  * try {
- *   throw new OssupError("Aborted", "the upload was cancelled");
+ *   throw new AbortError("the upload was cancelled");
  * } catch (err) {
- *   if (err instanceof OssupError && err.code === "Aborted") {
- *     console.log("cancelled; run again to resume");
- *   }
+ *   if (err instanceof OssupError && err.code === "Aborted") advice = "run again to resume";
  * }
+ * assert.equal(advice, "run again to resume");
  * ```
  */
 export class OssupError extends Error {
@@ -111,6 +117,7 @@ export class OssupError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssError } from "@ossup/ossup";
  *
  * const err = new OssError({
@@ -120,7 +127,8 @@ export class OssupError extends Error {
  *   requestId: "5C3D9175B6FC201293AD4890",
  *   operation: "GetObject",
  * });
- * console.log(err.message);
+ * assert.match(err.message, /The specified key does not exist/);
+ * assert.equal(err.requestId, "5C3D9175B6FC201293AD4890");
  * ```
  */
 export interface OssErrorInit {
@@ -147,10 +155,12 @@ export interface OssErrorInit {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssError } from "@ossup/ossup";
  *
  * const err = new OssError({ status: 404, code: "NoSuchKey", message: "The specified key does not exist." });
- * console.log(err.status, err.code); // 404 "NoSuchKey"
+ * assert.equal(err.status, 404);
+ * assert.equal(err.code, "NoSuchKey");
  * ```
  */
 export class OssError extends OssupError {
@@ -292,10 +302,11 @@ export function ossErrorFor(init: OssErrorInit): OssError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NetworkError } from "@ossup/ossup";
  *
  * const err = new NetworkError("connection reset while sending UploadPart");
- * console.log(err.code); // "NetworkFailed"
+ * assert.equal(err.code, "NetworkFailed");
  * ```
  */
 export class NetworkError extends OssupError {
@@ -321,10 +332,11 @@ export class NetworkError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimeoutError } from "@ossup/ossup";
  *
  * const err = new TimeoutError("UploadPart took longer than 60000 ms");
- * console.log(err.code); // "Timeout"
+ * assert.equal(err.code, "Timeout");
  * ```
  */
 export class TimeoutError extends OssupError {
@@ -351,10 +363,11 @@ export class TimeoutError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AbortError } from "@ossup/ossup";
  *
  * const err = new AbortError("upload paused");
- * console.log(err.code); // "Aborted"
+ * assert.equal(err.code, "Aborted");
  * ```
  */
 export class AbortError extends OssupError {
@@ -381,10 +394,11 @@ export class AbortError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IntegrityError } from "@ossup/ossup";
  *
  * const err = new IntegrityError("part 3: server CRC64 1 != local CRC64 2");
- * console.log(err.code); // "CrcMismatch"
+ * assert.equal(err.code, "CrcMismatch");
  * ```
  */
 export class IntegrityError extends OssupError {
@@ -414,10 +428,11 @@ export class IntegrityError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CheckpointError } from "@ossup/ossup";
  *
  * const err = new CheckpointError("CheckpointLocked", "big.iso.cp is in use by process 4242");
- * console.log(err.code); // "CheckpointLocked"
+ * assert.equal(err.code, "CheckpointLocked");
  * ```
  */
 export class CheckpointError extends OssupError {
@@ -451,10 +466,12 @@ export class CheckpointError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CheckpointIoError } from "@ossup/ossup";
  *
  * const err = new CheckpointIoError("cannot write checkpoint big.iso.cp", { systemCode: "ENOSPC" });
- * console.log(err.code, err.systemCode); // "CheckpointIo" "ENOSPC"
+ * assert.equal(err.code, "CheckpointIo");
+ * assert.equal(err.systemCode, "ENOSPC");
  * ```
  */
 export class CheckpointIoError extends CheckpointError {
@@ -489,10 +506,11 @@ export class CheckpointIoError extends CheckpointError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SourceChangedError } from "@ossup/ossup";
  *
  * const err = new SourceChangedError("big.iso changed during the upload; run again to upload it whole");
- * console.log(err.code); // "SourceChanged"
+ * assert.equal(err.code, "SourceChanged");
  * ```
  */
 export class SourceChangedError extends OssupError {
@@ -553,10 +571,11 @@ export class AppendConflictError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UsageError } from "@ossup/ossup";
  *
  * const err = new UsageError("--port must be from 0 to 65535");
- * console.log(err.code); // "Usage"
+ * assert.equal(err.code, "Usage");
  * ```
  */
 export class UsageError extends OssupError {

@@ -10,9 +10,10 @@
  *
  * @example A clock that moves only when something waits on it
  * ```ts
- * import type { PacingClock } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type PacingClock, RateLimiter } from "@ossup/ossup";
  *
- * let now = 0;
+ * let now = 0; // a clock that moves only when something waits on it
  * const clock: PacingClock = {
  *   now: () => now,
  *   sleep: (ms) => {
@@ -20,6 +21,10 @@
  *     return Promise.resolve();
  *   },
  * };
+ * // 3 KiB at 1 KiB/s with a 1 KiB burst: two seconds on this clock, none on the real one.
+ * const limiter = new RateLimiter(1024, { burst: 1024, clock });
+ * for (let i = 0; i < 3; i++) await limiter.take(1024);
+ * assert.equal(Math.round(now), 2000);
  * ```
  */
 export interface PacingClock {
@@ -37,11 +42,12 @@ export interface PacingClock {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SYSTEM_CLOCK } from "@ossup/ossup";
  *
  * const t0 = SYSTEM_CLOCK.now();
  * await SYSTEM_CLOCK.sleep(1);
- * console.log(SYSTEM_CLOCK.now() >= t0); // true
+ * assert.ok(SYSTEM_CLOCK.now() >= t0); // a clock that never goes back
  * ```
  */
 export const SYSTEM_CLOCK: PacingClock = {

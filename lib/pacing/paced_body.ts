@@ -18,9 +18,20 @@ import type { RateLimiter } from "./rate_limiter.ts";
  *
  * @example
  * ```ts
- * import { pacedBody, RateLimiter } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { pacedBody, type PacingClock, RateLimiter } from "@ossup/ossup";
  *
- * const stream = pacedBody(new Uint8Array(4096), new RateLimiter(1024 * 1024));
+ * let now = 0; // a clock that moves only when something waits on it
+ * const clock: PacingClock = {
+ *   now: () => now,
+ *   sleep: (ms) => {
+ *     now += ms;
+ *     return Promise.resolve();
+ *   },
+ * };
+ * const stream = pacedBody(new Uint8Array(4096), new RateLimiter(1024, { burst: 1024, clock }));
+ * assert.equal((await new Response(stream).arrayBuffer()).byteLength, 4096);
+ * assert.equal(Math.round(now), 3000); // 4 KiB at 1 KiB/s, the first KiB at once
  * ```
  */
 export function pacedBody(
@@ -55,9 +66,19 @@ export function pacedBody(
  *
  * @example
  * ```ts
- * import { pacedStream, RateLimiter } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { pacedStream, type PacingClock, RateLimiter } from "@ossup/ossup";
  *
- * const slow = pacedStream(new Blob(["hello"]).stream(), new RateLimiter(1024));
+ * let now = 0; // a clock that moves only when something waits on it
+ * const clock: PacingClock = {
+ *   now: () => now,
+ *   sleep: (ms) => {
+ *     now += ms;
+ *     return Promise.resolve();
+ *   },
+ * };
+ * const slow = pacedStream(new Blob(["hello"]).stream(), new RateLimiter(1024, { clock }));
+ * assert.equal(await new Response(slow).text(), "hello"); // the same bytes, at most 1 KiB/s
  * ```
  */
 export function pacedStream(

@@ -15,9 +15,12 @@ import { type PacingClock, SYSTEM_CLOCK } from "./clock.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MIN_RATE_LIMIT, RateLimiter } from "@ossup/ossup";
  *
  * const slowest = new RateLimiter(MIN_RATE_LIMIT);
+ * assert.equal(slowest.bytesPerSecond, 1024);
+ * assert.throws(() => new RateLimiter(MIN_RATE_LIMIT - 1), RangeError);
  * ```
  */
 export const MIN_RATE_LIMIT = 1024;
@@ -27,9 +30,10 @@ export const MIN_RATE_LIMIT = 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MAX_PACED_CHUNK, RateLimiter } from "@ossup/ossup";
  *
- * console.log(new RateLimiter(1 << 30).chunk === MAX_PACED_CHUNK); // true
+ * assert.equal(new RateLimiter(1 << 30).chunk, MAX_PACED_CHUNK); // 64 KiB at most, however fast
  * ```
  */
 export const MAX_PACED_CHUNK = 64 * 1024;
@@ -39,10 +43,12 @@ export const MAX_PACED_CHUNK = 64 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RateLimiter, type RateLimiterOptions } from "@ossup/ossup";
  *
  * const options: RateLimiterOptions = { burst: 256 * 1024 };
  * const limiter = new RateLimiter(1024 * 1024, options);
+ * assert.equal(limiter.burst, 256 * 1024);
  * ```
  */
 export interface RateLimiterOptions {
@@ -62,14 +68,34 @@ export interface RateLimiterOptions {
  *
  * @example Two uploads sharing 8 MiB/s
  * ```ts
- * import { type Bucket, RateLimiter } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type PacingClock, RateLimiter } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const limitRate = new RateLimiter(8 * 1024 * 1024);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * let now = 0; // a clock that moves only when something waits on it
+ * const clock: PacingClock = {
+ *   now: () => now,
+ *   sleep: (ms) => {
+ *     now += ms;
+ *     return Promise.resolve();
+ *   },
+ * };
+ * const limitRate = new RateLimiter(8 * 1024 * 1024, { clock }); // 8 MiB/s for both together
  * await Promise.all([
- *   bucket.uploadFile("a.iso", "./a.iso", { routines: 4, limitRate }),
- *   bucket.uploadFile("b.iso", "./b.iso", { routines: 4, limitRate }),
+ *   bucket.uploadFile("a.iso", new Blob([new Uint8Array(4 << 20)]), { routines: 4, limitRate }),
+ *   bucket.uploadFile("b.iso", new Blob([new Uint8Array(4 << 20)]), { routines: 4, limitRate }),
  * ]);
+ * assert.ok(now >= 900); // 8 MiB took about a second on the limiter's clock
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export class RateLimiter {
@@ -145,10 +171,13 @@ export class RateLimiter {
  *
  * @example
  * ```ts
- * import { RateLimiter, type RateLimit } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type RateLimit, rateLimiterFor, RateLimiter } from "@ossup/ossup";
  *
- * const own: RateLimit = 4 * 1024 * 1024;
- * const shared: RateLimit = new RateLimiter(4 * 1024 * 1024);
+ * const own: RateLimit = 4 * 1024 * 1024; // a limiter for this transfer alone
+ * const shared: RateLimit = new RateLimiter(4 * 1024 * 1024); // one for all that are given it
+ * assert.notEqual(rateLimiterFor(own), rateLimiterFor(own));
+ * assert.equal(rateLimiterFor(shared), shared);
  * ```
  */
 export type RateLimit = number | RateLimiter;
@@ -164,9 +193,11 @@ export type RateLimit = number | RateLimiter;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rateLimiterFor } from "@ossup/ossup";
  *
- * console.log(rateLimiterFor(1 << 20)?.bytesPerSecond); // 1048576
+ * assert.equal(rateLimiterFor(1 << 20)?.bytesPerSecond, 1048576);
+ * assert.equal(rateLimiterFor(undefined), undefined); // no limit
  * ```
  */
 export function rateLimiterFor(

@@ -38,10 +38,13 @@ export interface AuthorizationV1 {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAuthorizationV4 } from "./_authorization.ts";
  *
- * parseAuthorizationV4("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=e21d");
- * // { accessKeyId: "ak", day: "20231216", region: "cn-hangzhou", product: "oss", additionalHeaders: [], signature: "e21d" }
+ * assert.deepEqual(
+ *   parseAuthorizationV4("OSS4-HMAC-SHA256 Credential=ak/20231216/cn-hangzhou/oss/aliyun_v4_request,Signature=e21d"),
+ *   { accessKeyId: "ak", day: "20231216", region: "cn-hangzhou", product: "oss", additionalHeaders: [], signature: "e21d" },
+ * );
  * ```
  */
 export function parseAuthorizationV4(value: string): AuthorizationV4 | undefined {
@@ -71,10 +74,13 @@ export function parseAuthorizationV4(value: string): AuthorizationV4 | undefined
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCredentialV4 } from "./_authorization.ts";
  *
- * parseCredentialV4("ak/20231216/cn-hangzhou/oss/aliyun_v4_request");
- * // { accessKeyId: "ak", day: "20231216", region: "cn-hangzhou", product: "oss" }
+ * assert.deepEqual(
+ *   parseCredentialV4("ak/20231216/cn-hangzhou/oss/aliyun_v4_request"),
+ *   { accessKeyId: "ak", day: "20231216", region: "cn-hangzhou", product: "oss" },
+ * );
  * ```
  */
 export function parseCredentialV4(
@@ -93,9 +99,13 @@ export function parseCredentialV4(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAuthorizationV1 } from "./_authorization.ts";
  *
- * parseAuthorizationV1("OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M="); // { accessKeyId: "ak", signature: "kSHK…" }
+ * assert.deepEqual(
+ *   parseAuthorizationV1("OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M="),
+ *   { accessKeyId: "ak", signature: "kSHKmLxlyEAKtZPkJhG9bZb5k7M=" },
+ * );
  * ```
  */
 export function parseAuthorizationV1(value: string): AuthorizationV1 | undefined {
@@ -112,9 +122,11 @@ export function parseAuthorizationV1(value: string): AuthorizationV1 | undefined
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signaturesEqual } from "./_authorization.ts";
  *
- * signaturesEqual("abc", "abc"); // true
+ * assert.equal(signaturesEqual("abc", "abc"), true);
+ * assert.equal(signaturesEqual("abc", "abd"), false);
  * ```
  */
 export function signaturesEqual(a: string, b: string): boolean {

@@ -46,10 +46,24 @@ export const DEFAULT_SEGMENT_BYTES = 64 * 1024;
  *
  * @example
  * ```ts
- * import type { LinkStats, RunningLink } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, type LinkStats, listen, MemoryStorage, startLink } from "@ossup/ossup/server";
  *
- * declare const link: RunningLink;
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const link = await startLink({ target: server.url, rtt: 20, rate: 50e6, window: 1 << 20 });
+ * const client = new OssClient({ endpoint: link.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * await client.bucket("examplebucket").putObject("a.bin", new Uint8Array(100 * 1024));
  * const { connections, resets, upBytes, maxInFlight }: LinkStats = link.stats();
+ * assert.ok(connections >= 1);
+ * assert.equal(resets, 0);
+ * assert.ok(upBytes > 100 * 1024); // the body and the requests' heads
+ * assert.ok(maxInFlight <= 1 << 20); // never more than the window
+ * await link.close();
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface LinkStats {
@@ -388,10 +402,37 @@ export class LinkConnection {
  * A link: two transmitters and the connections through them.
  *
  * @example Count what a connection delivers on a virtual clock
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { PacingClock } from "@ossup/ossup";
+ * import { LinkModel, type PipeSink } from "./_link_model.ts";
+ *
+ * let now = 0; // a virtual clock: time moves only when the link waits
+ * const clock: PacingClock = {
+ *   now: () => now,
+ *   sleep: (ms) => {
+ *     now += ms;
+ *     return Promise.resolve();
+ *   },
+ * };
+ * let delivered = 0;
+ * let allThere!: () => void;
+ * const done = new Promise<void>((resolve) => allThere = resolve);
+ * const sinkToServer: PipeSink = {
+ *   write: (bytes) => {
+ *     delivered += bytes.length;
+ *     if (delivered === 1 << 20) allThere();
+ *     return true;
+ *   },
+ *   waitDrain: (drained) => drained(),
+ *   end: () => {},
+ * };
+ * const sinkToClient: PipeSink = { write: () => true, waitDrain: (drained) => drained(), end: () => {} };
  * const model = new LinkModel({ rttMs: 50, rate: 1e6, window: 65536 }, clock);
  * const c = model.connect(sinkToServer, sinkToClient, () => {});
  * c.up.push(new Uint8Array(1 << 20));
+ * await done;
+ * assert.ok(now > 1000); // 1 MiB at 1 MB/s, plus the round trips: over a second, on this clock
  * ```
  */
 export class LinkModel {

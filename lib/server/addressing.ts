@@ -39,9 +39,10 @@ const OSS_SERVICE_HOST = /^oss(-[a-z0-9]+)+(-internal)?\.aliyuncs\.com$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostName } from "./addressing.ts";
  *
- * console.log(hostName("Bucket.OSS-cn-hangzhou.aliyuncs.com:8080")); // bucket.oss-cn-hangzhou.aliyuncs.com
+ * assert.equal(hostName("Bucket.OSS-cn-hangzhou.aliyuncs.com:8080"), "bucket.oss-cn-hangzhou.aliyuncs.com");
  * ```
  */
 export function hostName(host: string | null | undefined): string {
@@ -67,10 +68,11 @@ export function hostName(host: string | null | undefined): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bucketFromHost } from "./addressing.ts";
  *
- * console.log(bucketFromHost("b1.oss-cn-hangzhou.aliyuncs.com")); // b1
- * console.log(bucketFromHost("127.0.0.1:9000")); // undefined
+ * assert.equal(bucketFromHost("b1.oss-cn-hangzhou.aliyuncs.com"), "b1");
+ * assert.equal(bucketFromHost("127.0.0.1:9000"), undefined);
  * ```
  */
 export function bucketFromHost(
@@ -104,9 +106,10 @@ export function bucketFromHost(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeComponent } from "./addressing.ts";
  *
- * console.log(decodeComponent("dir%2Fa%2Bb+c.bin")); // dir/a+b c.bin
+ * assert.equal(decodeComponent("dir%2Fa%2Bb+c.bin"), "dir/a+b c.bin");
  * ```
  */
 export function decodeComponent(raw: string): string {
@@ -128,9 +131,10 @@ export function decodeComponent(raw: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitUrl } from "./addressing.ts";
  *
- * console.log(splitUrl("http://h:1/b/k?uploads")); // { path: "/b/k", query: "uploads" }
+ * assert.deepEqual(splitUrl("http://h:1/b/k?uploads"), { path: "/b/k", query: "uploads" });
  * ```
  */
 export function splitUrl(url: string): { path: string; query: string } {
@@ -153,10 +157,14 @@ export function splitUrl(url: string): { path: string; query: string } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseQuery } from "./addressing.ts";
  *
- * console.log(parseQuery("uploadId=A1&partNumber=2&acl"));
- * // [["uploadId", "A1"], ["partNumber", "2"], ["acl", undefined]]
+ * assert.deepEqual(parseQuery("uploadId=A1&partNumber=2&acl"), [
+ *   ["uploadId", "A1"],
+ *   ["partNumber", "2"],
+ *   ["acl", undefined],
+ * ]);
  * ```
  */
 export function parseQuery(raw: string): [string, string | undefined][] {
@@ -182,12 +190,17 @@ export function parseQuery(raw: string): [string, string | undefined][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveAddress } from "./addressing.ts";
  *
- * console.log(resolveAddress("/b/dir%2Fa%2Bb+c.bin", "127.0.0.1:9000"));
- * // { bucket: "b", key: "dir/a+b c.bin", virtualHosted: false }
- * console.log(resolveAddress("/dir/x.txt", "b.oss-cn-hangzhou.aliyuncs.com"));
- * // { bucket: "b", key: "dir/x.txt", virtualHosted: true }
+ * assert.deepEqual(
+ *   resolveAddress("/b/dir%2Fa%2Bb+c.bin", "127.0.0.1:9000"),
+ *   { bucket: "b", key: "dir/a+b c.bin", virtualHosted: false },
+ * );
+ * assert.deepEqual(
+ *   resolveAddress("/dir/x.txt", "b.oss-cn-hangzhou.aliyuncs.com"),
+ *   { bucket: "b", key: "dir/x.txt", virtualHosted: true },
+ * );
  * ```
  */
 export function resolveAddress(
@@ -224,9 +237,11 @@ export function resolveAddress(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkBucketName } from "./addressing.ts";
  *
  * checkBucketName("my-bucket-1"); // ok
+ * assert.throws(() => checkBucketName("My_Bucket"), { code: "InvalidBucketName", status: 400 });
  * ```
  */
 export function checkBucketName(name: string): void {
@@ -249,9 +264,11 @@ const KEY_BYTES_MAX = 1023;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkObjectKey } from "./addressing.ts";
  *
  * checkObjectKey("dir/a+b c.bin"); // ok
+ * assert.throws(() => checkObjectKey(""), { code: "InvalidObjectName", status: 400 });
  * ```
  */
 export function checkObjectKey(key: string): void {

@@ -33,9 +33,21 @@ export type { Authenticator } from "./auth.ts";
  *
  * @example
  * ```ts
- * import type { FaultExchange } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { createOssApp, type FaultExchange, type FaultHandler, MemoryStorage } from "@ossup/ossup/server";
  *
- * const exchange: FaultExchange = { req: { raw: new Request("http://127.0.0.1/b/k") }, env: {} };
+ * // A fault handler that answers every UploadPart with 503 without running it.
+ * const seen: FaultExchange[] = [];
+ * const busy: FaultHandler = {
+ *   handle: (info, exchange, run) => {
+ *     seen.push(exchange);
+ *     return info.operation === "UploadPart" ? Promise.resolve(new Response(null, { status: 503 })) : run();
+ *   },
+ * };
+ * const { app } = createOssApp({ storage: new MemoryStorage(), faults: busy });
+ * const res = await app.fetch(new Request("http://127.0.0.1/b/k?partNumber=1&uploadId=U", { method: "PUT" }));
+ * assert.equal(res.status, 503);
+ * assert.equal(seen[0].req.raw.method, "PUT");
  * ```
  */
 export interface FaultExchange {
@@ -53,10 +65,24 @@ export interface FaultExchange {
  *
  * @example
  * ```ts
- * import { createOssApp, FaultInjector, MemoryStorage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
  *
+ * // A local OSS server with fault injection stands in for OSS.
  * const faults = new FaultInjector(); // fills FaultHandler
- * const { app } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * faults.add({ operation: "PutObject", action: { type: "error", status: 503, code: "SlowDown" } });
+ * await bucket.putObject("a.txt", "hi"); // the first attempt fails, the retry succeeds
+ * assert.equal(faults.stats().requests["PutObject"], 2);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface FaultHandler {
@@ -83,13 +109,26 @@ export interface FaultHandler {
  *
  * @example
  * ```ts
- * import { createAuthenticator, createOssApp, DiskStorage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createAuthenticator, createOssApp, DiskStorage, listen } from "@ossup/ossup/server";
  *
- * const { app } = createOssApp({
- *   storage: await DiskStorage.open("./.ossup-data"),
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-data-"));
+ * const { app, storage } = createOssApp({
+ *   storage: await DiskStorage.open(dir),
  *   region: "cn-hangzhou",
  *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
  * });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * assert.equal((await storage.getBucket("examplebucket"))?.location, "oss-cn-hangzhou");
+ * await server.close();
+ * await storage.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface ServerOptions {
@@ -137,11 +176,17 @@ export interface ServerOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
  * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
  * const server = await listen(app.fetch);
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const res = await fetch(`${server.url}/examplebucket/`); // ListObjects, through the app
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
  * await server.close();
+ * await storage.close();
  * ```
  */
 export interface OssApp {
@@ -203,12 +248,13 @@ function fromStorageError(err: StorageError, info?: OssRequestInfo): ServerError
  *
  * @example
  * ```ts
- * import { createOssApp } from "./app.ts";
- * import { MemoryStorage } from "./memory_storage.ts";
+ * import assert from "node:assert/strict";
+ * import { createOssApp, MemoryStorage } from "@ossup/ossup/server";
  *
  * const { app } = createOssApp({ storage: new MemoryStorage() });
- * const res = await app.fetch(new Request("http://127.0.0.1/"));
- * console.log(res.status); // 200 (ListBuckets)
+ * const res = await app.fetch(new Request("http://127.0.0.1/")); // no socket: mountable anywhere
+ * assert.equal(res.status, 200); // ListBuckets
+ * await res.body?.cancel();
  * ```
  */
 export function createOssApp(options: ServerOptions): OssApp {

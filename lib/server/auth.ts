@@ -60,10 +60,21 @@ import { ServerError } from "./server_error.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { signV4 } from "@ossup/ossup";
  * import { createAuthenticator, type ServerCredential } from "@ossup/ossup/server";
  *
  * const sts: ServerCredential = { accessKeyId: "STS.ak", accessKeySecret: "sk", securityToken: "token" };
  * const authenticate = createAuthenticator({ credentials: [sts] });
+ * async function signed(credentials: ServerCredential) {
+ *   const operation = "GetObject" as const;
+ *   const req = { method: "GET", bucket: "b", key: "k", query: [], headers: new Headers(), operation };
+ *   await signV4(req, { credentials, region: "cn-hangzhou" });
+ *   return req;
+ * }
+ * await authenticate(await signed(sts)); // signed with the key and its token: accepted
+ * const withoutToken = { accessKeyId: sts.accessKeyId, accessKeySecret: sts.accessKeySecret };
+ * await assert.rejects(authenticate(await signed(withoutToken)), { status: 403 });
  * ```
  */
 export interface ServerCredential {
@@ -80,13 +91,20 @@ export interface ServerCredential {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { signV4 } from "@ossup/ossup";
  * import { createAuthenticator } from "@ossup/ossup/server";
  *
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
  * const authenticate = createAuthenticator({
- *   credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }],
+ *   credentials: [credentials],
  *   region: "cn-hangzhou",
  *   maxSkewMs: 5 * 60_000,
  * });
+ * // A request signed ten minutes ago is refused: more than maxSkewMs from the server's clock.
+ * const req = { method: "GET", bucket: "b", key: "k", query: [], headers: new Headers() };
+ * await signV4(req, { credentials, region: "cn-hangzhou", now: new Date(Date.now() - 10 * 60_000) });
+ * await assert.rejects(authenticate({ ...req, operation: "GetObject" }), { code: "RequestTimeTooSkewed" });
  * ```
  */
 export interface AuthOptions {
@@ -111,9 +129,18 @@ export interface AuthOptions {
  *
  * @example
  * ```ts
- * import type { AuthenticatedServer } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { signV4 } from "@ossup/ossup";
+ * import { type AuthenticatedServer, createAuthenticator } from "@ossup/ossup/server";
  *
+ * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * const authenticate = createAuthenticator({ credentials: [credentials] });
+ * const req = { method: "GET", bucket: "b", key: "k", query: [], headers: new Headers() };
+ * await signV4(req, { credentials, region: "cn-beijing" });
+ * // The app passes its region: a signature scoped to another one is refused.
  * const server: AuthenticatedServer = { region: "cn-hangzhou" };
+ * await assert.rejects(authenticate({ ...req, operation: "GetObject" }, server), { status: 400 });
+ * await authenticate({ ...req, operation: "GetObject" }, { region: "cn-beijing" });
  * ```
  */
 export interface AuthenticatedServer {
@@ -126,11 +153,21 @@ export interface AuthenticatedServer {
  *
  * @example
  * ```ts
- * import { type Authenticator, createAuthenticator } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { type Authenticator, createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
  * const authenticate: Authenticator = createAuthenticator({
  *   credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }],
  * });
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), authenticate });
+ * const server = await listen(app.fetch);
+ * const good = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await good.createBucket("examplebucket");
+ * const bad = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "wrong" });
+ * await assert.rejects(bad.listBucketsPage(), { code: "SignatureDoesNotMatch" });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type Authenticator = (req: OssRequestInfo, server?: AuthenticatedServer) => Promise<void>;
@@ -148,16 +185,16 @@ const PRODUCT_V4 = "oss";
  *
  * @example
  * ```ts
- * import { createAuthenticator } from "./auth.ts";
+ * import assert from "node:assert/strict";
+ * import { createAuthenticator } from "@ossup/ossup/server";
  *
  * const authenticate = createAuthenticator({
  *   credentials: [{ accessKeyId: "test-ak", accessKeySecret: "test-secret-key" }],
  * });
- * try {
- *   await authenticate({ method: "GET", query: [], headers: new Headers(), operation: "ListBuckets" });
- * } catch (err) {
- *   console.log((err as Error).message); // anonymous access is refused
- * }
+ * await assert.rejects(
+ *   authenticate({ method: "GET", query: [], headers: new Headers(), operation: "ListBuckets" }),
+ *   { status: 403, code: "AccessDenied" }, // anonymous access is refused
+ * );
  * ```
  */
 export function createAuthenticator(o: AuthOptions): Authenticator {

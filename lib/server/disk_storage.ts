@@ -98,10 +98,19 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { DiskStorage } from "@ossup/ossup/server";
  *
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-data-"));
  * // Still atomic, not durable across a power cut: faster, for tests.
- * const storage = await DiskStorage.open("./.ossup-data", { fsync: false });
+ * const storage = await DiskStorage.open(dir, { fsync: false });
+ * await storage.createBucket("demo", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * assert.equal((await storage.getBucket("demo"))?.location, "oss-cn-hangzhou");
+ * await storage.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface DiskStorageOptions {
@@ -191,17 +200,26 @@ interface BucketRecord {
  *
  * @example
  * ```ts
- * import { DiskStorage } from "./disk_storage.ts";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { DiskStorage } from "@ossup/ossup/server";
  *
- * const storage = await DiskStorage.open("./.ossup/data");
- * if (!await storage.getBucket("demo")) {
- *   await storage.createBucket("demo", {
- *     location: "oss-cn-hangzhou",
- *     acl: "private",
- *     storageClass: "Standard",
- *   });
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-data-"));
+ * for (const run of [1, 2]) {
+ *   const storage = await DiskStorage.open(dir);
+ *   if (!await storage.getBucket("demo")) {
+ *     assert.equal(run, 1); // the second run finds it on disk
+ *     await storage.createBucket("demo", {
+ *       location: "oss-cn-hangzhou",
+ *       acl: "private",
+ *       storageClass: "Standard",
+ *     });
+ *   }
+ *   await storage.close();
  * }
- * await storage.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export class DiskStorage implements Storage {

@@ -36,10 +36,28 @@ import { ServerError } from "./server_error.ts";
  *
  * @example
  * ```ts
- * import type { FaultAction } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, type FaultAction, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * // A local OSS server with fault injection stands in for OSS.
+ * const faults = new FaultInjector();
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
  *
  * const cut: FaultAction = { type: "reset", phase: "request", afterBytes: 50_000 };
- * const slow: FaultAction = { type: "bandwidth", phase: "request", bytesPerSecond: 100_000 };
+ * const slow: FaultAction = { type: "bandwidth", phase: "request", bytesPerSecond: 10_000_000 };
+ * faults.add({ operation: "UploadPart", partNumber: 1, action: cut }); // the first attempt only
+ * faults.add({ operation: "UploadPart", partNumber: 2, action: slow });
+ * const result = await bucket.uploadFile("big.bin", new Blob([new Uint8Array(200 * 1024)]));
+ * assert.equal(result.bytesResent, 100 * 1024); // part 1 went again after the cut
+ * assert.equal(faults.stats().injected, 2);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type FaultAction =
@@ -71,16 +89,30 @@ export type FaultAction =
  *
  * @example
  * ```ts
- * import { FaultInjector } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
  *
+ * // A local OSS server with fault injection stands in for OSS.
  * const faults = new FaultInjector();
- * // The first two attempts at part 3 fail with 500.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * // The first two attempts at part 3 fail with 500; the client's retries carry it through.
  * faults.add({
  *   operation: "UploadPart",
  *   partNumber: 3,
  *   times: 2,
  *   action: { type: "error", status: 500, code: "InternalError" },
  * });
+ * await bucket.uploadFile("big.bin", new Blob([new Uint8Array(300 * 1024)]));
+ * assert.equal(faults.stats().requests["UploadPart"], 5);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface FaultRule {
@@ -105,10 +137,27 @@ export interface FaultRule {
  *
  * @example
  * ```ts
- * import type { FaultInjector } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const faults: FaultInjector;
- * for (const rule of faults.rules()) console.log(rule.id, rule.matched, rule.applied);
+ * // A local OSS server with fault injection stands in for OSS.
+ * const faults = new FaultInjector();
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * faults.add({ operation: "PutObject", times: 0, action: { type: "latency", ms: 1 } });
+ * await bucket.putObject("a.txt", "hi");
+ * await bucket.putObject("b.txt", "hi");
+ * const states: string[] = [];
+ * for (const rule of faults.rules()) states.push(`${rule.id} ${rule.matched} ${rule.applied}`);
+ * assert.deepEqual(states, ["1 2 2"]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface FaultRuleState extends FaultRule {
@@ -125,11 +174,27 @@ export interface FaultRuleState extends FaultRule {
  *
  * @example
  * ```ts
- * import type { FaultInjector } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const faults: FaultInjector;
+ * // A local OSS server with fault injection stands in for OSS.
+ * const faults = new FaultInjector();
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.uploadFile("big.bin", new Blob([new Uint8Array(150 * 1024)]));
  * const { requests, parts, partBytes, injected } = faults.stats();
- * console.log(requests["UploadPart"], parts["1"], partBytes, injected);
+ * assert.equal(requests["UploadPart"], 2);
+ * assert.deepEqual(parts, { "1": 1, "2": 1 });
+ * assert.equal(partBytes, 150 * 1024);
+ * assert.equal(injected, 0);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface FaultStats {
@@ -148,10 +213,26 @@ export interface FaultStats {
  *
  * @example
  * ```ts
- * import { FaultInjector } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * // A local OSS server with fault injection stands in for OSS.
+ * const token = crypto.randomUUID();
+ * const faults = new FaultInjector({ controlToken: token });
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
  *
  * // Also reachable over HTTP, by whoever holds the token.
- * const faults = new FaultInjector({ controlToken: crypto.randomUUID() });
+ * const res = await fetch(`${server.url}${FAULTS_CONTROL_PATH}`, { headers: { [FAULTS_CONTROL_HEADER]: token } });
+ * assert.deepEqual((await res.json()).rules, []);
+ * const refused = await fetch(`${server.url}${FAULTS_CONTROL_PATH}`);
+ * assert.equal(refused.status, 403);
+ * await refused.body?.cancel();
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface FaultInjectorOptions {
@@ -173,8 +254,11 @@ export interface FaultInjectorOptions {
  *
  * @example A clock that moves only when a fault waits
  * ```ts
- * import type { FaultClock } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, type FaultClock, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
  *
+ * // A local OSS server with fault injection stands in for OSS.
  * let now = 0;
  * const clock: FaultClock = {
  *   now: () => now,
@@ -183,6 +267,20 @@ export interface FaultInjectorOptions {
  *     return Promise.resolve();
  *   },
  * };
+ * const faults = new FaultInjector({ clock });
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * // 100 KB at 50 KB/s: two seconds on this clock, none on the real one.
+ * faults.add({ operation: "PutObject", action: { type: "bandwidth", phase: "request", bytesPerSecond: 50 * 1024 } });
+ * await bucket.putObject("a.bin", new Uint8Array(100 * 1024));
+ * assert.equal(Math.round(now), 2000);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface FaultClock {
@@ -199,15 +297,15 @@ export interface FaultClock {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FaultInjector, FaultUnsupportedError } from "@ossup/ossup/server";
  *
  * const faults = new FaultInjector();
  * faults.servedBy("Deno.serve"); // as `listen` does on Deno with `engine: "native"`
- * try {
- *   faults.add({ operation: "PutObject", action: { type: "reset", phase: "request" } });
- * } catch (err) {
- *   if (err instanceof FaultUnsupportedError) console.error(err.code, err.engine, err.message);
- * }
+ * assert.throws(
+ *   () => faults.add({ operation: "PutObject", action: { type: "reset", phase: "request" } }),
+ *   (err) => err instanceof FaultUnsupportedError && err.engine === "Deno.serve",
+ * );
  * ```
  */
 export class FaultUnsupportedError extends OssupError {
@@ -250,13 +348,26 @@ const REAL_CLOCK: FaultClock = {
  *
  * @example
  * ```ts
- * import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * await fetch(`http://127.0.0.1:9000${FAULTS_CONTROL_PATH}`, {
+ * // A local OSS server with fault injection stands in for OSS.
+ * const token = crypto.randomUUID();
+ * const faults = new FaultInjector({ controlToken: token });
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ *
+ * await fetch(`${server.url}${FAULTS_CONTROL_PATH}`, {
  *   method: "POST",
- *   headers: { [FAULTS_CONTROL_HEADER]: "<control token>", "content-type": "application/json" },
- *   body: JSON.stringify({ operation: "UploadPart", action: { type: "error", status: 503, code: "ServiceUnavailable" } }),
- * });
+ *   headers: { [FAULTS_CONTROL_HEADER]: token, "content-type": "application/json" },
+ *   body: JSON.stringify({ operation: "PutObject", action: { type: "error", status: 503, code: "ServiceUnavailable" } }),
+ * }).then((res) => res.body?.cancel());
+ * assert.equal(faults.rules()[0].action.type, "error");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export const FAULTS_CONTROL_PATH = "/_ossup/faults";
@@ -266,12 +377,27 @@ export const FAULTS_CONTROL_PATH = "/_ossup/faults";
  *
  * @example
  * ```ts
- * import { FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const res = await fetch(`http://127.0.0.1:9000${FAULTS_CONTROL_PATH}`, {
- *   headers: { [FAULTS_CONTROL_HEADER]: "<control token>" },
+ * // A local OSS server with fault injection stands in for OSS.
+ * const token = crypto.randomUUID();
+ * const faults = new FaultInjector({ controlToken: token });
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ *
+ * faults.add({ operation: "UploadPart", action: { type: "latency", ms: 1 } });
+ * const res = await fetch(`${server.url}${FAULTS_CONTROL_PATH}`, {
+ *   headers: { [FAULTS_CONTROL_HEADER]: token },
  * });
  * const { rules, stats } = await res.json();
+ * assert.equal(rules.length, 1);
+ * assert.equal(stats.injected, 0);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export const FAULTS_CONTROL_HEADER = "x-ossup-control";
@@ -290,18 +416,34 @@ const DEFAULT_MESSAGES: Record<string, string> = {
  *
  * @example Fail the second attempt at part 3, then inspect the counts
  * ```ts
- * import { FaultInjector } from "./faults.ts";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
  *
+ * // A local OSS server with fault injection stands in for OSS.
  * const faults = new FaultInjector();
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * faults.add({
  *   operation: "UploadPart",
  *   partNumber: 3,
  *   nth: 2,
  *   action: { type: "error", status: 503, code: "ServiceUnavailable" },
  * });
- * // ... run a client against the server ...
- * console.log(faults.stats().parts["3"]);
+ * // Part 3 twice: the second attempt fails, the client retries it.
+ * await bucket.uploadFile("a.bin", new Blob([new Uint8Array(300 * 1024)]));
+ * await bucket.uploadFile("b.bin", new Blob([new Uint8Array(300 * 1024)]));
+ * assert.equal(faults.stats().parts["3"], 2); // successes
+ * assert.equal(faults.stats().injected, 1);
  * faults.clear();
+ * assert.deepEqual(faults.rules(), []);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export class FaultInjector {
@@ -408,10 +550,24 @@ export class FaultInjector {
    *
    * @example Wait until 4 parts have been stored
    * ```ts
-   * import { FaultInjector } from "./faults.ts";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, FaultInjector, listen, MemoryStorage } from "@ossup/ossup/server";
    *
+   * // A local OSS server with fault injection stands in for OSS.
    * const faults = new FaultInjector();
-   * await faults.when((s) => Object.keys(s.parts).length >= 4);
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage(), faults });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * const upload = bucket.uploadFile("big.bin", new Blob([new Uint8Array(400 * 1024)]));
+   * await faults.when((s) => Object.keys(s.parts).length >= 4); // no polling, no sleeps
+   * assert.equal((await upload).parts, 4);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    *
    * @param condition Called with a snapshot of the counts.

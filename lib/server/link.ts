@@ -21,9 +21,13 @@ export type { LinkStats };
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LINK_SEGMENT_BYTES } from "@ossup/ossup/server";
  *
- * const perConnection = (1 << 20) / (0.05 + LINK_SEGMENT_BYTES / 50e6); // bytes/s at 50 ms, 400 Mbit/s
+ * // A connection's rate at 50 ms and 400 Mbit/s, 1 MiB window: the window per round trip.
+ * const perConnection = (1 << 20) / (0.05 + LINK_SEGMENT_BYTES / 50e6);
+ * assert.equal(LINK_SEGMENT_BYTES, 64 * 1024);
+ * assert.ok(perConnection < 50e6); // one connection cannot fill the link
  * ```
  */
 export const LINK_SEGMENT_BYTES: number = DEFAULT_SEGMENT_BYTES;
@@ -33,9 +37,11 @@ export const LINK_SEGMENT_BYTES: number = DEFAULT_SEGMENT_BYTES;
  *
  * @example A transcontinental path
  * ```ts
- * import type { LinkSettings } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { formatLinkSpec, type LinkSettings } from "@ossup/ossup/server";
  *
  * const link: LinkSettings = { rtt: 150, rate: 100e6 / 8, window: 256 * 1024 };
+ * assert.equal(formatLinkSpec(link), "rtt=150ms,rate=100Mbit,window=262144");
  * ```
  */
 export interface LinkSettings {
@@ -59,9 +65,17 @@ export interface LinkSettings {
  *
  * @example
  * ```ts
- * import type { LinkOptions } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { createOssApp, type LinkOptions, listen, MemoryStorage, startLink } from "@ossup/ossup/server";
  *
- * const options: LinkOptions = { target: "http://127.0.0.1:9000", rtt: 50, rate: 50e6, window: 1 << 20 };
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const options: LinkOptions = { target: server.url, rtt: 50, rate: 50e6, window: 1 << 20 };
+ * const link = await startLink(options);
+ * assert.notEqual(link.url, server.url); // the far side of the link
+ * await link.close();
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface LinkOptions extends LinkSettings {
@@ -80,10 +94,19 @@ export interface LinkOptions extends LinkSettings {
  *
  * @example
  * ```ts
- * import type { RunningLink } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { createOssApp, listen, MemoryStorage, type RunningLink, startLink } from "@ossup/ossup/server";
  *
- * declare const link: RunningLink;
- * console.log(link.url, link.stats().upBytes);
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const link: RunningLink = await startLink({ target: server.url, rtt: 20, rate: 50e6, window: 1 << 20 });
+ * const res = await fetch(link.url, { method: "PUT", body: "hello" }); // through the link
+ * await res.body?.cancel();
+ * assert.match(link.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+ * assert.ok(link.stats().upBytes > 5);
+ * await link.close();
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface RunningLink {
@@ -139,13 +162,20 @@ function socketSink(socket: Socket): PipeSink {
  *
  * @example A local OSS server 50 ms away on a 400 Mbit/s link with a 1 MiB window
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
  * import { createOssApp, listen, MemoryStorage, startLink } from "@ossup/ossup/server";
  *
- * const server = await listen(createOssApp({ storage: new MemoryStorage() }).app.fetch);
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
  * const link = await startLink({ target: server.url, rtt: 50, rate: 400e6 / 8, window: 1 << 20 });
- * console.log(`far away at ${link.url}`);
+ * // A client of the link sees a server 50 ms away.
+ * const client = new OssClient({ endpoint: link.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * assert.equal(link.stats().connections, 1);
  * await link.close();
  * await server.close();
+ * await storage.close();
  * ```
  */
 export async function startLink(options: LinkOptions): Promise<RunningLink> {

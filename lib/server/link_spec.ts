@@ -21,9 +21,11 @@ import type { LinkSettings } from "./link.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LINK_SPEC_SYNTAX } from "@ossup/ossup/server";
  *
- * console.error(`--link: write ${LINK_SPEC_SYNTAX}`);
+ * // What --link's usage message says.
+ * assert.match(LINK_SPEC_SYNTAX, /^rtt=DURATION,rate=RATE,window=SIZE/);
  * ```
  */
 export const LINK_SPEC_SYNTAX =
@@ -67,10 +69,10 @@ function parseBytes(name: string, text: string): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseLinkSpec } from "@ossup/ossup/server";
  *
- * console.log(parseLinkSpec("rtt=50ms,rate=400Mbit,window=1MiB"));
- * // { rtt: 50, rate: 50000000, window: 1048576 }
+ * assert.deepEqual(parseLinkSpec("rtt=50ms,rate=400Mbit,window=1MiB"), { rtt: 50, rate: 50000000, window: 1048576 });
  * ```
  */
 export function parseLinkSpec(text: string): LinkSettings {
@@ -106,9 +108,10 @@ export function parseLinkSpec(text: string): LinkSettings {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatLinkSpec } from "@ossup/ossup/server";
  *
- * console.log(formatLinkSpec({ rtt: 50, rate: 50e6, window: 1 << 20 })); // "rtt=50ms,rate=400Mbit,window=1048576"
+ * assert.equal(formatLinkSpec({ rtt: 50, rate: 50e6, window: 1 << 20 }), "rtt=50ms,rate=400Mbit,window=1048576");
  * ```
  */
 export function formatLinkSpec(s: LinkSettings): string {

@@ -37,10 +37,12 @@ import { newRequestId, renderErrorXml, ServerError } from "./server_error.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type FetchHandler, listen } from "@ossup/ossup/server";
  *
  * const hello: FetchHandler = () => new Response("hello");
  * const server = await listen(hello, { port: 0 });
+ * assert.equal(await (await fetch(server.url)).text(), "hello");
  * await server.close();
  * ```
  */
@@ -54,10 +56,17 @@ export type FetchHandler = (req: Request, env?: unknown) => Response | Promise<R
  *
  * @example
  * ```ts
- * import { CUTS_CONNECTIONS, listen } from "./listen.ts";
+ * import assert from "node:assert/strict";
+ * import { listen, type ServerEngine } from "@ossup/ossup/server";
+ * import { CUTS_CONNECTIONS, SERVED_BY } from "./listen.ts";
  *
- * const handler = Object.assign(() => new Response("ok"), { [CUTS_CONNECTIONS]: true });
- * const server = await listen(handler, { port: 0 }); // node:http on every runtime
+ * let engine: ServerEngine | undefined;
+ * const handler = Object.assign(() => new Response("ok"), {
+ *   [CUTS_CONNECTIONS]: true,
+ *   [SERVED_BY]: (e: ServerEngine) => void (engine = e),
+ * });
+ * const server = await listen(handler, { port: 0 });
+ * assert.equal(engine, "node:http"); // on every runtime
  * await server.close();
  * ```
  */
@@ -68,9 +77,14 @@ export const CUTS_CONNECTIONS: unique symbol = Symbol.for("ossup.server.cutsConn
  *
  * @example
  * ```ts
- * import type { ServerEngine } from "./listen.ts";
+ * import assert from "node:assert/strict";
+ * import { FaultInjector, type ServerEngine } from "@ossup/ossup/server";
  *
  * const engine: ServerEngine = "node:http";
+ * const faults = new FaultInjector();
+ * faults.servedBy(engine); // as listen() tells the app it serves
+ * faults.add({ operation: "PutObject", action: { type: "reset", phase: "request" } }); // node:http can
+ * assert.equal(faults.rules().length, 1);
  * ```
  */
 export type ServerEngine = "Deno.serve" | "Bun.serve" | "node:http";
@@ -84,13 +98,24 @@ export type ServerEngine = "Deno.serve" | "Bun.serve" | "node:http";
  *
  * @example
  * ```ts
- * import { listen, SERVED_BY, type ServerEngine } from "./listen.ts";
+ * import assert from "node:assert/strict";
+ * import { listen, type ServerEngine } from "@ossup/ossup/server";
+ * import { SERVED_BY } from "./listen.ts";
  *
+ * const served: string[] = [];
  * const handler = Object.assign(() => new Response("ok"), {
- *   [SERVED_BY]: (engine: ServerEngine) => console.log(`served by ${engine}`),
+ *   [SERVED_BY]: (engine: ServerEngine) => served.push(`served by ${engine}`),
  * });
- * const server = await listen(handler, { port: 0 });
+ * const server = await listen(handler, { port: 0, engine: "node" });
+ * assert.deepEqual(served, ["served by node:http"]);
  * await server.close();
+ * // A handler may refuse the server by throwing: then nothing is served.
+ * const picky = Object.assign(() => new Response("ok"), {
+ *   [SERVED_BY]: () => {
+ *     throw new Error("not this one");
+ *   },
+ * });
+ * await assert.rejects(listen(picky, { engine: "node" }), /not this one/);
  * ```
  */
 export const SERVED_BY: unique symbol = Symbol.for("ossup.server.servedBy");
@@ -100,10 +125,13 @@ export const SERVED_BY: unique symbol = Symbol.for("ossup.server.servedBy");
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
  * const { app } = createOssApp({ storage: new MemoryStorage() });
- * const server = await listen(app.fetch, { host: "127.0.0.1", port: 9000, engine: "node" });
+ * const server = await listen(app.fetch, { host: "127.0.0.1", port: 0, engine: "node" });
+ * assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+ * assert.notEqual(server.port, 0); // the free port it picked
  * await server.close();
  * ```
  */
@@ -159,6 +187,7 @@ export interface ListenOptions {
  *
  * @example Wait until the server has answered a request, not for a fixed time
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type HandledRequest, listen } from "@ossup/ossup/server";
  *
  * const handled: HandledRequest[] = [];
@@ -167,7 +196,7 @@ export interface ListenOptions {
  * });
  * await (await fetch(server.url + "/x")).text();
  * await server.close();
- * console.log(handled.map((r) => r.status));
+ * assert.deepEqual(handled.map((r) => [r.method, new URL(r.url).pathname, r.status]), [["GET", "/x", 200]]);
  * ```
  */
 export interface HandledRequest {
@@ -184,9 +213,10 @@ export interface HandledRequest {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_BODY_IDLE_TIMEOUT_MS } from "@ossup/ossup/server";
  *
- * console.log(DEFAULT_BODY_IDLE_TIMEOUT_MS / 1000); // 60
+ * assert.equal(DEFAULT_BODY_IDLE_TIMEOUT_MS / 1000, 60);
  * ```
  */
 export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
@@ -196,11 +226,13 @@ export const DEFAULT_BODY_IDLE_TIMEOUT_MS = 60_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
  * const { app } = createOssApp({ storage: new MemoryStorage() });
  * const server = await listen(app.fetch);
- * console.log(`${server.runtime} server on ${server.url}`);
+ * assert.equal(server.url, `http://${server.host}:${server.port}`);
+ * assert.ok(["deno", "bun", "node"].includes(server.runtime));
  * await server.close();
  * ```
  */
@@ -247,13 +279,14 @@ function urlOf(host: string, port: number): string {
  *
  * @example
  * ```ts
- * import { createOssApp } from "./app.ts";
- * import { listen } from "./listen.ts";
- * import { MemoryStorage } from "./memory_storage.ts";
+ * import assert from "node:assert/strict";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
  * const { app } = createOssApp({ storage: new MemoryStorage() });
  * const server = await listen(app.fetch, { port: 0 });
- * console.log(`listening on ${server.url}`);
+ * const res = await fetch(server.url); // ListBuckets
+ * assert.equal(res.status, 200);
+ * assert.match(await res.text(), /<ListAllMyBucketsResult>/);
  * await server.close();
  * ```
  */

@@ -55,10 +55,13 @@ ${SERVE_FLAGS_HELP}
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseArgs } from "./main.ts";
  *
  * const o = parseArgs(["--memory", "--access-key-id", "ak", "--access-key-secret", "sk"], {});
- * console.log(o.host, o.port); // 127.0.0.1 0
+ * assert.equal(o.host, "127.0.0.1");
+ * assert.equal(o.port, 0); // a free port
+ * assert.throws(() => parseArgs(["--port", "x"], {}), { code: "Usage" });
  * ```
  */
 export function parseArgs(
@@ -91,10 +94,13 @@ export interface RunningServer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseArgs, serve } from "./main.ts";
  *
  * const server = await serve(parseArgs(["--memory", "--access-key-id", "ak", "--access-key-secret", "sk"], {}));
- * console.log(server.url);
+ * const res = await fetch(server.url); // ListBuckets, unsigned
+ * assert.equal(res.status, 403); // anonymous access is refused
+ * await res.body?.cancel();
  * await server.close();
  * ```
  */

@@ -77,9 +77,13 @@ interface StoredBucket {
  *
  * @example
  * ```ts
- * import { MemoryStorage } from "./memory_storage.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage } from "@ossup/ossup/server";
  *
  * const storage = new MemoryStorage({ hashThreads: 0 }); // MD5 on the calling thread
+ * await storage.createBucket("demo", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const meta = await storage.putObject("demo", "big.bin", { stream: new Blob([new Uint8Array(2 << 20)]).stream() }, { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" });
+ * assert.equal(meta.size, 2 << 20);
  * await storage.close();
  * ```
  */
@@ -97,7 +101,8 @@ export interface MemoryStorageOptions {
  *
  * @example
  * ```ts
- * import { MemoryStorage } from "./memory_storage.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage } from "@ossup/ossup/server";
  *
  * const storage = new MemoryStorage();
  * await storage.createBucket("demo", {
@@ -111,7 +116,8 @@ export interface MemoryStorageOptions {
  *   { stream: new Blob(["hello"]).stream() },
  *   { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" },
  * );
- * console.log(meta.etag); // "5D41402ABC4B2A76B9719D911017C592"
+ * assert.equal(meta.etag, "5D41402ABC4B2A76B9719D911017C592"); // the MD5 of "hello", unquoted
+ * await storage.close();
  * ```
  */
 export class MemoryStorage implements Storage {

@@ -8,19 +8,26 @@
  *
  * @example A local OSS server in memory
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
  * import { createAuthenticator, createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const { app } = createOssApp({
+ * const { app, storage } = createOssApp({
  *   storage: new MemoryStorage(),
  *   authenticate: createAuthenticator({ credentials: [{ accessKeyId: "ak", accessKeySecret: "sk" }] }),
  * });
  * const server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
- * console.log(server.url);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * await client.bucket("examplebucket").putObject("hello.txt", "hello");
+ * assert.equal(await (await client.bucket("examplebucket").getObject("hello.txt")).text(), "hello");
  * await server.close();
+ * await storage.close();
  * ```
  *
  * @example A signing route for browsers
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { createSigningRoute, UploadTickets } from "@ossup/ossup/server";
  *
@@ -34,6 +41,11 @@
  *   tickets,
  * });
  * app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
+ *
+ * const res = await app.fetch(new Request("http://127.0.0.1/api/upload-ticket", { method: "POST" }));
+ * const { ticket } = await res.json();
+ * const scope = await tickets.verify(ticket); // what the signing route checks
+ * assert.deepEqual([scope?.bucket, scope?.key], ["uploads", "user-7/a.bin"]);
  * ```
  *
  * @module

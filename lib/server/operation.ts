@@ -56,10 +56,11 @@ function methodNotAllowed(method: string, resource: string): ServerError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { operationOf } from "./operation.ts";
  *
  * const op = operationOf("PUT", "b", "k", [["partNumber", "1"], ["uploadId", "x"]], new Headers());
- * console.log(op); // UploadPart
+ * assert.equal(op, "UploadPart");
  * ```
  */
 export function operationOf(

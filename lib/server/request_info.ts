@@ -14,7 +14,8 @@ import type { OssOperation } from "../client/operations.ts";
  *
  * @example
  * ```ts
- * import type { OssRequestInfo } from "./request_info.ts";
+ * import assert from "node:assert/strict";
+ * import type { OssRequestInfo } from "@ossup/ossup/server";
  *
  * const info: OssRequestInfo = {
  *   method: "PUT",
@@ -24,6 +25,8 @@ import type { OssOperation } from "../client/operations.ts";
  *   headers: new Headers(),
  *   operation: "UploadPart",
  * };
+ * const partNumber = Number(info.query.find(([name]) => name === "partNumber")?.[1]);
+ * assert.equal(partNumber, 1);
  * ```
  */
 export interface OssRequestInfo extends RequestToSign {

@@ -34,10 +34,12 @@ import { ServerError } from "./server_error.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requestTarget } from "./request_target.ts";
  *
- * const incoming = { url: "/bkt/../k" };
- * console.log(requestTarget(new Request("http://h/k"), { incoming })); // "/bkt/../k"
+ * const incoming = { url: "/bkt/../k" }; // node:http keeps the target as sent
+ * assert.equal(requestTarget(new Request("http://h/k"), { incoming }), "/bkt/../k");
+ * assert.equal(requestTarget(new Request("http://h/k")), "http://h/k");
  * ```
  */
 export function requestTarget(req: Request, env?: unknown): string {
@@ -57,9 +59,10 @@ export function requestTarget(req: Request, env?: unknown): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRequestTarget } from "./request_target.ts";
  *
- * console.log(parseRequestTarget("/b/a/../k?uploads")); // { path: "/b/a/../k", query: "uploads" }
+ * assert.deepEqual(parseRequestTarget("/b/a/../k?uploads"), { path: "/b/a/../k", query: "uploads" });
  * ```
  */
 export function parseRequestTarget(target: string): { path: string; query: string } {

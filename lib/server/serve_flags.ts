@@ -46,11 +46,12 @@ export interface ServeOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "../command_line/flags.ts";
  * import { SERVE_FLAGS } from "./serve_flags.ts";
  *
  * const args = parseFlags(["--memory", "-i", "ak", "--service-host", "a", "--service-host", "b"], SERVE_FLAGS);
- * console.log(args.lists.get("service-host")); // ["a", "b"]
+ * assert.deepEqual(args.lists.get("service-host"), ["a", "b"]);
  * ```
  */
 export const SERVE_FLAGS: Record<string, FlagSpec> = {
@@ -117,10 +118,14 @@ export interface ServeFlagsContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "../command_line/flags.ts";
  * import { SERVE_FLAGS, serveAddressFromFlags } from "./serve_flags.ts";
  *
- * console.log(serveAddressFromFlags(parseFlags(["--port", "9000"], SERVE_FLAGS))); // { host: "127.0.0.1", port: 9000 }
+ * assert.deepEqual(
+ *   serveAddressFromFlags(parseFlags(["--port", "9000"], SERVE_FLAGS)),
+ *   { host: "127.0.0.1", port: 9000 },
+ * );
  * ```
  */
 export function serveAddressFromFlags(args: ParsedArgs): { host: string; port?: number } {
@@ -150,13 +155,14 @@ export function serveAddressFromFlags(args: ParsedArgs): { host: string; port?: 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseFlags } from "../command_line/flags.ts";
  * import { SERVE_FLAGS, serveOptionsFromFlags } from "./serve_flags.ts";
  *
  * const o = serveOptionsFromFlags(
  *   parseFlags(["--memory", "--access-key-id", "ak", "--access-key-secret", "sk"], SERVE_FLAGS),
  * );
- * console.log(o.host, o.port, o.engine); // 127.0.0.1 0 auto
+ * assert.deepEqual([o.host, o.port, o.engine, o.dataDir], ["127.0.0.1", 0, "auto", undefined]);
  * ```
  */
 export function serveOptionsFromFlags(

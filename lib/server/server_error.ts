@@ -15,9 +15,13 @@ import { buildXml } from "../xml/xml.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServerError } from "./server_error.ts";
  *
- * throw new ServerError(404, "NoSuchKey", "The specified key does not exist.", { Key: "a.txt" });
+ * const err = new ServerError(404, "NoSuchKey", "The specified key does not exist.", { Key: "a.txt" });
+ * assert.equal(err.status, 404);
+ * assert.equal(err.code, "NoSuchKey");
+ * assert.deepEqual(err.extra, { Key: "a.txt" }); // written after HostId
  * ```
  */
 export class ServerError extends OssupError {
@@ -57,9 +61,10 @@ export class ServerError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { newRequestId } from "./server_error.ts";
  *
- * console.log(newRequestId()); // e.g. "5C3D9175B6FC201293AD****"
+ * assert.match(newRequestId(), /^[0-9A-F]{24}$/); // e.g. "5C3D9175B6FC201293AD4890"
  * ```
  */
 export function newRequestId(): string {
@@ -88,12 +93,19 @@ export interface ErrorContext {
  *
  * @example
  * ```ts
- * import { ServerError, renderErrorXml } from "./server_error.ts";
+ * import assert from "node:assert/strict";
+ * import { renderErrorXml, ServerError } from "./server_error.ts";
  *
  * const xml = renderErrorXml(new ServerError(404, "NoSuchBucket", "The specified bucket does not exist."), {
  *   requestId: "5C3D9175B6FC201293AD0000",
  *   hostId: "b.oss-cn-hangzhou.aliyuncs.com",
  * });
+ * assert.equal(
+ *   xml,
+ *   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchBucket</Code>' +
+ *     "<Message>The specified bucket does not exist.</Message>" +
+ *     "<RequestId>5C3D9175B6FC201293AD0000</RequestId><HostId>b.oss-cn-hangzhou.aliyuncs.com</HostId></Error>",
+ * );
  * ```
  */
 export function renderErrorXml(err: ServerError, ctx: ErrorContext): string {
@@ -117,13 +129,16 @@ export function renderErrorXml(err: ServerError, ctx: ErrorContext): string {
  *
  * @example
  * ```ts
- * import { ServerError, errorResponse } from "./server_error.ts";
+ * import assert from "node:assert/strict";
+ * import { errorResponse, ServerError } from "./server_error.ts";
  *
  * const res = errorResponse(new ServerError(403, "AccessDenied", "Anonymous access is forbidden."), {
  *   requestId: "5C3D9175B6FC201293AD0000",
  *   hostId: "127.0.0.1",
  * });
- * console.log(res.status); // 403
+ * assert.equal(res.status, 403);
+ * assert.equal(res.headers.get("x-oss-request-id"), "5C3D9175B6FC201293AD0000");
+ * assert.match(await res.text(), /<Code>AccessDenied<\/Code>/);
  * ```
  */
 export function errorResponse(err: ServerError, ctx: ErrorContext): Response {

@@ -35,7 +35,8 @@ import type { UploadTicket, UploadTickets } from "./upload_tickets.ts";
  *
  * @example
  * ```ts
- * import type { SigningRequest } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { allowUploads, type SigningRequest } from "@ossup/ossup/server";
  *
  * const req: SigningRequest = {
  *   method: "PUT",
@@ -45,6 +46,8 @@ import type { UploadTicket, UploadTickets } from "./upload_tickets.ts";
  *   headers: new Headers({ "content-type": "video/mp4" }),
  *   operation: "UploadPart",
  * };
+ * assert.equal(allowUploads(req), true);
+ * assert.equal(allowUploads({ ...req, method: "DELETE", query: [], operation: "DeleteObject" }), false);
  * ```
  */
 export interface SigningRequest extends RequestToSign {
@@ -57,9 +60,37 @@ export interface SigningRequest extends RequestToSign {
  *
  * @example
  * ```ts
- * import type { SigningContext } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { createSigningRoute, type SigningContext, UploadTickets } from "@ossup/ossup/server";
  *
- * const allow = (_req: unknown, ctx: SigningContext) => ctx.ticket !== undefined;
+ * const tickets = new UploadTickets({ secret: "at least thirty-two characters of secret" });
+ * const seen: string[] = [];
+ * const signing = createSigningRoute({
+ *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
+ *   region: "cn-hangzhou",
+ *   tickets,
+ *   authorize: (_req, ctx: SigningContext) => {
+ *     seen.push(`${ctx.ticket?.key} ${ctx.request.headers.get("x-ossup-ticket") !== null}`);
+ *     return ctx.ticket !== undefined;
+ *   },
+ * });
+ * // What remoteSigner sends for part 3 of an upload to uploads/user-7/video.mp4:
+ * const ask = (ticket: string) =>
+ *   new Request("http://127.0.0.1/api/oss/sign", {
+ *     method: "POST",
+ *     headers: { "x-ossup-ticket": ticket, "content-type": "application/json" },
+ *     body: JSON.stringify({
+ *       method: "PUT",
+ *       bucket: "uploads",
+ *       key: "user-7/video.mp4",
+ *       query: [["partNumber", "3"], ["uploadId", "0004B9"]],
+ *       headers: {},
+ *     }),
+ *   });
+ * const res = await signing.fetch(ask(await tickets.issue({ bucket: "uploads", key: "user-7/video.mp4" })));
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
+ * assert.deepEqual(seen, ["user-7/video.mp4 true"]);
  * ```
  */
 export interface SigningContext {
@@ -81,16 +112,35 @@ export interface SigningContext {
  *
  * @example Mounted in a Hono app
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { createSigningRoute, type SigningRoute, UploadTickets } from "@ossup/ossup/server";
  *
+ * const tickets = new UploadTickets({ secret: "at least thirty-two characters of secret" });
  * const signing: SigningRoute = createSigningRoute({
  *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
  *   region: "cn-hangzhou",
- *   tickets: new UploadTickets({ secret: "at least thirty-two characters of secret" }),
+ *   tickets,
  * });
  * const app = new Hono();
  * app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
+ *
+ * // What remoteSigner sends for part 3 of an upload to uploads/user-7/video.mp4:
+ * const ask = (ticket: string) =>
+ *   new Request("http://127.0.0.1/api/oss/sign", {
+ *     method: "POST",
+ *     headers: { "x-ossup-ticket": ticket, "content-type": "application/json" },
+ *     body: JSON.stringify({
+ *       method: "PUT",
+ *       bucket: "uploads",
+ *       key: "user-7/video.mp4",
+ *       query: [["partNumber", "3"], ["uploadId", "0004B9"]],
+ *       headers: {},
+ *     }),
+ *   });
+ * const res = await app.fetch(ask(await tickets.issue({ bucket: "uploads", key: "user-7/video.mp4" })));
+ * const { headers } = await res.json();
+ * assert.match(headers.authorization, /^OSS4-HMAC-SHA256 Credential=ak\//);
  * ```
  */
 export interface SigningRoute {
@@ -107,13 +157,31 @@ export interface SigningRoute {
  *
  * @example
  * ```ts
- * import { type SigningRouteOptions, UploadTickets } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { createSigningRoute, type SigningRouteOptions, UploadTickets } from "@ossup/ossup/server";
  *
  * const options: SigningRouteOptions = {
  *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
  *   region: "cn-hangzhou",
  *   tickets: new UploadTickets({ secret: "at least thirty-two characters of secret" }),
  * };
+ * const signing = createSigningRoute(options);
+ * // What remoteSigner sends for part 3 of an upload to uploads/user-7/video.mp4:
+ * const ask = (ticket: string) =>
+ *   new Request("http://127.0.0.1/api/oss/sign", {
+ *     method: "POST",
+ *     headers: { "x-ossup-ticket": ticket, "content-type": "application/json" },
+ *     body: JSON.stringify({
+ *       method: "PUT",
+ *       bucket: "uploads",
+ *       key: "user-7/video.mp4",
+ *       query: [["partNumber", "3"], ["uploadId", "0004B9"]],
+ *       headers: {},
+ *     }),
+ *   });
+ * const res = await signing.fetch(ask("not a ticket"));
+ * assert.equal(res.status, 403); // no detail given
+ * assert.deepEqual(await res.json(), { error: "SigningRefused" });
  * ```
  */
 export interface SigningRouteOptions {
@@ -151,10 +219,11 @@ export interface SigningRouteOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UPLOAD_OPERATIONS } from "@ossup/ossup/server";
  *
- * UPLOAD_OPERATIONS.has("UploadPart"); // true
- * UPLOAD_OPERATIONS.has("GetObject"); // false
+ * assert.equal(UPLOAD_OPERATIONS.has("UploadPart"), true);
+ * assert.equal(UPLOAD_OPERATIONS.has("GetObject"), false);
  * ```
  */
 export const UPLOAD_OPERATIONS: ReadonlySet<string> = UPLOAD_SIGNABLE_OPERATIONS;
@@ -180,16 +249,34 @@ const SERVER_SET = new Set([
  *
  * @example Add a size cap on top
  * ```ts
+ * import assert from "node:assert/strict";
  * import { allowUploads, createSigningRoute, UploadTickets } from "@ossup/ossup/server";
  *
- * createSigningRoute({
+ * const tickets = new UploadTickets({ secret: "at least thirty-two characters of secret" });
+ * const signing = createSigningRoute({
  *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
  *   region: "cn-hangzhou",
- *   tickets: new UploadTickets({ secret: "at least thirty-two characters of secret" }),
+ *   tickets,
  *   authorize: (req) =>
  *     allowUploads(req) &&
- *     Number(req.query.find(([k]) => k === "partNumber")?.[1] ?? 1) <= 100,
+ *     Number(req.query.find(([k]) => k === "partNumber")?.[1] ?? 1) <= 2,
  * });
+ * // What remoteSigner sends for part 3 of an upload to uploads/user-7/video.mp4:
+ * const ask = (ticket: string) =>
+ *   new Request("http://127.0.0.1/api/oss/sign", {
+ *     method: "POST",
+ *     headers: { "x-ossup-ticket": ticket, "content-type": "application/json" },
+ *     body: JSON.stringify({
+ *       method: "PUT",
+ *       bucket: "uploads",
+ *       key: "user-7/video.mp4",
+ *       query: [["partNumber", "3"], ["uploadId", "0004B9"]],
+ *       headers: {},
+ *     }),
+ *   });
+ * const res = await signing.fetch(ask(await tickets.issue({ bucket: "uploads", key: "user-7/video.mp4" })));
+ * assert.equal(res.status, 403); // part 3 of at most 2
+ * await res.body?.cancel();
  * ```
  */
 export function allowUploads(request: SigningRequest): boolean {
@@ -213,6 +300,7 @@ export function allowUploads(request: SigningRequest): boolean {
  *
  * @example A session route issues tickets, the signing route signs for them
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Hono } from "hono";
  * import { createSigningRoute, UploadTickets } from "@ossup/ossup/server";
  *
@@ -228,6 +316,24 @@ export function allowUploads(request: SigningRequest): boolean {
  *   tickets,
  * });
  * app.post("/api/oss/sign", (c) => signing.fetch(c.req.raw, c));
+ *
+ * // What remoteSigner sends for part 3 of an upload to uploads/user-7/video.mp4:
+ * const ask = (ticket: string) =>
+ *   new Request("http://127.0.0.1/api/oss/sign", {
+ *     method: "POST",
+ *     headers: { "x-ossup-ticket": ticket, "content-type": "application/json" },
+ *     body: JSON.stringify({
+ *       method: "PUT",
+ *       bucket: "uploads",
+ *       key: "user-7/video.mp4",
+ *       query: [["partNumber", "3"], ["uploadId", "0004B9"]],
+ *       headers: {},
+ *     }),
+ *   });
+ * const { ticket } = await (await app.fetch(new Request("http://127.0.0.1/api/upload-ticket", { method: "POST" }))).json();
+ * const res = await app.fetch(ask(ticket));
+ * assert.equal(res.status, 200);
+ * assert.ok((await res.json()).headers["x-oss-date"]);
  * ```
  */
 export function createSigningRoute(options: SigningRouteOptions): SigningRoute {

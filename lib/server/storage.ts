@@ -32,13 +32,19 @@ import { OssupError } from "../errors/errors.ts";
  *
  * @example
  * ```ts
- * import { StorageError } from "./storage.ts";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage, StorageError } from "@ossup/ossup/server";
  *
+ * const storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * let status = 0;
  * try {
- *   throw new StorageError("NoSuchKey", "The specified key does not exist.");
+ *   await storage.getObject("examplebucket", "missing.txt");
  * } catch (err) {
- *   if (err instanceof StorageError && err.code === "NoSuchKey") console.log("404");
+ *   if (err instanceof StorageError && err.code === "NoSuchKey") status = 404;
  * }
+ * assert.equal(status, 404);
+ * await storage.close();
  * ```
  */
 export class StorageError extends OssupError {
@@ -59,17 +65,20 @@ export class StorageError extends OssupError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryStorage, type ObjectHeaders } from "@ossup/ossup/server";
  *
  * const storage = new MemoryStorage();
- * await storage.createBucket("b", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
  * const headers: ObjectHeaders = {
  *   contentType: "text/plain",
  *   userMeta: { author: "me" },
  *   acl: "default",
  *   storageClass: "Standard",
  * };
- * await storage.putObject("b", "hello.txt", { stream: new Blob(["hello"]).stream(), length: 5 }, headers);
+ * await storage.putObject("examplebucket", "hello.txt", { stream: new Blob(["hello"]).stream(), length: 5 }, headers);
+ * assert.deepEqual((await storage.getObject("examplebucket", "hello.txt")).meta.userMeta, { author: "me" });
+ * await storage.close();
  * ```
  */
 export interface ObjectHeaders {
@@ -104,11 +113,19 @@ export interface ObjectHeaders {
  *
  * @example
  * ```ts
- * import type { Storage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { crc64 } from "@ossup/ossup";
+ * import { MemoryStorage, type Storage } from "@ossup/ossup/server";
  *
- * declare const storage: Storage;
- * const { meta } = await storage.getObject("b", "hello.txt");
- * console.log(meta.size, meta.etag, meta.crc64, meta.lastModified);
+ * const storage: Storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * await storage.putObject("examplebucket", "hello.txt", { stream: new Blob(["hello"]).stream() }, { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" });
+ * const { meta } = await storage.getObject("examplebucket", "hello.txt");
+ * assert.equal(meta.size, 5);
+ * assert.equal(meta.etag, "5D41402ABC4B2A76B9719D911017C592");
+ * assert.equal(meta.crc64, crc64(new TextEncoder().encode("hello")));
+ * assert.ok(meta.lastModified instanceof Date);
+ * await storage.close();
  * ```
  */
 export interface ObjectMeta extends ObjectHeaders {
@@ -134,11 +151,16 @@ export interface ObjectMeta extends ObjectHeaders {
  *
  * @example
  * ```ts
- * import type { Storage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage, type Storage } from "@ossup/ossup/server";
  *
- * declare const storage: Storage;
- * const bucket = await storage.getBucket("b");
- * console.log(bucket?.location, bucket?.creationDate);
+ * const storage: Storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const bucket = await storage.getBucket("examplebucket");
+ * assert.equal(bucket?.location, "oss-cn-hangzhou");
+ * assert.ok(bucket?.creationDate instanceof Date);
+ * assert.equal(await storage.getBucket("other"), undefined);
+ * await storage.close();
  * ```
  */
 export interface BucketInfo {
@@ -159,11 +181,16 @@ export interface BucketInfo {
  *
  * @example
  * ```ts
- * import type { ObjectHeaders, Storage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage, type ObjectHeaders, type Storage } from "@ossup/ossup/server";
  *
- * declare const storage: Storage;
- * declare const headers: ObjectHeaders;
- * const { uploadId, initiated } = await storage.initiateMultipartUpload("b", "big.bin", headers);
+ * const storage: Storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const headers: ObjectHeaders = { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" };
+ * const { uploadId, initiated } = await storage.initiateMultipartUpload("examplebucket", "big.bin", headers);
+ * assert.ok(uploadId.length > 0);
+ * assert.ok(initiated instanceof Date);
+ * await storage.close();
  * ```
  */
 export interface MultipartUploadInfo {
@@ -184,15 +211,21 @@ export interface MultipartUploadInfo {
  *
  * @example
  * ```ts
- * import type { Storage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { crc64 } from "@ossup/ossup";
+ * import { MemoryStorage, type Storage } from "@ossup/ossup/server";
  *
- * declare const storage: Storage;
+ * const storage: Storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * const { uploadId } = await storage.initiateMultipartUpload("examplebucket", "big.bin", { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" });
  * const bytes = new Uint8Array(100 * 1024);
- * const part = await storage.uploadPart("b", "big.bin", "<upload id>", 1, {
+ * const part = await storage.uploadPart("examplebucket", "big.bin", uploadId, 1, {
  *   stream: new Blob([bytes]).stream(),
  *   length: bytes.length,
  * });
- * console.log(part.etag, part.crc64);
+ * assert.equal(part.etag, "4C6426AC7EF186464ECBB0D81CBFCB1E");
+ * assert.equal(part.crc64, crc64(bytes));
+ * await storage.close();
  * ```
  */
 export interface PartMeta {
@@ -213,10 +246,15 @@ export interface PartMeta {
  *
  * @example
  * ```ts
- * import type { BodyInput } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { type BodyInput, MemoryStorage } from "@ossup/ossup/server";
  *
  * const bytes = new TextEncoder().encode("hello");
  * const body: BodyInput = { stream: new Blob([bytes]).stream(), length: bytes.length };
+ * const storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * assert.equal((await storage.putObject("examplebucket", "hello.txt", body, { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" })).size, 5);
+ * await storage.close();
  * ```
  */
 export interface BodyInput {
@@ -236,11 +274,16 @@ export interface BodyInput {
  *
  * @example
  * ```ts
- * import type { Storage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage, type Storage } from "@ossup/ossup/server";
  *
- * declare const storage: Storage;
- * const reader = await storage.getObject("b", "big.bin");
+ * const storage: Storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * await storage.putObject("examplebucket", "big.bin", { stream: new Blob([new Uint8Array(4096)]).stream() }, { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" });
+ * const reader = await storage.getObject("examplebucket", "big.bin");
  * const firstKilobyte = reader.stream({ start: 0, end: 1023 });
+ * assert.equal((await new Response(firstKilobyte).arrayBuffer()).byteLength, 1024);
+ * await storage.close();
  * ```
  */
 export interface ObjectReader {
@@ -260,10 +303,18 @@ export interface ObjectReader {
  *
  * @example
  * ```ts
- * import type { Storage } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { MemoryStorage, type Storage } from "@ossup/ossup/server";
  *
- * declare const storage: Storage;
- * for await (const { key, size } of storage.listObjects("b", { prefix: "logs/" })) console.log(key, size);
+ * const storage: Storage = new MemoryStorage();
+ * await storage.createBucket("examplebucket", { location: "oss-cn-hangzhou", acl: "private", storageClass: "Standard" });
+ * for (const key of ["logs/a.txt", "logs/b.txt", "other.txt"]) {
+ *   await storage.putObject("examplebucket", key, { stream: new Blob(["hi"]).stream() }, { contentType: "text/plain", userMeta: {}, acl: "default", storageClass: "Standard" });
+ * }
+ * const listed: string[] = [];
+ * for await (const { key, size } of storage.listObjects("examplebucket", { prefix: "logs/" })) listed.push(`${key} ${size}`);
+ * assert.deepEqual(listed, ["logs/a.txt 2", "logs/b.txt 2"]);
+ * await storage.close();
  * ```
  */
 export type ListedObject = Pick<
@@ -278,13 +329,22 @@ export type ListedObject = Pick<
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { createOssApp, DiskStorage, MemoryStorage, type Storage } from "@ossup/ossup/server";
  *
- * declare const inMemory: boolean;
- * const storage: Storage = inMemory
- *   ? new MemoryStorage()
- *   : await DiskStorage.open("./.ossup-data");
- * const { app } = createOssApp({ storage });
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-data-"));
+ * for (const inMemory of [true, false]) {
+ *   const storage: Storage = inMemory
+ *     ? new MemoryStorage()
+ *     : await DiskStorage.open(dir);
+ *   const { app } = createOssApp({ storage });
+ *   assert.equal((await app.fetch(new Request("http://127.0.0.1/"))).status, 200); // ListBuckets
+ *   await storage.close();
+ * }
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface Storage {

@@ -18,9 +18,15 @@
  *
  * @example
  * ```ts
- * import type { UploadTicket } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { type UploadTicket, UploadTickets } from "@ossup/ossup/server";
  *
- * const ticket: UploadTicket = { bucket: "uploads", key: "user-7/video.mp4", expiresAt: new Date() };
+ * const tickets = new UploadTickets({ secret: "at least thirty-two characters of secret" });
+ * const ticket: UploadTicket | undefined = await tickets.verify(
+ *   await tickets.issue({ bucket: "uploads", key: "user-7/video.mp4" }),
+ * );
+ * assert.equal(ticket?.key, "user-7/video.mp4");
+ * assert.ok(ticket.expiresAt > new Date());
  * ```
  */
 export interface UploadTicket {
@@ -37,9 +43,15 @@ export interface UploadTicket {
  *
  * @example
  * ```ts
- * import type { UploadTicketsOptions } from "@ossup/ossup/server";
+ * import assert from "node:assert/strict";
+ * import { UploadTickets, type UploadTicketsOptions } from "@ossup/ossup/server";
  *
- * const options: UploadTicketsOptions = { secret: "a random string of 32+ characters...", ttlSeconds: 600 };
+ * let now = Date.parse("2030-01-01T00:00:00Z");
+ * const options: UploadTicketsOptions = { secret: "a random string of 32+ characters...", ttlSeconds: 600, now: () => now };
+ * const tickets = new UploadTickets(options);
+ * const ticket = await tickets.issue({ bucket: "uploads", key: "a.bin" });
+ * now += 601_000;
+ * assert.equal(await tickets.verify(ticket), undefined); // expired
  * ```
  */
 export interface UploadTicketsOptions {
@@ -59,13 +71,18 @@ export interface UploadTicketsOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_TICKET_TTL_SECONDS, UploadTickets } from "@ossup/ossup/server";
  *
  * // Twice the default lifetime, for slow connections.
+ * const now = Date.parse("2030-01-01T00:00:00Z");
  * const tickets = new UploadTickets({
  *   secret: "at least thirty-two characters of secret",
  *   ttlSeconds: 2 * DEFAULT_TICKET_TTL_SECONDS,
+ *   now: () => now,
  * });
+ * const scope = await tickets.verify(await tickets.issue({ bucket: "uploads", key: "a.bin" }));
+ * assert.equal(scope?.expiresAt.getTime(), now + 30 * 60_000);
  * ```
  */
 export const DEFAULT_TICKET_TTL_SECONDS = 900;
@@ -78,11 +95,14 @@ const encoder = new TextEncoder();
  *
  * @example A session route issues, the signing route verifies
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UploadTickets } from "@ossup/ossup/server";
  *
  * const tickets = new UploadTickets({ secret: crypto.getRandomValues(new Uint8Array(32)) });
  * const ticket = await tickets.issue({ bucket: "uploads", key: "user-7/video.mp4" });
- * const scope = await tickets.verify(ticket); // { bucket: "uploads", key: "user-7/video.mp4", expiresAt }
+ * const scope = await tickets.verify(ticket);
+ * assert.deepEqual([scope?.bucket, scope?.key], ["uploads", "user-7/video.mp4"]);
+ * assert.equal(await tickets.verify(ticket.slice(0, -2) + "xx"), undefined); // tampered with
  * ```
  */
 export class UploadTickets {

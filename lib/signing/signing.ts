@@ -10,6 +10,7 @@
  *
  * @example Sign a request with V4
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signV4 } from "@ossup/ossup";
  *
  * const headers = new Headers({ "content-type": "text/plain" });
@@ -17,7 +18,10 @@
  *   credentials: { accessKeyId: "ak", accessKeySecret: "sk" },
  *   region: "cn-hangzhou",
  * });
- * console.log(headers.get("authorization")); // OSS4-HMAC-SHA256 Credential=ak/...
+ * assert.match(
+ *   headers.get("authorization")!,
+ *   /^OSS4-HMAC-SHA256 Credential=ak\/\d{8}\/cn-hangzhou\/oss\/aliyun_v4_request,Signature=[0-9a-f]{64}$/,
+ * );
  * ```
  *
  * @module
@@ -28,9 +32,13 @@
  *
  * @example
  * ```ts
- * import type { OssCredentials } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type OssCredentials, signV1 } from "@ossup/ossup";
  *
  * const credentials: OssCredentials = { accessKeyId: "ak", accessKeySecret: "sk" };
+ * const headers = new Headers();
+ * await signV1({ method: "GET", bucket: "b", key: "k", query: [], headers }, { credentials });
+ * assert.match(headers.get("authorization")!, /^OSS ak:/);
  * ```
  */
 export interface OssCredentials {
@@ -48,7 +56,8 @@ export interface OssCredentials {
  *
  * @example A ListParts request
  * ```ts
- * import type { RequestToSign } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type RequestToSign, signV4 } from "@ossup/ossup";
  *
  * const req: RequestToSign = {
  *   method: "GET",
@@ -57,6 +66,8 @@ export interface OssCredentials {
  *   query: [["uploadId", "0004B9894A22E5B1888A1E29F823****"], ["max-parts", "100"]],
  *   headers: new Headers(),
  * };
+ * await signV4(req, { credentials: { accessKeyId: "ak", accessKeySecret: "sk" }, region: "cn-hangzhou" });
+ * assert.ok(req.headers.has("authorization")); // the signer adds its headers to the request's
  * ```
  */
 export interface RequestToSign {
@@ -77,6 +88,7 @@ export interface RequestToSign {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signV4 } from "@ossup/ossup";
  *
  * const request = {
@@ -84,10 +96,11 @@ export interface RequestToSign {
  *   bucket: "examplebucket",
  *   key: "notes/a.txt",
  *   query: [],
- *   headers: new Headers(),
+ *   headers: new Headers({ host: "examplebucket.oss-cn-hangzhou.aliyuncs.com" }),
  * };
  * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
  * await signV4(request, { credentials, region: "cn-hangzhou", additionalHeaders: ["host"] });
+ * assert.match(request.headers.get("authorization")!, /,AdditionalHeaders=host,/);
  * ```
  */
 export interface SignV4Options {
@@ -111,6 +124,7 @@ export interface SignV4Options {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signV1 } from "@ossup/ossup";
  *
  * const request = {
@@ -122,6 +136,8 @@ export interface SignV4Options {
  * };
  * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
  * await signV1(request, { credentials, now: new Date("2024-01-01T00:00:00Z") });
+ * assert.equal(request.headers.get("date"), "Mon, 01 Jan 2024 00:00:00 GMT");
+ * assert.equal(request.headers.get("authorization"), "OSS ak:/SuamRXHeO7+xEKpK1wsvpmfiB0=");
  * ```
  */
 export interface SignV1Options {
@@ -139,6 +155,7 @@ export interface SignV1Options {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presignV4 } from "@ossup/ossup";
  *
  * const request = {
@@ -150,6 +167,7 @@ export interface SignV1Options {
  * };
  * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
  * const params = await presignV4(request, { credentials, region: "cn-hangzhou", expires: 3600 });
+ * assert.deepEqual(params.find(([name]) => name === "x-oss-expires"), ["x-oss-expires", "3600"]);
  * ```
  */
 export interface PresignV4Options extends SignV4Options {
@@ -162,6 +180,7 @@ export interface PresignV4Options extends SignV4Options {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presignV1 } from "@ossup/ossup";
  *
  * const request = {
@@ -172,7 +191,10 @@ export interface PresignV4Options extends SignV4Options {
  *   headers: new Headers(),
  * };
  * const credentials = { accessKeyId: "ak", accessKeySecret: "sk" };
- * const params = await presignV1(request, { credentials, expires: 3600 });
+ * const now = new Date("2024-01-01T00:00:00Z");
+ * const params = await presignV1(request, { credentials, expires: 3600, now });
+ * const expires = params.find(([name]) => name === "Expires")![1];
+ * assert.equal(Number(expires), now.getTime() / 1000 + 3600);
  * ```
  */
 export interface PresignV1Options {
@@ -200,10 +222,12 @@ export const MAX_PRESIGN_V4_EXPIRES = 604800;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Sha256Primitives, webCryptoSha256 } from "@ossup/ossup";
  *
  * const primitives: Sha256Primitives = webCryptoSha256;
- * const hex = await primitives.sha256Hex("abc"); // "ba7816bf…"
+ * const hex = await primitives.sha256Hex("abc");
+ * assert.equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
  * ```
  */
 export interface Sha256Primitives {
@@ -218,10 +242,11 @@ export interface Sha256Primitives {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { webCryptoSha256 } from "@ossup/ossup";
  *
  * const mac = await webCryptoSha256.hmacSha256(new Uint8Array(32))("message");
- * console.log(mac.length); // 32
+ * assert.equal(mac.length, 32);
  * ```
  */
 export const webCryptoSha256: Sha256Primitives = {
@@ -245,6 +270,7 @@ export const webCryptoSha256: Sha256Primitives = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signV4 } from "@ossup/ossup";
  *
  * const headers = new Headers();
@@ -252,7 +278,8 @@ export const webCryptoSha256: Sha256Primitives = {
  *   { method: "POST", bucket: "examplebucket", key: "big.bin", query: [["uploads", undefined]], headers },
  *   { credentials: { accessKeyId: "ak", accessKeySecret: "sk" }, region: "cn-hangzhou", now: new Date(0) },
  * );
- * headers.get("x-oss-date"); // "19700101T000000Z"
+ * assert.equal(headers.get("x-oss-date"), "19700101T000000Z");
+ * assert.equal(headers.get("x-oss-content-sha256"), "UNSIGNED-PAYLOAD");
  * ```
  */
 export async function signV4(req: RequestToSign, o: SignV4Options): Promise<void> {
@@ -283,6 +310,7 @@ export async function signV4(req: RequestToSign, o: SignV4Options): Promise<void
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presignV4 } from "@ossup/ossup";
  *
  * const params = await presignV4(
@@ -291,6 +319,8 @@ export async function signV4(req: RequestToSign, o: SignV4Options): Promise<void
  * );
  * const url = new URL("https://examplebucket.oss-cn-hangzhou.aliyuncs.com/a.txt");
  * for (const [k, v] of params) url.searchParams.append(k, v);
+ * assert.equal(url.searchParams.get("x-oss-signature-version"), "OSS4-HMAC-SHA256");
+ * assert.match(url.searchParams.get("x-oss-signature")!, /^[0-9a-f]{64}$/);
  * ```
  */
 export async function presignV4(
@@ -347,11 +377,14 @@ async function signCanonicalV4(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { canonicalRequestV4 } from "./signing.ts";
  *
  * const headers = new Headers({ "x-oss-date": "20231216T162057Z" });
- * canonicalRequestV4({ method: "GET", bucket: "b", key: "a b", query: [["acl", undefined]], headers }, []);
- * // "GET\n/b/a%20b\nacl\nx-oss-date:20231216T162057Z\n\n\nUNSIGNED-PAYLOAD"
+ * assert.equal(
+ *   canonicalRequestV4({ method: "GET", bucket: "b", key: "a b", query: [["acl", undefined]], headers }, []),
+ *   "GET\n/b/a%20b\nacl\nx-oss-date:20231216T162057Z\n\n\nUNSIGNED-PAYLOAD",
+ * );
  * ```
  */
 export function canonicalRequestV4(req: RequestToSign, additionalHeaders: string[]): string {
@@ -389,10 +422,11 @@ export function canonicalRequestV4(req: RequestToSign, additionalHeaders: string
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stringToSignV4 } from "./signing.ts";
  *
  * const sts = await stringToSignV4("GET\n/\n\n\n\nUNSIGNED-PAYLOAD", "20231216T162057Z", "cn-hangzhou");
- * sts.split("\n")[2]; // "20231216/cn-hangzhou/oss/aliyun_v4_request"
+ * assert.equal(sts.split("\n")[2], "20231216/cn-hangzhou/oss/aliyun_v4_request");
  * ```
  */
 export async function stringToSignV4(
@@ -418,10 +452,11 @@ export async function stringToSignV4(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signatureV4 } from "./signing.ts";
  *
  * const signature = await signatureV4("sk", "20231216", "cn-hangzhou", "OSS4-HMAC-SHA256\n...");
- * signature.length; // 64
+ * assert.match(signature, /^[0-9a-f]{64}$/);
  * ```
  */
 export async function signatureV4(
@@ -483,6 +518,7 @@ function signingKeyV4(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signV1 } from "@ossup/ossup";
  *
  * const headers = new Headers({ "content-type": "text/html" });
@@ -490,7 +526,7 @@ function signingKeyV4(
  *   { method: "PUT", bucket: "examplebucket", key: "nelson", query: [], headers },
  *   { credentials: { accessKeyId: "ak", accessKeySecret: "sk" } },
  * );
- * headers.get("authorization"); // "OSS ak:..."
+ * assert.match(headers.get("authorization")!, /^OSS ak:[A-Za-z0-9+/]{27}=$/);
  * ```
  */
 export async function signV1(req: RequestToSign, o: SignV1Options): Promise<void> {
@@ -513,13 +549,14 @@ export async function signV1(req: RequestToSign, o: SignV1Options): Promise<void
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { presignV1 } from "@ossup/ossup";
  *
  * const params = await presignV1(
  *   { method: "GET", bucket: "examplebucket", key: "a.txt", query: [], headers: new Headers() },
  *   { credentials: { accessKeyId: "ak", accessKeySecret: "sk" }, expires: 3600 },
  * );
- * // [["OSSAccessKeyId", "ak"], ["Expires", "17..."], ["Signature", "..."]]
+ * assert.deepEqual(params.map(([name]) => name), ["OSSAccessKeyId", "Expires", "Signature"]);
  * ```
  */
 export async function presignV1(
@@ -572,11 +609,14 @@ export const SUB_RESOURCES_V1: ReadonlySet<string> = new Set(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { stringToSignV1 } from "./signing.ts";
  *
  * const headers = new Headers({ "content-type": "text/html" });
- * stringToSignV1({ method: "PUT", bucket: "b", key: "k", query: [["acl", undefined]], headers }, "Wed, 28 Dec 2022 10:27:41 GMT");
- * // "PUT\n\ntext/html\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k?acl"
+ * assert.equal(
+ *   stringToSignV1({ method: "PUT", bucket: "b", key: "k", query: [["acl", undefined]], headers }, "Wed, 28 Dec 2022 10:27:41 GMT"),
+ *   "PUT\n\ntext/html\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k?acl",
+ * );
  * ```
  */
 export function stringToSignV1(req: RequestToSign, dateOrExpires: string): string {
@@ -603,9 +643,11 @@ export function stringToSignV1(req: RequestToSign, dateOrExpires: string): strin
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signatureV1 } from "./signing.ts";
  *
- * await signatureV1("sk", "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k"); // 28 base64 characters
+ * const signature = await signatureV1("sk", "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\n/b/k");
+ * assert.match(signature, /^[A-Za-z0-9+/]{27}=$/); // base64 of an HMAC-SHA1
  * ```
  */
 export async function signatureV1(secret: string, stringToSign: string): Promise<string> {
@@ -618,9 +660,11 @@ export async function signatureV1(secret: string, stringToSign: string): Promise
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dateForV1 } from "./signing.ts";
  *
- * dateForV1(new Headers({ date: "Wed, 28 Dec 2022 10:27:41 GMT" })); // "Wed, 28 Dec 2022 10:27:41 GMT"
+ * const date = dateForV1(new Headers({ date: "Wed, 28 Dec 2022 10:27:41 GMT" }));
+ * assert.equal(date, "Wed, 28 Dec 2022 10:27:41 GMT");
  * ```
  */
 export function dateForV1(headers: Headers): string | undefined {

@@ -13,9 +13,11 @@ import { checkRange, exactLengthStream } from "./_source_range.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blobSource } from "@ossup/ossup/web";
  *
  * const source = blobSource(new Blob(["hello"]), { name: "hello.txt" });
+ * assert.equal(source.name, "hello.txt"); // a plain Blob would be "blob"
  * ```
  */
 export interface BlobSourceOptions {
@@ -36,12 +38,15 @@ export interface BlobSourceOptions {
  *
  * @example Upload from an `<input type="file">`
  * ```ts
- * import { blobSource } from "./blob_source.ts";
+ * import assert from "node:assert/strict";
+ * import { blobSource } from "@ossup/ossup/web";
  *
  * const file = new File(["hello world"], "hello.txt", { lastModified: 1700000000000 });
  * const source = blobSource(file);
- * console.log(source.name, source.size); // "hello.txt" 11
- * console.log(await new Response(source.stream(6, 5)).text()); // "world"
+ * assert.equal(source.name, "hello.txt");
+ * assert.equal(source.size, 11);
+ * assert.equal(source.lastModified, 1700000000000);
+ * assert.equal(await new Response(source.stream(6, 5)).text(), "world");
  * ```
  */
 export function blobSource(blob: Blob, options: BlobSourceOptions = {}): FileSource {

@@ -10,10 +10,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blobSource } from "@ossup/ossup";
  *
- * const source = blobSource(new Blob(["hello"]));
+ * const source = blobSource(new File(["hello"], "hello.txt", { lastModified: 1700000000000 }));
  * const { size, lastModified } = await source.stat();
+ * assert.deepEqual({ size, lastModified }, { size: 5, lastModified: 1700000000000 });
  * ```
  */
 export interface SourceStat {
@@ -29,6 +31,7 @@ export interface SourceStat {
  *
  * @example A source over bytes in memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { FileSource } from "@ossup/ossup";
  *
  * const bytes = new TextEncoder().encode("hello");
@@ -40,6 +43,7 @@ export interface SourceStat {
  *   stat: () => Promise.resolve({ size: bytes.length, lastModified: 0 }),
  *   close: () => Promise.resolve(),
  * };
+ * assert.equal(await new Response(source.stream(1, 3)).text(), "ell");
  * ```
  */
 export interface FileSource {
@@ -81,12 +85,21 @@ export interface FileSource {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import type { OpenFile } from "@ossup/ossup";
  * import { openNodeFile } from "@ossup/ossup/node";
  *
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), "hello");
+ *
  * const open: OpenFile = (path) => openNodeFile(path);
- * const source = await open("./big.iso");
+ * const source = await open(join(dir, "big.iso"));
+ * assert.equal(source.size, 5);
  * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export type OpenFile = (path: string) => Promise<FileSource>;

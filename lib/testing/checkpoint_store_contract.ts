@@ -16,12 +16,18 @@ import { AbortError, CheckpointError } from "../errors/errors.ts";
  *
  * @example A store where every "process" shares one object
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MemoryCheckpointStore } from "@ossup/ossup";
  * import type { CheckpointStoreSetup } from "@ossup/ossup/testing";
  *
  * const store = new MemoryCheckpointStore();
  * let n = 0;
  * const setup: CheckpointStoreSetup = { store, peer: store, newId: () => `cp-${++n}` };
+ * assert.notEqual(setup.newId(), setup.newId()); // a fresh id for every test
+ * // The peer sees what the store wrote, as a second process would.
+ * const id = setup.newId();
+ * await setup.store.write(id, new Uint8Array([1]));
+ * assert.deepEqual(await setup.peer.read(id), new Uint8Array([1]));
  * ```
  */
 export interface CheckpointStoreSetup {
@@ -88,7 +94,8 @@ function windowOf(ms: number): Promise<void> {
  * @param name The store's name, for the describe block.
  * @param setup The store, its peer and id source.
  *
- * @example Prove a store in a few lines (a test file of your own)
+ * @example Prove a store in a few lines, in a test file of your own
+ * (it registers `node:test` tests, which a doc test cannot hold)
  * ```ts ignore
  * import { MemoryCheckpointStore } from "@ossup/ossup";
  * import { checkpointStoreContract } from "@ossup/ossup/testing";

@@ -22,15 +22,23 @@ import { testBytes } from "./_test_bytes.ts";
  * @example A fixture over a Map
  * ```ts
  * import assert from "node:assert/strict";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openNodeFileSink } from "@ossup/ossup/node";
  * import type { FileSinkFixture } from "@ossup/ossup/testing";
  *
- * declare const makeSink: (name: string) => import("@ossup/ossup").FileSink;
- * const committed = new Map<string, Uint8Array>();
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
  * const fixture: FileSinkFixture = {
- *   sink: () => makeSink("t1"),
- *   target: () => Promise.resolve(committed.get("t1")),
+ *   sink: () => openNodeFileSink(join(dir, "t1")),
+ *   target: () => readFile(join(dir, "t1")).then((bytes) => new Uint8Array(bytes), () => undefined),
  * };
- * assert.equal(typeof fixture.sink, "function");
+ * const sink = fixture.sink();
+ * await sink.open(false);
+ * await sink.write(0, new TextEncoder().encode("abc"));
+ * await sink.commit(3);
+ * assert.deepEqual(await fixture.target(), new TextEncoder().encode("abc"));
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface FileSinkFixture {
@@ -47,11 +55,21 @@ export interface FileSinkFixture {
  * @example ossup's file sink
  * ```ts
  * import assert from "node:assert/strict";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { openNodeFileSink } from "@ossup/ossup/node";
  * import type { FileSinkSetup } from "@ossup/ossup/testing";
  *
  * const setup: FileSinkSetup = { openPath: (path) => openNodeFileSink(path) };
- * assert.equal(typeof setup.openPath, "function");
+ * // What the contract does with it, once per test, on paths of its own:
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const sink = setup.openPath!(join(dir, "a.bin"));
+ * await sink.open(false);
+ * await sink.write(0, new TextEncoder().encode("abc"));
+ * await sink.commit(3);
+ * assert.equal(await readFile(join(dir, "a.bin"), "utf8"), "abc");
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface FileSinkSetup {
@@ -107,7 +125,7 @@ async function readBack(sink: FileSink, offset: number, length: number): Promise
  * @param name Names the sink in the test titles.
  * @param setup How to make the sink under test.
  *
- * @example
+ * @example In a test file of your own (it registers `node:test` tests, which a doc test cannot hold)
  * ```ts ignore
  * import { openNodeFileSink } from "@ossup/ossup/node";
  * import { fileSinkContract } from "@ossup/ossup/testing";

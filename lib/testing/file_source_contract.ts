@@ -22,10 +22,13 @@ import { testBytes } from "./_test_bytes.ts";
  *
  * @example A fixture over a Blob (nothing under it can change)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blobSource } from "@ossup/ossup";
  * import type { FileSourceFixture } from "@ossup/ossup/testing";
  *
  * const fixture: FileSourceFixture = { source: blobSource(new Blob(["abc"])) };
+ * assert.equal(await new Response(fixture.source.stream(0, 3)).text(), "abc");
+ * assert.equal(fixture.truncate, undefined); // the tests that change the bytes under it do not run
  * ```
  */
 export interface FileSourceFixture {
@@ -46,14 +49,26 @@ export interface FileSourceFixture {
  *
  * @example A source over a file path
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { openNodeFile } from "@ossup/ossup/node";
  * import type { FileSourceSetup } from "@ossup/ossup/testing";
  *
  * const setup: FileSourceSetup = { openPath: (path) => openNodeFile(path), readInto: true };
+ * // What the contract does with it, once per test, on files of its own:
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "a.bin"), "abc");
+ * const source = await setup.openPath!(join(dir, "a.bin"));
+ * assert.equal(await source.readInto?.(1, new Uint8Array(2)), 2);
+ * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  *
  * @example A source over bytes in memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import { blobSource } from "@ossup/ossup";
  * import type { FileSourceSetup } from "@ossup/ossup/testing";
  *
@@ -61,6 +76,8 @@ export interface FileSourceFixture {
  *   open: (bytes) => Promise.resolve({ source: blobSource(new Blob([bytes])) }),
  *   slices: true,
  * };
+ * const { source } = await setup.open!(new TextEncoder().encode("abc"));
+ * assert.equal(source.slice?.(1, 2).size, 2); // `slices: true`: the contract checks slice() too
  * ```
  */
 export interface FileSourceSetup {
@@ -172,7 +189,8 @@ function sameBytes(actual: Uint8Array, expected: Uint8Array, what: string) {
  * @param name The source's name, for the describe block.
  * @param setup How to open a source, and what it offers.
  *
- * @example Prove a source in a few lines (a test file of your own)
+ * @example Prove a source in a few lines, in a test file of your own
+ * (it registers `node:test` tests, which a doc test cannot hold)
  * ```ts ignore
  * import { openNodeFile } from "@ossup/ossup/node";
  * import { fileSourceContract } from "@ossup/ossup/testing";

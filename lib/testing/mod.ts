@@ -8,7 +8,7 @@
  * own stores, sources and transports pass the same suites. Every server a suite needs, it starts
  * itself on 127.0.0.1 and a free port.
  *
- * @example
+ * @example A test file of your own (it registers `node:test` tests, which a doc test cannot hold)
  * ```ts ignore
  * // my_store.test.ts: node --test, deno test -A or bun test
  * import { checkpointStoreContract } from "@ossup/ossup/testing";

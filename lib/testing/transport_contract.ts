@@ -44,10 +44,18 @@ const MiB = 1024 * 1024;
  *
  * @example A transport whose factory takes them as they are
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TransportOptions } from "@ossup/ossup/testing";
  *
- * declare function createMyFetch(options?: { keepAliveTimeout?: number }): typeof fetch;
+ * // A fetch factory of your own that takes a keep-alive timeout.
+ * const created: (number | undefined)[] = [];
+ * function createMyFetch(options?: { keepAliveTimeout?: number }): typeof fetch {
+ *   created.push(options?.keepAliveTimeout);
+ *   return (input, init) => fetch(input, init);
+ * }
  * const make = (options?: TransportOptions) => createMyFetch(options);
+ * make({ keepAliveTimeout: 1000 }); // as the keep-alive cases call it
+ * assert.deepEqual(created, [1000]);
  * ```
  */
 export interface TransportOptions {
@@ -60,6 +68,7 @@ export interface TransportOptions {
  *
  * @example What an `OssClient` is given
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup";
  * import type { TransportClientOptions } from "@ossup/ossup/testing";
  *
@@ -71,6 +80,7 @@ export interface TransportOptions {
  *   retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
  * };
  * const client = new OssClient(options);
+ * assert.equal(client.region, "cn-hangzhou");
  * ```
  */
 export interface TransportClientOptions {
@@ -91,10 +101,20 @@ export interface TransportClientOptions {
  *
  * @example The Node entry's client, which uploads through its own transport by default
  * ```ts
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup/node";
- * import type { TransportClient } from "@ossup/ossup/testing";
+ * import type { TransportClient, TransportClientOptions } from "@ossup/ossup/testing";
  *
  * const client: TransportClient = { entry: "@ossup/ossup/node", Client: OssClient };
+ * // What the upload cases do with it:
+ * const options: TransportClientOptions = {
+ *   endpoint: "http://127.0.0.1:9000",
+ *   region: "cn-hangzhou",
+ *   accessKeyId: "ak",
+ *   accessKeySecret: "sk",
+ *   retry: { maxAttempts: 4, baseDelayMs: 1, maxDelayMs: 5 },
+ * };
+ * assert.ok(new client.Client(options) instanceof OssClient);
  * ```
  */
 export interface TransportClient {
@@ -109,9 +129,15 @@ export interface TransportClient {
  *
  * @example Node's own fetch (undici)
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TransportSetup } from "@ossup/ossup/testing";
+ * import { listen } from "@ossup/ossup/server";
  *
  * const setup: TransportSetup = { make: () => fetch, streamsAnswers: true };
+ * // What the contract does with it: requests to servers of its own, on 127.0.0.1.
+ * const server = await listen(() => new Response("ok"));
+ * assert.equal(await (await setup.make()(server.url)).text(), "ok");
+ * await server.close();
  * ```
  */
 export interface TransportSetup {
@@ -200,7 +226,8 @@ async function readAll(body: ReadableStream<Uint8Array>, slow = false): Promise<
  * @param name The transport's name, for the describe blocks.
  * @param setup How to make it, and what differs between transports.
  *
- * @example Prove a fetch in a few lines (a test file of your own)
+ * @example Prove a fetch in a few lines, in a test file of your own
+ * (it registers `node:test` tests, which a doc test cannot hold)
  * ```ts ignore
  * import { Agent } from "undici";
  * import { transportContract } from "@ossup/ossup/testing";

@@ -87,9 +87,13 @@ export const LATENCY_RISE = 2;
  *
  * @example
  * ```ts
- * import type { BackoffReason } from "./adaptive_routines.ts";
+ * import assert from "node:assert/strict";
+ * import { AdaptiveRoutines, type BackoffReason } from "@ossup/ossup";
  *
- * const reason: BackoffReason = "throttled";
+ * const reason: BackoffReason = "throttled"; // a 503 SlowDown
+ * const control = new AdaptiveRoutines({ max: 16, initial: 8 });
+ * control.backOff(reason);
+ * assert.equal(control.routines, 4); // halved
  * ```
  */
 export type BackoffReason = "throttled" | "reset" | "timeout" | "latency";
@@ -105,8 +109,7 @@ export type BackoffReason = "throttled" | "reset" | "timeout" | "latency";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { OssError } from "../errors/errors.ts";
- * import { backoffReason } from "./adaptive_routines.ts";
+ * import { backoffReason, OssError } from "@ossup/ossup";
  *
  * assert.equal(backoffReason(new OssError({ status: 503, code: "SlowDown", message: "" })), "throttled");
  * assert.equal(backoffReason(new OssError({ status: 404, code: "NoSuchKey", message: "" })), undefined);
@@ -127,10 +130,12 @@ export function backoffReason(error: unknown): BackoffReason | undefined {
  *
  * @example
  * ```ts
- * import { AdaptiveRoutines } from "./adaptive_routines.ts";
+ * import assert from "node:assert/strict";
+ * import { AdaptiveRoutines } from "@ossup/ossup";
  *
- * let now = 0;
+ * let now = 0; // the control's clock: the test moves it, not the wall
  * const control = new AdaptiveRoutines({ max: 16, clock: () => now, windowMs: 100 });
+ * assert.equal(control.routines, 2); // the default start
  * ```
  */
 export interface AdaptiveRoutinesOptions {
@@ -167,7 +172,7 @@ interface Window {
  * @example Growing while throughput grows with the routines
  * ```ts
  * import assert from "node:assert/strict";
- * import { AdaptiveRoutines } from "./adaptive_routines.ts";
+ * import { AdaptiveRoutines } from "@ossup/ossup";
  *
  * let now = 0;
  * const control = new AdaptiveRoutines({ max: 16, initial: 1, clock: () => now, windowMs: 100 });

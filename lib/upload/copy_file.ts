@@ -65,10 +65,12 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type CopyTarget, OssClient } from "@ossup/ossup";
  *
  * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "ak", accessKeySecret: "sk" });
- * const target: CopyTarget = client.bucket("examplebucket");
+ * const target: CopyTarget = client.bucket("examplebucket"); // a Bucket is one
+ * assert.equal(target.name, "examplebucket");
  * ```
  */
 export interface CopyTarget extends MultipartTarget {
@@ -94,14 +96,27 @@ export interface CopyTarget extends MultipartTarget {
  *
  * @example
  * ```ts
- * import type { Bucket, CopySourceObject } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type CopySourceObject, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("big.iso", "iso");
  * const source: CopySourceObject = {
  *   bucket: bucket.name,
  *   key: "big.iso",
  *   head: (options) => bucket.headObject("big.iso", options),
  * };
+ * assert.equal((await source.head({})).size, 3); // what copyFile reads the source by
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopySourceObject {
@@ -145,17 +160,31 @@ const CARRIED_HEADERS = [
  * Copies `source` to `destKey` of `target` inside OSS. This is what `bucket.copyFile` runs.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const bucket = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "…", accessKeySecret: "…" })
- *   .bucket("examplebucket");
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(300 * 1024));
  * const result = await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", {
- *   partSize: 64 * 1024 * 1024,
+ *   partSize: 100 * 1024,
  *   routines: 4,
- *   checkpoint: true,
+ *   checkpoint: true, // ossup-copy-<hash>.cp in the working directory, removed when done
+ *   copyObjectLimit: 0, // in parts even though it is small, to show them
  * });
- * console.log(result.method, result.crc64Verified);
+ * assert.equal(result.method, "UploadPartCopy");
+ * assert.equal(result.crc64Verified, true);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  *
  * @param target The destination bucket.

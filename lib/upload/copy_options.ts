@@ -44,11 +44,25 @@ export const DEFAULT_COPY_PART_SIZE = 16 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import type { Bucket, CopyFileOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type CopyFileOptions, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const options: CopyFileOptions = { partSize: 64 * 1024 * 1024, routines: 4, checkpoint: true };
- * await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", options);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(300 * 1024));
+ * const options: CopyFileOptions = { partSize: 100 * 1024, routines: 4, copyObjectLimit: 0 };
+ * const result = await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso", options);
+ * assert.equal(result.partSize, 100 * 1024);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopyFileOptions extends Omit<ObjectWriteSettings, "callback">, ParallelismOptions {
@@ -126,11 +140,26 @@ export interface CopyFileOptions extends Omit<ObjectWriteSettings, "callback">, 
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await client.createBucket("source-bucket");
+ * await client.bucket("source-bucket").putObject("big.iso", new Uint8Array(300 * 1024));
  * const result = await bucket.copyFile("source-bucket", "big.iso", "copies/big.iso");
- * console.log(result.method, result.crc64, result.crc64Verified);
+ * assert.equal(result.method, "CopyObject"); // under 1 GiB: one request
+ * assert.equal(result.crc64, (await bucket.headObject("copies/big.iso")).crc64);
+ * assert.equal(result.crc64Verified, true);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CopyResult {

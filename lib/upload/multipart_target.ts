@@ -15,10 +15,12 @@ import type { RateLimiter } from "../pacing/rate_limiter.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { PartBodyFactory } from "@ossup/ossup";
  *
  * const bytes = new Uint8Array(100 * 1024);
  * const body: PartBodyFactory = () => Promise.resolve(bytes.slice());
+ * assert.notEqual(await body(), await body()); // a fresh body for every attempt
  * ```
  */
 export type PartBodyFactory = () => Promise<Uint8Array | Blob>;
@@ -28,11 +30,27 @@ export type PartBodyFactory = () => Promise<Uint8Array | Blob>;
  *
  * @example
  * ```ts
- * import type { MultipartTarget } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { AbortError, type MultipartTarget, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const target: MultipartTarget;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ *
+ * const target: MultipartTarget = client.bucket("examplebucket");
+ * const { uploadId } = await target.initiateMultipartUpload("big.bin");
  * const controller = new AbortController();
- * await target.abortMultipartUpload("big.bin", "<upload id>", { signal: controller.signal });
+ * controller.abort();
+ * await assert.rejects(
+ *   target.abortMultipartUpload("big.bin", uploadId, { signal: controller.signal }),
+ *   AbortError,
+ * );
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface TargetCallOptions {
@@ -47,9 +65,11 @@ export interface TargetCallOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type DataCallOptions, RateLimiter } from "@ossup/ossup";
  *
  * const options: DataCallOptions = { limitRate: new RateLimiter(1024 * 1024) };
+ * assert.equal(options.limitRate?.bytesPerSecond, 1024 * 1024);
  * ```
  */
 export interface DataCallOptions extends TargetCallOptions {
@@ -62,13 +82,25 @@ export interface DataCallOptions extends TargetCallOptions {
  *
  * @example
  * ```ts
- * import type { MultipartTarget } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { type MultipartTarget, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const target: MultipartTarget;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ *
+ * const target: MultipartTarget = client.bucket("examplebucket");
  * const { uploadId } = await target.initiateMultipartUpload("big.bin", {
  *   contentType: "application/octet-stream",
  *   meta: { owner: "me" },
  * });
+ * assert.ok(uploadId.length > 0);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ObjectWriteOptions extends DataCallOptions, ObjectWriteSettings {
@@ -132,9 +164,11 @@ export interface WrittenObjectInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { TargetUploadSummary } from "@ossup/ossup";
  *
- * const upload: TargetUploadSummary = { key: "big.bin", uploadId: "0004B9…", initiated: new Date() };
+ * const upload: TargetUploadSummary = { key: "big.bin", uploadId: "0004B9…", initiated: new Date(0) };
+ * assert.equal(upload.initiated.toISOString(), "1970-01-01T00:00:00.000Z");
  * ```
  */
 export interface TargetUploadSummary {
@@ -151,10 +185,13 @@ export interface TargetUploadSummary {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type MultipartTarget, OssClient } from "@ossup/ossup";
  *
  * const client = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "ak", accessKeySecret: "sk" });
  * const target: MultipartTarget = client.bucket("examplebucket"); // a Bucket is one
+ * assert.equal(target.name, "examplebucket");
+ * assert.equal(target.endpointHost, "oss-cn-hangzhou.aliyuncs.com");
  * ```
  */
 export interface MultipartTarget {

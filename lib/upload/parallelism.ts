@@ -13,10 +13,23 @@ import type { PartScheduler } from "./part_scheduler.ts";
  *
  * @example
  * ```ts
- * import { type Bucket, DEFAULT_ROUTINES } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_ROUTINES, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * await bucket.uploadFile("big.iso", "./big.iso", { routines: DEFAULT_ROUTINES * 4 });
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const file = new Blob([new Uint8Array(500 * 1024)]);
+ * const result = await bucket.uploadFile("big.iso", file, { routines: DEFAULT_ROUTINES * 4 });
+ * assert.equal(result.routines?.peak, 4); // 5 parts, 4 at once
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export const DEFAULT_ROUTINES = 1;
@@ -26,11 +39,15 @@ export const DEFAULT_ROUTINES = 1;
  *
  * @example
  * ```ts
- * import { type Bucket, MAX_ROUTINES } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { MAX_ROUTINES, OssClient } from "@ossup/ossup";
  *
- * declare const bucket: Bucket;
+ * const client = new OssClient({ endpoint: "http://127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * const bucket = client.bucket("examplebucket");
  * const wanted = 256;
- * await bucket.uploadFile("big.iso", "./big.iso", { routines: Math.min(wanted, MAX_ROUTINES) });
+ * assert.equal(Math.min(wanted, MAX_ROUTINES), 100);
+ * // More is refused before anything is sent:
+ * await assert.rejects(bucket.uploadFile("big.iso", new Blob(["x"]), { routines: wanted }), RangeError);
  * ```
  */
 export const MAX_ROUTINES = 100;
@@ -70,10 +87,26 @@ export const DEFAULT_MAX_MEMORY = 256 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import type { RoutinesSetting } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type RoutinesSetting } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
  *
  * const fixed: RoutinesSetting = 4;
  * const adaptive: RoutinesSetting = "auto";
+ * const file = new Blob([new Uint8Array(500 * 1024)]);
+ * const a = await bucket.uploadFile("a.iso", file, { partSize: 100 * 1024, routines: fixed });
+ * const b = await bucket.uploadFile("b.iso", file, { partSize: 100 * 1024, routines: adaptive });
+ * assert.deepEqual([a.routines?.auto, b.routines?.auto], [false, true]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type RoutinesSetting = number | "auto";
@@ -83,9 +116,23 @@ export type RoutinesSetting = number | "auto";
  *
  * @example
  * ```ts
- * import type { ParallelismOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type ParallelismOptions } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+ *
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
  *
  * const options: ParallelismOptions = { routines: "auto", maxRoutines: 16, maxMemory: 128 << 20 };
+ * const result = await bucket.uploadFile("big.iso", new Blob([new Uint8Array(500 * 1024)]), options);
+ * assert.ok(result.routines!.peak <= 16);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface ParallelismOptions {
@@ -118,9 +165,26 @@ export interface ParallelismOptions {
  *
  * @example
  * ```ts
- * import type { RoutinesUsed } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type RoutinesUsed } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const used: RoutinesUsed = { auto: true, max: 32, peak: 12, final: 8, backoffs: 1 };
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const result = await bucket.uploadFile("big.iso", new Blob([new Uint8Array(500 * 1024)]), {
+ *   partSize: 100 * 1024,
+ *   routines: 4,
+ * });
+ * const used: RoutinesUsed = result.routines!;
+ * assert.deepEqual(used, { auto: false, max: 4, peak: 4, final: 4, backoffs: 0 });
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface RoutinesUsed {

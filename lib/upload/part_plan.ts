@@ -10,9 +10,11 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MIN_PART_SIZE, planParts } from "@ossup/ossup";
  *
- * const { partCount } = planParts(1_000_000, MIN_PART_SIZE); // 10 parts
+ * const { partCount } = planParts(1_000_000, MIN_PART_SIZE);
+ * assert.equal(partCount, 10);
  * ```
  */
 export const MIN_PART_SIZE = 100 * 1024;
@@ -21,9 +23,11 @@ export const MIN_PART_SIZE = 100 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertPartSize, MAX_PART_SIZE } from "@ossup/ossup";
  *
- * assertPartSize(MAX_PART_SIZE); // fine; one byte more throws a RangeError
+ * assertPartSize(MAX_PART_SIZE); // fine
+ * assert.throws(() => assertPartSize(MAX_PART_SIZE + 1), RangeError);
  * ```
  */
 export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
@@ -32,10 +36,12 @@ export const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
  *
  * @example
  * ```ts
- * import { MAX_PARTS } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { MAX_PARTS, planParts } from "@ossup/ossup";
  *
  * const size = 2 * 1024 ** 4; // 2 TiB
  * const smallestPartSize = Math.ceil(size / MAX_PARTS);
+ * assert.equal(planParts(size, smallestPartSize).partCount, MAX_PARTS);
  * ```
  */
 export const MAX_PARTS = 10_000;
@@ -44,9 +50,11 @@ export const MAX_PARTS = 10_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_PART_SIZE, planParts } from "@ossup/ossup";
  *
- * const { partCount } = planParts(1024 * 1024, DEFAULT_PART_SIZE); // 11 parts
+ * const { partCount } = planParts(1024 * 1024, DEFAULT_PART_SIZE);
+ * assert.equal(partCount, 11);
  * ```
  */
 export const DEFAULT_PART_SIZE: number = MIN_PART_SIZE;
@@ -56,9 +64,11 @@ export const DEFAULT_PART_SIZE: number = MIN_PART_SIZE;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partAt } from "@ossup/ossup";
  *
  * const { partNumber, offset, size } = partAt(1_000_000, 102_400, 10); // the last, shorter part
+ * assert.deepEqual({ partNumber, offset, size }, { partNumber: 10, offset: 921_600, size: 78_400 });
  * ```
  */
 export interface PlannedPart {
@@ -75,9 +85,12 @@ export interface PlannedPart {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planParts } from "@ossup/ossup";
  *
  * const { partSize, partCount, partSizeRaised } = planParts(2 * 1024 ** 4, 100 * 1024);
+ * assert.equal(partSizeRaised, true); // 100 KB parts would be more than 10,000
+ * assert.ok(partCount <= 10_000 && partSize * partCount >= 2 * 1024 ** 4);
  * ```
  */
 export interface PartPlan {
@@ -94,10 +107,14 @@ export interface PartPlan {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planParts } from "@ossup/ossup";
  *
  * // A RangeError instead of a larger part size when 100 KB parts would exceed 10,000.
- * const plan = planParts(500 * 1024 * 1024, 100 * 1024, { raisePartSize: false });
+ * assert.throws(
+ *   () => planParts(2 * 1024 ** 3, 100 * 1024, { raisePartSize: false }),
+ *   { name: "RangeError", message: /needs 20972 parts of 102400 bytes/ },
+ * );
  * ```
  */
 export interface PlanPartsOptions {
@@ -114,14 +131,14 @@ export interface PlanPartsOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertPartSize } from "@ossup/ossup";
  *
  * assertPartSize(8 * 1024 * 1024); // fine
- * try {
- *   assertPartSize(1024);
- * } catch (err) {
- *   console.log((err as RangeError).message); // partSize must be ... 102400 ...
- * }
+ * assert.throws(() => assertPartSize(1024), {
+ *   name: "RangeError",
+ *   message: /^partSize must be a whole number of bytes from 102400 \(100 KB\)/,
+ * });
  * ```
  *
  * @param partSize The part size in bytes.
@@ -144,10 +161,12 @@ export function assertPartSize(partSize: number): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { planParts } from "@ossup/ossup";
  *
  * const plan = planParts(10 * 1024 * 1024 * 1024, 100 * 1024);
- * console.log(plan.partSizeRaised, plan.partCount <= 10_000); // true true
+ * assert.equal(plan.partSizeRaised, true);
+ * assert.ok(plan.partCount <= 10_000);
  * ```
  *
  * @param size Size of the source in bytes.
@@ -195,9 +214,10 @@ export function planParts(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { partAt } from "@ossup/ossup";
  *
- * console.log(partAt(250_000, 102_400, 3)); // { partNumber: 3, offset: 204800, size: 45200 }
+ * assert.deepEqual(partAt(250_000, 102_400, 3), { partNumber: 3, offset: 204800, size: 45200 });
  * ```
  *
  * @param size Size of the source in bytes.
@@ -228,10 +248,11 @@ export const AUTO_MAX_PART_SIZE = 64 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { autoPartSize, type AutoPartSizeOptions } from "@ossup/ossup";
  *
  * const budgets: AutoPartSizeOptions = { maxRoutines: 16, maxMemory: Infinity }; // a copy
- * console.log(autoPartSize(10 * 1024 ** 3, budgets)); // 67108864: 64 MiB, the cap
+ * assert.equal(autoPartSize(10 * 1024 ** 3, budgets), 64 * 1024 * 1024); // 64 MiB, the cap
  * ```
  */
 export interface AutoPartSizeOptions {

@@ -36,6 +36,7 @@ export function transferAborted(signal: AbortSignal, what: string): AbortError {
  *
  * @example Three routines pulling from one list
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PartScheduler } from "./part_scheduler.ts";
  *
  * const parts = [1, 2, 3, 4, 5];
@@ -46,7 +47,8 @@ export function transferAborted(signal: AbortSignal, what: string): AbortError {
  *   while (next < parts.length && nextTurn()) sent.push(parts[next++]);
  * });
  * run.dispose();
- * console.log(sent.length, run.firstError); // 5 undefined
+ * assert.deepEqual(sent.sort(), [1, 2, 3, 4, 5]);
+ * assert.equal(run.firstError, undefined);
  * ```
  */
 export class PartScheduler {

@@ -19,11 +19,33 @@ import { uploadSource } from "./upload_source.ts";
  *
  * @example
  * ```ts
- * import type { Bucket, UploadFileInput } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { blobSource, OssClient, type UploadFileInput } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const inputs: UploadFileInput[] = ["./big.iso", new Blob(["hello"])];
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), "hello");
+ *
+ * const inputs: UploadFileInput[] = [
+ *   join(dir, "big.iso"), // a path (not in the web entry)
+ *   new Blob(["hello"]), // a Blob or a File
+ *   blobSource(new Blob(["hello"])), // any FileSource
+ * ];
  * for (const [i, input] of inputs.entries()) await bucket.uploadFile(`upload-${i}`, input);
+ * for (const i of [0, 1, 2]) assert.equal((await bucket.headObject(`upload-${i}`)).size, 5);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type UploadFileInput = string | Blob | FileSource;
@@ -72,17 +94,36 @@ export async function openUploadInput(
  * multipart upload. This is what `bucket.uploadFile` runs.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const bucket = new OssClient({ endpoint: "oss-cn-hangzhou.aliyuncs.com", accessKeyId: "…", accessKeySecret: "…" })
- *   .bucket("examplebucket");
- * const result = await bucket.uploadFile("backups/big.iso", "./big.iso", {
- *   partSize: 8 * 1024 * 1024,
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const path = join(dir, "big.iso");
+ * await writeFile(path, new Uint8Array(300 * 1024));
+ *
+ * const result = await bucket.uploadFile("backups/big.iso", path, {
+ *   partSize: 100 * 1024,
  *   routines: 4,
- *   checkpoint: true, // ./big.iso.cp
+ *   checkpoint: true, // big.iso.cp beside the file, removed once the upload completes
  * });
- * console.log(result.etag, result.crc64, result.resumed);
+ * assert.equal(result.parts, 3);
+ * assert.equal(result.crc64Verified, true);
+ * assert.equal(result.resumed, false);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  *
  * @param target The bucket.

@@ -32,16 +32,31 @@ import {
 export { DEFAULT_ROUTINES, MAX_ROUTINES };
 
 /**
- * Progress of an upload, reported after every finished part.
+ * Progress of an upload, reported once as the parts start (counting what an
+ * earlier run finished) and after every finished part.
  *
  * @example
  * ```ts
- * import type { Bucket, UploadProgress } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient, type UploadProgress } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const lines: string[] = [];
  * const show = (p: UploadProgress) =>
- *   console.log(`${p.partsDone}/${p.partsTotal} parts, ${Math.round(p.bytesPerSecond / 1024)} KB/s`);
- * await bucket.uploadFile("big.iso", "./big.iso", { onProgress: show });
+ *   lines.push(`${p.partsDone}/${p.partsTotal} parts, ${Math.round(p.bytesPerSecond / 1024)} KB/s`);
+ * await bucket.uploadFile("big.iso", new Blob([new Uint8Array(250 * 1024)]), { onProgress: show });
+ * assert.equal(lines.length, 4); // as the parts start, then after each of the 3
+ * assert.match(lines[3], /^3\/3 parts, \d+ KB\/s$/);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadProgress {
@@ -75,13 +90,34 @@ export interface UploadProgress {
  *
  * @example
  * ```ts
- * import { type Bucket, type CheckpointOption, MemoryCheckpointStore } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { type CheckpointOption, MemoryCheckpointStore, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const beside: CheckpointOption = true; // ./big.iso.cp
- * const elsewhere: CheckpointOption = "/var/tmp/big.iso.cp";
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const path = join(dir, "big.iso");
+ * await writeFile(path, new Uint8Array(250 * 1024));
+ *
+ * const beside: CheckpointOption = true; // big.iso.cp, beside the file
+ * const elsewhere: CheckpointOption = join(dir, "big.iso.checkpoint");
  * const inMemory: CheckpointOption = new MemoryCheckpointStore();
- * await bucket.uploadFile("big.iso", "./big.iso", { checkpoint: elsewhere });
+ * for (const checkpoint of [beside, elsewhere, inMemory]) {
+ *   const result = await bucket.uploadFile("big.iso", path, { checkpoint });
+ *   assert.equal(result.resumed, false);
+ * }
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type CheckpointOption = boolean | string | CheckpointStore;
@@ -93,12 +129,34 @@ export type CheckpointOption = boolean | string | CheckpointStore;
  *
  * @example
  * ```ts
- * import type { Bucket, CheckpointSetAside } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { type CheckpointSetAside, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const path = join(dir, "big.iso");
+ * await writeFile(path, new Uint8Array(250 * 1024));
+ * const checkpoint = join(dir, "big.cp");
+ * await writeFile(checkpoint, "not a checkpoint\n"); // what a crash or an editor could leave
+ *
+ * const told: string[] = [];
  * const tell = (s: CheckpointSetAside) =>
- *   console.warn(`${s.checkpoint} set aside (${s.reason}); its upload: ${s.upload}`);
- * await bucket.uploadFile("big.iso", "./big.iso", { checkpoint: "./big.cp", onCheckpointSetAside: tell });
+ *   told.push(`${s.checkpoint} set aside (${s.reason}); its upload: ${s.upload}`);
+ * await bucket.uploadFile("big.iso", path, { checkpoint, onCheckpointSetAside: tell });
+ * assert.deepEqual(told, [`${checkpoint} set aside (damaged: not an ossup checkpoint); its upload: unknown`]);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface CheckpointSetAside {
@@ -133,11 +191,43 @@ export interface CheckpointSetAside {
  *
  * @example
  * ```ts
- * import type { Bucket, ResumeCheck } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { AbortError, OssClient, type ResumeCheck } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for disk.img.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const path = join(dir, "disk.img");
+ * await writeFile(path, new Uint8Array(250 * 1024));
+ *
  * const resumeCheck: ResumeCheck = "sampled"; // a 2 TB image on a network disk
- * await bucket.uploadFile("disk.img", "./disk.img", { checkpoint: true, resumeCheck });
+ * // The first run stops after its first part…
+ * const stop = new AbortController();
+ * await assert.rejects(
+ *   bucket.uploadFile("disk.img", path, {
+ *     checkpoint: true,
+ *     resumeCheck,
+ *     signal: stop.signal,
+ *     onProgress: (p) => p.partsDone === 1 && stop.abort(),
+ *   }),
+ *   AbortError,
+ * );
+ * // …the second resumes, trusting that part on the sampled check.
+ * const result = await bucket.uploadFile("disk.img", path, { checkpoint: true, resumeCheck });
+ * assert.equal(result.resumed, true);
+ * assert.equal(result.verified, "sampled");
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type ResumeCheck = "full" | "sampled";
@@ -147,16 +237,35 @@ export type ResumeCheck = "full" | "sampled";
  *
  * @example
  * ```ts
- * import type { Bucket, UploadFileOptions } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { OssClient, type UploadFileOptions } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const path = join(dir, "big.iso");
+ * await writeFile(path, new Uint8Array(250 * 1024));
+ *
  * const options: UploadFileOptions = {
- *   partSize: 8 * 1024 * 1024,
+ *   partSize: 100 * 1024,
  *   routines: 4,
  *   checkpoint: true,
  *   contentType: "application/x-iso9660-image",
  * };
- * await bucket.uploadFile("big.iso", "./big.iso", options);
+ * await bucket.uploadFile("big.iso", path, options);
+ * assert.equal((await bucket.headObject("big.iso")).contentType, "application/x-iso9660-image");
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadFileOptions extends ObjectWriteSettings, ParallelismOptions {
@@ -253,12 +362,34 @@ export interface UploadFileOptions extends ObjectWriteSettings, ParallelismOptio
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { crc64, OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
- * const { etag, crc64, parts, resumed, bytesSent } = await bucket.uploadFile("big.iso", "./big.iso", {
+ * // A local OSS server stands in for OSS, and a file in a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const path = join(dir, "big.iso");
+ * const bytes = new Uint8Array(250 * 1024).fill(1);
+ * await writeFile(path, bytes);
+ *
+ * const { etag, crc64: crc, parts, resumed, bytesSent } = await bucket.uploadFile("big.iso", path, {
  *   checkpoint: true,
  * });
+ * assert.equal(`"${etag}"`, (await bucket.headObject("big.iso")).etag); // HEAD's is quoted
+ * assert.equal(crc, crc64(bytes));
+ * assert.deepEqual({ parts, resumed, bytesSent }, { parts: 3, resumed: false, bytesSent: bytes.length });
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadResult {

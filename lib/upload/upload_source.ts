@@ -55,13 +55,25 @@ import {
  *
  * @example
  * ```ts
- * import { blobSource, type Bucket, uploadSource } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { blobSource, OssClient, uploadSource } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * const result = await uploadSource(bucket, "hello.txt", blobSource(new Blob(["hello"])), {
  *   partSize: 100 * 1024,
  *   routines: 2,
  * });
+ * assert.equal(result.parts, 1);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface UploadSourceOptions
@@ -84,11 +96,27 @@ export function abortErrorFrom(signal: AbortSignal, what = "upload"): AbortError
  * `bucket.uploadFile(key, filePathOrBlob, options)`.
  *
  * @example
- * ```ts ignore
- * import { uploadSource } from "@ossup/ossup";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { blobSource, crc64, OssClient, uploadSource } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const result = await uploadSource(bucket, "backups/big.iso", source, { partSize: 8 << 20, routines: 4 });
- * console.log(result.etag, result.crc64);
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * const bytes = new Uint8Array(250 * 1024).fill(7);
+ * const source = blobSource(new Blob([bytes]), { name: "big.iso" });
+ * const result = await uploadSource(bucket, "backups/big.iso", source, { partSize: 100 * 1024, routines: 2 });
+ * assert.equal(result.parts, 3);
+ * assert.equal(result.crc64, crc64(bytes)); // checked against OSS's x-oss-hash-crc64ecma
+ * await source.close();
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  *
  * @param target The bucket to upload to.

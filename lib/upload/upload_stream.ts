@@ -29,11 +29,23 @@ import {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
  * const body = new Blob(["line 1\n", "line 2\n"]).stream();
  * await bucket.uploadStream("logs/today.txt", body, { partSize: 1024 * 1024, routines: 2 });
+ * assert.equal(await (await bucket.getObject("logs/today.txt")).text(), "line 1\nline 2\n");
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export type UploadStreamOptions =
@@ -105,12 +117,28 @@ async function fillPart(
  * for the whole object.
  *
  * @example
- * ```ts ignore
- * import { uploadStream } from "@ossup/ossup";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OssClient, uploadStream } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const response = await fetch("https://example.com/big.tar");
- * const result = await uploadStream(bucket, "mirror/big.tar", response.body!, { partSize: 8 << 20 });
- * console.log(result.size, result.crc64);
+ * // A local OSS server stands in for OSS, and for the site the download comes from.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * await bucket.putObject("site/big.tar", new Uint8Array(250 * 1024));
+ *
+ * // Mirror a download without holding it in memory or on disk: its body streams into the upload.
+ * const response = await fetch(await bucket.presignUrl("site/big.tar"));
+ * const result = await uploadStream(bucket, "mirror/big.tar", response.body!, { partSize: 100 * 1024 });
+ * assert.equal(result.size, 250 * 1024);
+ * assert.equal(result.parts, 3);
+ * assert.equal(result.crc64, (await bucket.headObject("site/big.tar")).crc64);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  *
  * @param target The bucket to upload to.

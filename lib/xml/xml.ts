@@ -153,10 +153,13 @@ function entityAt(raw: string, amp: number, at: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { childText, parseXml } from "./xml.ts";
  *
  * const root = parseXml("<Part><PartNumber>1</PartNumber><ETag>&quot;AB&quot;</ETag></Part>");
- * console.log(root.name, childText(root, "ETag")); // Part "AB"
+ * assert.equal(root.name, "Part");
+ * assert.equal(childText(root, "ETag"), '"AB"');
+ * assert.throws(() => parseXml("<A><B></A>"), SyntaxError);
  * ```
  */
 export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
@@ -284,9 +287,11 @@ export function parseXml(text: string, limits: XmlLimits = {}): XmlElement {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { childText, parseXml } from "./xml.ts";
  *
- * console.log(childText(parseXml("<A><B>x</B></A>"), "B")); // "x"
+ * assert.equal(childText(parseXml("<A><B>x</B></A>"), "B"), "x");
+ * assert.equal(childText(parseXml("<A><B>x</B></A>"), "C"), undefined);
  * ```
  */
 export function childText(el: XmlElement, name: string): string | undefined {
@@ -302,9 +307,10 @@ export function childText(el: XmlElement, name: string): string | undefined {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { childElements, parseXml } from "./xml.ts";
  *
- * console.log(childElements(parseXml("<A><B/><B/><C/></A>"), "B").length); // 2
+ * assert.equal(childElements(parseXml("<A><B/><B/><C/></A>"), "B").length, 2);
  * ```
  */
 export function childElements(el: XmlElement, name: string): XmlElement[] {
@@ -320,9 +326,10 @@ export function childElements(el: XmlElement, name: string): XmlElement[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { childElement, parseXml } from "./xml.ts";
  *
- * console.log(childElement(parseXml("<A><B>x</B></A>"), "B")?.text); // "x"
+ * assert.equal(childElement(parseXml("<A><B>x</B></A>"), "B")?.text, "x");
  * ```
  */
 export function childElement(el: XmlElement, name: string): XmlElement | undefined {
@@ -352,9 +359,10 @@ export interface XmlObject {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeXml } from "./xml.ts";
  *
- * console.log(escapeXml('a<b & "c"')); // a&lt;b &amp; &quot;c&quot;
+ * assert.equal(escapeXml('a<b & "c"'), "a&lt;b &amp; &quot;c&quot;");
  * ```
  */
 export function escapeXml(s: string): string {
@@ -404,14 +412,19 @@ function writeElement(out: string[], name: string, value: XmlValue): void {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildXml } from "./xml.ts";
  *
  * const xml = buildXml("CompleteMultipartUpload", {
  *   Part: [{ PartNumber: 1, ETag: '"A1"' }, { PartNumber: 2, ETag: '"B2"' }],
  * });
- * // <?xml version="1.0" encoding="UTF-8"?>
- * // <CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&quot;A1&quot;</ETag></Part>...
- * console.log(xml);
+ * assert.equal(
+ *   xml,
+ *   '<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUpload>' +
+ *     "<Part><PartNumber>1</PartNumber><ETag>&quot;A1&quot;</ETag></Part>" +
+ *     "<Part><PartNumber>2</PartNumber><ETag>&quot;B2&quot;</ETag></Part>" +
+ *     "</CompleteMultipartUpload>",
+ * );
  * ```
  */
 export function buildXml(rootName: string, value: XmlObject): string {

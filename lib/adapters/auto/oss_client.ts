@@ -17,11 +17,31 @@ import { autoPlatform } from "./platform.ts";
  * OSS client for Deno, Bun and Node alike: files by path, checkpoint files beside them.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const client = OssClient.fromEnv(); // OSS_ENDPOINT, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET...
- * await client.bucket("examplebucket").uploadFile("big.iso", "./big.iso", { checkpoint: true });
+ * // A local OSS server stands in for OSS (`OssClient.fromEnv()` would read OSS_ENDPOINT and the keys), and a temporary directory for big.iso.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), new Uint8Array(250 * 1024));
+ *
+ * const path = join(dir, "big.iso");
+ * const result = await bucket.uploadFile("big.iso", path, { routines: 2, checkpoint: true }); // big.iso.cp
+ * assert.equal(result.parts, 3);
+ * assert.equal(result.crc64Verified, true);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export class OssClient extends BaseOssClient {

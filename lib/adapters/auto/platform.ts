@@ -20,11 +20,18 @@ import { nodeSha256 } from "../node_api/node_sha256.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { autoPlatform } from "@ossup/ossup";
  *
- * const source = await autoPlatform.openFile!("./deno.json");
- * console.log(source.size > 0);
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "a.txt"), "hello");
+ * const source = await autoPlatform.openFile!(join(dir, "a.txt")); // Deno's, Bun's or Node's adapter
+ * assert.equal(source.size, 5);
  * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export const autoPlatform: OssPlatform = {

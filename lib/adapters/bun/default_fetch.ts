@@ -19,11 +19,15 @@ import { createSocketFetch } from "./socket_fetch.ts";
  *
  * @example
  * ```ts
- * import { withBunFetch } from "./default_fetch.ts";
+ * import assert from "node:assert/strict";
  * import type { OssClientOptions } from "@ossup/ossup/bun";
+ * import { withBunFetch } from "./default_fetch.ts";
  *
  * const given: OssClientOptions = { endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" };
  * const options = withBunFetch(given);
+ * assert.equal(typeof options.fetch, "function"); // sockets for large byte bodies
+ * const own = { ...given, fetch: globalThis.fetch };
+ * assert.equal(withBunFetch(own), own); // a fetch of your own is kept
  * ```
  */
 export function withBunFetch<T extends { fetch?: typeof fetch }>(options: T): T {

@@ -25,11 +25,20 @@ interface BunLike {
 /**
  * Options of {@linkcode openBunFile}.
  *
- * @example
- * ```ts
- * import { openBunFile } from "./file_source.ts";
+ * @example Bun only: the doc tests run on Deno, so they do not run this one
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openBunFile } from "@ossup/ossup/bun";
  *
- * const source = await openBunFile("./big.iso", { sendSlices: true });
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), new Uint8Array(200 * 1024));
+ * const source = await openBunFile(join(dir, "big.iso"), { sendSlices: true });
+ * assert.equal(source.slice?.(0, 1024).size, 1024); // a part Bun sends straight from the file
+ * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface BunFileSourceOptions {
@@ -57,12 +66,21 @@ export interface BunFileSourceOptions {
  * @returns The source; close it when done (it closes the handle `readInto()` opened).
  * @throws {TypeError} If the path is not a regular file.
  *
- * @example
- * ```ts
- * import { openBunFile } from "./file_source.ts";
+ * @example Bun only: the doc tests run on Deno, so they do not run this one
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openBunFile } from "@ossup/ossup/bun";
  *
- * const source = await openBunFile("./big.iso");
- * console.log(source.size, new Date(source.lastModified));
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), "hello");
+ * const source = await openBunFile(join(dir, "big.iso"));
+ * assert.equal(source.size, 5);
+ * assert.equal(await new Response(source.stream(1, 3)).text(), "ell");
+ * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export async function openBunFile(

@@ -14,12 +14,14 @@ import { bunPlatform } from "./platform.ts";
 /**
  * OSS client for Bun: files by path, checkpoint files beside them.
  *
- * @example
+ * @example On Bun, with OSS credentials in the environment (so not run by the doc tests, which run on Deno)
  * ```ts ignore
+ * import assert from "node:assert/strict";
  * import { OssClient } from "@ossup/ossup/bun";
  *
- * const client = OssClient.fromEnv(); // OSS_ENDPOINT, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET...
- * await client.bucket("examplebucket").uploadFile("big.iso", "./big.iso", { checkpoint: true });
+ * const bucket = OssClient.fromEnv().bucket("examplebucket"); // OSS_ENDPOINT, OSS_ACCESS_KEY_ID, …
+ * const result = await bucket.uploadFile("big.iso", "./big.iso", { routines: 4, checkpoint: true });
+ * assert.equal(result.crc64Verified, true);
  * ```
  */
 export class OssClient extends BaseOssClient {

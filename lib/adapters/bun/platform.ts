@@ -16,10 +16,14 @@ import { nodeSha256 } from "../node_api/node_sha256.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { BaseOssClient, bunPlatform } from "@ossup/ossup/bun";
  *
+ * // What the Bun entry's OssClient is: the core client with these pieces.
  * const client = new BaseOssClient({ endpoint: "http://127.0.0.1:9000", region: "cn-hangzhou",
  *   accessKeyId: "ak", accessKeySecret: "sk", platform: bunPlatform });
+ * assert.equal(client.bucket("examplebucket").name, "examplebucket");
+ * assert.equal(typeof bunPlatform.openFile, "function"); // Bun.file underneath: file paths upload on Bun
  * ```
  */
 export const bunPlatform: OssPlatform = {

@@ -97,13 +97,18 @@ const CRLF = new Uint8Array([13, 10]);
  * @param options Fallback, threshold, keep-alive timeout, extra CAs.
  * @returns The `fetch`.
  *
- * @example
- * ```ts
+ * @example Bun only: the doc tests run on Deno, so they do not run this one
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { listen } from "@ossup/ossup/server";
  * import { createSocketFetch } from "./socket_fetch.ts";
  *
+ * // A server that says how many bytes it received.
+ * const server = await listen(async (req) => new Response(String((await req.arrayBuffer()).byteLength)));
  * const fetch = createSocketFetch();
- * const res = await fetch("http://127.0.0.1:9000/bucket/key", { method: "PUT", body: new Uint8Array(8 << 20) });
- * console.log(res.status);
+ * const res = await fetch(`${server.url}/bucket/key`, { method: "PUT", body: new Uint8Array(8 << 20) });
+ * assert.equal(await res.text(), String(8 << 20)); // written from the buffer over a socket
+ * await server.close();
  * ```
  */
 export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetch {

@@ -26,9 +26,17 @@ import { proxyConfigured } from "../_proxy_env.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { denoProxyConfigured } from "./default_fetch.ts";
  *
- * console.log(denoProxyConfigured()); // false unless HTTP_PROXY or the like is set
+ * const saved = Deno.env.get("HTTPS_PROXY");
+ * Deno.env.set("HTTPS_PROXY", "http://proxy.example:3128");
+ * try {
+ *   assert.equal(denoProxyConfigured(), true); // then Deno's own fetch, which honours it
+ * } finally {
+ *   if (saved === undefined) Deno.env.delete("HTTPS_PROXY");
+ *   else Deno.env.set("HTTPS_PROXY", saved);
+ * }
  * ```
  */
 export function denoProxyConfigured(): boolean {
@@ -45,11 +53,15 @@ export function denoProxyConfigured(): boolean {
  *
  * @example
  * ```ts
- * import { withDenoFetch } from "./default_fetch.ts";
+ * import assert from "node:assert/strict";
  * import type { OssClientOptions } from "@ossup/ossup/deno";
+ * import { withDenoFetch } from "./default_fetch.ts";
  *
  * const given: OssClientOptions = { endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" };
  * const options = withDenoFetch(given);
+ * assert.equal(typeof options.fetch, "function"); // node:http, without a proxy configured
+ * const own = { ...given, fetch: globalThis.fetch };
+ * assert.equal(withDenoFetch(own), own); // a fetch of your own is kept
  * ```
  */
 export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T {
@@ -68,11 +80,17 @@ export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T
  * @returns The `fetch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { listen } from "@ossup/ossup/server";
  * import { createDenoFetch } from "./default_fetch.ts";
  *
+ * // A server that says what the request asked for.
+ * const server = await listen((req) => new Response(req.headers.get("accept-encoding")));
  * const fetch = createDenoFetch();
- * const res = await fetch("http://127.0.0.1:9000/bucket/key"); // Deno's fetch, no gzip
+ * const res = await fetch(`${server.url}/bucket/key`); // Deno's fetch, without gzip
+ * assert.equal(await res.text(), "identity");
+ * await server.close();
  * ```
  */
 export function createDenoFetch(): typeof fetch {

@@ -92,13 +92,20 @@ function denoPositionalWriter(partialPath: string): PositionalWriter {
  * @returns The sink (nothing is opened until `open`).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { openDenoFileSink } from "./file_sink.ts";
  *
- * const sink = openDenoFileSink("./big.iso");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * const sink = openDenoFileSink(join(dir, "big.iso"));
  * await sink.open(false);
  * await sink.write(0, new TextEncoder().encode("hello"));
  * await sink.commit(5);
+ * assert.equal(await readFile(join(dir, "big.iso"), "utf8"), "hello");
+ * await rm(dir, { recursive: true });
  * ```
  */
 export function openDenoFileSink(path: string): FileSink {

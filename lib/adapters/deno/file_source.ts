@@ -36,10 +36,20 @@ const SEEK_START = 0; // Deno.SeekMode.Start
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { openDenoFile } from "@ossup/ossup/deno";
  *
- * const source = await openDenoFile("./big.iso", { chunkSize: 1024 * 1024 });
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), new Uint8Array(3 << 20));
+ * const source = await openDenoFile(join(dir, "big.iso"), { chunkSize: 1024 * 1024 });
+ * const chunks: number[] = [];
+ * for await (const chunk of source.stream(0, source.size)) chunks.push(chunk.length);
+ * assert.deepEqual(chunks, [1 << 20, 1 << 20, 1 << 20]);
  * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface DenoFileSourceOptions {
@@ -60,14 +70,23 @@ export interface DenoFileSourceOptions {
  *
  * @example
  * ```ts
- * import { openDenoFile } from "./file_source.ts";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openDenoFile } from "@ossup/ossup/deno";
  *
- * const source = await openDenoFile("./big.iso");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), "hello");
+ * const source = await openDenoFile(join(dir, "big.iso"));
  * try {
- *   console.log(source.size, new Date(source.lastModified));
+ *   assert.equal(source.size, 5);
+ *   assert.ok(source.lastModified > 0);
+ *   assert.equal(await new Response(source.stream(1, 3)).text(), "ell");
  * } finally {
  *   await source.close();
  * }
+ * await rm(dir, { recursive: true });
  * ```
  */
 export async function openDenoFile(

@@ -16,10 +16,31 @@ import { nodeSha256 } from "../node_api/node_sha256.ts";
  *
  * @example
  * ```ts
- * import { BaseOssClient, nodePlatform } from "@ossup/ossup/node";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { BaseOssClient, nodePlatform, OssClient } from "@ossup/ossup/node";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * const client = new BaseOssClient({ endpoint: "http://127.0.0.1:9000", region: "cn-hangzhou",
+ * // A local OSS server stands in for OSS, and a temporary directory for the files.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "a.txt"), "hello");
+ *
+ * // What the node entry's OssClient is: the core client with these pieces.
+ * const withFiles = new BaseOssClient({ endpoint: server.url, region: "cn-hangzhou",
  *   accessKeyId: "ak", accessKeySecret: "sk", platform: nodePlatform });
+ * const result = await withFiles.bucket("examplebucket").uploadFile("a.txt", join(dir, "a.txt"));
+ * assert.equal(result.size, 5);
+ *
+ * await rm(dir, { recursive: true });
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export const nodePlatform: OssPlatform = {

@@ -25,9 +25,18 @@ const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDE
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { FileCheckpointStore } from "@ossup/ossup";
+ * import { stat } from "node:fs/promises";
  *
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
  * const store = new FileCheckpointStore({ mode: 0o600, pollInterval: 100 });
+ * await store.write(join(dir, "big.iso.cp"), new TextEncoder().encode("header\n"));
+ * assert.equal((await stat(join(dir, "big.iso.cp"))).mode & 0o777, 0o600); // owner only (POSIX)
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface FileCheckpointStoreOptions {
@@ -82,18 +91,26 @@ interface LockInfo {
  *
  * @example Keep a checkpoint beside the file being uploaded
  * ```ts
- * import { FileCheckpointStore } from "./file_checkpoint_store.ts";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { CheckpointError, FileCheckpointStore } from "@ossup/ossup";
  *
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
  * const store = new FileCheckpointStore();
- * const id = "/tmp/big.iso.cp";
- * const lock = await store.lock(id); // throws CheckpointError("CheckpointLocked") if in use
+ * const id = join(dir, "big.iso.cp"); // the id is the file's path
+ * const lock = await store.lock(id);
  * try {
+ *   await assert.rejects(store.lock(id), CheckpointError); // "CheckpointLocked": in use
  *   await store.write(id, new TextEncoder().encode("header\n"));
  *   await store.append(id, new TextEncoder().encode("part 1\n"));
+ *   assert.equal(new TextDecoder().decode((await store.read(id))!), "header\npart 1\n");
  * } finally {
  *   await lock.release();
  * }
  * await store.remove(id);
+ * await rm(dir, { recursive: true });
  * ```
  */
 export class FileCheckpointStore implements CheckpointStore {
@@ -171,11 +188,20 @@ export class FileCheckpointStore implements CheckpointStore {
    *
    * @example
    * ```ts
-   * import { FileCheckpointStore } from "./file_checkpoint_store.ts";
+   * import assert from "node:assert/strict";
+   * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import { FileCheckpointStore } from "@ossup/ossup";
    *
+   * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
    * const store = new FileCheckpointStore();
-   * await store.append("/tmp/journal.cp", new TextEncoder().encode("record\n"));
+   * await store.append(join(dir, "journal.cp"), new TextEncoder().encode("record\n")); // kept open
    * await store.close();
+   * await store.append(join(dir, "journal.cp"), new TextEncoder().encode("record\n")); // opened again
+   * await store.close();
+   * assert.equal(new TextDecoder().decode((await store.read(join(dir, "journal.cp")))!), "record\nrecord\n");
+   * await rm(dir, { recursive: true });
    * ```
    */
   async close(): Promise<void> {

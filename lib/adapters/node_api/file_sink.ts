@@ -50,17 +50,19 @@ function isMissing(err: unknown): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { mkdtemp, readFile } from "node:fs/promises";
+ * import { mkdtemp, readFile, rm } from "node:fs/promises";
  * import { tmpdir } from "node:os";
  * import { join } from "node:path";
  * import { openNodeFileSink } from "@ossup/ossup/node";
  *
- * const path = join(await mkdtemp(join(tmpdir(), "sink-")), "hello.txt");
+ * const dir = await mkdtemp(join(tmpdir(), "sink-"));
+ * const path = join(dir, "hello.txt");
  * const sink = openNodeFileSink(path);
  * await sink.open(false);
  * await sink.write(0, new TextEncoder().encode("hello"));
  * await sink.commit(5);
  * assert.equal(await readFile(path, "utf8"), "hello");
+ * await rm(dir, { recursive: true });
  * ```
  */
 export function openNodeFileSink(path: string, options: NodeFileSinkOptions = {}): FileSink {

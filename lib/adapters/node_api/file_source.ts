@@ -14,10 +14,20 @@ import { chunkSizeOption, positionalFileSource } from "../../source/_source_rang
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { openNodeFile } from "@ossup/ossup/node";
  *
- * const source = await openNodeFile("./big.iso", { chunkSize: 1024 * 1024 });
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), new Uint8Array(3 << 20));
+ * const source = await openNodeFile(join(dir, "big.iso"), { chunkSize: 1024 * 1024 });
+ * const chunks: number[] = [];
+ * for await (const chunk of source.stream(0, source.size)) chunks.push(chunk.length);
+ * assert.deepEqual(chunks, [1 << 20, 1 << 20, 1 << 20]);
  * await source.close();
+ * await rm(dir, { recursive: true });
  * ```
  */
 export interface NodeFileSourceOptions {
@@ -38,15 +48,24 @@ export interface NodeFileSourceOptions {
  *
  * @example
  * ```ts
- * import { openNodeFile } from "./file_source.ts";
+ * import assert from "node:assert/strict";
+ * import { mkdtemp, rm, writeFile } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import { openNodeFile } from "@ossup/ossup/node";
  *
- * const source = await openNodeFile("./big.iso");
+ * const dir = await mkdtemp(join(tmpdir(), "ossup-example-"));
+ * await writeFile(join(dir, "big.iso"), new Uint8Array(3 << 20));
+ * const source = await openNodeFile(join(dir, "big.iso"));
+ * let read = 0;
  * try {
  *   const firstPart = source.stream(0, Math.min(source.size, 1048576));
- *   for await (const chunk of firstPart) console.log(chunk.length);
+ *   for await (const chunk of firstPart) read += chunk.length;
  * } finally {
  *   await source.close();
  * }
+ * assert.equal(read, 1048576);
+ * await rm(dir, { recursive: true });
  * ```
  */
 export async function openNodeFile(

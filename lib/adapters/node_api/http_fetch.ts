@@ -79,14 +79,20 @@ const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { listen } from "@ossup/ossup/server";
  * import { createHttpFetch } from "./http_fetch.ts";
  *
+ * // A server that says how many bytes it received.
+ * const server = await listen(async (req) => new Response(String((await req.arrayBuffer()).byteLength)));
  * const fetch = createHttpFetch();
- * const res = await fetch("http://127.0.0.1:9000/bucket/key", {
+ * const res = await fetch(`${server.url}/bucket/key`, {
  *   method: "PUT",
  *   body: new Uint8Array(1024), // written to the socket as it is
  * });
- * console.log(res.status);
+ * assert.equal(res.status, 200);
+ * assert.equal(await res.text(), "1024");
+ * await server.close();
  * ```
  */
 export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
@@ -370,12 +376,14 @@ function responseStream(
  *
  * @example
  * ```ts
- * import { withHttpFetch } from "./http_fetch.ts";
+ * import assert from "node:assert/strict";
  * import type { OssClientOptions } from "@ossup/ossup/node";
+ * import { withHttpFetch } from "./http_fetch.ts";
  *
  * const given: OssClientOptions = { endpoint: "127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" };
  * const options = withHttpFetch(given);
- * console.log(typeof options.fetch); // "function"
+ * assert.equal(typeof options.fetch, "function");
+ * assert.equal(given.fetch, undefined); // a copy: the options given are left as they are
  * ```
  */
 export function withHttpFetch<T extends { fetch?: typeof fetch }>(options: T): T {

@@ -15,9 +15,10 @@ import type { Sha256Primitives } from "../../signing/signing.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nodeSha256 } from "./node_sha256.ts";
  *
- * console.log(nodeSha256.sha256Hex("abc")); // "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+ * assert.equal(nodeSha256.sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
  * ```
  */
 export const nodeSha256: Sha256Primitives = {

@@ -62,10 +62,20 @@ interface IdbDatabase {
  *
  * @example
  * ```ts
- * import { type IdbFactoryLike, IndexedDbCheckpointStore } from "@ossup/ossup/web";
+ * import assert from "node:assert/strict";
+ * import { CheckpointIoError, type IdbFactoryLike, IndexedDbCheckpointStore } from "@ossup/ossup/web";
  *
- * declare const factory: IdbFactoryLike; // `indexedDB`, or an in-memory one in tests
+ * const opened: string[] = [];
+ * // `indexedDB` in a page; here one that has no database to give.
+ * const factory: IdbFactoryLike = {
+ *   open: (name) => {
+ *     opened.push(name);
+ *     throw new Error("no IndexedDB here");
+ *   },
+ * };
  * const store = new IndexedDbCheckpointStore({ indexedDB: factory });
+ * await assert.rejects(store.read("upload-1"), CheckpointIoError);
+ * assert.deepEqual(opened, ["ossup-checkpoints"]);
  * ```
  */
 export interface IdbFactoryLike {
@@ -78,10 +88,14 @@ export interface IdbFactoryLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type IdbKeyRangeLike, IndexedDbCheckpointStore } from "@ossup/ossup/web";
  *
- * declare const keyRange: IdbKeyRangeLike; // `IDBKeyRange`, or an in-memory one in tests
+ * // `IDBKeyRange` in a page, or the key range of an in-memory IndexedDB in tests.
+ * const keyRange: IdbKeyRangeLike = { bound: (lower, upper) => ({ lower, upper }) };
  * const store = new IndexedDbCheckpointStore({ keyRange });
+ * // Outside a browser, and without an `indexedDB` given, the store says what it misses.
+ * await assert.rejects(store.read("upload-1"), { message: "IndexedDB is not available here" });
  * ```
  */
 export interface IdbKeyRangeLike {
@@ -94,10 +108,21 @@ export interface IdbKeyRangeLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IndexedDbCheckpointStore, type LockManagerLike } from "@ossup/ossup/web";
  *
- * declare const locks: LockManagerLike; // `navigator.locks`
+ * // `navigator.locks` in a page; here one that grants every lock at once.
+ * const requested: string[] = [];
+ * const locks: LockManagerLike = {
+ *   request: async (name, _options, callback) => {
+ *     requested.push(name);
+ *     await callback({});
+ *   },
+ * };
  * const store = new IndexedDbCheckpointStore({ locks });
+ * const lock = await store.lock("upload-1");
+ * await lock.release();
+ * assert.equal(requested.length, 1);
  * ```
  */
 export interface LockManagerLike {
@@ -114,10 +139,13 @@ export interface LockManagerLike {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { IndexedDbCheckpointStore } from "@ossup/ossup/web";
  *
  * // Lock by a lease in the database where Web Locks are missing.
  * const store = new IndexedDbCheckpointStore({ databaseName: "my-app-uploads", locks: null });
+ * // Outside a browser, and without an `indexedDB` given, the store says what it misses.
+ * await assert.rejects(store.lock("upload-1"), { message: "IndexedDB is not available here" });
  * ```
  */
 export interface IndexedDbCheckpointStoreOptions {
@@ -151,16 +179,18 @@ const LEASES = "leases";
  * them, a lease in the database that its holder renews; a lease not renewed
  * for `leaseMs` (its tab is gone) is taken over.
  *
- * @example Resume after a reload
- * ```ts
- * import { IndexedDbCheckpointStore } from "./indexeddb_checkpoint_store.ts";
+ * @example Resume after a reload (in a browser: the doc tests run on Deno, which has no IndexedDB; the
+ * suite runs the store in headless Chromium, tests/indexeddb_checkpoint_store.node.test.ts)
+ * ```ts ignore
+ * import assert from "node:assert/strict";
+ * import { IndexedDbCheckpointStore } from "@ossup/ossup/web";
  *
  * const store = new IndexedDbCheckpointStore();
  * const id = "upload:examplebucket/videos/big.mp4";
  * const lock = await store.lock(id); // CheckpointLocked if another tab is uploading it
  * try {
- *   const journal = await store.read(id); // null on a first run
- *   console.log(journal === null ? "fresh upload" : "resuming");
+ *   const journal = await store.read(id); // null on a first run, the journal after a reload
+ *   assert.equal(journal, null);
  * } finally {
  *   await lock.release();
  * }

@@ -15,9 +15,12 @@ import { IndexedDbCheckpointStore } from "./indexeddb_checkpoint_store.ts";
  *
  * @example
  * ```ts
- * import { webPlatform } from "@ossup/ossup/web";
+ * import assert from "node:assert/strict";
+ * import { OssClient, webPlatform } from "@ossup/ossup/web";
  *
- * console.log(webPlatform.openFile); // undefined: pass Blobs and Files
+ * assert.equal(webPlatform.openFile, undefined); // pass Blobs and Files
+ * const client = new OssClient({ endpoint: "http://127.0.0.1:9000", accessKeyId: "ak", accessKeySecret: "sk" });
+ * await assert.rejects(client.bucket("examplebucket").uploadFile("a.bin", "./a.bin"), TypeError);
  * ```
  */
 export const webPlatform: OssPlatform = {
