@@ -13,7 +13,7 @@
  */
 
 import type { FileSink } from "../../sink/file_sink.ts";
-import { openNodeFileSink, type PositionalWriter } from "../node_api/file_sink.ts";
+import { openFileSinkWith, type PositionalWriter } from "../node_api/file_sink.ts";
 
 /** The part of `Deno.FsFile` used here. */
 interface DenoFsFile {
@@ -109,5 +109,5 @@ function denoPositionalWriter(partialPath: string): PositionalWriter {
  * ```
  */
 export function openDenoFileSink(path: string): FileSink {
-  return openNodeFileSink(path, { openWriter: denoPositionalWriter });
+  return openFileSinkWith(path, { openWriter: denoPositionalWriter });
 }

@@ -40,11 +40,10 @@ function isMissing(err: unknown): boolean {
  * position so that routines write their ranges at once. One implementation serves the three
  * runtimes because positional writes are what a parallel download needs, and only `node:fs`
  * has them on all three (`Deno.FsFile` writes at a shared seek position, `Bun.file`'s writer
- * only appends). Deno's entry passes `openWriter` (`../deno/file_sink.ts`): Deno's `node:fs`
- * writes block its event loop.
+ * only appends). Deno's entry uses {@linkcode openFileSinkWith} (`../deno/file_sink.ts`):
+ * Deno's `node:fs` writes block its event loop.
  *
  * @param path The target file; the partial file is `<path>.ossup-download` beside it.
- * @param options Another route for the writes.
  * @returns The sink (nothing is opened until `open`).
  *
  * @example
@@ -65,7 +64,18 @@ function isMissing(err: unknown): boolean {
  * await rm(dir, { recursive: true });
  * ```
  */
-export function openNodeFileSink(path: string, options: NodeFileSinkOptions = {}): FileSink {
+export function openNodeFileSink(path: string): FileSink {
+  return openFileSinkWith(path, {});
+}
+
+/**
+ * {@linkcode openNodeFileSink} with its writes taken by another route (an adapter's, not public).
+ *
+ * @param path The target file.
+ * @param options Another route for the writes.
+ * @returns The sink.
+ */
+export function openFileSinkWith(path: string, options: NodeFileSinkOptions): FileSink {
   const partial = path + PARTIAL_DOWNLOAD_SUFFIX;
   let handle: FileHandle | undefined;
   let writer: PositionalWriter | undefined;
