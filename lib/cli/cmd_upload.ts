@@ -252,6 +252,8 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
           if (!ctx.quiet && !ctx.json) ctx.err(`ossup: ${setAsideLine(setAside)}\n`);
         },
         onProgress: (p) => {
+          // One PutObject (partsTotal 0) reports once, when done: the summary line says it all.
+          if (p.partsTotal === 0) return;
           // Said once the upload is under way, so a failure before it is the only line.
           if (!last && !ctx.quiet && !ctx.json) {
             ctx.err(
