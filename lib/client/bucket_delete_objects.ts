@@ -13,16 +13,49 @@ import { requestOptions } from "./_request.ts";
 import type { BucketTarget } from "./_bucket_target.ts";
 import { buildXml, childElements, childText, parseXml } from "../xml/xml.ts";
 
-/** Most keys OSS takes in one DeleteMultipleObjects request. */
+/**
+ * Most keys OSS takes in one DeleteMultipleObjects request.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_KEYS_PER_DELETE } from "@ossup/ossup";
+ *
+ * // 2,500 keys go in three requests.
+ * assert.equal(Math.ceil(2500 / MAX_KEYS_PER_DELETE), 3);
+ * ```
+ */
 export const MAX_KEYS_PER_DELETE = 1000;
 
-/** Options of {@linkcode deleteObjects}. */
+/**
+ * Options of `bucket.deleteObjects`.
+ *
+ * @example
+ * ```ts
+ * import type { DeleteObjectsOptions } from "@ossup/ossup";
+ *
+ * const options: DeleteObjectsOptions = {
+ *   onProgress: (deleted, total) => console.log(`${deleted}/${total} deleted`),
+ * };
+ * ```
+ */
 export interface DeleteObjectsOptions extends RequestOptions {
   /** Called after each request with the keys it deleted so far, for progress. */
   onProgress?: (deleted: number, total: number) => void;
 }
 
-/** What {@linkcode deleteObjects} did. */
+/**
+ * What `bucket.deleteObjects` did.
+ *
+ * @example
+ * ```ts
+ * import type { Bucket } from "@ossup/ossup";
+ *
+ * declare const bucket: Bucket;
+ * const { deleted, requests } = await bucket.deleteObjects(["a.txt", "b.txt"]);
+ * console.log(`${deleted.length} deleted in ${requests} request`);
+ * ```
+ */
 export interface DeleteObjectsResult {
   /** The keys OSS answered as deleted (a key that did not exist is answered as deleted too). */
   deleted: string[];
