@@ -331,6 +331,8 @@ describe("ossup's first line of a transfer", () => {
       "cp",
       "one.bin",
       `oss://${BUCKET}/single.bin`,
+      "--part-size",
+      "1MB",
       "--bigfile-threshold",
       "0",
     ]);
