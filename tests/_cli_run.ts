@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { TestServer } from "./_server.ts";
@@ -73,6 +74,8 @@ export interface OssupRun {
   /** Exit code (null when killed) and signal. */
   exit: Promise<{ code: number | null; signal: string | null }>;
   stdout(): string;
+  /** Stdout's bytes as written (for binary output: `cat`, `cp oss://… -`). */
+  stdoutBytes(): Uint8Array;
   stderr(): string;
   /** Resolves when stderr has a match for `re`. */
   waitForStderr(re: RegExp): Promise<void>;
@@ -110,14 +113,17 @@ function watched(
 /** Starts ossup. */
 export function startOssup(
   args: string[],
-  o: { cwd: string; env?: Record<string, string> },
+  o: { cwd: string; env?: Record<string, string>; stdin?: Uint8Array },
 ): OssupRun {
   const [cmd, cmdArgs] = ossupCommand(args);
   const child = spawn(cmd, cmdArgs, {
     cwd: o.cwd,
     env: o.env ?? cleanEnv(),
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [o.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (o.stdin !== undefined) child.stdin!.end(o.stdin);
+  const outChunks: Uint8Array[] = [];
+  child.stdout!.on("data", (d: Uint8Array) => outChunks.push(d));
   const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once("close", (code, signal) => resolve({ code, signal }))
   );
@@ -128,6 +134,7 @@ export function startOssup(
     interrupt: () => void process.kill(child.pid!, "SIGINT"),
     exit,
     stdout: out.text,
+    stdoutBytes: () => new Uint8Array(Buffer.concat(outChunks)),
     stderr: err.text,
     waitForStderr: err.waitFor,
     waitForStdout: out.waitFor,
@@ -137,11 +144,11 @@ export function startOssup(
 /** Runs ossup to the end. */
 export async function runOssup(
   args: string[],
-  o: { cwd: string; env?: Record<string, string> },
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  o: { cwd: string; env?: Record<string, string>; stdin?: Uint8Array },
+): Promise<{ code: number | null; stdout: string; stdoutBytes: Uint8Array; stderr: string }> {
   const run = startOssup(args, o);
   const { code } = await run.exit;
-  return { code, stdout: run.stdout(), stderr: run.stderr() };
+  return { code, stdout: run.stdout(), stdoutBytes: run.stdoutBytes(), stderr: run.stderr() };
 }
 
 /** Lines of stderr that are not progress or the embedded-default note. */

@@ -95,6 +95,8 @@ export interface TestServer {
    * answered.
    */
   handled(method: string, path: string, nth?: number): Promise<HandledRequest>;
+  /** Every request on URL path `path` the server is done with so far, in the order it finished them. */
+  handledOn(path: string): HandledRequest[];
   close(): Promise<void>;
 }
 
@@ -168,6 +170,7 @@ export async function startServer(o: StartServerOptions = {}): Promise<TestServe
     storage,
     idle: requests.idle,
     handled,
+    handledOn: (path) => done.filter((d) => new URL(d.url).pathname === path),
     dropConnections: async () => {
       const { port } = server;
       await server.close();

@@ -167,7 +167,8 @@ describe("ossup says a checkpoint is kept only when one is", () => {
     });
     try {
       const run = startOssup(
-        ["cp", "i.bin", `oss://${BUCKET}/i.bin`, ...serverFlags(server)],
+        // Three parts: a file of one part would go up with one PutObject, no upload to initiate.
+        ["cp", "i.bin", `oss://${BUCKET}/i.bin`, "--part-size", "100KB", ...serverFlags(server)],
         { cwd: dir, env },
       );
       // The upload is waiting for its InitiateMultipartUpload answer: no checkpoint yet.
@@ -318,14 +319,36 @@ describe("ossup progress off a terminal", () => {
 describe("ossup's first line of a transfer", () => {
   it("counts the parts, and never says more at once than there are parts", async () => {
     await writeFile(join(dir, "one.bin"), testBytes(300_000, 11));
-    const one = await ossup(["cp", "one.bin", `oss://${BUCKET}/one.bin`, "--part-size", "1MB"]);
+    // At most one part (1 MiB with the default "auto"): one PutObject, its summary the only line.
+    const one = await ossup(["cp", "one.bin", `oss://${BUCKET}/one.bin`]);
     assert.equal(one.code, 0, one.stderr);
+    assert.equal(one.stderr, "");
     assert.match(
-      one.stderr,
-      /^ossup: uploading one\.bin \(293\.0 KiB\) to oss:\/\/msg-bucket\/one\.bin in 1 part, checkpoint one\.bin\.cp$/m,
+      one.stdout,
+      /^uploaded one\.bin to oss:\/\/msg-bucket\/one\.bin: 293\.0 KiB in one PutObject, /,
     );
-    // With no --part-size and --parallel the engine chooses, and says so.
-    const auto = await ossup(["cp", "one.bin", `oss://${BUCKET}/auto.bin`]);
+    const single = await ossup([
+      "cp",
+      "one.bin",
+      `oss://${BUCKET}/single.bin`,
+      "--part-size",
+      "1MB",
+      "--bigfile-threshold",
+      "0",
+    ]);
+    assert.equal(single.code, 0, single.stderr);
+    assert.match(
+      single.stderr,
+      /^ossup: uploading one\.bin \(293\.0 KiB\) to oss:\/\/msg-bucket\/single\.bin in 1 part, checkpoint one\.bin\.cp$/m,
+    );
+    // With no --part-size and --parallel the engine chooses, and says so (in parts: no PutObject).
+    const auto = await ossup([
+      "cp",
+      "one.bin",
+      `oss://${BUCKET}/auto.bin`,
+      "--bigfile-threshold",
+      "0",
+    ]);
     assert.equal(auto.code, 0, auto.stderr);
     assert.match(auto.stderr, / in \d+ parts? of [\d.]+ [KM]iB, \d+ at once to start \(auto\), /);
     const three = await ossup([

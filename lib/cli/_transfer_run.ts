@@ -161,3 +161,29 @@ async function interrupted(stop: TransferStop): Promise<CliError> {
         "run the same command again to start over",
   );
 }
+
+/**
+ * The fields every `--json` result of a transfer that writes an object has: where it went,
+ * its size, ETag, CRC64 and whether the server confirmed it, and the seconds it took.
+ */
+export function writtenObjectJson(
+  r: {
+    bucket: string;
+    key: string;
+    size: number;
+    etag: string;
+    crc64: bigint;
+    crc64Verified: boolean;
+  },
+  seconds: number,
+): Record<string, unknown> {
+  return {
+    bucket: r.bucket,
+    key: r.key,
+    size: r.size,
+    etag: r.etag,
+    crc64: r.crc64.toString(),
+    crc64Verified: r.crc64Verified,
+    seconds: Math.round(seconds * 1000) / 1000,
+  };
+}

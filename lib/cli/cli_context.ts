@@ -18,6 +18,10 @@ export interface CliContext {
   out(text: string): void;
   /** Writes to stderr. */
   err(text: string): void;
+  /** Writes bytes to stdout (`cat`, `cp oss://… -`), resolving once they are handed on. */
+  writeOut(bytes: Uint8Array): Promise<void>;
+  /** Standard input as bytes (`cp - oss://…`). */
+  stdin(): ReadableStream<Uint8Array>;
   /** Whether stderr is a terminal (progress bar) and its width. */
   tty: boolean;
   /** Terminal width. */

@@ -8,28 +8,12 @@
 import { basename, join } from "node:path";
 import { copyCheckpointFileName, copyCheckpointId } from "../upload/copy_file.ts";
 import type { UploadProgress } from "../upload/upload_options.ts";
-import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
+import { checkpointFlags, describeParts, runTransfer, writtenObjectJson } from "./_transfer_run.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
-import { parallelFlag, partSizeFlag } from "./cmd_upload.ts";
+import { bigfileThreshold, parallelFlag, partSizeFlag } from "./cmd_upload.ts";
 import type { OssUrl } from "./oss_url.ts";
-import { formatBytes, formatDuration, parseSize } from "./units.ts";
-
-/**
- * Reads `--bigfile-threshold` (named as ossutil's flag): the largest source copied with one
- * CopyObject; larger ones are copied in parts.
- *
- * @param text The flag's value, if given.
- * @returns Bytes, or `undefined` for the library's default (1 GiB).
- */
-function bigfileThreshold(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return parseSize(text);
-  } catch (err) {
-    throw new UsageError(`--bigfile-threshold: ${(err as Error).message}`);
-  }
-}
+import { formatBytes, formatDuration } from "./units.ts";
 
 /**
  * Runs the copy.
@@ -104,16 +88,10 @@ export async function copyCommand(ctx: CliContext, src: OssUrl, dst: OssUrl): Pr
       JSON.stringify({
         sourceBucket: result.sourceBucket,
         sourceKey: result.sourceKey,
-        bucket: result.bucket,
-        key: result.key,
-        size: result.size,
-        etag: result.etag,
-        crc64: result.crc64.toString(),
-        crc64Verified: result.crc64Verified,
+        ...writtenObjectJson(result, seconds),
         method: result.method,
         parts: result.parts,
         ...(result.partSize !== undefined ? { partSize: result.partSize } : {}),
-        seconds: Math.round(seconds * 1000) / 1000,
         resumed: result.resumed,
       }) + "\n",
     );

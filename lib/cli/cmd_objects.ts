@@ -1,5 +1,5 @@
 /**
- * The one-request commands: `ossup rm`, `ossup mb`, `ossup presign`.
+ * The object and bucket commands: `ossup rm` (and `rm -r`, `rm -m`), `ossup mb`, `ossup presign`.
  *
  * @module
  */
@@ -10,13 +10,15 @@ import { OssError } from "../errors/errors.ts";
 import { parseWhole } from "../command_line/flags.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
-import { parseObjectUrl, parseOssUrl } from "./oss_url.ts";
-import { formatBytes } from "./units.ts";
+import { MAX_KEYS_PER_DELETE } from "../client/bucket_delete_objects.ts";
+import { type OssUrl, parseObjectUrl, parseOssUrl } from "./oss_url.ts";
+import { formatBytes, parseAge } from "./units.ts";
 
 /**
  * `ossup rm oss://bucket/key` deletes an object; `ossup rm --bucket oss://bucket` an empty bucket;
- * `ossup rm -m oss://bucket[/prefix]` aborts the unfinished multipart uploads under the prefix
- * (ossutil's `rm -m`), saying how many and the bytes their parts held.
+ * `ossup rm -r oss://bucket/prefix` every object under the prefix (`--dry-run`: list them);
+ * `ossup rm -m oss://bucket[/prefix] [--older-than 24h]` aborts the unfinished multipart
+ * uploads under the prefix (ossutil's `rm -m`), saying how many and the bytes their parts held.
  * A key that does not exist is not an error (exit 0, as with ossutil): it
  * says "did not exist; nothing removed" (`"existed": false` with `--json`).
  *
@@ -33,10 +35,12 @@ export async function rmCommand(ctx: CliContext, target: string): Promise<number
     report(ctx, `removed bucket oss://${url.bucket}`, { bucket: url.bucket }, r.requestId);
     return EXIT.ok;
   }
+  if (ctx.args.booleans.get("recursive")) return await removePrefix(ctx, parseOssUrl(target));
   if (ctx.args.booleans.get("multipart")) {
     const url = parseOssUrl(target);
+    const olderThan = olderThanFlag(ctx.args.strings.get("older-than"));
     const bucket = await conn.bucket(url.bucket, false);
-    const r = await bucket.abortMultipartUploads({ prefix: url.key });
+    const r = await bucket.abortMultipartUploads({ prefix: url.key, olderThan });
     report(
       ctx,
       `aborted ${r.uploadsAborted} unfinished multipart upload${
@@ -54,8 +58,8 @@ export async function rmCommand(ctx: CliContext, target: string): Promise<number
   }
   if (parseOssUrl(target).key === "") {
     throw new UsageError(
-      `${target} names no object; to remove an empty bucket use rm --bucket, ` +
-        "to abort its unfinished multipart uploads rm -m",
+      `${target} names no object; to remove every object under a prefix use rm -r, ` +
+        "an empty bucket rm --bucket, its unfinished multipart uploads rm -m",
     );
   }
   const url = parseObjectUrl(target);
@@ -78,6 +82,62 @@ export async function rmCommand(ctx: CliContext, target: string): Promise<number
       : `removed ${name} (whether it existed is unknown: HEAD was refused)`,
     { bucket: url.bucket, key: url.key, existed: existed ?? null },
     r.requestId,
+  );
+  return EXIT.ok;
+}
+
+/** `--older-than AGE` in milliseconds; a usage error for what is not an age. */
+function olderThanFlag(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseAge(text);
+  } catch (err) {
+    throw new UsageError(`--older-than: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * `ossup rm -r oss://bucket/prefix`: every object whose key starts with the prefix (as
+ * ossutil's `rm -r`), listed a page at a time and deleted 1,000 keys a request
+ * (DeleteMultipleObjects); memory holds one batch. `--dry-run` lists them and deletes nothing.
+ */
+async function removePrefix(ctx: CliContext, url: OssUrl): Promise<number> {
+  const dryRun = ctx.args.booleans.get("dry-run") === true;
+  const conn = await ctx.connect();
+  const bucket = await conn.bucket(url.bucket, false);
+  const where = `oss://${url.bucket}/${url.key}`;
+  let removed = 0;
+  let requests = 0;
+  let batch: string[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const r = await bucket.deleteObjects(batch);
+    removed += r.deleted.length;
+    requests += r.requests;
+    batch = [];
+  };
+  // Deleting keys already listed does not move the listing: its marker is the last key seen.
+  for await (const o of bucket.listObjects({ prefix: url.key || undefined })) {
+    if (dryRun) {
+      removed++;
+      if (!ctx.json && !ctx.quiet) ctx.out(`would remove oss://${url.bucket}/${o.key}\n`);
+      continue;
+    }
+    batch.push(o.key);
+    if (batch.length === MAX_KEYS_PER_DELETE) await flush();
+  }
+  await flush();
+  const s = removed === 1 ? "" : "s";
+  report(
+    ctx,
+    dryRun
+      ? `would remove ${removed} object${s} under ${where} (--dry-run: nothing removed)`
+      : `removed ${removed} object${s} under ${where} in ${requests} request${
+        requests === 1 ? "" : "s"
+      }`,
+    dryRun
+      ? { bucket: url.bucket, prefix: url.key, dryRun, objects: removed }
+      : { bucket: url.bucket, prefix: url.key, removed, requests },
   );
   return EXIT.ok;
 }
@@ -144,7 +204,9 @@ async function ownsBucket(client: OssClient, name: string): Promise<boolean> {
 }
 
 /**
- * `ossup presign oss://bucket/key [--expires 3600] [--method GET]` prints a presigned URL.
+ * `ossup presign oss://bucket/key [--expires 3600] [--method GET] [--content-type TYPE]`
+ * prints a presigned URL; with `--content-type` the type is signed, and whoever uses the URL
+ * sends that `Content-Type`.
  *
  * @param ctx The command context.
  * @param target The URL.
@@ -157,6 +219,8 @@ export async function presignCommand(ctx: CliContext, target: string): Promise<n
     ? 3600
     : parseWhole("expires", expiresText, 1, 7 * 24 * 3600);
   const method = (ctx.args.strings.get("method") ?? "GET").toUpperCase();
+  // Signed: whoever uses the URL must send this very Content-Type (and curl sends one).
+  const contentType = ctx.args.strings.get("content-type");
   if (!["GET", "PUT", "HEAD", "DELETE"].includes(method)) {
     throw new UsageError(`--method must be GET, PUT, HEAD or DELETE`);
   }
@@ -165,6 +229,7 @@ export async function presignCommand(ctx: CliContext, target: string): Promise<n
   const signed = await bucket.presignUrl(url.key, {
     expires,
     method: method as "GET" | "PUT" | "HEAD" | "DELETE",
+    contentType,
   });
   if (conn.local && !conn.local.shared && !ctx.quiet) {
     ctx.err(

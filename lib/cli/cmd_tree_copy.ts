@@ -21,20 +21,24 @@ import {
 } from "./_tree_file.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
-import { bandwidthLimitFlag, parallelFlag, partSizeFlag, setAsideLine } from "./cmd_upload.ts";
+import {
+  bandwidthLimitFlag,
+  bigfileThreshold,
+  DEFAULT_BIGFILE_THRESHOLD,
+  parallelFlag,
+  partSizeFlag,
+  setAsideLine,
+} from "./cmd_upload.ts";
 import { reportError } from "./error_report.ts";
 import { nameFilter, nameRulesOf } from "./name_filter.ts";
 import type { OssUrl } from "./oss_url.ts";
 import { createProgress } from "./progress.ts";
 import { TreeJournal, type TreeJournalHeader } from "./tree_journal.ts";
 import { type TreeEntry, type TreeListing, walkLocalTree, walkRemoteTree } from "./tree_walk.ts";
-import { formatBytes, formatDuration, parseSize } from "./units.ts";
+import { formatBytes, formatDuration } from "./units.ts";
 
 /** Files transferred at once unless `--jobs` says otherwise. */
 export const DEFAULT_JOBS = 8;
-
-/** Files up to this size go in one request unless `--bigfile-threshold` says otherwise: one default part. */
-export const DEFAULT_TREE_BIGFILE_THRESHOLD = 1024 * 1024;
 
 /** Attempts at one file before it is listed as failed (each request also has the client's retries). */
 export const FILE_ATTEMPTS = 3;
@@ -69,12 +73,7 @@ export function asFolderPrefix(key: string): string {
 }
 
 function thresholdFlag(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_TREE_BIGFILE_THRESHOLD;
-  try {
-    return parseSize(text);
-  } catch (err) {
-    throw new UsageError(`--bigfile-threshold: ${(err as Error).message}`);
-  }
+  return bigfileThreshold(text) ?? DEFAULT_BIGFILE_THRESHOLD;
 }
 
 /** Where the journal goes: `--checkpoint PATH`, `DIR/` of `--checkpoint-dir`, or `./ossup-tree-<hash>.cp`. */

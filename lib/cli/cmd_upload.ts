@@ -12,7 +12,8 @@ import { basename, join, resolve } from "node:path";
 import { MAX_PART_SIZE, MIN_PART_SIZE } from "../upload/part_plan.ts";
 import type { CheckpointSetAside, UploadProgress } from "../upload/upload_options.ts";
 import { parseWhole } from "../command_line/flags.ts";
-import { checkpointFlags, describeParts, runTransfer } from "./_transfer_run.ts";
+import { checkpointFlags, describeParts, runTransfer, writtenObjectJson } from "./_transfer_run.ts";
+import { objectWriteSettings } from "./object_write_flags.ts";
 import type { CliContext } from "./cli_context.ts";
 import { EXIT, UsageError } from "./cli_error.ts";
 import type { OssUrl } from "./oss_url.ts";
@@ -104,6 +105,51 @@ export function bandwidthLimitFlag(text: string | undefined): RateLimiter | unde
   return new RateLimiter(bytes);
 }
 
+/**
+ * Reads `--bigfile-threshold` (named as ossutil's flag): for copies, the largest source copied
+ * with one CopyObject; for uploads, the largest file sent with one PutObject.
+ *
+ * @param text The flag's value, if given.
+ * @returns Bytes, or `undefined` when not given.
+ *
+ * @example
+ * ```ts
+ * import { bigfileThreshold } from "./cmd_upload.ts";
+ *
+ * console.log(bigfileThreshold("1MB")); // 1048576
+ * ```
+ */
+export function bigfileThreshold(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseSize(text);
+  } catch (err) {
+    throw new UsageError(`--bigfile-threshold: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Files up to this size go up with one PutObject unless `--bigfile-threshold` says otherwise:
+ * one part of the size ossutil and the Go SDK default to (1 MiB).
+ */
+export const DEFAULT_BIGFILE_THRESHOLD = 1024 * 1024;
+
+/**
+ * The largest file an upload sends with one PutObject: `--bigfile-threshold`, else one part
+ * (`--part-size`, or 1 MiB with `auto`): a file of one part gains nothing from a multipart
+ * upload's three requests.
+ */
+function putObjectThresholdFlag(text: string | undefined, partSize: number | "auto"): number {
+  const bytes = bigfileThreshold(text) ??
+    (partSize === "auto" ? DEFAULT_BIGFILE_THRESHOLD : partSize);
+  if (bytes > MAX_PART_SIZE) {
+    throw new UsageError(
+      `--bigfile-threshold for an upload is at most 5GB (OSS's PutObject limit); got "${text}"`,
+    );
+  }
+  return bytes;
+}
+
 async function checkpointPath(
   ctx: CliContext,
   file: string,
@@ -188,6 +234,11 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   const partSize = partSizeFlag(ctx.args.strings.get("part-size"));
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
   const limitRate = bandwidthLimitFlag(ctx.args.strings.get("bandwidth-limit"));
+  const putObjectThreshold = putObjectThresholdFlag(
+    ctx.args.strings.get("bigfile-threshold"),
+    partSize,
+  );
+  const settings = objectWriteSettings(ctx);
   const checkpoint = await checkpointPath(ctx, file, dst, key);
   const conn = await ctx.connect();
   const bucket = await conn.bucket(dst.bucket);
@@ -206,6 +257,8 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
     { checkpoint, where, verb: "uploaded", nothingKeptNote },
     ({ signal, progress }) =>
       bucket.uploadFile(key, file, {
+        ...settings,
+        putObjectThreshold,
         partSize,
         routines,
         limitRate,
@@ -215,6 +268,8 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
           if (!ctx.quiet && !ctx.json) ctx.err(`ossup: ${setAsideLine(setAside)}\n`);
         },
         onProgress: (p) => {
+          // One PutObject (partsTotal 0) reports once, when done: the summary line says it all.
+          if (p.partsTotal === 0) return;
           // Said once the upload is under way, so a failure before it is the only line.
           if (!last && !ctx.quiet && !ctx.json) {
             ctx.err(
@@ -239,15 +294,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
   if (ctx.json) {
     ctx.out(
       JSON.stringify({
-        bucket: result.bucket,
-        key: result.key,
-        size: result.size,
-        etag: result.etag,
-        crc64: result.crc64.toString(),
-        crc64Verified: result.crc64Verified,
+        ...writtenObjectJson(result, seconds),
         parts: result.parts,
         partSize: result.partSize,
-        seconds: Math.round(seconds * 1000) / 1000,
         bytesSent: result.bytesSent,
         bytesResent: result.bytesResent,
         resumed: result.resumed,
@@ -267,8 +316,9 @@ export async function uploadCommand(ctx: CliContext, file: string, dst: OssUrl):
     }
     const rate = seconds > 0 ? result.bytesSent / seconds : 0;
     ctx.out(
-      `uploaded ${file} to oss://${result.bucket}/${result.key}: ${formatBytes(result.size)} in ` +
-        `${result.parts} parts, ${formatDuration(seconds)} (${formatBytes(rate)}/s), ` +
+      `uploaded ${file} to oss://${result.bucket}/${result.key}: ${formatBytes(result.size)} ` +
+        `${result.parts === 0 ? "in one PutObject" : `in ${result.parts} parts`}, ` +
+        `${formatDuration(seconds)} (${formatBytes(rate)}/s), ` +
         `CRC64 ${result.crc64}${
           result.crc64Verified ? " verified" : " (not reported by the server)"
         }` +

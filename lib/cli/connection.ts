@@ -12,6 +12,7 @@ import type { Bucket } from "../client/bucket.ts";
 import type { FlagSpec, ParsedArgs } from "../command_line/flags.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
 import { type LocalServer, openLocalServer } from "./local_server.ts";
+import { readOssutilConfig } from "./ossutil_config.ts";
 
 /** Flags every command accepts. */
 export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
@@ -21,6 +22,7 @@ export const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   "access-key-secret": { type: "string", short: "k" },
   "sts-token": { type: "string", short: "t" },
   "signature-version": { type: "string" },
+  "config-file": { type: "string" },
   verbose: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   json: { type: "boolean", short: "j" },
@@ -50,7 +52,8 @@ export interface ConnectOptions {
 /**
  * Resolves the configuration and builds the client. Flags win over the
  * environment (`OSS_ENDPOINT`, `OSS_REGION`, `OSS_ACCESS_KEY_ID`,
- * `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN`).
+ * `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN`), the environment over
+ * ossutil's config file (`--config-file`, default `~/.ossutilconfig`).
  *
  * @param args The parsed command line.
  * @param env The environment.
@@ -87,9 +90,10 @@ export async function connect(
   env: Record<string, string | undefined>,
   o: ConnectOptions,
 ): Promise<Connection> {
-  const flag = (name: string, variable: string) =>
-    args.strings.get(name) || env[variable] || undefined;
-  const endpoint = flag("endpoint", "OSS_ENDPOINT");
+  const file = await readOssutilConfig(args.strings.get("config-file"), env);
+  const flag = (name: string, variable: string, fromFile?: string) =>
+    args.strings.get(name) || env[variable] || fromFile || undefined;
+  const endpoint = flag("endpoint", "OSS_ENDPOINT", file?.endpoint);
   const signatureVersion = args.strings.get("signature-version") ?? "v4";
   if (signatureVersion !== "v4" && signatureVersion !== "v1") {
     throw new UsageError(`--signature-version must be v4 or v1`);
@@ -120,12 +124,12 @@ export async function connect(
       close: () => local.close(),
     };
   }
-  const accessKeyId = flag("access-key-id", "OSS_ACCESS_KEY_ID");
-  const accessKeySecret = flag("access-key-secret", "OSS_ACCESS_KEY_SECRET");
+  const accessKeyId = flag("access-key-id", "OSS_ACCESS_KEY_ID", file?.accessKeyId);
+  const accessKeySecret = flag("access-key-secret", "OSS_ACCESS_KEY_SECRET", file?.accessKeySecret);
   if (!accessKeyId || !accessKeySecret) {
     throw new UsageError(
       `no access key for ${endpoint}: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, ` +
-        "or pass --access-key-id and --access-key-secret",
+        "pass --access-key-id and --access-key-secret, or write them in ~/.ossutilconfig",
     );
   }
   let client: OssClient;
@@ -136,7 +140,7 @@ export async function connect(
       region: flag("region", "OSS_REGION"),
       accessKeyId,
       accessKeySecret,
-      securityToken: flag("sts-token", "OSS_SESSION_TOKEN"),
+      securityToken: flag("sts-token", "OSS_SESSION_TOKEN", file?.stsToken),
       signatureVersion,
       retry,
     });

@@ -22,13 +22,29 @@ Usage:
   ossup cp -r oss://<bucket>/<prefix>/ <dir>   the objects under a prefix into a folder
   ossup sync <dir> oss://<bucket>/<prefix>/    copy only what is missing or changed there
   ossup sync oss://<bucket>/<prefix>/ <dir>    (either way; cp -r's options and journal)
+  ossup cp - oss://<bucket>/<key>        upload standard input (multipart, one part in memory
+                                         at a time, 8MB parts unless --part-size; not resumable)
+  ossup cp oss://<bucket>/<key> -        write the object to standard output, CRC64 checked at
+                                         the end (a mismatch: said on stderr, exit 5)
+  ossup cat oss://<bucket>/<key>         the same, without the summary line
+  ossup stat oss://<bucket>/<key>        size, ETag, CRC64, content type, storage class, ACL,
+                                         times, user metadata and stored headers
   ossup ls [oss://<bucket>[/<prefix>]]   list buckets, or objects under a prefix
+  ossup ls -m oss://<bucket>[/<prefix>]  list unfinished multipart uploads (key, upload ID,
+                                         initiated, parts, bytes)
   ossup rm oss://<bucket>/<key>          remove an object; one that does not exist is said so, exit 0
                                          (rm --bucket oss://<bucket>: an empty bucket;
-                                         rm -m oss://<bucket>[/<prefix>]: abort the unfinished
-                                         multipart uploads there, saying the bytes freed)
+                                         rm -r oss://<bucket>/<prefix>: every object whose key
+                                         starts with the prefix, 1000 a request (DeleteMultiple-
+                                         Objects); --dry-run lists them and removes nothing;
+                                         rm -m oss://<bucket>[/<prefix>] [--older-than 24h]: abort
+                                         the unfinished multipart uploads there (those initiated
+                                         at least that long ago: s, m, h, d), saying the bytes freed)
   ossup mb oss://<bucket>                make a bucket
-  ossup presign oss://<bucket>/<key>     print a presigned URL (--expires 3600, --method GET)
+  ossup presign oss://<bucket>/<key>     print a presigned URL (--expires 3600, --method GET,
+                                         --content-type TYPE: signed, so the user of the URL
+                                         must send that Content-Type; without it, send none:
+                                         curl -T FILE URL)
   ossup serve                            run the local OSS-compatible server
 
 cp options:
@@ -43,8 +59,18 @@ cp options:
                           <file>.ossup-download.cp for downloads, ./ossup-copy-<hash>.cp for copies)
   --checkpoint-dir DIR    keep the checkpoint in DIR instead
   --no-checkpoint         keep nothing: an interrupted transfer starts over
-  --bigfile-threshold SIZE  copies: sources up to SIZE use one CopyObject (default 1GB);
-                          cp -r: files up to SIZE go in one request each (default 1MB)
+  --bigfile-threshold SIZE  uploads: files up to SIZE go up with one PutObject, CRC64-checked
+                          (default: one part); cp -r: files up to SIZE go in one request each
+                          (default 1MB); copies: sources up to SIZE use one CopyObject (default 1GB)
+What an upload stores (cp <file> oss://..., cp - oss://...):
+  --content-type TYPE     default: by the file's extension, else the key's (the mime
+                          package's table), else application/octet-stream
+  --meta NAME=VALUE       user metadata, x-oss-meta-NAME (repeatable)
+  --acl ACL               default, private, public-read, public-read-write
+  --storage-class CLASS   Standard, IA, Archive, ColdArchive, DeepColdArchive
+  --tagging K=V&K2=V2     object tags (URL-encoded keys and values)
+  --cache-control VALUE   Cache-Control sent back when the object is read
+  --content-disposition VALUE  e.g. 'attachment; filename="a.pdf"'
 cp -r options (folders):
   -r, --recursive         copy a folder's files, or the objects under a prefix; the journal is
                           ./ossup-tree-<hash>.cp (or --checkpoint, --checkpoint-dir), removed when
@@ -73,13 +99,16 @@ serve options (the same as \`npm run serve\`, lib/server/main.ts):
   With neither --data nor --memory, ./.ossup is served with its local key (only --host and
   --port apply) and ossup commands in this folder share the server. With either, the key is
   -i/-k or OSS_ACCESS_KEY_ID/OSS_ACCESS_KEY_SECRET.
-${SERVE_FLAGS_HELP}Connection (flags win over the environment):
+${SERVE_FLAGS_HELP}Connection (flags win over the environment, the environment over ossutil's config file):
   -e, --endpoint URL      OSS endpoint, e.g. oss-cn-hangzhou.aliyuncs.com      OSS_ENDPOINT
   --region ID             region, e.g. cn-hangzhou (default: from the endpoint)  OSS_REGION
   -i, --access-key-id ID                                                       OSS_ACCESS_KEY_ID
   -k, --access-key-secret SECRET                                               OSS_ACCESS_KEY_SECRET
   -t, --sts-token TOKEN   security token of temporary (STS) credentials        OSS_SESSION_TOKEN
   --signature-version v4|v1   (default v4)
+  --config-file PATH      ossutil's INI config file (default ~/.ossutilconfig, read when
+                          present): [Credentials] endpoint, accessKeyID, accessKeySecret,
+                          stsToken
   With no endpoint configured, ossup uses a local server with its data in ./.ossup, started
   for the command (or the one \`ossup serve\` runs there); buckets are created on first use.
 Output:

@@ -56,3 +56,28 @@ export function formatDuration(seconds: number): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
+
+const AGE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Reads an age as ossutil's and people's durations are typed: a number and `s`, `m`, `h` or
+ * `d` (`24h`, `90m`, `7d`; a bare number is seconds).
+ *
+ * @param text The age.
+ * @returns Milliseconds.
+ * @throws {RangeError} When it is not such an age.
+ *
+ * @example
+ * ```ts
+ * import { parseAge } from "./units.ts";
+ *
+ * console.log(parseAge("24h")); // 86400000
+ * ```
+ */
+export function parseAge(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd]?)$/i.exec(text.trim());
+  if (m === null) {
+    throw new RangeError(`"${text}" is not an age: a number and s, m, h or d (e.g. 24h, 7d)`);
+  }
+  return Math.round(Number(m[1]) * AGE_UNITS[(m[2] || "s").toLowerCase()]);
+}

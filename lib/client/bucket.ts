@@ -34,6 +34,7 @@ import {
   type ConditionalOptions,
   deleteObject,
   getObject,
+  getObjectAcl,
   type GetObjectOptions,
   getObjectTagging,
   headObject,
@@ -61,6 +62,11 @@ import {
   type UploadPartOptions,
 } from "./bucket_multipart.ts";
 import { presignUrl, type PresignUrlOptions } from "./bucket_presign.ts";
+import {
+  deleteObjects,
+  type DeleteObjectsOptions,
+  type DeleteObjectsResult,
+} from "./bucket_delete_objects.ts";
 import {
   type AppendBody,
   appendObject,
@@ -751,6 +757,55 @@ export class Bucket {
    */
   getObjectTagging(key: string, options: RequestOptions = {}): Promise<Record<string, string>> {
     return getObjectTagging(this.#target, key, options);
+  }
+
+  /**
+   * Reads an object's ACL (GetObjectAcl).
+   *
+   * @param key The object key.
+   * @param options Signal, timeout, retry.
+   * @returns `"default"` (the bucket's), `"private"`, `"public-read"` or `"public-read-write"`.
+   * @throws {OssError} `NoSuchKey` when there is no such object.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * await bucket.putObject("page.html", "<p>hi</p>", { acl: "public-read" });
+   * assert.equal(await bucket.getObjectAcl("page.html"), "public-read");
+   * ```
+   */
+  getObjectAcl(key: string, options: RequestOptions = {}): Promise<string> {
+    return getObjectAcl(this.#target, key, options);
+  }
+
+  /**
+   * Deletes many objects, 1,000 keys a request (DeleteMultipleObjects, with the body's
+   * `Content-MD5` that OSS requires). A key that does not exist is answered as deleted.
+   *
+   * @param keys The keys.
+   * @param options Progress after each request, signal, timeout, retry.
+   * @returns The keys deleted and the requests sent.
+   * @throws {TypeError} When a key is not a valid object key (before any request).
+   *
+   * @example Empty a prefix
+   * ```ts
+   * import type { Bucket } from "@ossup/ossup";
+   *
+   * declare const bucket: Bucket;
+   * const keys: string[] = [];
+   * for await (const o of bucket.listObjects({ prefix: "tmp/" })) keys.push(o.key);
+   * const { deleted, requests } = await bucket.deleteObjects(keys);
+   * console.log(`${deleted.length} objects in ${requests} requests`);
+   * ```
+   */
+  deleteObjects(
+    keys: readonly string[],
+    options: DeleteObjectsOptions = {},
+  ): Promise<DeleteObjectsResult> {
+    return deleteObjects(this.#target, keys, options);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 
 import type { OssBody } from "./body.ts";
+import { contentTypeByName } from "./content_type.ts";
 import { assertObjectKey } from "./endpoint.ts";
 import type { RequestOptions } from "./oss_client.ts";
 import { requestOptions } from "./_request.ts";
@@ -180,7 +181,7 @@ export async function putObject(
 ): Promise<PutObjectResult> {
   assertObjectKey(key);
   checkWriteSettings(options);
-  const headers = writeHeadersFor(options, "PutObject");
+  const headers = writeHeadersFor(withContentTypeOf(key, body, options), "PutObject");
   if (options.contentMd5 !== undefined) headers.set("content-md5", options.contentMd5);
   const res = await b.sender.sendForText({
     ...requestOptions(options),
@@ -198,6 +199,22 @@ export async function putObject(
     // With a callback, OSS answers with the callback server's answer.
     ...(options.callback !== undefined ? { callbackResult: res.text } : {}),
   };
+}
+
+/**
+ * `options` with the content type of `key`'s extension when none is given and the body is
+ * not a typed Blob (whose type the request sends).
+ */
+function withContentTypeOf(
+  key: string,
+  body: OssBody,
+  options: PutObjectOptions,
+): PutObjectOptions {
+  if (options.contentType !== undefined || (body instanceof Blob && body.type !== "")) {
+    return options;
+  }
+  const contentType = contentTypeByName(key);
+  return contentType === undefined ? options : { ...options, contentType };
 }
 
 /** Downloads an object (GetObject), or a byte range of it, as a stream. See {@linkcode Bucket.getObject}. */
@@ -286,6 +303,24 @@ export async function getObjectTagging(
     tags[childText(tag, "Key") ?? ""] = childText(tag, "Value") ?? "";
   }
   return tags;
+}
+
+/** An object's ACL (GetObjectAcl). See {@linkcode Bucket.getObjectAcl}. */
+export async function getObjectAcl(
+  b: BucketTarget,
+  key: string,
+  options: RequestOptions = {},
+): Promise<string> {
+  assertObjectKey(key);
+  const res = await b.sender.sendForText({
+    ...requestOptions(options),
+    operation: "GetObjectAcl",
+    bucket: b.name,
+    key,
+    query: [["acl", undefined]],
+  });
+  const list = childElements(parseXml(res.text), "AccessControlList")[0];
+  return (list && childText(list, "Grant")) ?? "default";
 }
 
 /** Deletes an object (DeleteObject). Deleting a key that does not exist succeeds. See {@linkcode Bucket.deleteObject}. */

@@ -56,6 +56,9 @@ export type {
   MetadataDirective,
   UploadPartCopyOptions,
 } from "./bucket_copy.ts";
+export { contentTypeByName } from "./content_type.ts";
+export { MAX_KEYS_PER_DELETE } from "./bucket_delete_objects.ts";
+export type { DeleteObjectsOptions, DeleteObjectsResult } from "./bucket_delete_objects.ts";
 export { DEFAULT_PRESIGN_EXPIRES } from "./bucket_presign.ts";
 export type { PresignUrlOptions } from "./bucket_presign.ts";
 export type * from "./results.ts";

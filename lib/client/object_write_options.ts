@@ -245,8 +245,17 @@ export interface UploadCallback {
  * ```
  */
 export interface ObjectWriteSettings {
-  /** `Content-Type` of the object. Default: the Blob's type, else `application/octet-stream`. */
+  /**
+   * `Content-Type` of the object. Default: `putObject`: a Blob's type, else by the key's
+   * extension; `uploadFile`: by the file's extension, else the key's; `uploadStream`: by the
+   * key's (`contentTypeByName`, the `mime` package's table); else
+   * `application/octet-stream`.
+   */
   contentType?: string;
+  /** `Cache-Control` of the object, sent back when it is read, e.g. `"max-age=3600"`. */
+  cacheControl?: string;
+  /** `Content-Disposition` of the object, e.g. `'attachment; filename="report.pdf"'`. */
+  contentDisposition?: string;
   /** User metadata, sent as `x-oss-meta-<name>` (ASCII values). */
   meta?: Record<string, string>;
   /** Object ACL (`x-oss-object-acl`). Default: the bucket's (`"default"`). */
@@ -281,6 +290,8 @@ type Setting = keyof ObjectWriteSettings;
 
 const ALL_SETTINGS: readonly Setting[] = [
   "contentType",
+  "cacheControl",
+  "contentDisposition",
   "meta",
   "acl",
   "storageClass",
@@ -303,6 +314,8 @@ export const WRITE_SETTINGS_BY_OPERATION: Partial<Record<OssOperation, readonly 
   PutObject: ALL_SETTINGS,
   InitiateMultipartUpload: [
     "contentType",
+    "cacheControl",
+    "contentDisposition",
     "meta",
     "storageClass",
     "tagging",
@@ -318,6 +331,8 @@ export const WRITE_SETTINGS_BY_OPERATION: Partial<Record<OssOperation, readonly 
   // OSS's AppendObject takes no callback, and no KMS key id for an appendable object.
   AppendObject: [
     "contentType",
+    "cacheControl",
+    "contentDisposition",
     "meta",
     "acl",
     "storageClass",
@@ -538,6 +553,10 @@ export function writeHeadersFor(
   const headers = new Headers(options.headers);
   const o = settingsFor(options, operation);
   if (o.contentType !== undefined) headers.set("content-type", o.contentType);
+  if (o.cacheControl !== undefined) headers.set("cache-control", o.cacheControl);
+  if (o.contentDisposition !== undefined) {
+    headers.set("content-disposition", o.contentDisposition);
+  }
   for (const [name, value] of Object.entries(o.meta ?? {})) {
     headers.set(`x-oss-meta-${name.toLowerCase()}`, value);
   }

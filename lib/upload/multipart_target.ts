@@ -236,10 +236,10 @@ export interface MultipartTarget {
   listMultipartUploads?(
     options?: { prefix?: string } & TargetCallOptions,
   ): AsyncIterable<TargetUploadSummary>;
-  /** PutObject, for sources that fit one request (empty ones). */
+  /** PutObject, for sources that fit one request (`putObjectThreshold`, and empty ones). */
   putObject(
     key: string,
-    body: Uint8Array,
+    body: Uint8Array | Blob,
     options?: ObjectWriteOptions,
   ): Promise<{ etag: string; crc64?: bigint; requestId?: string } & WrittenObjectInfo>;
   /**

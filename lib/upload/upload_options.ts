@@ -19,6 +19,7 @@ import type {
   PartCallOptions,
 } from "./multipart_target.ts";
 import { DEFAULT_PART_SIZE } from "./part_plan.ts";
+import { contentTypeByName } from "../client/content_type.ts";
 import { type RateLimit, rateLimiterFor } from "../pacing/rate_limiter.ts";
 import {
   DEFAULT_ROUTINES,
@@ -289,6 +290,14 @@ export interface UploadFileOptions extends ObjectWriteSettings, ParallelismOptio
    */
   routines?: number | "auto";
   /**
+   * Sources of at most this many bytes go up in one PutObject, their CRC64 checked against
+   * the server's, instead of a multipart upload of one part (three requests, and a
+   * checkpoint for nothing), as ossutil's `--bigfile-threshold` does. At most 5 GiB; memory
+   * use is one part of the source's size. The default sends only an empty source so.
+   * @default {0}
+   */
+  putObjectThreshold?: number;
+  /**
    * Resumable-upload checkpoint: `true` for `<filePath>.cp`, a path, or a
    * store. Off by default, as in the Go SDK.
    * @default {false}
@@ -554,7 +563,9 @@ export interface UploadWriteOptions {
 
 /**
  * Checks the caller's object settings (before any request) and splits them over the requests
- * of an upload as OSS takes them (`WRITE_SETTINGS_BY_OPERATION`).
+ * of an upload as OSS takes them (`WRITE_SETTINGS_BY_OPERATION`). Without a `contentType`,
+ * the object gets the one of the first of `names` with a known extension
+ * (`contentTypeByName`): the file's path, then the key.
  *
  * @throws {TypeError} For a setting OSS does not allow (the message names those it does).
  * @throws {RangeError} For a number or count outside OSS's limits, or a `limitRate` below 1 KiB/s.
@@ -565,8 +576,11 @@ export function uploadWriteOptions(
     signal?: AbortSignal;
     limitRate?: RateLimit;
   },
+  names: (string | undefined)[] = [],
 ): UploadWriteOptions {
   const settings = pickWriteSettings(options);
+  const contentType = settings.contentType ?? contentTypeByName(...names);
+  if (contentType !== undefined) settings.contentType = contentType;
   checkWriteSettings(settings);
   const { headers, signal } = options;
   // One limiter for every request of the transfer: the limit holds across its routines.

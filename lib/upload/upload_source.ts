@@ -8,7 +8,7 @@
 
 import { combinedCrc } from "../crc64/part_crcs.ts";
 import type { CheckpointLocation } from "../checkpoint/checkpoint_location.ts";
-import { type AbortError, IntegrityError, SourceChangedError } from "../errors/errors.ts";
+import { type AbortError, SourceChangedError } from "../errors/errors.ts";
 import type { FileSource } from "../source/file_source.ts";
 import {
   type CheckpointTarget,
@@ -17,7 +17,7 @@ import {
 } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
-import { autoPartSize, partAt, type PartPlan, planParts } from "./part_plan.ts";
+import { autoPartSize, MAX_PART_SIZE, partAt, type PartPlan, planParts } from "./part_plan.ts";
 import type { AdaptiveRoutines } from "./adaptive_routines.ts";
 import {
   routinesFor,
@@ -140,7 +140,7 @@ export async function uploadSource(
     ? undefined
     : planParts(size, opts.partSize, { raisePartSize: opts.raisePartSize });
   if (plan) routinesFor(opts.parallelism, plan.partCount, plan.partSize);
-  const writeOptions = uploadWriteOptions(options);
+  const writeOptions = uploadWriteOptions(options, [source.name, key]);
 
   const session = options.checkpoint
     ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
@@ -162,7 +162,7 @@ export async function uploadSource(
       options,
       writeOptions,
     };
-    if (size === 0) return await uploadEmpty(run);
+    if (size <= putObjectThreshold(options)) return await uploadWhole(run);
     return await runUpload(run);
   } finally {
     await session?.close();
@@ -207,13 +207,26 @@ async function uploadIdentity(
   };
 }
 
+/** `options.putObjectThreshold`, checked: 0 to OSS's 5 GiB PutObject limit. */
+function putObjectThreshold(options: UploadSourceOptions): number {
+  const t = options.putObjectThreshold ?? 0;
+  if (!Number.isSafeInteger(t) || t < 0 || t > MAX_PART_SIZE) {
+    throw new RangeError(
+      `putObjectThreshold must be a whole number of bytes from 0 to ${MAX_PART_SIZE} ` +
+        `(5 GiB, OSS's PutObject limit); got ${t}`,
+    );
+  }
+  return t;
+}
+
 /**
- * An empty source: nothing to resume, one PutObject, with the empty CRC
- * checked like any other. A checkpoint at its place (the file was longer
- * before) is set aside like any other.
+ * A source of at most `putObjectThreshold` bytes (an empty one always): nothing to resume, one
+ * PutObject of the bytes read with their CRC64, checked against the server's as a multipart
+ * upload's is. A checkpoint at its place (the file was longer before) is set aside like any
+ * other.
  */
-async function uploadEmpty(run: UploadRun): Promise<UploadResult> {
-  const { target, key, session, plan, options, writeOptions } = run;
+async function uploadWhole(run: UploadRun): Promise<UploadResult> {
+  const { target, key, source, session, plan, options, writeOptions } = run;
   const signal = options.signal;
   let setAside: CheckpointSetAside | undefined;
   if (session) {
@@ -223,31 +236,35 @@ async function uploadEmpty(run: UploadRun): Promise<UploadResult> {
       options.onCheckpointSetAside?.(setAside);
     }
   }
-  const put = await target.putObject(key, new Uint8Array(0), writeOptions.put);
-  if (put.crc64 !== undefined && put.crc64 !== 0n) {
-    throw new IntegrityError(`${key}: server CRC64 ${put.crc64} of an empty object is not 0`);
-  }
+  const size = source.size;
+  const started = Date.now();
+  const whole = size === 0
+    ? { body: new Uint8Array(0), crc64: 0n }
+    : await partBody(source, 0, size, signal, new Uint8Array(partBufferSize(source, size)));
+  const put = await target.putObject(key, whole.body, writeOptions.put);
+  const serverCrc = await checkCompletedCrc(target, key, put.crc64, whole.crc64, signal);
   await session?.remove();
-  // One event even here, so a progress bar reaches its end for empty files too.
+  // One event even here, so a progress bar reaches its end for small and empty files too.
+  const seconds = (Date.now() - started) / 1000;
   options.onProgress?.({
-    bytesDone: 0,
-    bytesTotal: 0,
+    bytesDone: size,
+    bytesTotal: size,
     partsDone: 0,
     partsTotal: 0,
-    bytesPerSecond: 0,
+    bytesPerSecond: seconds > 0 ? size / seconds : 0,
     resumed: false,
     partSize: plan.partSize,
     routines: 0,
   });
-  return uploadResult(target, key, put, 0n, put.crc64, {
-    size: 0,
+  return uploadResult(target, key, put, whole.crc64, serverCrc, {
+    size,
     partSize: plan.partSize,
     partSizeRaised: false,
     routines: routinesUsed(undefined, run.routines),
     parts: 0,
     resumed: false,
     partsUploaded: 0,
-    bytesSent: 0,
+    bytesSent: size,
     bytesResent: 0,
     ...(setAside ? { checkpointSetAside: setAside } : {}),
   });

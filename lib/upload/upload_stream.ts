@@ -61,6 +61,7 @@ export type UploadStreamOptions =
     | "maxRoutines"
     | "maxMemory"
     | "adaptive"
+    | "putObjectThreshold"
   >
   & {
     /**
@@ -163,7 +164,7 @@ export async function uploadStream(
   }
   assertPartSize(partSize);
   const signal = options.signal;
-  const writeOptions = uploadWriteOptions(options);
+  const writeOptions = uploadWriteOptions(options, [key]);
   const reader = stream.getReader();
   const carry: { bytes?: Uint8Array } = {};
   const started = Date.now();
