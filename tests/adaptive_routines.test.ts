@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AdaptiveRoutines, backoffReason, NetworkError, OssError, TimeoutError } from "../mod.ts";
-import { PROBE_AFTER } from "../lib/upload/adaptive_routines.ts";
+import { INITIAL_ROUTINES, PROBE_AFTER } from "../lib/upload/adaptive_routines.ts";
 import { PartScheduler } from "../lib/upload/part_scheduler.ts";
 
 const WINDOW = 100;
@@ -60,13 +60,39 @@ describe("AdaptiveRoutines", () => {
   });
 
   it("grows again when the link frees up, and never beyond max", () => {
-    const { clock, control } = controlled(12);
+    const { clock, control } = controlled(12, 2);
     runWindows(control, clock, 6, 4);
     assert.equal(control.routines, 4);
     // The knee moves out to 40: probes pay, and each paying step is kept, up to max.
     const seen = runWindows(control, clock, 40, 40);
     assert.ok(seen.every((n) => n <= 12));
     assert.equal(control.routines, 12);
+  });
+
+  it("starts at 8 routines (fewer when max is lower) and climbs from there in two windows", () => {
+    assert.equal(INITIAL_ROUTINES, 8);
+    assert.equal(new AdaptiveRoutines({ max: 5 }).routines, 5);
+    assert.equal(new AdaptiveRoutines({ max: 1 }).routines, 1);
+    const { clock, control } = controlled(32);
+    assert.equal(control.routines, 8);
+    // A link that takes 32 parts at once: 8 → 16 → 32 in two judged windows, not four from 2.
+    const seen = runWindows(control, clock, 3, 32);
+    assert.deepEqual(seen, [8, 16, 32]);
+    assert.equal(control.routines, 32);
+    assert.equal(control.peak, 32);
+  });
+
+  it("from its 8 at the start, a link that takes fewer holds there, and throttling halves it at once", () => {
+    const { clock, control } = controlled(32);
+    // The knee at 4: 8 brought no more than 4 would, but nothing was measured before it, so the
+    // first window steps up; 16 does not pay and the knee estimate returns to 8, never below.
+    const seen = runWindows(control, clock, 3, 4);
+    assert.deepEqual(seen, [8, 16, 8]);
+    assert.equal(control.routines, 8);
+    // The server answers 503 SlowDown before any window ends: halved without waiting for one.
+    control.backOff("throttled");
+    assert.equal(control.routines, 4);
+    assert.equal(control.backoffs, 1);
   });
 
   it("a window needs as many finished parts as routines and at least windowMs", () => {

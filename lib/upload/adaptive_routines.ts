@@ -7,7 +7,11 @@
  * finished parts as routines were running, so one slow part does not decide; after a step up,
  * the window starts once as many parts as routines have finished, so the step is judged on its
  * steady state, not on the new routines' handshakes):
- * - **grow**: from `initial` routines, double (then, after the first hold, add a quarter) while
+ * - **start** at `initial` routines, {@linkcode INITIAL_ROUTINES} unless told: a window at a
+ *   distant link's round trips lasts seconds, so each doubling from 1 or 2 cost about a whole
+ *   few-second transfer; 8 parts at once is what a hand-tuned transfer starts with anyway, and
+ *   the back-offs below still apply from the first window;
+ * - **grow**: from there, double (then, after the first hold, add a quarter) while
  *   each step brings at least half the gain it would if throughput grew in proportion
  *   ({@linkcode STEP_MUST_BRING});
  * - **hold** when a step stops paying, at the knee the two windows show (where throughput
@@ -29,6 +33,18 @@
 import { NetworkError, OssError, TimeoutError } from "../errors/errors.ts";
 import { isThrottlingError } from "../client/retry_policy.ts";
 
+/**
+ * Routines at the start unless `initial` says otherwise (never more than `max`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { INITIAL_ROUTINES } from "./adaptive_routines.ts";
+ *
+ * assert.equal(INITIAL_ROUTINES, 8);
+ * ```
+ */
+export const INITIAL_ROUTINES = 8;
 /**
  * The share of a step's proportional gain it must bring to count as growth: a step from `n` to
  * `m` routines pays when the throughput rises at least `(m / n − 1) × 0.5` (doubling: +50%;
@@ -143,7 +159,7 @@ export interface AdaptiveRoutinesOptions {
   max: number;
   /**
    * Routines at the start.
-   * @default {Math.min(2, max)}
+   * @default {Math.min(INITIAL_ROUTINES, max)}
    */
   initial?: number;
   /**
@@ -225,7 +241,7 @@ export class AdaptiveRoutines {
     this.#max = max;
     this.#clock = options.clock ?? (() => performance.now());
     this.#windowMs = options.windowMs ?? 500;
-    this.#routines = Math.max(1, Math.min(options.initial ?? 2, max));
+    this.#routines = Math.max(1, Math.min(options.initial ?? INITIAL_ROUTINES, max));
     this.#before = this.#routines;
     this.#peak = this.#routines;
     this.#windowStart = this.#clock();
