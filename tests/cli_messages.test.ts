@@ -341,7 +341,8 @@ describe("ossup's first line of a transfer", () => {
       single.stderr,
       /^ossup: uploading one\.bin \(293\.0 KiB\) to oss:\/\/msg-bucket\/single\.bin in 1 part, checkpoint one\.bin\.cp$/m,
     );
-    // With no --part-size and --parallel the engine chooses, and says so (in parts: no PutObject).
+    // With no --part-size and --parallel the engine chooses, and says so (in parts: no PutObject):
+    // a file of 1 MiB or less is one part; a larger one parts of at least 1 MiB.
     const auto = await ossup([
       "cp",
       "one.bin",
@@ -350,7 +351,17 @@ describe("ossup's first line of a transfer", () => {
       "0",
     ]);
     assert.equal(auto.code, 0, auto.stderr);
-    assert.match(auto.stderr, / in \d+ parts? of [\d.]+ [KM]iB, \d+ at once to start \(auto\), /);
+    assert.match(auto.stderr, / in 1 part, checkpoint /);
+    await writeFile(join(dir, "larger.bin"), testBytes(2_500_000, 12));
+    const larger = await ossup([
+      "cp",
+      "larger.bin",
+      `oss://${BUCKET}/larger.bin`,
+      "--bigfile-threshold",
+      "0",
+    ]);
+    assert.equal(larger.code, 0, larger.stderr);
+    assert.match(larger.stderr, / in 3 parts of 1\.0 MiB, 3 at once to start \(auto\), /);
     const three = await ossup([
       "cp",
       "one.bin",

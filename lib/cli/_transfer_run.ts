@@ -37,7 +37,7 @@ export function checkpointFlags(ctx: CliContext): CheckpointFlags {
 
 /**
  * How a transfer is split, as its first line says it: `"in 48 parts of 1.0
- * MiB, 2 at once"`, `"in 320 parts of 256 KiB, 2 at once to start (auto)"`,
+ * MiB, 2 at once"`, `"in 128 parts of 1.0 MiB, 8 at once to start (auto)"`,
  * `"in 1 part"`. The counts are the transfer's own (a resumed one keeps its
  * checkpoint's part size), and "at once" is never more than there are parts.
  *

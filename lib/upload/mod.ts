@@ -34,6 +34,7 @@ export type {
 export {
   assertPartSize,
   AUTO_MAX_PART_SIZE,
+  AUTO_MIN_PART_SIZE,
   autoPartSize,
   DEFAULT_PART_SIZE,
   MAX_PART_SIZE,

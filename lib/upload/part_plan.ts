@@ -244,6 +244,20 @@ export function partAt(size: number, partSize: number, partNumber: number): Plan
 export const AUTO_MAX_PART_SIZE = 64 * 1024 * 1024;
 
 /**
+ * Smallest part size `partSize: "auto"` picks for a source larger than it (within the memory
+ * budget): 1 MiB, so a part's bytes outweigh its round trip on a distant link.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AUTO_MIN_PART_SIZE } from "@ossup/ossup";
+ *
+ * assert.equal(AUTO_MIN_PART_SIZE, 1024 * 1024);
+ * ```
+ */
+export const AUTO_MIN_PART_SIZE = 1024 * 1024;
+
+/**
  * What {@linkcode autoPartSize} weighs besides the size.
  *
  * @example
@@ -266,13 +280,16 @@ export interface AutoPartSizeOptions {
  * The part size `partSize: "auto"` picks, before the transfer, from the size and the budgets.
  * Nothing is known of the link before the first request (the adaptive routines measure it),
  * so the size is what lets them fill any link:
- * 1. enough parts to keep every routine busy four times over: `size / (4 × maxRoutines)`;
+ * 1. enough parts to keep every routine busy twice over: `size / (2 × maxRoutines)`, but at
+ *    least 1 MiB ({@linkcode AUTO_MIN_PART_SIZE}): each part pays about a round trip of
+ *    request and answer besides its bytes, so far away small parts waste the link; a source
+ *    of 1 MiB or less is one part;
  * 2. at most what lets `maxRoutines` parts fit in `maxMemory` together, and at most 64 MiB
  *    (a part lost to a failure costs that much again);
  * 3. at least 100 KB (OSS's smallest), and at least `size / 10,000` (OSS's most parts);
  * rounded up to a multiple of 64 KiB above 100 KB. E.g. with the defaults (32 routines,
- * 256 MiB): 32 MB → 256 KiB parts, 1 GiB → 8 MiB, 200 GB → 20 MB (fewer routines then fit
- * in the memory budget).
+ * 256 MiB): 32 MB → 1 MiB parts, 128 MiB → 2 MiB, 1 GiB → 8 MiB (the memory budget),
+ * 200 GB → 20 MB (fewer routines then fit in the memory budget).
  *
  * @example
  * ```ts
@@ -288,11 +305,19 @@ export interface AutoPartSizeOptions {
  */
 export function autoPartSize(size: number, options: AutoPartSizeOptions): number {
   const unit = 64 * 1024;
-  const spread = Math.ceil(size / (4 * options.maxRoutines) / unit) * unit;
+  const spread = Math.max(
+    Math.min(AUTO_MIN_PART_SIZE, roundUp(size, unit)),
+    roundUp(size / (2 * options.maxRoutines), unit),
+  );
   const cap = Math.min(
     AUTO_MAX_PART_SIZE,
     Math.floor(options.maxMemory / options.maxRoutines / unit) * unit,
   );
-  const floor = Math.max(MIN_PART_SIZE, Math.ceil(size / MAX_PARTS / unit) * unit);
+  const floor = Math.max(MIN_PART_SIZE, roundUp(size / MAX_PARTS, unit));
   return Math.min(MAX_PART_SIZE, Math.max(floor, Math.min(spread, cap)));
+}
+
+/** `value` rounded up to a multiple of `unit`. */
+function roundUp(value: number, unit: number): number {
+  return Math.ceil(value / unit) * unit;
 }
