@@ -151,7 +151,7 @@ export function backoffReason(error: unknown): BackoffReason | undefined {
  *
  * let now = 0; // the control's clock: the test moves it, not the wall
  * const control = new AdaptiveRoutines({ max: 16, clock: () => now, windowMs: 100 });
- * assert.equal(control.routines, 2); // the default start
+ * assert.equal(control.routines, 8); // the default start (INITIAL_ROUTINES)
  * ```
  */
 export interface AdaptiveRoutinesOptions {
@@ -196,6 +196,8 @@ interface Window {
  *   const n = control.routines;
  *   now += 100;
  *   for (let p = 0; p < n; p++) control.partDone(1000, 100); // each routine: 1000 B per 100 ms
+ *   // After a step up, as many parts as routines settle before the next window judges it.
+ *   for (let p = 0; p < control.routines; p++) control.partDone(1000, 100);
  * }
  * assert.equal(control.routines, 8); // 1 → 2 → 4 → 8
  * ```
