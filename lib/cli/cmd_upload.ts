@@ -114,9 +114,11 @@ export function bandwidthLimitFlag(text: string | undefined): RateLimiter | unde
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bigfileThreshold } from "./cmd_upload.ts";
  *
- * console.log(bigfileThreshold("1MB")); // 1048576
+ * assert.equal(bigfileThreshold("1MB"), 1048576);
+ * assert.equal(bigfileThreshold(undefined), undefined);
  * ```
  */
 export function bigfileThreshold(text: string | undefined): number | undefined {

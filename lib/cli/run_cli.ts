@@ -84,10 +84,17 @@ export interface CliIo {
   out(text: string): void;
   /** Writes to stderr. */
   err(text: string): void;
-  /** Writes bytes to stdout, resolving once they are handed on (backpressure). */
-  writeOut(bytes: Uint8Array): Promise<void>;
-  /** Standard input as bytes. */
-  stdin(): ReadableStream<Uint8Array>;
+  /**
+   * Writes bytes to stdout, resolving once they are handed on (backpressure): `cat` and
+   * `cp oss://… -`. Default: none, and those commands say that this embedding has no byte
+   * output.
+   */
+  writeOut?(bytes: Uint8Array): Promise<void>;
+  /**
+   * Standard input as bytes: `cp - oss://…`. Default: none, and that command says that this
+   * embedding has no standard input.
+   */
+  stdin?(): ReadableStream<Uint8Array>;
   /** Whether stderr is a terminal. */
   tty: boolean;
   /** Terminal width. */
@@ -191,8 +198,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       env: io.env,
       out: io.out,
       err: io.err,
-      writeOut: io.writeOut,
-      stdin: io.stdin,
+      writeOut: io.writeOut ?? (() => {
+        throw new UsageError("this embedding of ossup has no byte output: give CliIo.writeOut");
+      }),
+      stdin: io.stdin ?? (() => {
+        throw new UsageError("this embedding of ossup has no standard input: give CliIo.stdin");
+      }),
       tty: io.tty,
       columns: io.columns,
       verbose,

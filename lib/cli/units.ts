@@ -69,9 +69,11 @@ const AGE_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseAge } from "./units.ts";
  *
- * console.log(parseAge("24h")); // 86400000
+ * assert.equal(parseAge("24h"), 86400000);
+ * assert.equal(parseAge("90"), 90000);
  * ```
  */
 export function parseAge(text: string): number {

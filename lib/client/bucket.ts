@@ -770,11 +770,21 @@ export class Bucket {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import type { Bucket } from "@ossup/ossup";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
    * await bucket.putObject("page.html", "<p>hi</p>", { acl: "public-read" });
    * assert.equal(await bucket.getObjectAcl("page.html"), "public-read");
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   getObjectAcl(key: string, options: RequestOptions = {}): Promise<string> {
@@ -792,13 +802,25 @@ export class Bucket {
    *
    * @example Empty a prefix
    * ```ts
-   * import type { Bucket } from "@ossup/ossup";
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
    *
-   * declare const bucket: Bucket;
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * for (let i = 0; i < 3; i++) await bucket.putObject(`tmp/${i}.txt`, "x");
    * const keys: string[] = [];
    * for await (const o of bucket.listObjects({ prefix: "tmp/" })) keys.push(o.key);
    * const { deleted, requests } = await bucket.deleteObjects(keys);
-   * console.log(`${deleted.length} objects in ${requests} requests`);
+   * assert.deepEqual([deleted.length, requests], [3, 1]);
+   *
+   * await server.close();
+   * await storage.close();
    * ```
    */
   deleteObjects(

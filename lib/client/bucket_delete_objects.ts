@@ -32,11 +32,15 @@ export const MAX_KEYS_PER_DELETE = 1000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { DeleteObjectsOptions } from "@ossup/ossup";
  *
+ * const seen: string[] = [];
  * const options: DeleteObjectsOptions = {
- *   onProgress: (deleted, total) => console.log(`${deleted}/${total} deleted`),
+ *   onProgress: (deleted, total) => seen.push(`${deleted}/${total}`),
  * };
+ * options.onProgress?.(1000, 2500);
+ * assert.deepEqual(seen, ["1000/2500"]);
  * ```
  */
 export interface DeleteObjectsOptions extends RequestOptions {
@@ -49,11 +53,23 @@ export interface DeleteObjectsOptions extends RequestOptions {
  *
  * @example
  * ```ts
- * import type { Bucket } from "@ossup/ossup";
+ * import assert from "node:assert/strict";
+ * import { OssClient } from "@ossup/ossup";
+ * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
  *
- * declare const bucket: Bucket;
+ * // A local OSS server stands in for OSS.
+ * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+ * const server = await listen(app.fetch);
+ * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+ * await client.createBucket("examplebucket");
+ * const bucket = client.bucket("examplebucket");
+ *
+ * await bucket.putObject("a.txt", "a");
  * const { deleted, requests } = await bucket.deleteObjects(["a.txt", "b.txt"]);
- * console.log(`${deleted.length} deleted in ${requests} request`);
+ * assert.deepEqual([deleted.sort(), requests], [["a.txt", "b.txt"], 1]);
+ *
+ * await server.close();
+ * await storage.close();
  * ```
  */
 export interface DeleteObjectsResult {
