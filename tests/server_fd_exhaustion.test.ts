@@ -50,8 +50,11 @@ async function startLimited(engine: string): Promise<Server> {
   children.push(child);
   const waiting: { pattern: RegExp; resolve: (line: string) => void }[] = [];
   createInterface({ input: child.stderr! }).on("line", (line) => {
-    const i = waiting.findIndex((w) => w.pattern.test(line));
-    if (i >= 0) waiting.splice(i, 1)[0].resolve(line);
+    // Every waiter for this line: answeredAgain leaves one behind each time it is answered
+    // 503, and resolving only the oldest would leave the one being awaited waiting forever.
+    for (let i = waiting.length - 1; i >= 0; i--) {
+      if (waiting[i].pattern.test(line)) waiting.splice(i, 1)[0].resolve(line);
+    }
   });
   const first = await new Promise<string>((resolve) => {
     createInterface({ input: child.stdout! }).once("line", resolve);
