@@ -43,6 +43,16 @@ interface BunConnect {
 }
 
 import { concatBytes } from "../../_concat_bytes.ts";
+import {
+  bodyFraming,
+  indexOfHeadEnd,
+  isInterim,
+  MAX_HEAD_BYTES,
+  NULL_BODY_STATUSES,
+  parseAnswerHead,
+  requestHead,
+} from "../_http1_wire.ts";
+import { type IdleConnection, IdlePool } from "../_idle_pool.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -80,9 +90,6 @@ function storedBytesFetch(input: RequestInfo | URL, init?: RequestInit): Promise
   return globalThis.fetch(input, { ...init, headers, decompress: false } as RequestInit);
 }
 
-// Statuses whose response has no body.
-const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
-const MAX_HEAD_BYTES = 64 * 1024;
 const CRLF = new Uint8Array([13, 10]);
 
 /**
@@ -145,13 +152,8 @@ async function exchange(
   signal?.throwIfAborted();
   const method = (init.method ?? "GET").toUpperCase();
   const headers = new Headers(init.headers);
-  if (!headers.has("host")) headers.set("host", url.host);
   headers.set("content-length", String(body.byteLength));
-  let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\n`;
-  headers.forEach((value, name) => {
-    head += `${name}: ${value}\r\n`;
-  });
-  head += "\r\n";
+  const head = requestHead(method, url, headers);
 
   let connection: Connection;
   try {
@@ -192,29 +194,14 @@ async function exchange(
   }
 }
 
-/** Idle connections by origin, most recent last, each closed after the keep-alive timeout. */
-class ConnectionPool {
-  #idle = new Map<string, Connection[]>();
-  constructor(readonly keepAliveTimeout: number, readonly ca?: string | string[]) {}
-
-  acquire(url: URL): Promise<Connection> {
-    const origin = url.origin;
-    const idle = this.#idle.get(origin);
-    while (idle && idle.length > 0) {
-      const connection = idle.pop()!;
-      if (connection.take()) return Promise.resolve(connection);
-    }
-    return Connection.open(url, this.ca);
+/** Idle connections by origin; new ones opened with the extra certificate authorities. */
+class ConnectionPool extends IdlePool<Connection> {
+  constructor(keepAliveTimeout: number, readonly ca?: string | string[]) {
+    super(keepAliveTimeout);
   }
 
-  release(connection: Connection): void {
-    const idle = this.#idle.get(connection.origin) ?? [];
-    this.#idle.set(connection.origin, idle);
-    idle.push(connection);
-    connection.park(this.keepAliveTimeout, () => {
-      const at = idle.indexOf(connection);
-      if (at >= 0) idle.splice(at, 1);
-    });
+  acquire(url: URL): Promise<Connection> {
+    return Promise.resolve(this.take(url.origin) ?? Connection.open(url, this.ca));
   }
 }
 
@@ -228,14 +215,12 @@ interface Answer {
 }
 
 /** One keep-alive connection: writes with backpressure, parses one answer at a time. */
-class Connection {
+class Connection implements IdleConnection {
   #socket!: BunSocket;
   #closed = false;
   #error: unknown;
   #drained?: () => void;
   #parser?: AnswerParser;
-  #idleTimer?: ReturnType<typeof setTimeout>;
-  #onForget?: () => void;
 
   private constructor(readonly origin: string) {}
 
@@ -265,22 +250,13 @@ class Connection {
     return connection;
   }
 
-  /** Takes an idle connection for a request; false if it closed meanwhile. */
-  take(): boolean {
-    clearTimeout(this.#idleTimer);
-    this.#onForget = undefined;
-    if (this.#closed) return false;
-    this.#socket.ref();
-    return true;
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  /** Parks the connection idle: unreferenced, closed after `timeout` ms. */
-  park(timeout: number, forget: () => void): void {
-    this.#onForget = forget;
-    this.#socket.unref();
-    this.#idleTimer = setTimeout(() => this.close(), timeout);
-    // An idle connection must not keep the process alive.
-    (this.#idleTimer as { unref?: () => void }).unref?.();
+  hold(held: boolean): void {
+    if (held) this.#socket.ref();
+    else this.#socket.unref();
   }
 
   /** Starts reading the answer to the request about to be written. */
@@ -345,8 +321,6 @@ class Connection {
     if (this.#closed) return;
     this.#closed = true;
     this.#error = error ?? new Error("the server closed the connection");
-    clearTimeout(this.#idleTimer);
-    this.#onForget?.();
     this.#drained?.();
     const parser = this.#parser;
     this.#parser = undefined;
@@ -390,22 +364,14 @@ class AnswerParser {
           if (this.#buffer.byteLength > MAX_HEAD_BYTES) throw new Error("answer head too large");
           return false;
         }
-        const head = parseHead(new TextDecoder().decode(this.#buffer.subarray(0, end)));
+        const head = parseAnswerHead(new TextDecoder().decode(this.#buffer.subarray(0, end)));
         this.#buffer = this.#buffer.subarray(end + 4);
         // 100 Continue and other interim answers come before the real one.
-        if (head.status >= 100 && head.status < 200 && head.status !== 101) continue;
+        if (isInterim(head.status)) continue;
         this.#head = head;
-        const length = head.headers.get("content-length");
-        const chunked = /(^|,)\s*chunked\s*$/i.test(head.headers.get("transfer-encoding") ?? "");
-        if (this.headRequest || NULL_BODY_STATUSES.has(head.status)) this.#mode = "none";
-        else if (chunked) this.#mode = "chunked";
-        else if (length !== null) {
-          this.#mode = "length";
-          this.#remaining = Number(length);
-          if (!Number.isSafeInteger(this.#remaining) || this.#remaining < 0) {
-            throw new Error(`bad content-length: ${length}`);
-          }
-        } else this.#mode = "close";
+        const framing = bodyFraming(head, this.headRequest);
+        this.#mode = framing.mode;
+        this.#remaining = framing.length;
       }
       return this.#readBody();
     }
@@ -488,32 +454,6 @@ class AnswerParser {
     this.#resolve(this.completed);
     return true;
   }
-}
-
-function parseHead(text: string) {
-  const lines = text.split("\r\n");
-  const match = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0]);
-  if (!match) throw new Error(`not an HTTP/1.x answer: ${lines[0].slice(0, 60)}`);
-  const headers = new Headers();
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
-    if (colon <= 0) throw new Error("malformed answer header");
-    headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
-  }
-  const connection = (headers.get("connection") ?? "").toLowerCase();
-  const keepAlive = match[1] === "1"
-    ? !/\bclose\b/.test(connection)
-    : /\bkeep-alive\b/.test(connection);
-  return { status: Number(match[2]), statusText: match[3] ?? "", headers, keepAlive };
-}
-
-function indexOfHeadEnd(buffer: Uint8Array): number {
-  for (let i = 0; i + 3 < buffer.byteLength; i++) {
-    if (buffer[i] === 13 && buffer[i + 1] === 10 && buffer[i + 2] === 13 && buffer[i + 3] === 10) {
-      return i;
-    }
-  }
-  return -1;
 }
 
 function indexOf(buffer: Uint8Array, needle: Uint8Array): number {

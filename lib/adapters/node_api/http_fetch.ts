@@ -27,6 +27,7 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
+import { createSocketGet } from "./socket_get.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -45,6 +46,12 @@ export interface HttpFetchOptions {
    * that meets one fails as a network error, which the client retries).
    */
   keepAliveTimeout?: number;
+  /**
+   * Whether GET and HEAD requests without a body to `http:` URLs go over connections of its
+   * own that read each answer into one reused buffer ({@linkcode createSocketGet}) instead of
+   * `node:http`. Default `true`: downloads cost a fraction of the CPU that way.
+   */
+  socketGets?: boolean;
 }
 
 // Statuses whose response has no body: a Response cannot be made with one.
@@ -106,6 +113,9 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
   const agentOptions = { keepAlive: true, timeout: keepAliveTimeout };
   let httpAgent: HttpAgent | undefined;
   let httpsAgent: HttpsAgent | undefined;
+  const socketGet = options.socketGets === false
+    ? undefined
+    : createSocketGet({ keepAliveTimeout });
 
   const send: FetchFn = (input, init = {}) => {
     if (input instanceof Request) return fallback(input, init);
@@ -113,6 +123,13 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
     if (body === undefined) return fallback(input, init);
     const url = new URL(String(input));
     if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
+    const method = (init.method ?? "GET").toUpperCase();
+    if (
+      socketGet !== undefined && body.kind === "none" && url.protocol === "http:" &&
+      (method === "GET" || method === "HEAD")
+    ) {
+      return socketGet(url, init);
+    }
     const secure = url.protocol === "https:";
     const agent = secure
       ? (httpsAgent ??= new HttpsAgent(agentOptions))

@@ -1,0 +1,230 @@
+// createSocketGet (bodiless GET and HEAD over node:net, each answer read into one reused buffer
+// per connection), against raw node:net servers on 127.0.0.1 that write answers byte for byte as
+// a test wants them: bodies by length, chunked and until close, heads and chunk lines split
+// across reads, interim answers, keep-alive reuse, answers that put a connection out of step,
+// resets and aborts mid-body, a cancelled body, and reads into the caller's buffer.
+
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { createSocketGet } from "../lib/adapters/node_api/socket_get.ts";
+import { testBytes } from "./_test_bytes.ts";
+import { sameBytes } from "./_upload_fixtures.ts";
+
+/** A raw server: each request head is answered by `answer(path, socket)`. */
+interface RawServer {
+  url: string;
+  /** Connections accepted so far. */
+  connections: number;
+  /** Request heads received, in order. */
+  heads: string[];
+  close(): Promise<void>;
+}
+
+async function startRaw(answer: (path: string, socket: Socket) => void): Promise<RawServer> {
+  const sockets = new Set<Socket>();
+  const raw: RawServer = { url: "", connections: 0, heads: [], close: () => Promise.resolve() };
+  const server: Server = createServer((socket) => {
+    raw.connections++;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let pending = "";
+    socket.on("data", (data) => {
+      pending += data.toString("latin1");
+      for (let end; (end = pending.indexOf("\r\n\r\n")) >= 0;) {
+        const head = pending.slice(0, end);
+        pending = pending.slice(end + 4);
+        raw.heads.push(head);
+        answer(head.split(" ")[1].split("?")[0], socket);
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  raw.url = `http://127.0.0.1:${port}`;
+  raw.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+  return raw;
+}
+
+/** Writes `pieces` one per event-loop turn, so the client reads them apart. */
+async function writeApart(socket: Socket, pieces: (string | Uint8Array)[]): Promise<void> {
+  for (const piece of pieces) {
+    await new Promise<void>((resolve) => socket.write(piece, () => resolve()));
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe("createSocketGet", () => {
+  let server: RawServer;
+  const body = testBytes(300_000, 5);
+  const get = createSocketGet({ keepAliveTimeout: 4000 });
+  before(async () => {
+    server = await startRaw((path, socket) => {
+      switch (path) {
+        case "/length":
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nx-a: 1\r\n\r\n`);
+          socket.write(body);
+          return;
+        case "/chunked":
+          void writeApart(socket, [
+            "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n",
+            "5\r\nhel",
+            "lo\r",
+            "\n6;ext=1\r\n wor",
+            "ld\r\n0\r\n",
+            "x-trailer: t\r\n\r\n",
+          ]);
+          return;
+        case "/split-head":
+          void writeApart(socket, [
+            "HTTP/1.1 200 O",
+            "K\r\ncontent-length: 3\r",
+            "\n\r",
+            "\nabc",
+          ]);
+          return;
+        case "/interim":
+          socket.write(
+            "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+          );
+          return;
+        case "/until-close":
+          socket.end("HTTP/1.1 200 OK\r\nconnection: close\r\n\r\nto the end");
+          return;
+        case "/extra":
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokSURPLUS");
+          return;
+        case "/reset":
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
+          socket.write(body.subarray(0, 1000), () => socket.resetAndDestroy());
+          return;
+        case "/slow":
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
+          socket.write(body.subarray(0, 1000)); // and nothing more
+          return;
+        case "/no-content":
+          socket.write("HTTP/1.1 204 No Content\r\n\r\n");
+          return;
+        case "/status-600":
+          socket.write("HTTP/1.1 600 Odd\r\ncontent-length: 0\r\n\r\n");
+          return;
+        case "/not-http":
+          socket.write("SSH-2.0-OpenSSH\r\n\r\n");
+          return;
+        default:
+          socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+      }
+    });
+  });
+  after(() => server.close());
+
+  it("reads a body by length, with the answer's headers, and sends a plain GET head", async () => {
+    const res = await get(new URL(`${server.url}/length?q=1`), { headers: { "x-req": "r" } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-a"), "1");
+    assert.ok(sameBytes(new Uint8Array(await res.arrayBuffer()), body));
+    const head = server.heads.find((h) => h.startsWith("GET /length?q=1 "))!;
+    assert.match(head, /^GET \/length\?q=1 HTTP\/1\.1\r\n/);
+    assert.match(head, /\r\nx-req: r/);
+    assert.match(head, new RegExp(`\\r\\nhost: ${new URL(server.url).host}`));
+    assert.doesNotMatch(head, /content-length|transfer-encoding/i);
+  });
+
+  it("reads into the caller's buffer: a byte stream", async () => {
+    const res = await get(new URL(`${server.url}/length`), {});
+    const reader = res.body!.getReader({ mode: "byob" });
+    const whole = new Uint8Array(body.length);
+    let at = 0;
+    for (let buffer = new Uint8Array(7000);;) {
+      const { done, value } = await reader.read(buffer);
+      if (done) break;
+      whole.set(value, at);
+      at += value.length;
+      buffer = new Uint8Array(value.buffer);
+    }
+    assert.equal(at, body.length);
+    assert.ok(sameBytes(whole, body));
+  });
+
+  it("decodes a chunked body whose size lines and CRLFs are split across reads", async () => {
+    const res = await get(new URL(`${server.url}/chunked`), {});
+    assert.equal(await res.text(), "hello world");
+  });
+
+  it("reads a head split across reads, and skips an interim 100 answer", async () => {
+    assert.equal(await (await get(new URL(`${server.url}/split-head`), {})).text(), "abc");
+    assert.equal(await (await get(new URL(`${server.url}/interim`), {})).text(), "ok");
+  });
+
+  it("reads a body until the connection closes", async () => {
+    assert.equal(await (await get(new URL(`${server.url}/until-close`), {})).text(), "to the end");
+  });
+
+  it("reuses one connection for answers read whole, and not one put out of step", async () => {
+    const own = createSocketGet({ keepAliveTimeout: 4000 });
+    const before = server.connections;
+    for (let i = 0; i < 5; i++) {
+      assert.equal(await (await own(new URL(`${server.url}/k${i}`), {})).text(), "ok");
+    }
+    assert.equal(server.connections - before, 1, "five GETs, one connection");
+    // Bytes after the answer: that connection goes, the next GET opens another.
+    assert.equal(await (await own(new URL(`${server.url}/extra`), {})).text(), "ok");
+    assert.equal(await (await own(new URL(`${server.url}/after-extra`), {})).text(), "ok");
+    assert.equal(server.connections - before, 2);
+  });
+
+  it("gives HEAD and 204 answers no body", async () => {
+    const head = await get(new URL(`${server.url}/length`), { method: "HEAD" });
+    assert.equal(head.body, null);
+    assert.equal(head.headers.get("content-length"), String(body.length));
+    assert.equal((await get(new URL(`${server.url}/no-content`), {})).body, null);
+  });
+
+  it("fails like fetch: a status out of range, a reply that is not HTTP, a refused connection", async () => {
+    await assert.rejects(get(new URL(`${server.url}/status-600`), {}), TypeError);
+    await assert.rejects(get(new URL(`${server.url}/not-http`), {}), TypeError);
+    const closed = await startRaw(() => {});
+    const url = closed.url;
+    await closed.close();
+    await assert.rejects(get(new URL(`${url}/x`), {}), TypeError);
+  });
+
+  it("errors the body with a TypeError when the connection resets mid-body", async () => {
+    const res = await get(new URL(`${server.url}/reset`), {});
+    await assert.rejects(res.arrayBuffer(), TypeError);
+  });
+
+  it("errors the body with the signal's reason on an abort mid-body", async () => {
+    const controller = new AbortController();
+    const res = await get(new URL(`${server.url}/slow`), { signal: controller.signal });
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    assert.equal(first.done, false);
+    const reason = new Error("stop");
+    controller.abort(reason);
+    await assert.rejects(
+      (async () => {
+        for (;;) if ((await reader.read()).done) return;
+      })(),
+      (err) => err === reason,
+    );
+    await assert.rejects(
+      get(new URL(`${server.url}/x`), { signal: controller.signal }),
+      (err) => err === reason,
+    );
+  });
+
+  it("closes a connection whose body was cancelled rather than reusing it", async () => {
+    const own = createSocketGet({ keepAliveTimeout: 4000 });
+    const before = server.connections;
+    const res = await own(new URL(`${server.url}/slow`), {});
+    await res.body!.cancel();
+    assert.equal(await (await own(new URL(`${server.url}/after-cancel`), {})).text(), "ok");
+    assert.equal(server.connections - before, 2);
+  });
+});
