@@ -353,7 +353,8 @@ describe("createSocketFetch: the request", () => {
 describe("createSocketFetch: what goes to the fallback", () => {
   let server: Recorder;
   const { calls, fallback } = recordingFallback();
-  const fetch = createSocketFetch({ ...SMALL, fallback });
+  // Bodiless GETs go to the fallback only without `socketGets` (see the next describe).
+  const fetch = createSocketFetch({ ...SMALL, fallback, socketGets: false });
   before(async () => {
     server = await startRecorder();
   });
@@ -436,6 +437,44 @@ describe("createSocketFetch: what goes to the fallback", () => {
       globalThis.fetch = original;
     }
     assert.deepEqual(seen, [`${server.url}/small`]);
+  });
+});
+
+describe("createSocketFetch: bodiless GETs and HEADs over node:net (socketGets)", () => {
+  let server: Recorder;
+  const { calls, fallback } = recordingFallback();
+  const fetch = createSocketFetch({ ...SMALL, fallback });
+  before(async () => {
+    server = await startRecorder();
+    server.route("/stored", (_req, res) => {
+      res.writeHead(200, { "content-encoding": "gzip", "content-length": "3" });
+      res.end(new Uint8Array([31, 139, 8]));
+    });
+  });
+  after(async () => {
+    await server.close();
+  });
+
+  it("sends them to http: URLs itself, as byte streams, asking for no encoding", async () => {
+    const got = await fetch(`${server.url}/get`);
+    assert.equal(await got.text(), "ok");
+    const head = await fetch(`${server.url}/get`, { method: "HEAD" });
+    assert.equal(head.body, null);
+    const stored = await fetch(`${server.url}/stored`);
+    const reader = stored.body!.getReader({ mode: "byob" });
+    const { value } = await reader.read(new Uint8Array(16));
+    assert.deepEqual([...value!], [31, 139, 8]); // as the server sent them, not inflated
+    assert.equal(calls.length, 0);
+    const seen = server.seen.map((s) => [s.method, s.path]);
+    assert.deepEqual(seen, [["GET", "/get"], ["HEAD", "/get"], ["GET", "/stored"]]);
+    assert.equal(server.request("/stored").headers["accept-encoding"], undefined);
+  });
+
+  it("hands a GET with a Request, or to another scheme, to the fallback", async () => {
+    const before = calls.length;
+    await fetch(new Request(`${server.url}/req`));
+    await fetch("data:text/plain,hello");
+    assert.equal(calls.length - before, 2);
   });
 });
 
@@ -981,13 +1020,15 @@ describe("createSocketFetch's fallback: bodies arrive as stored", () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("asks for identity and does not inflate a gzip body", async () => {
-    const res = await createSocketFetch()(url);
+    const res = await createSocketFetch({ socketGets: false })(url);
     assert.equal(res.headers.get("x-accept-encoding"), "identity");
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), stored);
   });
 
   it("keeps an accept-encoding the caller set, and still hands over the stored bytes", async () => {
-    const res = await createSocketFetch()(url, { headers: { "accept-encoding": "gzip" } });
+    const res = await createSocketFetch({ socketGets: false })(url, {
+      headers: { "accept-encoding": "gzip" },
+    });
     assert.equal(res.headers.get("x-accept-encoding"), "gzip");
     assert.deepEqual(new Uint8Array(await res.arrayBuffer()), stored);
   });

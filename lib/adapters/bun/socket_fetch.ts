@@ -1,8 +1,9 @@
 /**
  * Bun's default `fetch` for the client: requests with a large byte body
  * (every part of 1 MiB or more) go over HTTP/1.1 on `Bun.connect` sockets,
- * written straight from the caller's buffer; every other request goes to
- * Bun's own `fetch`.
+ * written straight from the caller's buffer; bodiless GETs and HEADs to
+ * `http:` URLs over `node:net` ones (`../node_api/socket_get.ts`); every
+ * other request goes to Bun's own `fetch`.
  *
  * Why: Bun's `fetch` copies a byte body whole before sending it, so each
  * part in flight is held twice. Measured against a loopback sink (128 PUTs
@@ -53,6 +54,7 @@ import {
   requestHead,
 } from "../_http1_wire.ts";
 import { type IdleConnection, IdlePool } from "../_idle_pool.ts";
+import { createSocketGet } from "../node_api/socket_get.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -68,6 +70,13 @@ export interface SocketFetchOptions {
   fallback?: typeof fetch;
   /** Byte bodies at least this large go over sockets. Default 1 MiB: Bun's copy of a smaller one costs little. */
   minBodySize?: number;
+  /**
+   * Whether GET and HEAD requests without a body to `http:` URLs go over `node:net`
+   * connections that read each answer into one reused buffer ({@linkcode createSocketGet}).
+   * Default `true`: Bun's `fetch` reads a body ahead of its reader, so a download of 4 × 8 MiB
+   * ranges peaked at 155 MiB through it and at 73-76 MiB this way, at the same speed.
+   */
+  socketGets?: boolean;
   /**
    * How long an idle connection is kept, in milliseconds. Default 4000, under
    * the 5 s idle timeout common to HTTP servers (a request that meets a
@@ -128,8 +137,21 @@ export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetc
     );
   }
   const pool = new ConnectionPool(keepAliveTimeout, options.ca);
+  const socketGet = options.socketGets === false
+    ? undefined
+    : createSocketGet({ keepAliveTimeout });
   const send: FetchFn = (input, init) => {
     const body = init?.body;
+    if (
+      socketGet !== undefined && (body === undefined || body === null) &&
+      !(input instanceof Request)
+    ) {
+      const url = new URL(String(input));
+      const method = (init?.method ?? "GET").toUpperCase();
+      if (url.protocol === "http:" && (method === "GET" || method === "HEAD")) {
+        return socketGet(url, init ?? {});
+      }
+    }
     if (
       !(body instanceof Uint8Array) || body.byteLength < minBodySize || input instanceof Request
     ) {
