@@ -38,43 +38,11 @@ import { isNetworkError, settleWithin } from "../lib/testing/_fetch_outcome.ts";
 import { recordingFallback } from "./_recording_fallback.ts";
 import { signalled } from "./_signalled.ts";
 import { ROOT, sameBytes } from "./_upload_fixtures.ts";
+import { LOCAL_CERT, LOCAL_KEY, OTHER_CERT, OTHER_KEY } from "./_tls_fixtures.ts";
 
 const MiB = 1024 * 1024;
 /** Small threshold, so most bodies here stay small. */
 const SMALL = { minBodySize: 1024 };
-
-// Test-only self-signed certificates (valid 2020-2120), made with openssl for
-// these tests: one for 127.0.0.1 and localhost, one for other.example.
-const LOCAL_CERT = `-----BEGIN CERTIFICATE-----
-MIIBZjCCAQ2gAwIBAgIBATAKBggqhkjOPQQDAjAUMRIwEAYDVQQDDAkxMjcuMC4w
-LjEwIBcNMjAwMTAxMDAwMDAwWhgPMjEyMDAxMDEwMDAwMDBaMBQxEjAQBgNVBAMM
-CTEyNy4wLjAuMTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABG1nlu75bbAiqjFL
-/aR2hooO26fkHJ5ED5oGYFdruxKe+tz7ccC5/7OFVgNNpqVbaH54JFWLDuAqV1id
-asEz/0ejTjBMMA8GA1UdEwEB/wQFMAMBAf8wHQYDVR0OBBYEFIBYQjiPfZr2JEwp
-9oIHl8HEXHHdMBoGA1UdEQQTMBGHBH8AAAGCCWxvY2FsaG9zdDAKBggqhkjOPQQD
-AgNHADBEAiBEvPNqiqKNDd9myZ4woq67nX+yb2suVCat5ta68ibt6wIgUko8dF0b
-b6w4x0DWOQtCcIu9oi16hxuRv9nsbWTc75Y=
------END CERTIFICATE-----`;
-const LOCAL_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgCTKJZo3N1tMdpWlZ
-YIbR2CLDYPepIwEGeZdpOcnBFwahRANCAARtZ5bu+W2wIqoxS/2kdoaKDtun5Bye
-RA+aBmBXa7sSnvrc+3HAuf+zhVYDTaalW2h+eCRViw7gKldYnWrBM/9H
------END PRIVATE KEY-----`;
-const OTHER_CERT = `-----BEGIN CERTIFICATE-----
-MIIBbDCCAROgAwIBAgIBAjAKBggqhkjOPQQDAjAYMRYwFAYDVQQDDA1vdGhlci5l
-eGFtcGxlMCAXDTIwMDEwMTAwMDAwMFoYDzIxMjAwMTAxMDAwMDAwWjAYMRYwFAYD
-VQQDDA1vdGhlci5leGFtcGxlMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEyQ+6
-QUGT+ctElJw0P7XVgGyGl3KKvowcZKfEqG802K0x+iaW/ajTFOHqNJPp1yOEg/OB
-+fO4E388dai3zVH0zqNMMEowDwYDVR0TAQH/BAUwAwEB/zAdBgNVHQ4EFgQUsWW8
-kYMcA1jTYn4me14uqjJg0XwwGAYDVR0RBBEwD4INb3RoZXIuZXhhbXBsZTAKBggq
-hkjOPQQDAgNHADBEAiAlexw4EgHGfnVG/0rd512CDcwrDs63G+fQ3u2Y6+SU6wIg
-MssRtsp4BX0GoPE2SUf51FSqneutTtnnjv1LTTnskEI=
------END CERTIFICATE-----`;
-const OTHER_KEY = `-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgwmbkxyf6P3lthP8k
-SKD5TnoDaKcdeJgUwhmJK51qcRahRANCAATJD7pBQZP5y0SUnDQ/tdWAbIaXcoq+
-jBxkp8SobzTYrTH6Jpb9qNMU4eo0k+nXI4SD84H587gTfzx1qLfNUfTO
------END PRIVATE KEY-----`;
 
 // ---------------------------------------------------------------------------
 // A raw node:net server: exact control of the answer bytes
@@ -842,7 +810,6 @@ describe("createSocketFetch: https", () => {
     assert.match(String(cause?.message), /certificate|cert/i, `cause: ${String(cause?.message)}`);
     return true;
   };
-
   it("rejects a certificate it does not trust, with a cause that says so", async () => {
     const fetch = createSocketFetch(SMALL);
     const outcome = await settleWithin(

@@ -6,10 +6,13 @@
 
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { createSocketGet } from "../lib/adapters/node_api/socket_get.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { sameBytes } from "./_upload_fixtures.ts";
+import { LOCAL_CERT, LOCAL_KEY } from "./_tls_fixtures.ts";
+import { readByob } from "./_read_byob.ts";
 
 /** A raw server: each request head is answered by `answer(path, socket)`. */
 interface RawServer {
@@ -137,18 +140,8 @@ describe("createSocketGet", () => {
 
   it("reads into the caller's buffer: a byte stream", async () => {
     const res = await get(new URL(`${server.url}/length`), {});
-    const reader = res.body!.getReader({ mode: "byob" });
-    const whole = new Uint8Array(body.length);
-    let at = 0;
-    for (let buffer = new Uint8Array(7000);;) {
-      const { done, value } = await reader.read(buffer);
-      if (done) break;
-      whole.set(value, at);
-      at += value.length;
-      buffer = new Uint8Array(value.buffer);
-    }
-    assert.equal(at, body.length);
-    assert.ok(sameBytes(whole, body));
+    const { bytes } = await readByob(res.body!, 7000);
+    assert.ok(sameBytes(bytes, body));
   });
 
   it("decodes a chunked body whose size lines and CRLFs are split across reads", async () => {
@@ -226,5 +219,42 @@ describe("createSocketGet", () => {
     await res.body!.cancel();
     assert.equal(await (await own(new URL(`${server.url}/after-cancel`), {})).text(), "ok");
     assert.equal(server.connections - before, 2);
+  });
+});
+
+describe("createSocketGet over TLS", () => {
+  let server: TlsServer;
+  let url = "";
+  const body = testBytes(200_000, 6);
+  before(async () => {
+    server = createTlsServer({ key: LOCAL_KEY, cert: LOCAL_CERT }, (socket) => {
+      socket.on("error", () => {});
+      let pending = "";
+      socket.on("data", (data) => {
+        pending += data.toString("latin1");
+        for (let end; (end = pending.indexOf("\r\n\r\n")) >= 0;) {
+          pending = pending.slice(end + 4);
+          socket.write(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\n\r\n`);
+          socket.write(body);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    url = `https://127.0.0.1:${(server.address() as { port: number }).port}/tls`;
+  });
+  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it("reads an https answer into the caller's buffer, trusting the CA it is given", async () => {
+    const get = createSocketGet({ keepAliveTimeout: 4000, ca: LOCAL_CERT });
+    for (let i = 0; i < 2; i++) {
+      const res = await get(new URL(url), {});
+      const { bytes } = await readByob(res.body!, 9000);
+      assert.ok(sameBytes(bytes, body));
+    }
+  });
+
+  it("refuses a certificate it cannot verify, like fetch", async () => {
+    const get = createSocketGet({ keepAliveTimeout: 4000 });
+    await assert.rejects(get(new URL(url), {}), TypeError);
   });
 });

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { AbortError, OssClient } from "../mod.ts";
 import { testBytes } from "./_test_bytes.ts";
+import { readByob } from "./_read_byob.ts";
 import { clientOptions, sameBytes, type UploadEnv, uploadEnv } from "./_upload_fixtures.ts";
 
 /** A `fetch` whose answers' bodies are byte streams over `inner`'s, counting BYOB reads. */
@@ -79,19 +80,8 @@ describe("byte-stream answers", () => {
   it("getObject's body stays a byte stream: read into the caller's buffer", async () => {
     const { bucket, counts } = byobBucket();
     const got = await bucket.getObject("a.bin");
-    const reader = got.body.getReader({ mode: "byob" });
-    const whole = new Uint8Array(object.length);
-    let at = 0;
-    let buffer = new Uint8Array(10_000);
-    for (;;) {
-      const { done, value } = await reader.read(buffer);
-      if (done) break;
-      whole.set(value, at);
-      at += value.length;
-      buffer = new Uint8Array(value.buffer); // the same memory, handed back
-    }
-    assert.equal(at, object.length);
-    assert.ok(sameBytes(whole, object));
+    const { bytes } = await readByob(got.body, 10_000);
+    assert.ok(sameBytes(bytes, object));
     assert.ok(counts.byobReads >= object.length / 10_000);
   });
 

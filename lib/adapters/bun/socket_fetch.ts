@@ -148,6 +148,8 @@ export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetc
     ) {
       const url = new URL(String(input));
       const method = (init?.method ?? "GET").toUpperCase();
+      // Only http: here, Bun's node:tls refused a test certificate given as `ca`
+      // (DEPTH_ZERO_SELF_SIGNED_CERT) that Bun.connect takes; https stays on Bun's fetch.
       if (url.protocol === "http:" && (method === "GET" || method === "HEAD")) {
         return socketGet(url, init ?? {});
       }

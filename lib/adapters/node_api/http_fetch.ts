@@ -47,11 +47,16 @@ export interface HttpFetchOptions {
    */
   keepAliveTimeout?: number;
   /**
-   * Whether GET and HEAD requests without a body to `http:` URLs go over connections of its
+   * Whether GET and HEAD requests without a body to http(s) URLs go over connections of its
    * own that read each answer into one reused buffer ({@linkcode createSocketGet}) instead of
    * `node:http`. Default `true`: downloads cost a fraction of the CPU that way.
    */
   socketGets?: boolean;
+  /**
+   * Certificate authorities (PEM) to trust for `https:` endpoints besides Node's own (which
+   * include `NODE_EXTRA_CA_CERTS`), e.g. a private one. Default: none.
+   */
+  ca?: string | string[];
 }
 
 // Statuses whose response has no body: a Response cannot be made with one.
@@ -110,7 +115,8 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
       `keepAliveTimeout must be a positive number of ms, got ${keepAliveTimeout}`,
     );
   }
-  const agentOptions = { keepAlive: true, timeout: keepAliveTimeout };
+  const ca = options.ca;
+  const agentOptions = { keepAlive: true, timeout: keepAliveTimeout, ...(ca ? { ca } : {}) };
   let httpAgent: HttpAgent | undefined;
   let httpsAgent: HttpsAgent | undefined;
   const socketGet = options.socketGets === false
@@ -125,8 +131,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
     if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
     const method = (init.method ?? "GET").toUpperCase();
     if (
-      socketGet !== undefined && body.kind === "none" && url.protocol === "http:" &&
-      (method === "GET" || method === "HEAD")
+      socketGet !== undefined && body.kind === "none" && (method === "GET" || method === "HEAD")
     ) {
       return socketGet(url, init);
     }

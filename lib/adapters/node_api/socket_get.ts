@@ -1,5 +1,6 @@
 /**
- * GET and HEAD requests without a body, over HTTP/1.1 on `node:net` keep-alive connections,
+ * GET and HEAD requests without a body, over HTTP/1.1 on `node:net` (and `node:tls`) keep-alive
+ * connections,
  * each reading the answer into one buffer of its own (`onread`) that the answer's body is
  * copied out of straight into the reader's buffer: a byte stream, so a download reads into its
  * write buffers.
@@ -11,7 +12,8 @@
  * @module
  */
 
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
+import { connect as connectTls, type ConnectionOptions } from "node:tls";
 import { concatBytes } from "../../_concat_bytes.ts";
 import {
   bodyFraming,
@@ -27,9 +29,14 @@ import { type IdleConnection, IdlePool } from "../_idle_pool.ts";
 export interface SocketGetOptions {
   /** How long an idle connection is kept, in milliseconds. */
   keepAliveTimeout: number;
+  /**
+   * Certificate authorities (PEM) to trust for `https:` besides Node's own (which include
+   * `NODE_EXTRA_CA_CERTS`). Default: none.
+   */
+  ca?: string | string[];
 }
 
-/** Sends one bodiless GET or HEAD to an `http:` URL; fails like `fetch`. */
+/** Sends one bodiless GET or HEAD to an `http:` or `https:` URL; fails like `fetch`. */
 export type SocketGet = (url: URL, init: RequestInit) => Promise<Response>;
 
 // Each connection's read buffer: what one read from the kernel can bring.
@@ -58,7 +65,7 @@ const CHUNK = 64 * 1024;
  * ```
  */
 export function createSocketGet(options: SocketGetOptions): SocketGet {
-  const pool = new ConnectionPool(options.keepAliveTimeout);
+  const pool = new ConnectionPool(options.keepAliveTimeout, options.ca);
   return (url, init) => exchange(pool, url, init);
 }
 
@@ -89,10 +96,14 @@ async function exchange(pool: ConnectionPool, url: URL, init: RequestInit): Prom
   return await answer.response;
 }
 
-/** Idle connections by origin. */
+/** Idle connections by origin; new ones trusting the extra certificate authorities. */
 class ConnectionPool extends IdlePool<Connection> {
+  constructor(keepAliveTimeout: number, readonly ca?: string | string[]) {
+    super(keepAliveTimeout);
+  }
+
   acquire(url: URL): Promise<Connection> {
-    return Promise.resolve(this.take(url.origin) ?? Connection.open(url));
+    return Promise.resolve(this.take(url.origin) ?? Connection.open(url, this.ca));
   }
 }
 
@@ -108,22 +119,31 @@ class Connection implements IdleConnection {
 
   private constructor(readonly origin: string) {}
 
-  static open(url: URL): Promise<Connection> {
+  static open(url: URL, ca: string | string[] | undefined): Promise<Connection> {
     const connection = new Connection(url.origin);
+    const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
+    const onread = {
+      buffer: connection.#buffer,
+      callback: (n: number) => connection.#onRead(n),
+    };
     return new Promise((resolve, reject) => {
-      const socket = connect({
-        host: url.hostname.replace(/^\[(.*)\]$/, "$1"),
-        port: Number(url.port || 80),
-        noDelay: true,
-        onread: {
-          buffer: connection.#buffer,
-          callback: (n: number) => connection.#onRead(n),
-        },
-      });
+      const secure = url.protocol === "https:";
+      const socket = secure
+        ? connectTls({
+          host,
+          port: Number(url.port || 443),
+          // SNI takes host names only (RFC 6066), not addresses.
+          ...(isIP(host) ? {} : { servername: host }),
+          ...(ca === undefined ? {} : { ca }),
+          // Node's TLS sockets take `onread` as its plain ones do; its types leave it out.
+          onread,
+        } as ConnectionOptions)
+        : connect({ host, port: Number(url.port || 80), onread });
+      socket.setNoDelay(true);
       connection.#socket = socket;
       const failed = (err: Error) => reject(err);
       socket.once("error", failed);
-      socket.once("connect", () => {
+      socket.once(secure ? "secureConnect" : "connect", () => {
         socket.off("error", failed);
         socket.on("error", (err) => connection.#gone(err));
         socket.on("end", () => connection.#gone());
