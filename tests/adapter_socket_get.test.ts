@@ -253,6 +253,32 @@ describe("createSocketGet over TLS", () => {
     }
   });
 
+  it("ends with the signal's reason when aborted during the TLS handshake", async () => {
+    // A server that accepts and never answers: the handshake cannot finish.
+    let accepted!: () => void;
+    const connected = new Promise<void>((resolve) => accepted = resolve);
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => {
+      sockets.push(socket);
+      socket.on("error", () => {});
+      accepted();
+    });
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const get = createSocketGet({ keepAliveTimeout: 4000, ca: LOCAL_CERT });
+      const controller = new AbortController();
+      const pending = get(new URL(`https://127.0.0.1:${port}/x`), { signal: controller.signal });
+      await connected;
+      const reason = new Error("gave up");
+      controller.abort(reason);
+      await assert.rejects(pending, (err) => err === reason);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
   it("refuses a certificate it cannot verify, like fetch", async () => {
     const get = createSocketGet({ keepAliveTimeout: 4000 });
     await assert.rejects(get(new URL(url), {}), TypeError);

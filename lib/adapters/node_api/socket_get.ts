@@ -77,8 +77,9 @@ async function exchange(pool: ConnectionPool, url: URL, init: RequestInit): Prom
   const head = requestHead(method, url, headers);
   let connection: Connection;
   try {
-    connection = await pool.acquire(url);
+    connection = await pool.acquire(url, signal);
   } catch (err) {
+    if (signal?.aborted) throw signal.reason;
     throw new TypeError("fetch failed", { cause: err });
   }
   if (signal?.aborted) {
@@ -102,8 +103,8 @@ class ConnectionPool extends IdlePool<Connection> {
     super(keepAliveTimeout);
   }
 
-  acquire(url: URL): Promise<Connection> {
-    return Promise.resolve(this.take(url.origin) ?? Connection.open(url, this.ca));
+  acquire(url: URL, signal: AbortSignal | undefined): Promise<Connection> {
+    return Promise.resolve(this.take(url.origin) ?? Connection.open(url, this.ca, signal));
   }
 }
 
@@ -119,7 +120,12 @@ class Connection implements IdleConnection {
 
   private constructor(readonly origin: string) {}
 
-  static open(url: URL, ca: string | string[] | undefined): Promise<Connection> {
+  /** Connects; an abort meanwhile destroys the socket and rejects with the signal's reason. */
+  static open(
+    url: URL,
+    ca: string | string[] | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Connection> {
     const connection = new Connection(url.origin);
     const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
     const onread = {
@@ -141,9 +147,16 @@ class Connection implements IdleConnection {
         : connect({ host, port: Number(url.port || 80), onread });
       socket.setNoDelay(true);
       connection.#socket = socket;
-      const failed = (err: Error) => reject(err);
+      const failed = (err: unknown) => {
+        signal?.removeEventListener("abort", aborted);
+        socket.destroy();
+        reject(err);
+      };
+      const aborted = () => failed(signal!.reason);
+      signal?.addEventListener("abort", aborted, { once: true });
       socket.once("error", failed);
       socket.once(secure ? "secureConnect" : "connect", () => {
+        signal?.removeEventListener("abort", aborted);
         socket.off("error", failed);
         socket.on("error", (err) => connection.#gone(err));
         socket.on("end", () => connection.#gone());
