@@ -11,6 +11,7 @@ import { mkdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises
 import { dirname } from "node:path";
 import type { Bucket } from "../client/bucket.ts";
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
+import type { ObjectWriteSettings } from "../client/object_write_options.ts";
 import { crc64 } from "../crc64/crc64.ts";
 import { IntegrityError } from "../errors/errors.ts";
 import type { RateLimiter } from "../pacing/rate_limiter.ts";
@@ -31,6 +32,12 @@ export interface TreeFileOptions {
   limitRate?: RateLimiter;
   /** The journal's nested store for large files' checkpoints; `undefined` with `--no-checkpoint`. */
   checkpoints?: CheckpointStore;
+  /**
+   * What every uploaded object stores besides its bytes (`--acl`, `--meta`...), on its
+   * PutObject or its multipart upload's requests alike; `--content-type` replaces the type
+   * each file's extension would give. Empty for downloads.
+   */
+  settings: ObjectWriteSettings;
   /** Stops the transfer. */
   signal: AbortSignal;
   /** Said when a large file's checkpoint is not used. */
@@ -99,6 +106,7 @@ export async function uploadTreeFile(
   if (f.size <= o.threshold) {
     const bytes = await readFile(f.path);
     const result = await o.bucket.putObject(f.key, bytes, {
+      ...o.settings,
       signal: o.signal,
       limitRate: o.limitRate,
     });
@@ -107,6 +115,7 @@ export async function uploadTreeFile(
     return;
   }
   await o.bucket.uploadFile(f.key, f.path, {
+    ...o.settings,
     ...inParts(f, o, onBytes, "up"),
     onCheckpointSetAside: o.onSetAside,
   });

@@ -31,6 +31,7 @@ import {
 } from "./cmd_upload.ts";
 import { reportError } from "./error_report.ts";
 import { nameFilter, nameRulesOf } from "./name_filter.ts";
+import { objectWriteSettings, refuseObjectWriteFlags } from "./object_write_flags.ts";
 import type { OssUrl } from "./oss_url.ts";
 import { createProgress } from "./progress.ts";
 import { TreeJournal, type TreeJournalHeader } from "./tree_journal.ts";
@@ -136,6 +137,11 @@ export async function prepareTree(ctx: CliContext, plan: TreePlan): Promise<Tree
   const threshold = thresholdFlag(flags.strings.get("bigfile-threshold"));
   const partSize = partSizeFlag(flags.strings.get("part-size"));
   const keep = nameFilter(nameRulesOf(flags.sequence));
+  if (plan.direction === "down") {
+    refuseObjectWriteFlags(ctx, "a download (cp -r oss://… DIR, sync oss://… DIR)");
+  }
+  // Read and checked before anything is listed or sent: a bad --acl fails at once.
+  const settings = plan.direction === "up" ? objectWriteSettings(ctx) : {};
   const cpPath = await journalPath(ctx, journalHeader(plan));
   if (plan.direction === "up") await requireFolder(plan.root);
   const conn = await ctx.connect();
@@ -148,7 +154,7 @@ export async function prepareTree(ctx: CliContext, plan: TreePlan): Promise<Tree
     keep,
     cpPath,
     note,
-    pool: { jobs, threshold, routines, limitRate, partSize, cpPath, note },
+    pool: { jobs, threshold, routines, limitRate, partSize, settings, cpPath, note },
   };
 }
 
@@ -262,6 +268,7 @@ interface PoolOptions {
   routines: TreeFileOptions["routines"];
   limitRate: TreeFileOptions["limitRate"];
   partSize: TreeFileOptions["partSize"];
+  settings: TreeFileOptions["settings"];
   cpPath: string | false;
   note: (line: string) => void;
 }
@@ -334,6 +341,7 @@ async function transferAll(
     partSize: o.partSize,
     routines: o.routines,
     limitRate: o.limitRate,
+    settings: o.settings,
     checkpoints: journal?.store,
     signal: controller.signal,
     onSetAside: (s) => o.note(setAsideLine(s)),

@@ -62,9 +62,11 @@ cp options:
   --bigfile-threshold SIZE  uploads: files up to SIZE go up with one PutObject, CRC64-checked
                           (default: one part); cp -r: files up to SIZE go in one request each
                           (default 1MB); copies: sources up to SIZE use one CopyObject (default 1GB)
-What an upload stores (cp <file> oss://..., cp - oss://...):
+What an upload stores (cp <file> oss://..., cp - oss://..., and every object of
+cp -r <dir> oss://... and sync <dir> oss://..., small and large files alike):
   --content-type TYPE     default: by the file's extension, else the key's (the mime
-                          package's table), else application/octet-stream
+                          package's table), else application/octet-stream; on a tree, TYPE
+                          for every file, whatever its extension
   --meta NAME=VALUE       user metadata, x-oss-meta-NAME (repeatable)
   --acl ACL               default, private, public-read, public-read-write
   --storage-class CLASS   Standard, IA, Archive, ColdArchive, DeepColdArchive

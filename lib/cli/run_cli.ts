@@ -53,7 +53,7 @@ const SYNC_FLAGS: Record<string, FlagSpec> = {
 
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
   cp: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...OBJECT_WRITE_FLAGS },
-  sync: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...SYNC_FLAGS },
+  sync: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...SYNC_FLAGS, ...OBJECT_WRITE_FLAGS },
   cat: { "bandwidth-limit": { type: "string" } },
   stat: {},
   ls: { multipart: { type: "boolean", short: "m" } },
@@ -229,11 +229,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           "cp <file> oss://bucket/key  or  ossup cp oss://bucket/key <file|oss://bucket/key>",
         );
         const [src, dst] = p;
-        if (args.booleans.get("recursive")) {
-          // The tree engine does not take them yet: refused, not silently dropped.
-          refuseObjectWriteFlags(ctx, "cp -r (not yet)");
-          return await treeCommand(ctx, src, dst);
-        }
+        // The tree engine reads the write flags itself (uploads take them, downloads refuse them).
+        if (args.booleans.get("recursive")) return await treeCommand(ctx, src, dst);
         for (const flag of ["jobs", "include", "exclude"]) {
           if (args.strings.has(flag) || args.lists.has(flag)) {
             throw new UsageError(
