@@ -1,8 +1,8 @@
 /**
- * One file of a tree transfer, either way: at most the threshold in one
- * request (PutObject, GetObject) with its CRC-64 checked; above it, the
- * library's `uploadFile`/`downloadFile` in parallel parts, resumable from
- * a checkpoint kept in the tree's journal.
+ * One file of a tree transfer, any way: at most the threshold in one
+ * request (PutObject, GetObject, CopyObject) with its CRC-64 checked; above
+ * it, the library's `uploadFile`/`downloadFile`/`copyFile` in parallel
+ * parts, resumable from a checkpoint kept in the tree's journal.
  *
  * @module
  */
@@ -20,8 +20,10 @@ import type { CheckpointSetAside } from "../upload/upload_options.ts";
 
 /** How every file of one tree transfer goes. */
 export interface TreeFileOptions {
-  /** The bucket. */
+  /** The bucket written (uploads, copies) or read (downloads). */
   bucket: Bucket;
+  /** A copy's source bucket. */
+  sourceBucket: string;
   /** Files up to this many bytes go in one request. */
   threshold: number;
   /** Bytes per part of a large file (`--part-size`; `"auto"`: the engine's choice). */
@@ -50,8 +52,10 @@ export interface TreeFile {
   rel: string;
   /** The local file. */
   path: string;
-  /** The object key. */
+  /** The object key: written (uploads, copies) or read (downloads). */
   key: string;
+  /** A copy's source key. */
+  sourceKey: string;
   /** Bytes, as listed. */
   size: number;
   /**
@@ -78,7 +82,7 @@ function inParts(
   f: TreeFile,
   o: TreeFileOptions,
   onBytes: (done: number) => void,
-  direction: "up" | "down",
+  direction: "up" | "down" | "copy",
 ) {
   return {
     partSize: o.partSize,
@@ -166,4 +170,25 @@ async function downloadBytes(
     return;
   }
   await o.bucket.downloadFile(f.key, f.path, inParts(f, o, onBytes, "down"));
+}
+
+/**
+ * Copies one object inside OSS with `copyFile`: one CopyObject up to the threshold, else
+ * UploadPartCopy parts checkpointed in the tree's journal; its CRC-64 checked against the
+ * source's either way.
+ *
+ * @param f The file (`sourceKey` in `o.sourceBucket` to `key` in `o.bucket`).
+ * @param o The tree's options.
+ * @param onBytes Bytes the server has copied of this object so far.
+ */
+export async function copyTreeFile(
+  f: TreeFile,
+  o: TreeFileOptions,
+  onBytes: (done: number) => void,
+): Promise<void> {
+  await o.bucket.copyFile(o.sourceBucket, f.sourceKey, f.key, {
+    ...inParts(f, o, onBytes, "copy"),
+    copyObjectLimit: o.threshold,
+    onCheckpointSetAside: o.onSetAside,
+  });
 }

@@ -16,7 +16,7 @@ import { statCommand } from "./cmd_stat.ts";
 import { OBJECT_WRITE_FLAGS, refuseObjectWriteFlags } from "./object_write_flags.ts";
 import { downloadCommand } from "./cmd_download.ts";
 import { lsCommand } from "./cmd_ls.ts";
-import { treeDownloadCommand, treeUploadCommand } from "./cmd_tree_copy.ts";
+import { treeCopyCommand, treeDownloadCommand, treeUploadCommand } from "./cmd_tree_copy.ts";
 import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
 import { serveCommand } from "./cmd_serve.ts";
 import { syncCommand } from "./cmd_sync.ts";
@@ -292,12 +292,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** `cp -r`: a folder up, or a prefix down. */
+/** `cp -r`: a folder up, a prefix down, or a prefix to another inside OSS. */
 function treeCommand(ctx: CliContext, src: string, dst: string): Promise<number> {
   if (isOssUrl(src) && isOssUrl(dst)) {
-    throw new UsageError(
-      "cp -r copies between a folder and OSS; between two oss:// prefixes it is not supported yet",
-    );
+    return treeCopyCommand(ctx, parseOssUrl(src), parseOssUrl(dst));
   }
   if (isOssUrl(src)) return treeDownloadCommand(ctx, parseOssUrl(src), dst);
   if (!isOssUrl(dst)) {
