@@ -7,6 +7,7 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Bucket } from "../client/bucket.ts";
@@ -17,6 +18,16 @@ import { IntegrityError } from "../errors/errors.ts";
 import type { RateLimiter } from "../pacing/rate_limiter.ts";
 import { PARTIAL_DOWNLOAD_SUFFIX } from "../sink/file_sink.ts";
 import type { CheckpointSetAside } from "../upload/upload_options.ts";
+
+/**
+ * Files up to this size are read with one synchronous `readFileSync`: for a tree of small files
+ * the promise-based `readFile` (open, fstat, read, close, each an asynchronous operation) was
+ * the largest cost per file in a CPU profile on Deno (a fifth of the process's time) and 8% on
+ * Node, where `readFileSync` costs a few tens of µs; a read of at most 1 MiB from the page
+ * cache holds the event loop for well under a millisecond. Larger files (a raised
+ * `--bigfile-threshold`) are read without blocking.
+ */
+const SYNC_READ_LIMIT = 1024 * 1024;
 
 /** How every file of one tree transfer goes. */
 export interface TreeFileOptions {
@@ -108,7 +119,7 @@ export async function uploadTreeFile(
   onBytes: (done: number) => void,
 ): Promise<void> {
   if (f.size <= o.threshold) {
-    const bytes = await readFile(f.path);
+    const bytes = f.size <= SYNC_READ_LIMIT ? readFileSync(f.path) : await readFile(f.path);
     const result = await o.bucket.putObject(f.key, bytes, {
       ...o.settings,
       signal: o.signal,
