@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { makeClient } from "./_client_setup.ts";
 import { GatedClock } from "./_gated_clock.ts";
 import { startServer, type TestServer } from "./_server.ts";
-import { runOssup, serverEnv, startOssup } from "./_cli_run.ts";
+import { runOssup, serverEnv } from "./_cli_run.ts";
+import { journals, KILL_PACE, killTreeMidway, resumeTree } from "./_tree_kill.ts";
 import { testBytes } from "./_test_bytes.ts";
 
 /** One request as it reached the server: which object, and which part. */
@@ -66,22 +67,6 @@ async function assertSameTree(a: string, b: string): Promise<void> {
   for (const [rel, bytes] of left) {
     assert.ok(Buffer.compare(bytes, right.get(rel)!) === 0, `${rel} differs`);
   }
-}
-
-/** The finished files a tree journal records (its `d` lines). */
-async function journalDone(path: string): Promise<Set<string>> {
-  const text = await readFile(path, "utf8");
-  const done = new Set<string>();
-  for (const line of text.split("\n")) {
-    if (!line.endsWith("}")) continue;
-    const r = JSON.parse(line);
-    if (typeof r.d === "string") done.add(r.d);
-  }
-  return done;
-}
-
-async function journals(cwd: string): Promise<string[]> {
-  return (await readdir(cwd)).filter((n) => /^ossup-tree-[0-9a-f]+\.cp$/.test(n));
 }
 
 before(async () => {
@@ -150,44 +135,25 @@ describe("ossup cp -r", () => {
       `oss://${BUCKET}/kill/`,
       "--part-size",
       "100KB",
-      "--parallel",
-      "1",
-      "--jobs",
-      "4",
+      ...KILL_PACE,
     ];
-    server.control.clear();
-    clock.hold();
-    // Part 3 of the large file is held: parts 1 and 2 are done and journalled before it is sent.
-    server.control.add({
-      operation: "UploadPart",
-      key: `kill/${BIG}`,
-      partNumber: 3,
-      action: { type: "latency", ms: 0 },
+    const done = await killTreeMidway({
+      server,
+      clock,
+      args,
+      cwd,
+      env,
+      // Part 3 of the large file is held: parts 1 and 2 are done and journalled before it is sent.
+      hold: { operation: "UploadPart", key: `kill/${BIG}`, partNumber: 3 },
+      // A job sends its next file only once the last one is journalled: with 4 jobs, 120
+      // PutObjects seen means at least 116 files recorded.
+      until: (s) => (s.requests.PutObject ?? 0) >= 120,
     });
-    const run = startOssup(args, { cwd, env });
-    await clock.held(1);
-    // A job sends its next file only once the last one is journalled: with 4 jobs, 120
-    // PutObjects seen means at least 116 files recorded.
-    await server.control.when((s) => (s.requests.PutObject ?? 0) >= 120);
-    run.child.kill("SIGKILL");
-    const { signal } = await run.exit;
-    assert.equal(signal, "SIGKILL");
-    clock.release();
-    await server.idle();
-    server.control.clear();
-
-    const [journal] = await journals(cwd);
-    assert.ok(journal, "the journal is kept");
-    const done = await journalDone(join(cwd, journal));
     assert.ok(done.size >= 116, `${done.size} files recorded`);
     assert.ok(!done.has(BIG));
 
     seen = [];
-    const again = await runOssup([...args, "--json"], { cwd, env });
-    assert.equal(again.code, 0, again.stderr);
-    const out = JSON.parse(again.stdout);
-    assert.equal(out.alreadyDone, done.size);
-    assert.equal(out.copied, SMALL_FILES + 3 - done.size);
+    await resumeTree({ args, cwd, env }, done, SMALL_FILES + 3);
     const resent = seen.filter((s) => s.method === "PUT" && done.has(s.key.slice("kill/".length)));
     assert.deepEqual(resent.map((s) => s.key), [], "no journalled file is sent again");
     assert.equal(seen.filter((s) => s.method === "HEAD").length, 0, "no HEAD per file");
@@ -238,45 +204,27 @@ describe("ossup cp -r", () => {
       back,
       "--part-size",
       "100KB",
-      "--parallel",
-      "1",
-      "--jobs",
-      "4",
+      ...KILL_PACE,
     ];
-    server.control.clear();
-    clock.hold();
-    // The large file's third range is held: ranges 1 and 2 are done and journalled before it
-    // is asked for (one routine). It is first in the listing's key order, so in flight early.
-    server.control.add({
-      operation: "GetObject",
-      key: `killdown/${BIG}`,
-      nth: 3,
-      action: { type: "latency", ms: 0 },
+    const done = await killTreeMidway({
+      server,
+      clock,
+      args,
+      cwd,
+      env,
+      // The large file's third range is held: ranges 1 and 2 are done and journalled before it
+      // is asked for (one routine). It is first in the listing's key order, so in flight early.
+      hold: { operation: "GetObject", key: `killdown/${BIG}`, nth: 3 },
+      // A job asks for its next file only once the last one is journalled: 120 GetObjects
+      // seen, 3 of them the large file's, leave at least 117 - 3 small files recorded by the
+      // 3 other jobs.
+      until: (s) => (s.requests.GetObject ?? 0) >= 120,
     });
-    const run = startOssup(args, { cwd, env });
-    await clock.held(1);
-    // A job asks for its next file only once the last one is journalled: 120 GetObjects seen,
-    // 3 of them the large file's, leave at least 117 - 3 small files recorded by the 3 other jobs.
-    await server.control.when((s) => (s.requests.GetObject ?? 0) >= 120);
-    run.child.kill("SIGKILL");
-    const { signal } = await run.exit;
-    assert.equal(signal, "SIGKILL");
-    clock.release();
-    await server.idle();
-    server.control.clear();
-
-    const [journal] = await journals(cwd);
-    assert.ok(journal, "the journal is kept");
-    const done = await journalDone(join(cwd, journal));
     assert.ok(done.size >= 114, `${done.size} files recorded`);
     assert.ok(!done.has(BIG));
 
     seen = [];
-    const again = await runOssup([...args, "--json"], { cwd, env });
-    assert.equal(again.code, 0, again.stderr);
-    const out = JSON.parse(again.stdout);
-    assert.equal(out.alreadyDone, done.size);
-    assert.equal(out.copied, SMALL_FILES + 3 - done.size);
+    await resumeTree({ args, cwd, env }, done, SMALL_FILES + 3);
     const asked = seen.filter((s) =>
       (s.method === "GET" || s.method === "HEAD") && done.has(s.key.slice("killdown/".length))
     );

@@ -2,11 +2,12 @@
 // `--content-type`; `--meta`, `--acl`, `--storage-class`, `--tagging`, `--cache-control`,
 // `--content-disposition`; a file of at most one part (or `--bigfile-threshold`) as one
 // PutObject, seen in the server's request log for its key. Bad values are usage errors
-// naming the flag; write flags on a download are refused.
+// naming the flag; write flags on a download are refused. `cp -r` and `sync` uploads store
+// the same on every object, small files' PutObject and large files' multipart upload alike.
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { cleanEnv, runOssup, serverFlags } from "./_cli_run.ts";
 import { testBytes } from "./_test_bytes.ts";
@@ -139,5 +140,116 @@ describe("ossup cp: what gets stored", () => {
     const down = await run(["cp", "oss://stored/small.txt", "out.txt", "--acl", "private"]);
     assert.equal(down.code, 2);
     assert.match(down.stderr, /--acl applies to uploads .* not to a download/);
+  });
+
+  describe("on a tree: cp -r and sync", () => {
+    /** The flags of the brief, each on every object a tree upload writes. */
+    const WRITE_FLAGS = [
+      "--acl",
+      "public-read",
+      "--storage-class",
+      "IA",
+      "--meta",
+      "a=b",
+      "--tagging",
+      "k=v",
+      "--cache-control",
+      "max-age=60",
+      "--content-disposition",
+      "inline",
+    ];
+    /** Files up to 100 KB in one PutObject; big.bin (300 KB) in three 100 KB parts. */
+    const SIZES = ["--bigfile-threshold", "100KB", "--part-size", "100KB"];
+    const FILES: [string, number, string][] = [
+      ["index.html", 20, "text/html"],
+      ["sub/notes.txt", 5000, "text/plain"],
+      ["sub/deeper/data.json", 90_000, "application/json"],
+      ["big.bin", 300 * 1024, "application/octet-stream"],
+    ];
+    let tree: string;
+    before(async () => {
+      tree = join(env.dir, "tree");
+      for (const [i, [rel, size]] of FILES.entries()) {
+        const path = join(tree, ...rel.split("/"));
+        await mkdir(join(path, ".."), { recursive: true });
+        await writeFile(path, testBytes(size, 40 + i));
+      }
+    });
+
+    /** Each object under `prefix` stores every write flag, by HEAD, GetObjectAcl, GetObjectTagging. */
+    const assertStored = async (prefix: string, contentType?: string) => {
+      for (const [rel, size, byExtension] of FILES) {
+        const key = prefix + rel;
+        const head = await env.bucket.headObject(key);
+        assert.equal(head.size, size, key);
+        assert.equal(head.contentType, contentType ?? byExtension, key);
+        assert.deepEqual(head.meta, { a: "b" }, key);
+        assert.equal(head.storageClass, "IA", key);
+        assert.equal(head.headers.get("cache-control"), "max-age=60", key);
+        assert.equal(head.headers.get("content-disposition"), "inline", key);
+        assert.equal(await env.bucket.getObjectAcl(key), "public-read", key);
+        assert.deepEqual(await env.bucket.getObjectTagging(key), { k: "v" }, key);
+      }
+    };
+    /** The small files went in one PutObject each, big.bin in a multipart upload. */
+    const assertRequests = async (prefix: string) => {
+      const path = (rel: string) => `/stored/${prefix}${rel}`;
+      await env.server.handled("POST", path("big.bin"), 2); // initiate, complete
+      const big = env.server.handledOn(path("big.bin")).map((x) => x.method);
+      assert.deepEqual(big, ["POST", "PUT", "PUT", "PUT", "POST"]);
+      for (const [rel] of FILES.slice(0, -1)) {
+        await env.server.handled("PUT", path(rel));
+        assert.deepEqual(env.server.handledOn(path(rel)).map((x) => x.method), ["PUT"], rel);
+      }
+    };
+
+    it("cp -r stores every write flag on small (PutObject) and large (multipart) files", async () => {
+      const r = await run(["cp", "-r", "tree", "oss://stored/up/", ...SIZES, ...WRITE_FLAGS]);
+      assert.equal(r.code, 0, r.stderr);
+      await assertRequests("up/");
+      await assertStored("up/");
+    });
+
+    it("--content-type replaces every file's type by extension", async () => {
+      const r = await run([
+        "cp",
+        "-r",
+        "tree",
+        "oss://stored/typed/",
+        ...SIZES,
+        ...WRITE_FLAGS,
+        "--content-type",
+        "application/x-custom",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      await assertRequests("typed/");
+      await assertStored("typed/", "application/x-custom");
+    });
+
+    it("sync stores them on what it uploads", async () => {
+      const r = await run(["sync", "tree", "oss://stored/synced/", ...SIZES, ...WRITE_FLAGS]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /4 copied/);
+      await assertRequests("synced/");
+      await assertStored("synced/");
+    });
+
+    it("a bad value fails before anything is sent; downloads refuse the flags", async () => {
+      const puts = () => env.server.control.stats().requests.PutObject ?? 0;
+      const before = puts();
+      const bad = await run(["cp", "-r", "tree", "oss://stored/bad/", "--storage-class", "Cold"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--storage-class must be one of "Standard"/);
+      const badSync = await run(["sync", "tree", "oss://stored/bad/", "--meta", "x"]);
+      assert.equal(badSync.code, 2);
+      assert.match(badSync.stderr, /--meta takes name=value/);
+      assert.equal(puts(), before);
+      for (const command of ["cp", "sync"]) {
+        const args = command === "cp" ? ["cp", "-r"] : ["sync"];
+        const down = await run([...args, "oss://stored/up/", "back", "--acl", "private"]);
+        assert.equal(down.code, 2, command);
+        assert.match(down.stderr, /--acl applies to uploads .* not to a download/);
+      }
+    });
   });
 });

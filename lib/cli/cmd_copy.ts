@@ -16,6 +16,22 @@ import type { OssUrl } from "./oss_url.ts";
 import { formatBytes, formatDuration } from "./units.ts";
 
 /**
+ * Refuses `--bandwidth-limit` on a copy between `oss://` URLs, rather than ignoring it: the
+ * limit paces bytes through this machine, and a copy has none.
+ *
+ * @param ctx The command context.
+ * @throws {UsageError} When the flag is given.
+ */
+export function refuseBandwidthLimit(ctx: CliContext): void {
+  if (ctx.args.strings.has("bandwidth-limit")) {
+    throw new UsageError(
+      "--bandwidth-limit paces what goes through this machine; a copy between oss:// URLs " +
+        "sends no object bytes (OSS copies them)",
+    );
+  }
+}
+
+/**
  * Runs the copy.
  *
  * @param ctx The command context.
@@ -28,13 +44,7 @@ export async function copyCommand(ctx: CliContext, src: OssUrl, dst: OssUrl): Pr
     throw new UsageError(`cp needs a source object, e.g. oss://${src.bucket}/<key>`);
   }
   const key = dst.key === "" || dst.key.endsWith("/") ? dst.key + basename(src.key) : dst.key;
-  if (ctx.args.strings.has("bandwidth-limit")) {
-    // Said rather than ignored: the limit paces bytes through this machine, and a copy has none.
-    throw new UsageError(
-      "--bandwidth-limit paces what goes through this machine; a copy between oss:// URLs " +
-        "sends no object bytes (OSS copies them)",
-    );
-  }
+  refuseBandwidthLimit(ctx);
   const routines = parallelFlag(ctx.args.strings.get("parallel"));
   const partSizeText = ctx.args.strings.get("part-size");
   const conn = await ctx.connect();

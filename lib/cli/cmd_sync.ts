@@ -1,6 +1,6 @@
 /**
  * `ossup sync SRC DST [--delete] [--dry-run] [--checksum]`, a folder to an
- * OSS prefix or back: `cp -r` (its listing, journal, jobs, progress and
+ * OSS prefix, back, or one prefix to another inside OSS: `cp -r` (its listing, journal, jobs, progress and
  * summary) of only the files the destination lacks or has otherwise (see
  * `sync_plan.ts` for what "otherwise" means), then, with `--delete`, the
  * removal of what the source no longer has.
@@ -26,23 +26,27 @@ import {
   prepareTree,
   reportTree,
   type TreeCopied,
+  treeCopyPlan,
+  treeEnds,
   type TreeFailure,
   type TreePlan,
   type TreeRun,
 } from "./cmd_tree_copy.ts";
 import { isOssUrl, parseOssUrl } from "./oss_url.ts";
-import { crc64Comparison, planSync, type SyncDecision } from "./sync_plan.ts";
+import {
+  crc64Comparison,
+  objectCrc64Comparison,
+  planSync,
+  type SameContent,
+  type SyncDecision,
+} from "./sync_plan.ts";
 import type { TreeEntry, TreeListing } from "./tree_walk.ts";
 import { walkLocalTree, walkRemoteTree } from "./tree_walk.ts";
 import { formatBytes } from "./units.ts";
 
 /** Which way, from the two arguments. */
 function syncPlanOf(src: string, dst: string): TreePlan {
-  if (isOssUrl(src) && isOssUrl(dst)) {
-    throw new UsageError(
-      "sync goes between a folder and OSS; between two oss:// prefixes it is not supported yet",
-    );
-  }
+  if (isOssUrl(src) && isOssUrl(dst)) return treeCopyPlan(parseOssUrl(src), parseOssUrl(dst));
   if (isOssUrl(src)) {
     const from = parseOssUrl(src);
     return {
@@ -63,6 +67,9 @@ function syncPlanOf(src: string, dst: string): TreePlan {
 async function listDestination(run: TreeRun): Promise<TreeListing> {
   const { plan, keep } = run;
   if (plan.direction === "up") return await walkRemoteTree(run.bucket, plan.prefix, { keep });
+  if (plan.direction === "copy") {
+    return await walkRemoteTree(run.target!, plan.target!.prefix, { keep });
+  }
   const info = await stat(plan.root).catch(() => undefined);
   if (info === undefined) return { entries: [], skipped: [], folders: [] };
   if (!info.isDirectory()) {
@@ -76,9 +83,8 @@ async function listDestination(run: TreeRun): Promise<TreeListing> {
 
 /** What the destination calls a file: its key or its local path. */
 function destinationName(plan: TreePlan, e: TreeEntry): string {
-  return plan.direction === "up"
-    ? `oss://${plan.bucket}/${plan.prefix}${e.rel}`
-    : join(plan.root, ...e.rel.split("/"));
+  if (plan.direction === "down") return join(plan.root, ...e.rel.split("/"));
+  return treeEnds(plan).destination + e.rel;
 }
 
 /** `--dry-run`: says what would be copied and deleted, and does nothing. */
@@ -97,7 +103,7 @@ function showDryRun(ctx: CliContext, run: TreeRun, d: SyncDecision, deleting: bo
     );
     return 0;
   }
-  const verb = run.plan.direction === "up" ? "upload" : "download";
+  const verb = { up: "upload", down: "download", copy: "copy" }[run.plan.direction];
   for (const c of d.copy) ctx.out(`would ${verb}: ${c.entry.rel} (${c.reason})\n`);
   for (const e of gone) ctx.out(`would delete: ${destinationName(run.plan, e)}\n`);
   const bytes = d.copy.reduce((n, c) => n + c.entry.size, 0);
@@ -121,7 +127,9 @@ async function deleteExtra(run: TreeRun, extra: TreeEntry[]): Promise<TreeFailur
       const e = extra[next++];
       try {
         if (plan.direction === "up") await run.bucket.deleteObject(plan.prefix + e.rel);
-        else await rm(join(plan.root, ...e.rel.split("/")));
+        else if (plan.direction === "copy") {
+          await run.target!.deleteObject(plan.target!.prefix + e.rel);
+        } else await rm(join(plan.root, ...e.rel.split("/")));
       } catch (error) {
         failures.push({ rel: `${e.rel} (deleting)`, error });
       }
@@ -129,6 +137,13 @@ async function deleteExtra(run: TreeRun, extra: TreeEntry[]): Promise<TreeFailur
   };
   await Promise.all(Array.from({ length: Math.min(run.pool.jobs, extra.length) }, worker));
   return failures;
+}
+
+/** `--checksum`'s comparison: a file against an object, or an object against its copy. */
+function sameContent(run: TreeRun): SameContent {
+  const { plan } = run;
+  if (plan.direction !== "copy") return crc64Comparison(run.bucket, plan.root, plan.prefix);
+  return objectCrc64Comparison(run.bucket, plan.prefix, run.target!, plan.target!.prefix);
 }
 
 /**
@@ -148,7 +163,7 @@ export async function syncCommand(ctx: CliContext, src: string, dst: string): Pr
   const destination = await listDestination(run);
   const decision = await planSync(source, destination, {
     direction: run.plan.direction,
-    sameContent: checksum ? crc64Comparison(run.bucket, run.plan.root, run.plan.prefix) : undefined,
+    sameContent: checksum ? sameContent(run) : undefined,
     jobs: run.pool.jobs,
   });
   if (dryRun) return showDryRun(ctx, run, decision, deleting);

@@ -1,5 +1,6 @@
 /**
- * `ossup cp -r DIR oss://bucket/prefix/` and `ossup cp -r oss://bucket/prefix/ DIR`:
+ * `ossup cp -r DIR oss://bucket/prefix/`, `ossup cp -r oss://bucket/prefix/ DIR` and
+ * `ossup cp -r oss://bucket/prefix/ oss://bucket2/prefix2/` (a copy inside OSS):
  * a whole tree, several files at once (`--jobs`), one progress display and
  * one journal for the whole transfer (see `tree_journal.ts`), failures of
  * single files retried and then listed, never dropped.
@@ -12,8 +13,10 @@ import { basename, dirname, join, resolve } from "node:path";
 import { autoPlatform } from "../adapters/auto/platform.ts";
 import { parseWhole } from "../command_line/flags.ts";
 import type { Bucket } from "../client/bucket.ts";
+import { DEFAULT_COPY_OBJECT_LIMIT } from "../upload/copy_options.ts";
 import { checkpointFlags } from "./_transfer_run.ts";
 import {
+  copyTreeFile,
   downloadTreeFile,
   type TreeFile,
   type TreeFileOptions,
@@ -21,6 +24,7 @@ import {
 } from "./_tree_file.ts";
 import type { CliContext } from "./cli_context.ts";
 import { CliError, EXIT, UsageError } from "./cli_error.ts";
+import { refuseBandwidthLimit } from "./cmd_copy.ts";
 import {
   bandwidthLimitFlag,
   bigfileThreshold,
@@ -31,6 +35,7 @@ import {
 } from "./cmd_upload.ts";
 import { reportError } from "./error_report.ts";
 import { nameFilter, nameRulesOf } from "./name_filter.ts";
+import { objectWriteSettings, refuseObjectWriteFlags } from "./object_write_flags.ts";
 import type { OssUrl } from "./oss_url.ts";
 import { createProgress } from "./progress.ts";
 import { TreeJournal, type TreeJournalHeader } from "./tree_journal.ts";
@@ -53,13 +58,24 @@ const RETRIED_EXITS: ReadonlySet<number> = new Set([
 
 /** Which way a tree goes, and its two ends. */
 export interface TreePlan {
-  direction: "up" | "down";
-  /** The local folder, absolute. */
+  /** Folder to OSS, OSS to folder, or OSS to OSS (a server-side copy). */
+  direction: "up" | "down" | "copy";
+  /** The local folder, absolute; empty for a copy. */
   root: string;
-  /** The bucket. */
+  /** The bucket: written up, read down, a copy's source. */
   bucket: string;
-  /** The key prefix, empty or ending in `/`. */
+  /** The key prefix in `bucket`, empty or ending in `/`. */
   prefix: string;
+  /** A copy's destination: its bucket and key prefix (empty or ending in `/`). */
+  target?: { bucket: string; prefix: string };
+}
+
+/** The two ends of a tree transfer, as said in notes, summaries and the journal's header. */
+export function treeEnds(plan: TreePlan): { source: string; destination: string } {
+  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  if (plan.direction === "up") return { source: plan.root, destination: remote };
+  if (plan.direction === "down") return { source: remote, destination: plan.root };
+  return { source: remote, destination: `oss://${plan.target!.bucket}/${plan.target!.prefix}` };
 }
 
 /** A failed file, for the list at the end. */
@@ -72,8 +88,10 @@ export function asFolderPrefix(key: string): string {
   return key === "" || key.endsWith("/") ? key : key + "/";
 }
 
-function thresholdFlag(text: string | undefined): number {
-  return bigfileThreshold(text) ?? DEFAULT_BIGFILE_THRESHOLD;
+/** Files up to this many bytes go in one request: a copy's CopyObject limit, else 1 MiB. */
+function thresholdFlag(text: string | undefined, direction: TreePlan["direction"]): number {
+  return bigfileThreshold(text) ??
+    (direction === "copy" ? DEFAULT_COPY_OBJECT_LIMIT : DEFAULT_BIGFILE_THRESHOLD);
 }
 
 /** Where the journal goes: `--checkpoint PATH`, `DIR/` of `--checkpoint-dir`, or `./ossup-tree-<hash>.cp`. */
@@ -106,8 +124,10 @@ async function requireFolder(root: string): Promise<void> {
 export interface TreeRun {
   /** Direction and ends. */
   plan: TreePlan;
-  /** The bucket. */
+  /** The bucket of `plan.bucket`. */
   bucket: Bucket;
+  /** A copy's destination bucket (`plan.target`). */
+  target?: Bucket;
   /** Whether a relative path is kept (`--include`/`--exclude`). */
   keep: (rel: string) => boolean;
   /** The journal's path, or `false` with `--no-checkpoint`. */
@@ -132,31 +152,39 @@ export async function prepareTree(ctx: CliContext, plan: TreePlan): Promise<Tree
     ? parseWhole("jobs", flags.strings.get("jobs")!, 1, 1000)
     : DEFAULT_JOBS;
   const routines = parallelFlag(flags.strings.get("parallel"));
+  if (plan.direction === "copy") {
+    refuseBandwidthLimit(ctx);
+    refuseObjectWriteFlags(ctx, "a copy inside OSS");
+  }
   const limitRate = bandwidthLimitFlag(flags.strings.get("bandwidth-limit"));
-  const threshold = thresholdFlag(flags.strings.get("bigfile-threshold"));
+  const threshold = thresholdFlag(flags.strings.get("bigfile-threshold"), plan.direction);
   const partSize = partSizeFlag(flags.strings.get("part-size"));
   const keep = nameFilter(nameRulesOf(flags.sequence));
+  if (plan.direction === "down") {
+    refuseObjectWriteFlags(ctx, "a download (cp -r oss://… DIR, sync oss://… DIR)");
+  }
+  // Read and checked before anything is listed or sent: a bad --acl fails at once.
+  const settings = plan.direction === "up" ? objectWriteSettings(ctx) : {};
   const cpPath = await journalPath(ctx, journalHeader(plan));
   if (plan.direction === "up") await requireFolder(plan.root);
   const conn = await ctx.connect();
   const bucket = await conn.bucket(plan.bucket, plan.direction === "up");
+  const target = plan.target && await conn.bucket(plan.target.bucket, true);
   const quietNotes = ctx.quiet || ctx.json;
   const note = (line: string) => quietNotes ? undefined : ctx.err(`ossup: ${line}\n`);
   return {
     plan,
     bucket,
+    target,
     keep,
     cpPath,
     note,
-    pool: { jobs, threshold, routines, limitRate, partSize, cpPath, note },
+    pool: { jobs, threshold, routines, limitRate, partSize, settings, cpPath, note },
   };
 }
 
 function journalHeader(plan: TreePlan): TreeJournalHeader {
-  const remote = `oss://${plan.bucket}/${plan.prefix}`;
-  return plan.direction === "up"
-    ? { direction: "up", source: plan.root, destination: remote }
-    : { direction: "down", source: remote, destination: plan.root };
+  return { direction: plan.direction, ...treeEnds(plan) };
 }
 
 /**
@@ -202,6 +230,11 @@ export async function copyTree(
     for (const f of listing.folders) {
       await mkdir(join(plan.root, ...f.split("/")), { recursive: true });
     }
+  } else if (plan.direction === "copy") {
+    // And are copied as markers: an empty folder stays one on the other side.
+    for (const f of listing.folders) {
+      await run.target!.putObject(`${plan.target!.prefix}${f}/`, new Uint8Array());
+    }
   }
   let journal: TreeJournal | undefined;
   if (cpPath !== false) {
@@ -215,7 +248,8 @@ export async function copyTree(
   }
   let finished = false;
   try {
-    const outcome = await transferAll(ctx, plan, run.bucket, entries, journal, run.pool);
+    const written = run.target ?? run.bucket;
+    const outcome = await transferAll(ctx, plan, written, entries, journal, run.pool);
     finished = outcome.failures.length === 0 && !outcome.interrupted;
     return { ...outcome, finished };
   } finally {
@@ -250,7 +284,7 @@ async function listTree(
   keep: (rel: string) => boolean,
   cpPath: string | false,
 ): Promise<TreeListing> {
-  if (plan.direction === "down") return await walkRemoteTree(bucket, plan.prefix, { keep });
+  if (plan.direction !== "up") return await walkRemoteTree(bucket, plan.prefix, { keep });
   return await walkLocalTree(plan.root, { keep, ignore: journalFiles(cpPath) });
 }
 
@@ -262,6 +296,7 @@ interface PoolOptions {
   routines: TreeFileOptions["routines"];
   limitRate: TreeFileOptions["limitRate"];
   partSize: TreeFileOptions["partSize"];
+  settings: TreeFileOptions["settings"];
   cpPath: string | false;
   note: (line: string) => void;
 }
@@ -281,10 +316,17 @@ function pending(entries: TreeEntry[], journal: TreeJournal | undefined): TreeEn
   return entries.filter((e) => journal?.doneVersion(e.rel) !== e.version);
 }
 
+/** How one file moves, by direction. */
+const MOVES = { up: uploadTreeFile, down: downloadTreeFile, copy: copyTreeFile };
+
+/** What the first note calls a direction's work. */
+const VERBS = { up: "uploading", down: "downloading", copy: "copying" };
+
 /** Moves every pending file, `jobs` at once, under one progress display. */
 async function transferAll(
   ctx: CliContext,
   plan: TreePlan,
+  /** The bucket written to (up, copy) or read from (down). */
   bucket: Bucket,
   entries: TreeEntry[],
   journal: TreeJournal | undefined,
@@ -296,15 +338,10 @@ async function transferAll(
   let bytesDone = bytesTotal - todo.reduce((n, e) => n + e.size, 0);
   const inFlight = new Map<string, number>();
   let filesDone = alreadyDone;
-  const verb = plan.direction === "up" ? "uploading" : "downloading";
-  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  const { source, destination } = treeEnds(plan);
   o.note(
-    `${verb} ${entries.length} files (${formatBytes(bytesTotal)}) ` +
-      `${
-        plan.direction === "up"
-          ? `from ${plan.root} to ${remote}`
-          : `from ${remote} to ${plan.root}`
-      }, ` +
+    `${VERBS[plan.direction]} ${entries.length} files (${formatBytes(bytesTotal)}) ` +
+      `from ${source} to ${destination}, ` +
       `${o.jobs} at once, ${o.cpPath === false ? "no journal" : `journal ${o.cpPath}`}`,
   );
   if (alreadyDone > 0) o.note(`resuming: ${alreadyDone} files already done by an earlier run`);
@@ -334,11 +371,13 @@ async function transferAll(
     partSize: o.partSize,
     routines: o.routines,
     limitRate: o.limitRate,
+    settings: o.settings,
+    sourceBucket: plan.bucket,
     checkpoints: journal?.store,
     signal: controller.signal,
     onSetAside: (s) => o.note(setAsideLine(s)),
   };
-  const move = plan.direction === "up" ? uploadTreeFile : downloadTreeFile;
+  const move = MOVES[plan.direction];
   const failures: TreeFailure[] = [];
   let copied = 0;
   let bytesCopied = 0;
@@ -348,8 +387,9 @@ async function transferAll(
   const one = async (e: TreeEntry) => {
     const file: TreeFile = {
       rel: e.rel,
-      path: join(plan.root, ...e.rel.split("/")),
-      key: plan.prefix + e.rel,
+      path: plan.direction === "copy" ? "" : join(plan.root, ...e.rel.split("/")),
+      key: (plan.target?.prefix ?? plan.prefix) + e.rel,
+      sourceKey: plan.prefix + e.rel,
       size: e.size,
       mtimeMs: e.mtimeMs,
     };
@@ -431,7 +471,7 @@ export function reportTree(
   sync?: SyncCounts,
 ): number {
   const { plan, cpPath } = run;
-  const remote = `oss://${plan.bucket}/${plan.prefix}`;
+  const { source, destination } = treeEnds(plan);
   const kept = cpPath === false
     ? "with --no-checkpoint nothing is kept"
     : `the journal is kept in ${cpPath}: run the same command again to resume`;
@@ -450,8 +490,8 @@ export function reportTree(
     ctx.out(
       JSON.stringify({
         direction: plan.direction,
-        source: plan.direction === "up" ? plan.root : remote,
-        destination: plan.direction === "up" ? remote : plan.root,
+        source,
+        destination,
         files: listing.entries.length,
         copied: r.copied,
         alreadyDone: r.alreadyDone,
@@ -466,12 +506,14 @@ export function reportTree(
   } else if (!ctx.quiet) {
     const rate = r.seconds > 0 ? r.bytesCopied / r.seconds : 0;
     const perSecond = r.seconds > 0 ? r.copied / r.seconds : 0;
-    const verb = sync ? "synced" : plan.direction === "up" ? "uploaded" : "downloaded";
+    const verb = sync ? "synced" : { up: "uploaded", down: "downloaded", copy: "copied" }[
+      plan.direction
+    ];
     const syncCounts = sync ? `${sync.unchanged} unchanged, ${sync.deleted} deleted, ` : "";
     ctx.out(
-      `${verb} ${
-        plan.direction === "up" ? `${plan.root} to ${remote}` : `${remote} to ${plan.root}`
-      }: ${r.copied} copied (${formatBytes(r.bytesCopied)}), ${r.alreadyDone} already done, ` +
+      `${verb} ${source} to ${destination}: ${r.copied} copied (${
+        formatBytes(r.bytesCopied)
+      }), ${r.alreadyDone} already done, ` +
         `${syncCounts}${listing.skipped.length} skipped, ${r.failures.length} failed; ${
           formatDuration(r.seconds)
         } ` +
@@ -518,4 +560,44 @@ export function treeDownloadCommand(ctx: CliContext, src: OssUrl, dir: string): 
     bucket: src.bucket,
     prefix: asFolderPrefix(src.key),
   });
+}
+
+/**
+ * `cp -r oss://bucket/prefix/ oss://bucket2/prefix2/`: every object under the prefix copied
+ * inside OSS with `copyFile` (CopyObject up to `--bigfile-threshold`, 1 GiB by default;
+ * UploadPartCopy parts above), its path below the prefix kept under the other. Within one
+ * bucket the two prefixes must not contain each other: the copies would be listed as sources
+ * on the next run.
+ *
+ * @param ctx The command context.
+ * @param src The source prefix.
+ * @param dst The destination prefix.
+ * @returns The exit code.
+ */
+export function treeCopyCommand(ctx: CliContext, src: OssUrl, dst: OssUrl): Promise<number> {
+  return runTree(ctx, treeCopyPlan(src, dst));
+}
+
+/**
+ * The plan of a tree copy inside OSS (`cp -r`, `sync`).
+ *
+ * @param src The source prefix.
+ * @param dst The destination prefix.
+ * @returns The plan.
+ * @throws {UsageError} When, within one bucket, one prefix contains the other.
+ */
+export function treeCopyPlan(src: OssUrl, dst: OssUrl): TreePlan {
+  const prefix = asFolderPrefix(src.key);
+  const target = { bucket: dst.bucket, prefix: asFolderPrefix(dst.key) };
+  if (
+    src.bucket === dst.bucket &&
+    (prefix.startsWith(target.prefix) || target.prefix.startsWith(prefix))
+  ) {
+    throw new UsageError(
+      `oss://${src.bucket}/${prefix} and oss://${dst.bucket}/${target.prefix}: one prefix ` +
+        "contains the other, so the copies would be copied again; copy to a prefix outside " +
+        "the source",
+    );
+  }
+  return { direction: "copy", root: "", bucket: src.bucket, prefix, target };
 }

@@ -20,8 +20,13 @@ Usage:
   ossup cp -r <dir> oss://<bucket>/<prefix>/   a folder's files, --jobs at once, one journal:
                                          kill it and run it again to resume
   ossup cp -r oss://<bucket>/<prefix>/ <dir>   the objects under a prefix into a folder
+  ossup cp -r oss://<b>/<prefix>/ oss://<b2>/<prefix2>/   copy every object under a prefix
+                                         inside OSS (CopyObject each, UploadPartCopy parts above
+                                         --bigfile-threshold); the prefixes of one bucket must
+                                         not contain each other
   ossup sync <dir> oss://<bucket>/<prefix>/    copy only what is missing or changed there
-  ossup sync oss://<bucket>/<prefix>/ <dir>    (either way; cp -r's options and journal)
+  ossup sync oss://<bucket>/<prefix>/ <dir>    (any way: also oss://... oss://...; cp -r's
+                                         options and journal)
   ossup cp - oss://<bucket>/<key>        upload standard input (multipart, one part in memory
                                          at a time, 8MB parts unless --part-size; not resumable)
   ossup cp oss://<bucket>/<key> -        write the object to standard output, CRC64 checked at
@@ -61,10 +66,13 @@ cp options:
   --no-checkpoint         keep nothing: an interrupted transfer starts over
   --bigfile-threshold SIZE  uploads: files up to SIZE go up with one PutObject, CRC64-checked
                           (default: one part); cp -r: files up to SIZE go in one request each
-                          (default 1MB); copies: sources up to SIZE use one CopyObject (default 1GB)
-What an upload stores (cp <file> oss://..., cp - oss://...):
+                          (default 1MB); copies (cp -r too): sources up to SIZE use one CopyObject
+                          (default 1GB)
+What an upload stores (cp <file> oss://..., cp - oss://..., and every object of
+cp -r <dir> oss://... and sync <dir> oss://..., small and large files alike):
   --content-type TYPE     default: by the file's extension, else the key's (the mime
-                          package's table), else application/octet-stream
+                          package's table), else application/octet-stream; on a tree, TYPE
+                          for every file, whatever its extension
   --meta NAME=VALUE       user metadata, x-oss-meta-NAME (repeatable)
   --acl ACL               default, private, public-read, public-read-write
   --storage-class CLASS   Standard, IA, Archive, ColdArchive, DeepColdArchive
@@ -86,11 +94,11 @@ sync options (and cp -r's):
   --delete                delete what the source does not have (listed first; only after every
                           copy succeeded; --include/--exclude protect what they leave out)
   --dry-run               say what would be copied and deleted, change nothing
-  --checksum              changed = another size or another CRC-64 (the file's computed, the
+  --checksum              changed = another size or another CRC-64 (the file's computed, an
                           object's by HEAD); without it, from the listings alone: another size,
-                          or up: the file modified in a later second than the object's
-                          LastModified; down: the file's mtime is not the object's LastModified
-                          (downloads give files that mtime)
+                          or up (and oss:// to oss://): the source modified in a later second
+                          than the destination's LastModified; down: the file's mtime is not
+                          the object's LastModified (downloads give files that mtime)
   -j, --json              print one JSON object as the result (key, size, etag without quotes,
                           crc64, parts, partSize, seconds, bytesSent, bytesResent, resumed;
                           downloads: file, bytesReceived; copies: sourceBucket, sourceKey,

@@ -94,7 +94,8 @@ export function refuseObjectWriteFlags(ctx: CliContext, what: string): void {
   );
   if (given.length > 0) {
     throw new UsageError(
-      `--${given[0]} applies to uploads (cp <file> oss://…, cp - oss://…), not to ${what}`,
+      `--${given[0]} applies to uploads (cp <file> oss://…, cp - oss://…, cp -r <dir> oss://…, ` +
+        `sync <dir> oss://…), not to ${what}`,
     );
   }
 }

@@ -16,7 +16,7 @@ import { statCommand } from "./cmd_stat.ts";
 import { OBJECT_WRITE_FLAGS, refuseObjectWriteFlags } from "./object_write_flags.ts";
 import { downloadCommand } from "./cmd_download.ts";
 import { lsCommand } from "./cmd_ls.ts";
-import { treeDownloadCommand, treeUploadCommand } from "./cmd_tree_copy.ts";
+import { treeCopyCommand, treeDownloadCommand, treeUploadCommand } from "./cmd_tree_copy.ts";
 import { mbCommand, presignCommand, rmCommand } from "./cmd_objects.ts";
 import { serveCommand } from "./cmd_serve.ts";
 import { syncCommand } from "./cmd_sync.ts";
@@ -53,7 +53,7 @@ const SYNC_FLAGS: Record<string, FlagSpec> = {
 
 const COMMAND_FLAGS: Record<string, Record<string, FlagSpec>> = {
   cp: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...OBJECT_WRITE_FLAGS },
-  sync: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...SYNC_FLAGS },
+  sync: { ...TRANSFER_FLAGS, ...TREE_FLAGS, ...SYNC_FLAGS, ...OBJECT_WRITE_FLAGS },
   cat: { "bandwidth-limit": { type: "string" } },
   stat: {},
   ls: { multipart: { type: "boolean", short: "m" } },
@@ -229,11 +229,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           "cp <file> oss://bucket/key  or  ossup cp oss://bucket/key <file|oss://bucket/key>",
         );
         const [src, dst] = p;
-        if (args.booleans.get("recursive")) {
-          // The tree engine does not take them yet: refused, not silently dropped.
-          refuseObjectWriteFlags(ctx, "cp -r (not yet)");
-          return await treeCommand(ctx, src, dst);
-        }
+        // The tree engine reads the write flags itself (uploads take them, downloads refuse them).
+        if (args.booleans.get("recursive")) return await treeCommand(ctx, src, dst);
         for (const flag of ["jobs", "include", "exclude"]) {
           if (args.strings.has(flag) || args.lists.has(flag)) {
             throw new UsageError(
@@ -295,12 +292,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-/** `cp -r`: a folder up, or a prefix down. */
+/** `cp -r`: a folder up, a prefix down, or a prefix to another inside OSS. */
 function treeCommand(ctx: CliContext, src: string, dst: string): Promise<number> {
   if (isOssUrl(src) && isOssUrl(dst)) {
-    throw new UsageError(
-      "cp -r copies between a folder and OSS; between two oss:// prefixes it is not supported yet",
-    );
+    return treeCopyCommand(ctx, parseOssUrl(src), parseOssUrl(dst));
   }
   if (isOssUrl(src)) return treeDownloadCommand(ctx, parseOssUrl(src), dst);
   if (!isOssUrl(dst)) {

@@ -8,7 +8,8 @@
  * - going up (folder → OSS): the file was modified in a later second than
  *   the object's `LastModified` (the object is older than the file: the
  *   rule of ossutil's `cp -u`, which skips a file whose object was written
- *   at or after its mtime);
+ *   at or after its mtime); between two prefixes in OSS likewise, the
+ *   source object's `LastModified` against its copy's;
  * - coming down (OSS → folder): the file's mtime, in whole seconds, is not
  *   the object's `LastModified` (downloads give the file that mtime, so
  *   anything else means the object or the file changed since).
@@ -56,8 +57,8 @@ export type SameContent = (source: TreeEntry, destination: TreeEntry) => Promise
 
 /** Options of {@linkcode planSync}. */
 export interface SyncPlanOptions {
-  /** Which way: `"up"` (folder → OSS) or `"down"`. */
-  direction: "up" | "down";
+  /** Which way: `"up"` (folder → OSS), `"down"`, or `"copy"` (OSS → OSS). */
+  direction: "up" | "down" | "copy";
   /** Compare content, not times (`--checksum`); `undefined`: listings only. */
   sameContent?: SameContent;
   /** Content comparisons at once. */
@@ -68,13 +69,14 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** The listing rule (see the module's doc); `undefined` when the pair looks the same. */
 function listedChange(
-  direction: "up" | "down",
+  direction: SyncPlanOptions["direction"],
   source: TreeEntry,
   destination: TreeEntry,
 ): SyncReason | undefined {
   if (source.size !== destination.size) return "size";
   const [from, to] = [seconds(source.mtimeMs), seconds(destination.mtimeMs)];
-  const changed = direction === "up" ? from > to : from !== to;
+  // A download gives its file the object's time; an upload or a copy makes a newer object.
+  const changed = direction === "down" ? from !== to : from > to;
   return changed ? "time" : undefined;
 }
 
@@ -160,5 +162,30 @@ export function crc64Comparison(bucket: Bucket, root: string, prefix: string): S
       bucket.headObject(prefix + e.rel),
     ]);
     return head.crc64 !== undefined && head.crc64 === local;
+  };
+}
+
+/**
+ * `--checksum`'s comparison between two prefixes in OSS: the source object's CRC-64 against its
+ * copy's, both by HeadObject (ListObjects does not return it).
+ *
+ * @param source The source bucket.
+ * @param sourcePrefix Its key prefix.
+ * @param target The destination bucket.
+ * @param targetPrefix Its key prefix.
+ * @returns The comparison.
+ */
+export function objectCrc64Comparison(
+  source: Bucket,
+  sourcePrefix: string,
+  target: Bucket,
+  targetPrefix: string,
+): SameContent {
+  return async (e) => {
+    const [from, to] = await Promise.all([
+      source.headObject(sourcePrefix + e.rel),
+      target.headObject(targetPrefix + e.rel),
+    ]);
+    return from.crc64 !== undefined && from.crc64 === to.crc64;
   };
 }

@@ -23,8 +23,8 @@ import { UsageError } from "./cli_error.ts";
 
 /** What a journal is for: compared on open, so a journal is never used for another transfer. */
 export interface TreeJournalHeader {
-  /** `"up"` (folder to OSS) or `"down"`. */
-  direction: "up" | "down";
+  /** `"up"` (folder to OSS), `"down"`, or `"copy"` (OSS to OSS). */
+  direction: "up" | "down" | "copy";
   /** The source: an absolute folder or `oss://bucket/prefix/`. */
   source: string;
   /** The destination, likewise. */
