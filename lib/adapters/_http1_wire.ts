@@ -1,7 +1,7 @@
 /**
  * HTTP/1.1 on the wire: a request's head, and an answer's head and body framing, for the
  * transports that speak it on sockets themselves (`bun/socket_fetch.ts`,
- * `node_api/socket_get.ts`).
+ * `node_api/socket_request.ts`).
  *
  * @module
  */
@@ -113,4 +113,17 @@ export function bodyFraming(head: AnswerHead, headRequest: boolean): BodyFraming
   const n = Number(length);
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`bad content-length: ${length}`);
   return { mode: "length", length: n };
+}
+
+/**
+ * The size in a chunked body's size line (hex digits, then any `;extension`).
+ *
+ * @param line The line without its CRLF.
+ * @returns The chunk's size in bytes; 0 ends the body.
+ * @throws {Error} When it is not a size.
+ */
+export function parseChunkSize(line: string): number {
+  const size = parseInt(line.split(";")[0].trim(), 16);
+  if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad chunk size: ${line}`);
+  return size;
 }

@@ -1,6 +1,6 @@
 /**
  * Keep-alive connections waiting for their next request, for the transports that open sockets
- * themselves (`bun/socket_fetch.ts`, `node_api/socket_get.ts`).
+ * themselves (`bun/socket_fetch.ts`, `node_api/socket_request.ts`).
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * Bun's default `fetch` for the client: requests with a large byte body
  * (every part of 1 MiB or more) go over HTTP/1.1 on `Bun.connect` sockets,
  * written straight from the caller's buffer; bodiless GETs and HEADs to
- * `http:` URLs over `node:net` ones (`../node_api/socket_get.ts`); every
+ * `http:` URLs over `node:net` ones (`../node_api/socket_request.ts`); every
  * other request goes to Bun's own `fetch`.
  *
  * Why: Bun's `fetch` copies a byte body whole before sending it, so each
@@ -51,10 +51,11 @@ import {
   MAX_HEAD_BYTES,
   NULL_BODY_STATUSES,
   parseAnswerHead,
+  parseChunkSize,
   requestHead,
 } from "../_http1_wire.ts";
 import { type IdleConnection, IdlePool } from "../_idle_pool.ts";
-import { createSocketGet } from "../node_api/socket_get.ts";
+import { createSocketRequest } from "../node_api/socket_request.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -72,7 +73,7 @@ export interface SocketFetchOptions {
   minBodySize?: number;
   /**
    * Whether GET and HEAD requests without a body to `http:` URLs go over `node:net`
-   * connections that read each answer into one reused buffer ({@linkcode createSocketGet}).
+   * connections that read each answer into one reused buffer ({@linkcode createSocketRequest}).
    * Default `true`: Bun's `fetch` reads a body ahead of its reader, so a download of 4 × 8 MiB
    * ranges peaked at 155 MiB through it and at 73-76 MiB this way, at the same speed.
    */
@@ -139,7 +140,7 @@ export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetc
   const pool = new ConnectionPool(keepAliveTimeout, options.ca);
   const socketGet = options.socketGets === false
     ? undefined
-    : createSocketGet({ keepAliveTimeout });
+    : createSocketRequest({ keepAliveTimeout });
   const send: FetchFn = (input, init) => {
     const body = init?.body;
     if (
@@ -151,7 +152,7 @@ export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetc
       // Only http: here, Bun's node:tls refused a test certificate given as `ca`
       // (DEPTH_ZERO_SELF_SIGNED_CERT) that Bun.connect takes; https stays on Bun's fetch.
       if (url.protocol === "http:" && (method === "GET" || method === "HEAD")) {
-        return socketGet(url, init ?? {});
+        return socketGet(url, init ?? {}, { kind: "none" });
       }
     }
     if (
@@ -443,8 +444,7 @@ class AnswerParser {
           if (line === "") return this.#finish(this.#buffer.byteLength === 0);
           continue; // a trailer field: ignored
         }
-        const size = parseInt(line.split(";")[0].trim(), 16);
-        if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad chunk size: ${line}`);
+        const size = parseChunkSize(line);
         if (size === 0) this.#chunkState = "trailer";
         else {
           this.#remaining = size;

@@ -27,7 +27,7 @@ import {
 } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
-import { createSocketGet } from "./socket_get.ts";
+import { createSocketRequest } from "./socket_request.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -47,11 +47,12 @@ export interface HttpFetchOptions {
    */
   keepAliveTimeout?: number;
   /**
-   * Whether GET and HEAD requests without a body to http(s) URLs go over connections of its
-   * own that read each answer into one reused buffer ({@linkcode createSocketGet}) instead of
-   * `node:http`. Default `true`: downloads cost a fraction of the CPU that way.
+   * Whether requests go over connections of its own that write bodies from the caller's buffer
+   * and read each answer into one reused buffer ({@linkcode createSocketRequest}) instead of
+   * `node:http`. Default `true`: a download costs a fraction of the CPU that way, a request
+   * about 40% less on Node.
    */
-  socketGets?: boolean;
+  sockets?: boolean;
   /**
    * Certificate authorities (PEM) to trust for `https:` endpoints besides Node's own (which
    * include `NODE_EXTRA_CA_CERTS`), e.g. a private one. Default: none.
@@ -119,9 +120,9 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
   const agentOptions = { keepAlive: true, timeout: keepAliveTimeout, ...(ca ? { ca } : {}) };
   let httpAgent: HttpAgent | undefined;
   let httpsAgent: HttpsAgent | undefined;
-  const socketGet = options.socketGets === false
+  const socketRequest = options.sockets === false
     ? undefined
-    : createSocketGet({ keepAliveTimeout });
+    : createSocketRequest({ keepAliveTimeout, ca });
 
   const send: FetchFn = (input, init = {}) => {
     if (input instanceof Request) return fallback(input, init);
@@ -129,12 +130,7 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
     if (body === undefined) return fallback(input, init);
     const url = new URL(String(input));
     if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
-    const method = (init.method ?? "GET").toUpperCase();
-    if (
-      socketGet !== undefined && body.kind === "none" && (method === "GET" || method === "HEAD")
-    ) {
-      return socketGet(url, init);
-    }
+    if (socketRequest !== undefined) return socketRequest(url, init, body);
     const secure = url.protocol === "https:";
     const agent = secure
       ? (httpsAgent ??= new HttpsAgent(agentOptions))

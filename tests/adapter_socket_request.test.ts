@@ -1,4 +1,4 @@
-// createSocketGet (bodiless GET and HEAD over node:net, each answer read into one reused buffer
+// createSocketRequest's answers (its bodiless GETs and HEADs over node:net, each answer read into one reused buffer
 // per connection), against raw node:net servers on 127.0.0.1 that write answers byte for byte as
 // a test wants them: bodies by length, chunked and until close, heads and chunk lines split
 // across reads, interim answers, keep-alive reuse, answers that put a connection out of step,
@@ -8,11 +8,17 @@ import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { after, before, describe, it } from "node:test";
-import { createSocketGet } from "../lib/adapters/node_api/socket_get.ts";
+import { createSocketRequest } from "../lib/adapters/node_api/socket_request.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { sameBytes } from "./_upload_fixtures.ts";
 import { LOCAL_CERT, LOCAL_KEY } from "./_tls_fixtures.ts";
 import { readByob } from "./_read_byob.ts";
+
+/** A GET sender on {@linkcode createSocketRequest}, as the tests below call it. */
+function socketGet(options: { keepAliveTimeout: number; ca?: string }) {
+  const send = createSocketRequest(options);
+  return (url: URL, init: RequestInit) => send(url, init, { kind: "none" });
+}
 
 /** A raw server: each request head is answered by `answer(path, socket)`. */
 interface RawServer {
@@ -62,10 +68,10 @@ async function writeApart(socket: Socket, pieces: (string | Uint8Array)[]): Prom
   }
 }
 
-describe("createSocketGet", () => {
+describe("createSocketRequest: answers", () => {
   let server: RawServer;
   const body = testBytes(300_000, 5);
-  const get = createSocketGet({ keepAliveTimeout: 4000 });
+  const get = socketGet({ keepAliveTimeout: 4000 });
   before(async () => {
     server = await startRaw((path, socket) => {
       switch (path) {
@@ -159,7 +165,7 @@ describe("createSocketGet", () => {
   });
 
   it("reuses one connection for answers read whole, and not one put out of step", async () => {
-    const own = createSocketGet({ keepAliveTimeout: 4000 });
+    const own = socketGet({ keepAliveTimeout: 4000 });
     const before = server.connections;
     for (let i = 0; i < 5; i++) {
       assert.equal(await (await own(new URL(`${server.url}/k${i}`), {})).text(), "ok");
@@ -213,7 +219,7 @@ describe("createSocketGet", () => {
   });
 
   it("closes a connection whose body was cancelled rather than reusing it", async () => {
-    const own = createSocketGet({ keepAliveTimeout: 4000 });
+    const own = socketGet({ keepAliveTimeout: 4000 });
     const before = server.connections;
     const res = await own(new URL(`${server.url}/slow`), {});
     await res.body!.cancel();
@@ -222,7 +228,7 @@ describe("createSocketGet", () => {
   });
 });
 
-describe("createSocketGet over TLS", () => {
+describe("createSocketRequest over TLS", () => {
   let server: TlsServer;
   let url = "";
   const body = testBytes(200_000, 6);
@@ -245,7 +251,7 @@ describe("createSocketGet over TLS", () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it("reads an https answer into the caller's buffer, trusting the CA it is given", async () => {
-    const get = createSocketGet({ keepAliveTimeout: 4000, ca: LOCAL_CERT });
+    const get = socketGet({ keepAliveTimeout: 4000, ca: LOCAL_CERT });
     for (let i = 0; i < 2; i++) {
       const res = await get(new URL(url), {});
       const { bytes } = await readByob(res.body!, 9000);
@@ -266,7 +272,7 @@ describe("createSocketGet over TLS", () => {
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
     const port = (silent.address() as { port: number }).port;
     try {
-      const get = createSocketGet({ keepAliveTimeout: 4000, ca: LOCAL_CERT });
+      const get = socketGet({ keepAliveTimeout: 4000, ca: LOCAL_CERT });
       const controller = new AbortController();
       const pending = get(new URL(`https://127.0.0.1:${port}/x`), { signal: controller.signal });
       await connected;
@@ -280,7 +286,74 @@ describe("createSocketGet over TLS", () => {
   });
 
   it("refuses a certificate it cannot verify, like fetch", async () => {
-    const get = createSocketGet({ keepAliveTimeout: 4000 });
+    const get = socketGet({ keepAliveTimeout: 4000 });
     await assert.rejects(get(new URL(url), {}), TypeError);
+  });
+});
+
+describe("createSocketRequest: request bodies", () => {
+  let server: RawServer;
+  const send = createSocketRequest({ keepAliveTimeout: 4000 });
+  before(async () => {
+    server = await startRaw((path, socket) => {
+      // Answered at once, before the body: only the heads are looked at here.
+      void path;
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+    });
+  });
+  after(() => server.close());
+
+  it("cancels a stream body whose read is pending with the signal's reason on an abort", async () => {
+    let cancelled: unknown;
+    let pulled!: () => void;
+    const asked = new Promise<void>((resolve) => pulled = resolve);
+    const stream = new ReadableStream<Uint8Array>({
+      pull: () => pulled(), // and never gives a chunk
+      cancel: (reason) => {
+        cancelled = reason;
+      },
+    });
+    const silent = await startRaw(() => {});
+    try {
+      const controller = new AbortController();
+      const pending = send(
+        new URL(`${silent.url}/stream`),
+        { method: "PUT", signal: controller.signal },
+        { kind: "stream", stream },
+      );
+      await asked;
+      const reason = new Error("stop");
+      controller.abort(reason);
+      await assert.rejects(pending, (err) => err === reason);
+      assert.equal(cancelled, reason);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it("sends a stream of unknown length chunked, and one of known length with it", async () => {
+    const chunks = [testBytes(1000, 1), testBytes(3000, 2)];
+    const stream = () =>
+      new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const chunk of chunks) c.enqueue(chunk);
+          c.close();
+        },
+      });
+    await (await send(new URL(`${server.url}/chunked`), { method: "PUT" }, {
+      kind: "stream",
+      stream: stream(),
+    })).text();
+    await (await send(new URL(`${server.url}/sized`), { method: "PUT" }, {
+      kind: "stream",
+      stream: stream(),
+      length: 4000,
+    })).text();
+    const chunked = server.heads.find((h) => h.startsWith("PUT /chunked "))!;
+    assert.match(chunked, /\r\ntransfer-encoding: chunked/);
+    assert.doesNotMatch(chunked, /content-length/);
+    const sized = server.heads.find((h) => h.startsWith("PUT /sized "))!;
+    assert.match(sized, /\r\ncontent-length: 4000/);
+    assert.doesNotMatch(sized, /transfer-encoding/);
   });
 });
