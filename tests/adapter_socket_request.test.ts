@@ -9,6 +9,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { after, before, describe, it } from "node:test";
 import { createSocketRequest } from "../lib/adapters/node_api/socket_request.ts";
+import { createHttpFetch } from "../lib/adapters/node_api/http_fetch.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { sameBytes } from "./_upload_fixtures.ts";
 import { LOCAL_CERT, LOCAL_KEY } from "./_tls_fixtures.ts";
@@ -283,6 +284,12 @@ describe("createSocketRequest over TLS", () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
+  });
+
+  it("is what createHttpFetch sends https through, with its ca option", async () => {
+    const fetch = createHttpFetch({ ca: LOCAL_CERT });
+    const res = await fetch(url);
+    assert.ok(sameBytes(new Uint8Array(await res.arrayBuffer()), body));
   });
 
   it("refuses a certificate it cannot verify, like fetch", async () => {
