@@ -770,8 +770,14 @@ async function hmac(
   return crypto.subtle.sign("HMAC", cryptoKey, utf8(message));
 }
 
+// Two hex digits per byte value: a signature's 32 bytes become hex once per request, where
+// mapping each byte through toString and padStart cost a tenth of a small upload's signing.
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 function toHex(buf: ArrayBuffer | Uint8Array): string {
-  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (const b of new Uint8Array(buf)) hex += HEX_PAIRS[b];
+  return hex;
 }
 
 function toBase64(buf: ArrayBuffer): string {
