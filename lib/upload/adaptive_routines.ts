@@ -13,7 +13,11 @@
  *   the back-offs below still apply from the first window;
  * - **grow**: from there, double (then, after the first hold, add a quarter) while
  *   each step brings at least half the gain it would if throughput grew in proportion
- *   ({@linkcode STEP_MUST_BRING});
+ *   ({@linkcode STEP_MUST_BRING}); from the start up, a doubling that brought nearly all of
+ *   it ({@linkcode LEAP_WHEN}: the link is far from full, each connection held back by its
+ *   window) is followed by a leap to four times the routines instead of two: judging a step
+ *   takes two or three parts' time, seconds at a distant link's round trips, so 8 → 16 → 64
+ *   (within `max`) reaches a long link's knee a step sooner than 8 → 16 → 32 → 64;
  * - **hold** when a step stops paying, at the knee the two windows show (where throughput
  *   stopped growing in proportion: `before × rate / rate before`, between the routines before
  *   the step and after it); after
@@ -59,6 +63,20 @@ export const INITIAL_ROUTINES = 8;
  * ```
  */
 export const STEP_MUST_BRING = 0.5;
+/**
+ * The share of a doubling's proportional gain that makes the next step a leap (× 4 instead of
+ * × 2), from {@linkcode INITIAL_ROUTINES} routines up: 0.9, so 8 → 16 must bring at least
+ * +90% (the link took nearly every added routine's share: far from full).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEAP_WHEN } from "./adaptive_routines.ts";
+ *
+ * assert.equal(LEAP_WHEN, 0.9);
+ * ```
+ */
+export const LEAP_WHEN = 0.9;
 /**
  * What the knee estimate of a step that did not pay gives up, in routines: a step that brought
  * nothing measurable (within this much of one routine's share) returns exactly to the routines
@@ -338,11 +356,14 @@ export class AdaptiveRoutines {
 
   #afterGrowWindow(window: Window): void {
     const ratio = this.#routines / this.#before;
-    const grew = this.#baseline === undefined ||
-      window.rate >= this.#baseline.rate * (1 + (ratio - 1) * STEP_MUST_BRING);
+    const gain = (share: number) =>
+      this.#baseline !== undefined &&
+      window.rate >= this.#baseline.rate * (1 + (ratio - 1) * share);
+    const grew = this.#baseline === undefined || gain(STEP_MUST_BRING);
     if (grew && this.#routines < this.#max) {
+      const paidInFull = ratio >= 2 && gain(LEAP_WHEN);
       this.#baseline = window;
-      this.#stepUp(this.#slowStart ? this.#routines : Math.max(1, Math.floor(this.#routines / 4)));
+      this.#stepUp(this.#growthStep(paidInFull));
       return;
     }
     this.#phase = "hold";
@@ -362,6 +383,12 @@ export class AdaptiveRoutines {
         : Math.ceil(this.#before * window.rate / this.#baseline.rate - KNEE_SLACK);
       this.#set(Math.max(this.#before, Math.min(this.#routines, knee)));
     }
+  }
+
+  /** Routines to add after a step that paid: see the module's documentation. */
+  #growthStep(paidInFull: boolean): number {
+    if (!this.#slowStart) return Math.max(1, Math.floor(this.#routines / 4));
+    return paidInFull && this.#before >= INITIAL_ROUTINES ? 3 * this.#routines : this.#routines;
   }
 
   #stepUp(step: number): void {
