@@ -114,6 +114,29 @@ describe("AdaptiveRoutines", () => {
     }
   });
 
+  it("after a reset it halves, then climbs back by doublings to where it was, then by quarters", () => {
+    const { clock, control } = controlled(64);
+    runWindows(control, clock, 1, 64); // 8 → 16 (and its first parts settled)
+    assert.equal(control.routines, 16);
+    control.backOff("reset"); // one connection lost on a long path
+    assert.equal(control.routines, 8);
+    // The link still takes every routine: 8 → 16 (where it was) in one judged window, then
+    // quarter steps, without holding PROBE_AFTER windows first.
+    const seen = runWindows(control, clock, 4, 64);
+    assert.deepEqual(seen, [8, 16, 20, 25]);
+    // A reset on a full link: back to 8, up to 16 again; 16 pays nothing, so it holds at the knee.
+    control.backOff("reset");
+    assert.equal(control.routines, 15); // 31 halved (31 = 25 + a quarter, the last step)
+    const full = runWindows(control, clock, 3, 15);
+    assert.deepEqual(full.slice(0, 2), [15, 30]);
+    assert.equal(control.routines, 15);
+    assert.equal(control.backoffs, 2);
+    // Throttling still holds: no growth for PROBE_AFTER windows.
+    control.backOff("throttled");
+    const held = runWindows(control, clock, PROBE_AFTER, 64);
+    assert.ok(held.every((n) => n === held[0]), `held: ${held}`);
+  });
+
   it("a transfer of no more parts than it may run at once starts with all of them", () => {
     const auto = (options = {}) => resolveParallelism({ routines: "auto", ...options }, 1);
     const oneWave = routinesFor(auto(), 24, 128 * 1024);

@@ -26,7 +26,9 @@
  * - **back off** (halve, at most once per window) on throttling (503 `SlowDown`, 429, other
  *   OSS throttling codes, `RequestTimeout`), connection resets, request timeouts, and on rising
  *   latency: a held window whose parts take {@linkcode LATENCY_RISE} times as long as when the
- *   hold began, with no more throughput (someone else is filling the path).
+ *   hold began, with no more throughput (someone else is filling the path). After throttling,
+ *   timeouts and latency it holds; after a reset (as likely a lost connection on a long path as
+ *   a full one) it climbs back by judged doublings to the routines it had, then by quarters.
  *
  * Always within 1 to `max`. Nothing here reads a clock except through `clock`, so tests drive it
  * with counted bytes and an injected clock.
@@ -231,6 +233,8 @@ export class AdaptiveRoutines {
   #peak: number;
   #phase: "grow" | "hold" = "grow";
   #slowStart = true;
+  /** After a reset: the routines before it, which doublings climb back to (0: none). */
+  #recoverTo = 0;
   /** The window before the last step up, which the next must beat. */
   #baseline: Window | undefined;
   /** The first window of the current hold. */
@@ -345,13 +349,27 @@ export class AdaptiveRoutines {
     this.#quietUntil = now + this.#windowMs;
     this.#backoffs++;
     this.#lastBackoff = reason;
-    this.#phase = "hold";
-    this.#slowStart = false;
+    const from = this.#routines;
+    const halved = Math.max(1, Math.floor(from / 2));
     this.#held = undefined;
     this.#heldWindows = 0;
     this.#settling = 0;
     this.#startWindow();
-    this.#set(Math.max(1, Math.floor(this.#routines / 2)));
+    if (reason === "reset") {
+      // A reset far away is as likely a lost connection as a full path: after halving, climb back
+      // by judged doublings to where it was, as TCP regrows after a loss, rather than hold for
+      // PROBE_AFTER windows (seconds each at such a path's round trips) and add quarters.
+      this.#phase = "grow";
+      this.#slowStart = true;
+      this.#baseline = undefined;
+      this.#before = halved;
+      this.#recoverTo = from;
+    } else {
+      this.#phase = "hold";
+      this.#slowStart = false;
+      this.#recoverTo = 0;
+    }
+    this.#set(halved);
   }
 
   #afterGrowWindow(window: Window): void {
@@ -387,6 +405,14 @@ export class AdaptiveRoutines {
 
   /** Routines to add after a step that paid: see the module's documentation. */
   #growthStep(paidInFull: boolean): number {
+    if (this.#slowStart && this.#recoverTo > 0) {
+      // Regrowing after a reset: doublings up to the routines before it, quarters from there.
+      if (this.#routines < this.#recoverTo) {
+        return Math.min(this.#routines, this.#recoverTo - this.#routines);
+      }
+      this.#slowStart = false;
+      this.#recoverTo = 0;
+    }
     if (!this.#slowStart) return Math.max(1, Math.floor(this.#routines / 4));
     return paidInFull && this.#before >= INITIAL_ROUTINES ? 3 * this.#routines : this.#routines;
   }
