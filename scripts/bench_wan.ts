@@ -7,6 +7,7 @@
  *     npm run bench:wan -- [--profiles 1,2,3,4] [--clients auto-deno,…] [--directions upload,download]
  *                          [--quick] [--size 4MiB] [--runs 1] [--json]
  *     npm run bench:wan -- --per-part [--quick] [--clients …]
+ *     npm run bench:wan -- --clients auto-deno --fixed 1MiBx8,1MiBx16,1MiBx32 [--profiles 3]
  *
  * Profiles (issue 14), and the file each moves, chosen so that the link alone takes 2–5 s:
  *
@@ -27,6 +28,10 @@
  * `"auto"`, default maxMemory 256 MiB); `seed-ossup` (ossup on Deno, 100 KB × 3); `go-seed`,
  * `go-tuned` (Go SDK 1.4 `UploadFile`/`DownloadFile`, checkpoint on); `ali-oss` (upload only:
  * ali-oss has no parallel or resumable download to compare, and the table says so).
+ *
+ * `--fixed 1MiBx16,…` adds ossup on Deno at fixed settings (part size × routines): what a link
+ * gives a transfer that knows the best settings in advance, the ceiling `"auto"` is measured
+ * against.
  *
  * `--per-part` measures issue 14's item 4 instead: one routine of 100 KiB parts through
  * `rtt=50ms,rate=400Mbit,window=1MiB` (40 parts; 20 with `--quick`), ossup on each runtime and
@@ -131,6 +136,8 @@ interface Settings {
   perPart: boolean;
   /** `--size`: bytes each profile moves instead of its own (smoke tests). */
   size?: number;
+  /** `--fixed`: ossup on Deno at fixed part size × routines, e.g. `1MiBx16` (the link's ceiling). */
+  fixed: { partSize: number; routines: number }[];
 }
 
 const CLIENT_IDS = [
@@ -170,6 +177,7 @@ function parseSettings(argv: string[]): Settings {
     "--directions",
     "--runs",
     "--size",
+    "--fixed",
     ...switches,
   ]);
   for (let i = 0; i < argv.length; i++) {
@@ -199,7 +207,18 @@ function parseSettings(argv: string[]): Settings {
     json: argv.includes("--json"),
     perPart: argv.includes("--per-part"),
     size: sizeFlag(listFlag(argv, "size")?.[0]),
+    fixed: (listFlag(argv, "fixed") ?? []).map(fixedFlag),
   };
+}
+
+/** One `--fixed` setting: `<size>x<routines>`, e.g. `1MiBx16`, `256KiBx32`. */
+function fixedFlag(text: string): { partSize: number; routines: number } {
+  const [size, routines] = text.split("x");
+  const n = Number(routines);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new RangeError(`--fixed: <part size>x<routines 1–100> such as 1MiBx16; got ${text}`);
+  }
+  return { partSize: sizeFlag(size)!, routines: n };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -539,7 +558,14 @@ async function main(): Promise<void> {
         command: (a, url) => ["node", [aliNode, "--endpoint", url, ...a]],
       },
     ];
-    const specs = all.filter((s) => wanted.has(s.id));
+    const fixed: ClientSpec[] = settings.fixed.map(({ partSize, routines }) => ({
+      id: `fixed-${partSize}x${routines}`,
+      label: `ossup ${formatSize(partSize)} × ${routines}, Deno`,
+      settings: () => ({ partSize: String(partSize), routines: String(routines) }),
+      directions: both,
+      command: (a, url) => [binary("deno"), ["run", "-A", ossupClient, "--endpoint", url, ...a]],
+    }));
+    const specs = [...all.filter((s) => wanted.has(s.id)), ...fixed];
     const rows: Row[] = [];
     const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
     if (settings.perPart) {

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AdaptiveRoutines, backoffReason, NetworkError, OssError, TimeoutError } from "../mod.ts";
-import { INITIAL_ROUTINES, PROBE_AFTER } from "../lib/upload/adaptive_routines.ts";
+import { INITIAL_ROUTINES, LEAP_WHEN, PROBE_AFTER } from "../lib/upload/adaptive_routines.ts";
+import { resolveParallelism, routinesFor } from "../lib/upload/parallelism.ts";
 import { PartScheduler } from "../lib/upload/part_scheduler.ts";
 
 const WINDOW = 100;
@@ -80,6 +81,76 @@ describe("AdaptiveRoutines", () => {
     assert.deepEqual(seen, [8, 16, 32]);
     assert.equal(control.routines, 32);
     assert.equal(control.peak, 32);
+  });
+
+  it("past its start, a doubling that paid in full leaps to four times the routines", () => {
+    assert.equal(LEAP_WHEN, 0.9);
+    // A long link that takes 64 parts at once: 8 → 16 doubled the throughput → 64, not 32.
+    const far = controlled(64);
+    assert.deepEqual(runWindows(far.control, far.clock, 3, 64), [8, 16, 64]);
+    assert.equal(far.control.routines, 64);
+    // Its knee at 24: the leap overshoots, and the two windows put the hold at the knee.
+    const knee = controlled(64);
+    assert.deepEqual(runWindows(knee.control, knee.clock, 3, 24), [8, 16, 64]);
+    assert.equal(knee.control.routines, 24); // 16 × (24 / 16) throughput
+    assert.equal(knee.control.peak, 64);
+    // A doubling that paid only in part (knee 12: 8 → 16 brought +50%) doubles, no more.
+    const near = controlled(64);
+    assert.deepEqual(runWindows(near.control, near.clock, 3, 12), [8, 16, 32]);
+    assert.equal(near.control.routines, 16);
+    // Below the start it doubles as before (1 → 2 → 4 → 8 paid in full each time).
+    const low = controlled(64, 1);
+    assert.deepEqual(runWindows(low.control, low.clock, 4, 64), [1, 2, 4, 8]);
+    // Leaps are for the first climb: after a back-off, growth is a quarter at a time.
+    const backed = controlled(64);
+    backed.control.backOff("throttled");
+    assert.equal(backed.control.routines, 4);
+    backed.clock.now += WINDOW;
+    const after = runWindows(backed.control, backed.clock, 2 * (PROBE_AFTER + 2), 64);
+    assert.ok(after.at(-1)! > 4, `it grows again: ${after}`);
+    for (let i = 1; i < after.length; i++) {
+      const step = after[i] - after[i - 1];
+      assert.ok(step <= Math.max(1, Math.floor(after[i - 1] / 4)), `quarter steps: ${after}`);
+    }
+  });
+
+  it("after a reset it halves, then climbs back by doublings to where it was, then by quarters", () => {
+    const { clock, control } = controlled(64);
+    runWindows(control, clock, 1, 64); // 8 → 16 (and its first parts settled)
+    assert.equal(control.routines, 16);
+    control.backOff("reset"); // one connection lost on a long path
+    assert.equal(control.routines, 8);
+    // The link still takes every routine: 8 → 16 (where it was) in one judged window, then
+    // quarter steps, without holding PROBE_AFTER windows first.
+    const seen = runWindows(control, clock, 4, 64);
+    assert.deepEqual(seen, [8, 16, 20, 25]);
+    // A reset on a full link: back to 8, up to 16 again; 16 pays nothing, so it holds at the knee.
+    control.backOff("reset");
+    assert.equal(control.routines, 15); // 31 halved (31 = 25 + a quarter, the last step)
+    const full = runWindows(control, clock, 3, 15);
+    assert.deepEqual(full.slice(0, 2), [15, 30]);
+    assert.equal(control.routines, 15);
+    assert.equal(control.backoffs, 2);
+    // Throttling still holds: no growth for PROBE_AFTER windows.
+    control.backOff("throttled");
+    const held = runWindows(control, clock, PROBE_AFTER, 64);
+    assert.ok(held.every((n) => n === held[0]), `held: ${held}`);
+  });
+
+  it("a transfer of no more parts than it may run at once starts with all of them", () => {
+    const auto = (options = {}) => resolveParallelism({ routines: "auto", ...options }, 1);
+    const oneWave = routinesFor(auto(), 24, 128 * 1024);
+    assert.ok(oneWave instanceof AdaptiveRoutines);
+    assert.deepEqual([oneWave.routines, oneWave.max], [24, 24]);
+    // More parts than maxRoutines (32 by default): from the start, and climbing.
+    const long = routinesFor(auto(), 33, 1024 * 1024) as AdaptiveRoutines;
+    assert.deepEqual([long.routines, long.max], [INITIAL_ROUTINES, 32]);
+    // More parts than maxMemory holds at once: the same.
+    const budget = routinesFor(auto({ maxMemory: 10 << 20 }), 12, 1 << 20) as AdaptiveRoutines;
+    assert.deepEqual([budget.routines, budget.max], [INITIAL_ROUTINES, 10]);
+    // The caller's start wins.
+    const told = routinesFor(auto({ adaptive: { initial: 2 } }), 24, 1 << 20) as AdaptiveRoutines;
+    assert.deepEqual([told.routines, told.max], [2, 24]);
   });
 
   it("from its 8 at the start, a link that takes fewer holds there, and throttling halves it at once", () => {

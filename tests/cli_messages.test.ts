@@ -342,7 +342,8 @@ describe("ossup's first line of a transfer", () => {
       /^ossup: uploading one\.bin \(293\.0 KiB\) to oss:\/\/msg-bucket\/single\.bin in 1 part, checkpoint one\.bin\.cp$/m,
     );
     // With no --part-size and --parallel the engine chooses, and says so (in parts: no PutObject):
-    // a file of 1 MiB or less is one part; 2.5 MB is cut for the 8 routines "auto" starts with.
+    // a file of 1 MiB or less is one part; 2.5 MB is cut for the 32 routines "auto" may run, and
+    // with no more parts than that it runs them all at once.
     const auto = await ossup([
       "cp",
       "one.bin",
@@ -361,7 +362,7 @@ describe("ossup's first line of a transfer", () => {
       "0",
     ]);
     assert.equal(larger.code, 0, larger.stderr);
-    assert.match(larger.stderr, / in 8 parts of 320\.0 KiB, 8 at once to start \(auto\), /);
+    assert.match(larger.stderr, / in 20 parts of 128\.0 KiB, 20 at once to start \(auto\), /);
     const three = await ossup([
       "cp",
       "one.bin",

@@ -170,25 +170,26 @@ describe('routines and partSize "auto"', () => {
     assert.equal(result.crc64Verified, true);
   });
 
-  it("auto part size: one part up to 1 MiB, then a part per starting routine, 1 MiB, size / (2 × maxRoutines), within maxMemory", () => {
+  it("auto part size: one part up to 1 MiB, then a part per routine, 1 MiB, size / (2 × maxRoutines), within maxMemory", () => {
     const defaults = { maxRoutines: DEFAULT_MAX_ROUTINES, maxMemory: DEFAULT_MAX_MEMORY };
     const auto = (size: number, budgets = defaults) => autoPartSize(size, budgets);
     assert.equal(auto(0), KB100); // OSS's smallest
     assert.equal(auto(500_000), 512 * 1024); // one part, rounded up to 64 KiB
     assert.equal(auto(MiB), MiB); // one part
-    assert.equal(auto(3 * MiB), 384 * 1024); // 8 parts: one per routine at the start
-    assert.equal(auto(12 * MiB), MiB); // the 1 MiB floor
+    assert.equal(auto(3 * MiB), 128 * 1024); // 24 parts: 3 MiB / 32 routines, rounded up
+    assert.equal(auto(12 * MiB), 384 * 1024); // 32 parts: one per routine
+    assert.equal(auto(48 * MiB), MiB); // the 1 MiB floor
     assert.equal(auto(128 * MiB), 2 * MiB); // 128 MiB / 64
     assert.equal(auto(1024 * MiB), 8 * MiB); // 256 MiB of memory / 32 routines
     assert.equal(auto(1024 * MiB, { ...defaults, maxMemory: Infinity }), 16 * MiB);
     assert.equal(auto(32 * MiB, { ...defaults, maxMemory: 16 * MiB }), 512 * 1024); // memory first
-    assert.equal(auto(3 * MiB, { ...defaults, maxRoutines: 2 }), MiB); // 2 at the start: 1 MiB
+    assert.equal(auto(3 * MiB, { ...defaults, maxRoutines: 2 }), MiB); // 2 routines: 1 MiB
   });
 
   it("a resumed auto upload keeps the part size its checkpoint recorded", async () => {
     const size = 4 * MiB;
     const { path, bytes } = await writeTestFile(env.dir, "resume.bin", size, 9);
-    // With one routine "auto" picks 2 MiB parts; with 32 it would pick 1 MiB.
+    // With one routine "auto" picks 2 MiB parts; with 32 it would pick 128 KiB.
     const first = autoPartSize(size, { maxRoutines: 1, maxMemory: DEFAULT_MAX_MEMORY });
     const now = autoPartSize(size, { maxRoutines: 32, maxMemory: DEFAULT_MAX_MEMORY });
     assert.notEqual(first, now);

@@ -5,8 +5,10 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
+import { OssClient } from "../mod.ts";
 import { GatedClock } from "./_gated_clock.ts";
 import {
+  clientOptions,
   exists,
   KB100,
   objectBytes,
@@ -118,5 +120,45 @@ describe("stray multipart uploads", () => {
     assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
     assert.deepEqual(await uploadIdsOf(env.bucket, key), [], "no upload left behind");
     assert.equal(await exists(cp), false);
+  });
+
+  it("looks for strays while the parts go, not before them (a round trip saved far away)", async () => {
+    // The ListMultipartUploads of the stray look is held until a part is on its way: an engine
+    // that waited for the look before its parts would never finish (and the test would time out).
+    const events: string[] = [];
+    let partIssued!: () => void;
+    const firstPart = new Promise<void>((resolve) => partIssued = resolve);
+    const gated: typeof fetch = async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const method = init?.method ?? "GET";
+      if (method === "PUT" && url.searchParams.has("partNumber")) {
+        events.push("part");
+        partIssued();
+      }
+      const listing = method === "GET" && url.searchParams.has("uploads");
+      if (listing) await firstPart;
+      const response = await globalThis.fetch(input, init);
+      if (listing) events.push("listed");
+      return response;
+    };
+    const client = new OssClient(clientOptions(env.server, { fetch: gated }));
+    const bucket = client.bucket(env.bucketName);
+    const { path, bytes } = await writeTestFile(env.dir, "overlap.bin", SIZE, 41);
+    for (const checkpoint of [true, false]) {
+      events.length = 0;
+      const key = `overlap-${checkpoint}`;
+      const result = await bucket.uploadFile(key, path, { checkpoint, routines: 1 });
+      assert.equal(events[0], "part", `${events}`);
+      assert.ok(events.includes("listed"), "the look ran");
+      assert.equal(result.strayUploadsAborted, undefined);
+      assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
+    }
+    events.length = 0;
+    const streamed = await bucket.uploadStream("overlap-stream", new Blob([bytes]).stream(), {
+      partSize: KB100,
+    });
+    assert.equal(events[0], "part", `${events}`);
+    assert.ok(events.includes("listed"));
+    assert.equal(streamed.strayUploadsAborted, undefined);
   });
 });

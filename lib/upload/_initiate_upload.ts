@@ -2,7 +2,9 @@
  * Starting a multipart upload without leaving one behind unrecorded: the
  * journal first gets an intent (a header with no upload ID), then
  * InitiateMultipartUpload runs, then the header names the upload, then
- * strays (uploads a lost answer or a killed run left) are aborted.
+ * strays (uploads a lost answer or a killed run left) are looked for and
+ * aborted while the parts go: the look costs a round trip (ListMultipartUploads)
+ * that the parts need not wait for, since a stray is never this upload.
  *
  * @module
  */
@@ -28,8 +30,11 @@ export interface InitiatedUpload {
   uploadId: string;
   /** The header the journal now has, with a journal. */
   header?: CheckpointHeader;
-  /** Strays of this upload found and aborted. */
-  strayUploadsAborted: string[];
+  /**
+   * Strays of this upload found and aborted, running alongside the parts: the engine awaits
+   * it once its parts are done, before it completes or gives up (it never rejects).
+   */
+  strayUploadsAborted: Promise<string[]>;
 }
 
 /** Initiates the upload of `key`, journaled in `journal` when given. */
@@ -49,10 +54,11 @@ export async function initiateUpload(
     header = { ...journal.header, uploadId, createdAt: since };
     await journal.session.begin(header);
   }
-  const strayUploadsAborted = await abortStrayUploads(target, key, {
+  // Only the caller's abort makes it throw, and the engine then fails with that abort anyway.
+  const strayUploadsAborted = abortStrayUploads(target, key, {
     uploadId,
     since: Math.min(since, journal?.earlierIntent ?? since),
     answeredAt,
-  }, signal);
+  }, signal).catch(() => []);
   return { uploadId, header, strayUploadsAborted };
 }

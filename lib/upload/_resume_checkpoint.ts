@@ -150,8 +150,8 @@ export interface BegunUpload {
   done: Map<number, PartRecord>;
   /** Recorded parts that had to be sent again (gone from the server or changed). */
   bytesResent: number;
-  /** Strays of this upload found and aborted. */
-  strayUploadsAborted: string[];
+  /** Strays of this upload found and aborted (see `InitiatedUpload`: await it after the parts). */
+  strayUploadsAborted: Promise<string[]>;
   /** A checkpoint found at this run's place but not used. */
   setAside?: CheckpointSetAside;
 }
@@ -175,7 +175,7 @@ export async function continueOrInitiate(
       resumed: true,
       done: earlier.done,
       bytesResent: earlier.bytesResent,
-      strayUploadsAborted: [],
+      strayUploadsAborted: Promise.resolve([]),
     };
   }
   const journal = session && { session, header, earlierIntent: earlier.earlierIntent };

@@ -13,7 +13,11 @@
  *   the back-offs below still apply from the first window;
  * - **grow**: from there, double (then, after the first hold, add a quarter) while
  *   each step brings at least half the gain it would if throughput grew in proportion
- *   ({@linkcode STEP_MUST_BRING});
+ *   ({@linkcode STEP_MUST_BRING}); from the start up, a doubling that brought nearly all of
+ *   it ({@linkcode LEAP_WHEN}: the link is far from full, each connection held back by its
+ *   window) is followed by a leap to four times the routines instead of two: judging a step
+ *   takes two or three parts' time, seconds at a distant link's round trips, so 8 → 16 → 64
+ *   (within `max`) reaches a long link's knee a step sooner than 8 → 16 → 32 → 64;
  * - **hold** when a step stops paying, at the knee the two windows show (where throughput
  *   stopped growing in proportion: `before × rate / rate before`, between the routines before
  *   the step and after it); after
@@ -22,7 +26,9 @@
  * - **back off** (halve, at most once per window) on throttling (503 `SlowDown`, 429, other
  *   OSS throttling codes, `RequestTimeout`), connection resets, request timeouts, and on rising
  *   latency: a held window whose parts take {@linkcode LATENCY_RISE} times as long as when the
- *   hold began, with no more throughput (someone else is filling the path).
+ *   hold began, with no more throughput (someone else is filling the path). After throttling,
+ *   timeouts and latency it holds; after a reset (as likely a lost connection on a long path as
+ *   a full one) it climbs back by judged doublings to the routines it had, then by quarters.
  *
  * Always within 1 to `max`. Nothing here reads a clock except through `clock`, so tests drive it
  * with counted bytes and an injected clock.
@@ -59,6 +65,20 @@ export const INITIAL_ROUTINES = 8;
  * ```
  */
 export const STEP_MUST_BRING = 0.5;
+/**
+ * The share of a doubling's proportional gain that makes the next step a leap (× 4 instead of
+ * × 2), from {@linkcode INITIAL_ROUTINES} routines up: 0.9, so 8 → 16 must bring at least
+ * +90% (the link took nearly every added routine's share: far from full).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LEAP_WHEN } from "./adaptive_routines.ts";
+ *
+ * assert.equal(LEAP_WHEN, 0.9);
+ * ```
+ */
+export const LEAP_WHEN = 0.9;
 /**
  * What the knee estimate of a step that did not pay gives up, in routines: a step that brought
  * nothing measurable (within this much of one routine's share) returns exactly to the routines
@@ -213,6 +233,8 @@ export class AdaptiveRoutines {
   #peak: number;
   #phase: "grow" | "hold" = "grow";
   #slowStart = true;
+  /** After a reset: the routines before it, which doublings climb back to (0: none). */
+  #recoverTo = 0;
   /** The window before the last step up, which the next must beat. */
   #baseline: Window | undefined;
   /** The first window of the current hold. */
@@ -327,22 +349,39 @@ export class AdaptiveRoutines {
     this.#quietUntil = now + this.#windowMs;
     this.#backoffs++;
     this.#lastBackoff = reason;
-    this.#phase = "hold";
-    this.#slowStart = false;
+    const from = this.#routines;
+    const halved = Math.max(1, Math.floor(from / 2));
     this.#held = undefined;
     this.#heldWindows = 0;
     this.#settling = 0;
     this.#startWindow();
-    this.#set(Math.max(1, Math.floor(this.#routines / 2)));
+    if (reason === "reset") {
+      // A reset far away is as likely a lost connection as a full path: after halving, climb back
+      // by judged doublings to where it was, as TCP regrows after a loss, rather than hold for
+      // PROBE_AFTER windows (seconds each at such a path's round trips) and add quarters.
+      this.#phase = "grow";
+      this.#slowStart = true;
+      this.#baseline = undefined;
+      this.#before = halved;
+      this.#recoverTo = from;
+    } else {
+      this.#phase = "hold";
+      this.#slowStart = false;
+      this.#recoverTo = 0;
+    }
+    this.#set(halved);
   }
 
   #afterGrowWindow(window: Window): void {
     const ratio = this.#routines / this.#before;
-    const grew = this.#baseline === undefined ||
-      window.rate >= this.#baseline.rate * (1 + (ratio - 1) * STEP_MUST_BRING);
+    const gain = (share: number) =>
+      this.#baseline !== undefined &&
+      window.rate >= this.#baseline.rate * (1 + (ratio - 1) * share);
+    const grew = this.#baseline === undefined || gain(STEP_MUST_BRING);
     if (grew && this.#routines < this.#max) {
+      const paidInFull = ratio >= 2 && gain(LEAP_WHEN);
       this.#baseline = window;
-      this.#stepUp(this.#slowStart ? this.#routines : Math.max(1, Math.floor(this.#routines / 4)));
+      this.#stepUp(this.#growthStep(paidInFull));
       return;
     }
     this.#phase = "hold";
@@ -362,6 +401,20 @@ export class AdaptiveRoutines {
         : Math.ceil(this.#before * window.rate / this.#baseline.rate - KNEE_SLACK);
       this.#set(Math.max(this.#before, Math.min(this.#routines, knee)));
     }
+  }
+
+  /** Routines to add after a step that paid: see the module's documentation. */
+  #growthStep(paidInFull: boolean): number {
+    if (this.#slowStart && this.#recoverTo > 0) {
+      // Regrowing after a reset: doublings up to the routines before it, quarters from there.
+      if (this.#routines < this.#recoverTo) {
+        return Math.min(this.#routines, this.#recoverTo - this.#routines);
+      }
+      this.#slowStart = false;
+      this.#recoverTo = 0;
+    }
+    if (!this.#slowStart) return Math.max(1, Math.floor(this.#routines / 4));
+    return paidInFull && this.#before >= INITIAL_ROUTINES ? 3 * this.#routines : this.#routines;
   }
 
   #stepUp(step: number): void {

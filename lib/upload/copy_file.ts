@@ -505,7 +505,8 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
   const signal = options.signal;
   const begun = await beginCopy(run, plan);
   if ("finished" in begun) return begun.finished;
-  const copied = await copyMissingParts(run, plan, begun);
+  const copied = await copyMissingParts(run, plan, begun).finally(() => begun.strayUploadsAborted);
+  const strayUploadsAborted = await begun.strayUploadsAborted;
   const failure = copied.firstError ??
     (signal?.aborted ? abortErrorFrom(signal, "copy") : undefined);
   if (failure !== undefined) {
@@ -555,9 +556,7 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
       ? { versionId: completed.versionId }
       : {}),
     ...(begun.setAside ? { checkpointSetAside: begun.setAside } : {}),
-    ...(begun.strayUploadsAborted.length > 0
-      ? { strayUploadsAborted: begun.strayUploadsAborted }
-      : {}),
+    ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
   };
 }
 

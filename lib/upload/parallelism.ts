@@ -137,7 +137,8 @@ export type RoutinesSetting = number | "auto";
  */
 export interface ParallelismOptions {
   /**
-   * Parts at once: 1 to 100, or `"auto"` (starts at 2, grows while throughput grows, backs off
+   * Parts at once: 1 to 100, or `"auto"` (starts at 8, or at every part when there are no more
+   * than `maxRoutines` and `maxMemory` allow at once; grows while throughput grows, backs off
    * on throttling, resets and rising latency, within `maxRoutines` and `maxMemory`).
    * @default {1}
    */
@@ -252,7 +253,10 @@ export function resolveParallelism(
 
 /**
  * What a {@linkcode PartScheduler} runs for these settings: the fixed number (never more than
- * the parts to send), or a controller within `maxRoutines` and `maxMemory / partMemory`.
+ * the parts to send), or a controller within `maxRoutines` and `maxMemory / partMemory`. A
+ * transfer of no more parts than that runs as one wave: the controller starts with every part
+ * at once (unless `adaptive.initial` says otherwise), since its windows would end only as the
+ * parts do, too late to add any; a longer one starts at `INITIAL_ROUTINES` (8) and climbs.
  *
  * @param settings The resolved settings.
  * @param parts Parts to send in this run.
@@ -273,10 +277,11 @@ export function routinesFor(
         `raise maxMemory to at least the part size, or use a smaller partSize (or "auto")`,
     );
   }
-  return new AdaptiveRoutines({
-    ...settings.adaptive,
-    max: Math.max(1, Math.min(settings.maxRoutines, byMemory, parts)),
-  });
+  const bound = Math.max(1, Math.min(settings.maxRoutines, byMemory));
+  const max = Math.min(bound, Math.max(1, parts));
+  // One wave: every part at once (see above).
+  const initial = settings.adaptive.initial ?? (parts <= bound ? max : undefined);
+  return new AdaptiveRoutines({ ...settings.adaptive, max, initial });
 }
 
 /**

@@ -318,7 +318,8 @@ async function runUpload(run: UploadRun): Promise<UploadResult> {
     signal: options.signal,
     onProgress: options.onProgress,
     partOptions: writeOptions.part,
-  });
+  }).finally(() => begun.strayUploadsAborted);
+  const strayUploadsAborted = await begun.strayUploadsAborted;
   const signal = options.signal;
   const firstError = sent.firstError ?? (signal?.aborted ? abortErrorFrom(signal) : undefined);
   if (firstError !== undefined) {
@@ -341,9 +342,7 @@ async function runUpload(run: UploadRun): Promise<UploadResult> {
     bytesSent: sent.bytesSent,
     bytesResent: begun.bytesResent + sent.bytesResent,
     ...(begun.setAside ? { checkpointSetAside: begun.setAside } : {}),
-    ...(begun.strayUploadsAborted.length > 0
-      ? { strayUploadsAborted: begun.strayUploadsAborted }
-      : {}),
+    ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
   }, sampled);
 }
 
@@ -423,7 +422,7 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
         notAdopted,
         done,
         bytesResent: 0,
-        strayUploadsAborted: [],
+        strayUploadsAborted: Promise.resolve([]),
         ...(setAside ? { setAside } : {}),
       };
     }

@@ -248,6 +248,7 @@ export async function uploadStream(
         if (part.ended && part.bytes.length === 0) break;
       }
       await scheduler.settle();
+      const strays = await strayUploadsAborted;
       if (signal?.aborted) throw new AbortError("upload aborted", { cause: signal.reason });
       if (scheduler.firstError !== undefined) throw scheduler.firstError;
 
@@ -270,11 +271,12 @@ export async function uploadStream(
         partsUploaded: parts.length,
         bytesSent,
         bytesResent,
-        ...(strayUploadsAborted.length > 0 ? { strayUploadsAborted } : {}),
+        ...(strays.length > 0 ? { strayUploadsAborted: strays } : {}),
       });
     } catch (err) {
       scheduler.fail(err);
       await scheduler.settle();
+      await strayUploadsAborted;
       await target.abortMultipartUpload(key, uploadId).catch(() => {});
       throw err;
     } finally {
