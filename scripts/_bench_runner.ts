@@ -46,9 +46,26 @@ export function binary(name: "deno" | "bun"): string {
 /**
  * Compiles a client script and the ossup code it imports into one ES module for plain Node
  * (packages such as ali-oss stay imports), under node_modules/.cache so that Node resolves them.
+ * The file is this process's own (its pid in the name) and removed when it exits: a fixed name
+ * was rewritten in place by any other bench run, and checkouts that hard-link one node_modules
+ * (`cp -al`) then ran each other's code.
  */
 export function compileForNode(script: string): string {
-  const out = join(root, "node_modules", ".cache", "ossup-bench", basename(script, ".ts") + ".mjs");
+  const out = join(
+    root,
+    "node_modules",
+    ".cache",
+    "ossup-bench",
+    `${basename(script, ".ts")}-${process.pid}.mjs`,
+  );
+  if (!compiled.has(out)) {
+    compiled.add(out);
+    if (compiled.size === 1) {
+      process.on("exit", () => {
+        for (const file of compiled) rmSync(file, { force: true });
+      });
+    }
+  }
   const esbuild = join(root, "node_modules", ".bin", "esbuild");
   execFileSync(esbuild, [
     script,
@@ -62,6 +79,9 @@ export function compileForNode(script: string): string {
   ], { stdio: "inherit" });
   return out;
 }
+
+/** The modules compileForNode wrote, removed when this process exits. */
+const compiled = new Set<string>();
 
 /** VmHWM of a running process in KiB, or undefined once it is gone. */
 export function readPeakRss(pid: number): number | undefined {
