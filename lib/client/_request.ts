@@ -8,6 +8,7 @@
  */
 
 import { byobReaderOf } from "../_byob_reader.ts";
+import { onAbort } from "../_abort_listeners.ts";
 import {
   AbortError,
   NetworkError,
@@ -146,15 +147,14 @@ export function abortErrorFor(signal: AbortSignal, what: string): AbortError {
 export function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortErrorFor(signal, what));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortErrorFor(signal!, what));
-    };
     const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
+      stop?.();
       resolve();
     }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const stop = signal && onAbort(signal, () => {
+      clearTimeout(timer);
+      reject(abortErrorFor(signal, what));
+    });
   });
 }
 
@@ -163,12 +163,10 @@ class AttemptSignal {
   readonly controller = new AbortController();
   timedOut = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #signal: AbortSignal | undefined;
-  #onAbort = () => this.controller.abort(this.#signal!.reason);
+  #unlink: (() => void) | undefined;
 
   constructor(signal: AbortSignal | undefined, timeout: number) {
-    this.#signal = signal;
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    this.#unlink = signal && onAbort(signal, () => this.controller.abort(signal.reason));
     if (timeout > 0 && Number.isFinite(timeout)) {
       this.#timer = setTimeout(() => {
         this.timedOut = true;
@@ -186,7 +184,7 @@ class AttemptSignal {
   /** Unlinks everything. Safe to call twice. */
   dispose(): void {
     this.stopTimer();
-    this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#unlink?.();
   }
 }
 

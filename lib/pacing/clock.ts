@@ -5,6 +5,8 @@
  * @module
  */
 
+import { onAbort } from "../_abort_listeners.ts";
+
 /**
  * A clock that can wait.
  *
@@ -55,14 +57,13 @@ export const SYSTEM_CLOCK: PacingClock = {
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const onAbort = () => {
-        clearTimeout(timer);
-        reject(signal!.reason);
-      };
       const timer = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
+        stop?.();
         resolve();
       }, Math.max(0, ms));
-      signal?.addEventListener("abort", onAbort, { once: true });
+      const stop = signal && onAbort(signal, () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
     }),
 };

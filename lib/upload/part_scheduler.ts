@@ -8,6 +8,7 @@
  * @module
  */
 
+import { onAbort } from "../_abort_listeners.ts";
 import { AbortError } from "../errors/errors.ts";
 import { AdaptiveRoutines, backoffReason } from "./adaptive_routines.ts";
 
@@ -53,8 +54,7 @@ export function transferAborted(signal: AbortSignal, what: string): AbortError {
  */
 export class PartScheduler {
   readonly #internal = new AbortController();
-  readonly #caller: AbortSignal | undefined;
-  readonly #onAbort = () => this.#internal.abort(this.#caller?.reason);
+  readonly #unlink: (() => void) | undefined;
   readonly #inFlight = new Set<Promise<void>>();
   #firstError: unknown;
   #failed = false;
@@ -67,8 +67,8 @@ export class PartScheduler {
 
   /** @param signal The caller's signal; its abort stops the run. */
   constructor(signal: AbortSignal | undefined) {
-    this.#caller = signal;
-    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    // One shared listener on the caller's signal, however many transfers watch it (a tree copy).
+    this.#unlink = signal && onAbort(signal, () => this.#internal.abort(signal.reason));
   }
 
   /** Fires on the caller's abort or the first failure: give it to every request of the run. */
@@ -234,6 +234,6 @@ export class PartScheduler {
 
   /** Unlinks the caller's signal. */
   dispose(): void {
-    this.#caller?.removeEventListener("abort", this.#onAbort);
+    this.#unlink?.();
   }
 }
