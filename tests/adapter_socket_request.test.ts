@@ -5,6 +5,7 @@
 // resets and aborts mid-body, a cancelled body, and reads into the caller's buffer.
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createServer, type Server, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { after, before, describe, it } from "node:test";
@@ -362,5 +363,37 @@ describe("createSocketRequest: request bodies", () => {
     const sized = server.heads.find((h) => h.startsWith("PUT /sized "))!;
     assert.match(sized, /\r\ncontent-length: 4000/);
     assert.doesNotMatch(sized, /transfer-encoding/);
+  });
+});
+
+describe("createSocketRequest: the request head", () => {
+  it("sends and reads field values as byte strings (one byte per character, as fetch)", async () => {
+    let got: Buffer | undefined;
+    const server = createServer((socket) => {
+      socket.on("error", () => {});
+      socket.once("data", (data) => {
+        got = data;
+        socket.write(
+          Buffer.from(
+            "HTTP/1.1 200 OK\r\nx-oss-meta-name: caf\u00e9\r\ncontent-length: 0\r\n\r\n",
+            "latin1",
+          ),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const send = createSocketRequest({ keepAliveTimeout: 100 });
+      const res = await send(new URL(`http://127.0.0.1:${port}/h`), {
+        headers: { "x-oss-meta-name": "caf\u00e9" },
+      }, { kind: "none" });
+      await res.arrayBuffer();
+      assert.equal(res.headers.get("x-oss-meta-name"), "caf\u00e9"); // a byte string, as fetch gives
+      const line = got!.subarray(got!.indexOf("x-oss-meta-name: "));
+      assert.deepEqual([...line.subarray(17, 21)], [0x63, 0x61, 0x66, 0xe9]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

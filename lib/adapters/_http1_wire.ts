@@ -127,3 +127,30 @@ export function parseChunkSize(line: string): number {
   if (!Number.isSafeInteger(size) || size < 0) throw new Error(`bad chunk size: ${line}`);
   return size;
 }
+
+/**
+ * A head's bytes as text, one character per byte, as `fetch` gives field values (byte strings).
+ *
+ * @param bytes The head's bytes.
+ * @returns The text.
+ */
+export function latin1Text(bytes: Uint8Array): string {
+  let text = "";
+  for (let at = 0; at < bytes.length; at += 8192) {
+    text += String.fromCharCode(...bytes.subarray(at, at + 8192));
+  }
+  return text;
+}
+
+/**
+ * A head's text as bytes, one byte per character (field values are byte strings: `Headers`
+ * refuses characters above U+00FF).
+ *
+ * @param text The head.
+ * @returns Its bytes.
+ */
+export function latin1Bytes(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}

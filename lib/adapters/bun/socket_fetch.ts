@@ -48,6 +48,8 @@ import {
   bodyFraming,
   indexOfHeadEnd,
   isInterim,
+  latin1Bytes,
+  latin1Text,
   MAX_HEAD_BYTES,
   NULL_BODY_STATUSES,
   parseAnswerHead,
@@ -193,7 +195,7 @@ async function exchange(
     const parser = connection.expect(method === "HEAD");
     let sent = true;
     try {
-      await connection.write(new TextEncoder().encode(head));
+      await connection.write(latin1Bytes(head));
       // An answer before the body is all written (a 403 before the server reads it, say)
       // stops the body: the server has decided, the rest would be sent for nothing.
       sent = await connection.write(body, () => parser.answered);
@@ -389,7 +391,7 @@ class AnswerParser {
           if (this.#buffer.byteLength > MAX_HEAD_BYTES) throw new Error("answer head too large");
           return false;
         }
-        const head = parseAnswerHead(new TextDecoder().decode(this.#buffer.subarray(0, end)));
+        const head = parseAnswerHead(latin1Text(this.#buffer.subarray(0, end)));
         this.#buffer = this.#buffer.subarray(end + 4);
         // 100 Continue and other interim answers come before the real one.
         if (isInterim(head.status)) continue;

@@ -20,6 +20,7 @@ import {
   bodyFraming,
   indexOfHeadEnd,
   isInterim,
+  latin1Text,
   MAX_HEAD_BYTES,
   parseAnswerHead,
   parseChunkSize,
@@ -230,8 +231,9 @@ class Connection implements IdleConnection {
    * reading it: the rest would be sent for nothing). The answer knows whether all went.
    */
   send(head: string, body: SocketBody, chunked: boolean, answer: Answer): void {
+    // A head's field values are byte strings (Headers refuses others): one byte per character.
     if (body.kind === "none" || (body.kind === "bytes" && body.bytes.byteLength === 0)) {
-      this.#socket.write(head);
+      this.#socket.write(head, "latin1");
       return;
     }
     answer.bodyPending = true;
@@ -264,7 +266,7 @@ class Connection implements IdleConnection {
         const piece = next.value;
         // The head with the first piece in one write: no packet of its own for the head.
         socket.cork();
-        if (first) socket.write(head);
+        if (first) socket.write(head, "latin1");
         first = false;
         const flowing = piece === undefined || socket.write(piece);
         socket.uncork();
@@ -487,7 +489,7 @@ class Answer {
       return bytes.length;
     }
     const used = end + 4 - before.length;
-    const text = new TextDecoder().decode(concatBytes([kept, bytes.subarray(0, used)]));
+    const text = latin1Text(concatBytes([kept, bytes.subarray(0, used)]));
     this.#head = [];
     this.#headBytes = 0;
     this.#onHead(text.slice(0, text.length - 4));
