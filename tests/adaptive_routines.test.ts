@@ -4,7 +4,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AdaptiveRoutines, backoffReason, NetworkError, OssError, TimeoutError } from "../mod.ts";
-import { INITIAL_ROUTINES, LEAP_WHEN, PROBE_AFTER } from "../lib/upload/adaptive_routines.ts";
+import {
+  INITIAL_ROUTINES,
+  LEAP_WHEN,
+  PROBE_AFTER,
+  STEP_JUDGED_ON,
+} from "../lib/upload/adaptive_routines.ts";
 import { resolveParallelism, routinesFor } from "../lib/upload/parallelism.ts";
 import { PartScheduler } from "../lib/upload/part_scheduler.ts";
 
@@ -197,6 +202,59 @@ describe("AdaptiveRoutines", () => {
     for (let p = 0; p < 16; p++) control.partDone(7000 / 16, 50);
     assert.equal(control.routines, 10);
     assert.equal(control.backoffs, 0);
+  });
+
+  it("judges a step on parts started after it, once half the routines' have finished", () => {
+    assert.equal(STEP_JUDGED_ON, 0.5);
+    const PART = 1000; // one part's time, ms: a long, thin link
+    const { clock, control } = controlled(64);
+    // 8 parts started at 0 finish at one part's time: the first window → 16 at t = 1000.
+    clock.now = PART;
+    for (let p = 0; p < 8; p++) control.partDone(1000, PART);
+    assert.equal(control.routines, 16);
+    // The old routines' parts that were under way at the step end after it: not this step's
+    // (1 byte each here; counted, they would sink its rate and there would be no leap).
+    clock.now = 1.5 * PART;
+    for (let p = 0; p < 8; p++) control.partDone(1, PART);
+    // One part's time after the step: the 8 new routines' first parts (started at the step).
+    // Seven are not enough; the eighth, half of 16, judges it: each carried as much as before
+    // in as long, so 16 routines moved twice what 8 did, in full → the leap to 64.
+    clock.now = 2 * PART;
+    for (let p = 0; p < 7; p++) control.partDone(1000, PART);
+    assert.equal(control.routines, 16);
+    control.partDone(1000, PART);
+    assert.equal(control.routines, 64);
+    // Where the old rule waited for 16 settling parts and then 16 more: two parts' time.
+  });
+
+  it("measures a window as routines × bytes / part time, so a full link's slower parts hold it", () => {
+    const PART = 1000;
+    const { clock, control } = controlled(64);
+    clock.now = PART;
+    for (let p = 0; p < 8; p++) control.partDone(1000, PART);
+    assert.equal(control.routines, 16);
+    // The link was full at 8: the step's parts each take twice as long. Half of them finished
+    // is already a verdict: 16 × 1000 B / 2000 ms = what 8 carried, so back to the knee, 8.
+    clock.now = 3 * PART;
+    for (let p = 0; p < 8; p++) control.partDone(1000, 2 * PART);
+    assert.equal(control.routines, 8);
+    assert.equal(control.backoffs, 0);
+  });
+
+  it("after a back-off, counts only parts started after it", () => {
+    const PART = 1000;
+    const { clock, control } = controlled(64);
+    clock.now = PART / 2;
+    control.backOff("reset"); // 8 → 4, at t = 500, climbing back by doublings
+    assert.equal(control.routines, 4);
+    // Parts started before the reset finish slowly; they are not the first window after it.
+    clock.now = PART;
+    for (let p = 0; p < 8; p++) control.partDone(10, PART);
+    assert.equal(control.routines, 4);
+    // The first window of parts started after it (4 of them): no baseline, so it steps up.
+    clock.now = 1.5 * PART;
+    for (let p = 0; p < 4; p++) control.partDone(1000, PART / 2);
+    assert.equal(control.routines, 8);
   });
 
   it("halves on throttling, resets and timeouts, once per window, never below 1", () => {

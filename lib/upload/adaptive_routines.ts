@@ -3,10 +3,16 @@
  * while it runs from the throughput it measures. {@linkcode PartScheduler} starts and retires
  * routines to follow it; the engines feed it each finished part and each retried failure.
  *
- * The rule, in measuring windows (each at least `windowMs` long and holding at least as many
- * finished parts as routines were running, so one slow part does not decide; after a step up,
- * the window starts once as many parts as routines have finished, so the step is judged on its
- * steady state, not on the new routines' handshakes):
+ * The rule, in measuring windows. A window counts only parts started since the routines last
+ * changed (a part started before ran under the old count), lasts at least `windowMs` and holds
+ * at least as many such finished parts as routines, so one slow part does not decide; the window
+ * that judges a step up needs only half as many ({@linkcode STEP_JUDGED_ON}): with a doubling,
+ * the new routines' first parts, so a step is judged about one part's time after it, where
+ * waiting for as many parts as routines took two (the old routines' next parts start over the
+ * part's time after the step and end over the one after). A window's throughput is
+ * routines × its parts' bytes / their time (Little's law: each routine carries one part at a
+ * time), which parts that started after the step measure as well as the bytes the link carried
+ * while the step's first parts were still under way:
  * - **start** at `initial` routines, {@linkcode INITIAL_ROUTINES} unless told: a window at a
  *   distant link's round trips lasts seconds, so each doubling from 1 or 2 cost about a whole
  *   few-second transfer; 8 parts at once is what a hand-tuned transfer starts with anyway, and
@@ -65,6 +71,19 @@ export const INITIAL_ROUTINES = 8;
  * ```
  */
 export const STEP_MUST_BRING = 0.5;
+/**
+ * The share of the routines whose parts, started after a step up and finished, judge it: 0.5,
+ * so a doubling is judged on the new routines' first parts (about one part's time after it).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { STEP_JUDGED_ON } from "./adaptive_routines.ts";
+ *
+ * assert.equal(STEP_JUDGED_ON, 0.5);
+ * ```
+ */
+export const STEP_JUDGED_ON = 0.5;
 /**
  * The share of a doubling's proportional gain that makes the next step a leap (× 4 instead of
  * × 2), from {@linkcode INITIAL_ROUTINES} routines up: 0.9, so 8 → 16 must bring at least
@@ -240,8 +259,10 @@ export class AdaptiveRoutines {
   /** The first window of the current hold. */
   #held: Window | undefined;
   #heldWindows = 0;
-  /** Parts to let finish after a step up before the window that judges it starts. */
-  #settling = 0;
+  /** When the routines last changed: parts started before ran under another count. */
+  #changedAt: number;
+  /** The current window judges a step up ({@linkcode STEP_JUDGED_ON} of the routines' parts). */
+  #judgingStep = false;
   #windowStart: number;
   #bytes = 0;
   #parts = 0;
@@ -269,6 +290,7 @@ export class AdaptiveRoutines {
     this.#before = this.#routines;
     this.#peak = this.#routines;
     this.#windowStart = this.#clock();
+    this.#changedAt = this.#windowStart;
   }
 
   /** Routines wanted now, 1 to {@linkcode AdaptiveRoutines.max}. */
@@ -319,18 +341,18 @@ export class AdaptiveRoutines {
    * @param durationMs How long the part took, from its request's start to its answer.
    */
   partDone(bytes: number, durationMs: number): void {
-    if (this.#settling > 0) {
-      // The parts right after a step were mostly started before it, and the new routines' first
-      // parts pay a connection's handshake: counting them would judge the step on its ramp.
-      if (--this.#settling === 0) this.#startWindow();
-      return;
-    }
+    const now = this.#clock();
+    // Started before the last change: it ran under the old count and says nothing of this one.
+    if (now - durationMs < this.#changedAt) return;
     this.#bytes += bytes;
     this.#parts++;
     this.#partTime += durationMs;
-    const elapsed = this.#clock() - this.#windowStart;
-    if (elapsed < this.#windowMs || this.#parts < this.#routines) return;
-    const window = { rate: this.#bytes / elapsed, latency: this.#partTime / this.#parts };
+    const needed = this.#judgingStep ? Math.ceil(this.#routines * STEP_JUDGED_ON) : this.#routines;
+    if (now - this.#windowStart < this.#windowMs || this.#parts < needed) return;
+    // Little's law: the routines each carry a part at a time, at bytes / time per part.
+    const rate = this.#routines * this.#bytes / Math.max(this.#partTime, Number.MIN_VALUE);
+    const window = { rate, latency: this.#partTime / this.#parts };
+    this.#judgingStep = false;
     this.#startWindow();
     if (this.#phase === "grow") this.#afterGrowWindow(window);
     else this.#afterHeldWindow(window);
@@ -353,7 +375,7 @@ export class AdaptiveRoutines {
     const halved = Math.max(1, Math.floor(from / 2));
     this.#held = undefined;
     this.#heldWindows = 0;
-    this.#settling = 0;
+    this.#judgingStep = false;
     this.#startWindow();
     if (reason === "reset") {
       // A reset far away is as likely a lost connection as a full path: after halving, climb back
@@ -420,7 +442,7 @@ export class AdaptiveRoutines {
   #stepUp(step: number): void {
     this.#before = this.#routines;
     this.#set(Math.min(this.#max, this.#routines + step));
-    this.#settling = this.#routines;
+    this.#judgingStep = true;
   }
 
   #afterHeldWindow(window: Window): void {
@@ -451,6 +473,8 @@ export class AdaptiveRoutines {
   #set(routines: number): void {
     if (routines === this.#routines) return;
     this.#routines = routines;
+    this.#changedAt = this.#clock();
+    this.#startWindow();
     this.#peak = Math.max(this.#peak, routines);
     for (const listener of this.#listeners) listener();
   }
