@@ -59,10 +59,10 @@ const BODY_PIECE = 1024 * 1024;
 const CHUNK = 64 * 1024;
 
 /**
- * Makes the GET transport: a pool of idle connections per origin, each closed after
- * `keepAliveTimeout` ms.
+ * Makes the request transport: a pool of idle connections per origin, each closed after
+ * `keepAliveTimeout` ms; `https:` ones trust `ca` besides Node's own authorities.
  *
- * @param options Keep-alive timeout.
+ * @param options Keep-alive timeout, extra certificate authorities.
  * @returns The sender.
  *
  * @example
