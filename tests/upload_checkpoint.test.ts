@@ -331,21 +331,13 @@ describe("uploadFile checkpoints", () => {
 
   it("a disk that fills up mid-upload (ENOSPC, injected) fails with CheckpointIoError; the upload stays resumable", async () => {
     const { path, bytes } = await writeTestFile(env.dir, "full-disk.bin", SIZE, 13);
-    const realOpen = checkpointFs.open;
+    // Appends are the store's only synchronous writes: the third one finds the disk full.
+    const realWrite = checkpointFs.writeSync;
     let appends = 0;
-    checkpointFs.open = (async (...args: Parameters<typeof realOpen>) => {
-      const file = await realOpen(...args);
-      if (args[1] === "a") {
-        const write = file.writeFile.bind(file);
-        file.writeFile = ((data: Uint8Array) => {
-          if (++appends <= 2) return write(data);
-          return Promise.reject(
-            Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }),
-          );
-        }) as typeof file.writeFile;
-      }
-      return file;
-    }) as typeof realOpen;
+    checkpointFs.writeSync = ((...args: Parameters<typeof realWrite>) => {
+      if (++appends <= 2) return realWrite(...args);
+      throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+    }) as typeof realWrite;
     try {
       await assert.rejects(
         env.bucket.uploadFile("full-disk", path, { checkpoint: true }),
@@ -360,7 +352,7 @@ describe("uploadFile checkpoints", () => {
         },
       );
     } finally {
-      checkpointFs.open = realOpen;
+      checkpointFs.writeSync = realWrite;
     }
     const cp = `${path}.cp`;
     assert.equal(await exists(`${cp}.lock`), false, "lock released");

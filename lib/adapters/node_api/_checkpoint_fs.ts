@@ -6,7 +6,11 @@
  * @module
  */
 
+import { writeSync } from "node:fs";
 import { link, mkdir, open, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 
-/** The calls, bound to `node:fs/promises` (which Deno and Bun provide too). */
-export const checkpointFs = { link, mkdir, open, readFile, rename, rm, stat, unlink };
+/**
+ * The calls, bound to `node:fs/promises` (which Deno and Bun provide too), and `writeSync`
+ * for appends (see `FileCheckpointStore.append`).
+ */
+export const checkpointFs = { link, mkdir, open, readFile, rename, rm, stat, unlink, writeSync };
