@@ -13,6 +13,7 @@ import {
   signV4,
   stringToSignV1,
   stringToSignV4,
+  webCryptoSha1,
   webCryptoSha256,
 } from "../lib/signing/signing.ts";
 import {
@@ -21,6 +22,7 @@ import {
   parseCredentialV4,
   signaturesEqual,
 } from "../lib/server/_authorization.ts";
+import { nodeSha1 } from "../lib/adapters/node_api/node_sha1.ts";
 import { nodeSha256 } from "../lib/adapters/node_api/node_sha256.ts";
 // ali-oss (npm, devDependency) serves as an independent implementation to cross-check against.
 import aliOssSignUtils from "ali-oss/lib/common/signUtils.js";
@@ -243,125 +245,130 @@ for (
   });
 }
 
-describe("signV1 (signer_test.go TestV1AuthHeader)", () => {
-  const date = "Wed, 28 Dec 2022 10:27:41 GMT";
-  const cases: [string, RequestToSign, string, string][] = [
-    [
-      "object",
-      goV1Request(),
-      `PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\n${date}\nx-oss-date:${date}\n` +
-      "x-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson",
-      "OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M=",
-    ],
-    [
-      "object ?acl",
-      { ...goV1Request(), query: [["acl", undefined]] },
-      `PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\n${date}\nx-oss-date:${date}\n` +
-      "x-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson?acl",
-      "OSS ak:/afkugFbmWDQ967j1vr6zygBLQk=",
-    ],
-    [
-      "bucket ?resourceGroup&non-resousce=null",
-      goV1Request(true, [["resourceGroup", undefined], ["non-resousce", "null"]]),
-      `GET\n\n\n${date}\nx-oss-date:${date}\n/examplebucket/?resourceGroup`,
-      "OSS ak:vkQmfuUDyi1uDi3bKt67oemssIs=",
-    ],
-    [
-      "bucket ?resourceGroup&acl",
-      goV1Request(true, [["resourceGroup", undefined], ["acl", undefined]]),
-      `GET\n\n\n${date}\nx-oss-date:${date}\n/examplebucket/?acl&resourceGroup`,
-      "OSS ak:x3E5TgOvl/i7PN618s5mEvpJDYk=",
-    ],
-  ];
-  for (const [name, req, stringToSign, authorization] of cases) {
-    it(name, async () => {
-      assert.equal(stringToSignV1(req, date), stringToSign);
-      await signV1(req, { credentials: AK_SK });
-      assert.equal(req.headers.get("authorization"), authorization);
-      // x-oss-date stood in for Date, so none was added.
-      assert.equal(req.headers.has("date"), false);
+// V1 on both HMAC-SHA1 providers: crypto.subtle (the default) and node:crypto (the entries').
+for (
+  const [hashes, sha1] of [["crypto.subtle", webCryptoSha1], ["node:crypto", nodeSha1]] as const
+) {
+  describe(`signV1 (signer_test.go TestV1AuthHeader), on ${hashes}`, () => {
+    const date = "Wed, 28 Dec 2022 10:27:41 GMT";
+    const cases: [string, RequestToSign, string, string][] = [
+      [
+        "object",
+        goV1Request(),
+        `PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\n${date}\nx-oss-date:${date}\n` +
+        "x-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson",
+        "OSS ak:kSHKmLxlyEAKtZPkJhG9bZb5k7M=",
+      ],
+      [
+        "object ?acl",
+        { ...goV1Request(), query: [["acl", undefined]] },
+        `PUT\neB5eJF1ptWaXm4bijSPyxw==\ntext/html\n${date}\nx-oss-date:${date}\n` +
+        "x-oss-meta-author:alice\nx-oss-meta-magic:abracadabra\n/examplebucket/nelson?acl",
+        "OSS ak:/afkugFbmWDQ967j1vr6zygBLQk=",
+      ],
+      [
+        "bucket ?resourceGroup&non-resousce=null",
+        goV1Request(true, [["resourceGroup", undefined], ["non-resousce", "null"]]),
+        `GET\n\n\n${date}\nx-oss-date:${date}\n/examplebucket/?resourceGroup`,
+        "OSS ak:vkQmfuUDyi1uDi3bKt67oemssIs=",
+      ],
+      [
+        "bucket ?resourceGroup&acl",
+        goV1Request(true, [["resourceGroup", undefined], ["acl", undefined]]),
+        `GET\n\n\n${date}\nx-oss-date:${date}\n/examplebucket/?acl&resourceGroup`,
+        "OSS ak:x3E5TgOvl/i7PN618s5mEvpJDYk=",
+      ],
+    ];
+    for (const [name, req, stringToSign, authorization] of cases) {
+      it(name, async () => {
+        assert.equal(stringToSignV1(req, date), stringToSign);
+        await signV1(req, { credentials: AK_SK, sha1 });
+        assert.equal(req.headers.get("authorization"), authorization);
+        // x-oss-date stood in for Date, so none was added.
+        assert.equal(req.headers.has("date"), false);
+      });
+    }
+
+    it("sets Date from the injected clock and the token header", async () => {
+      const req: RequestToSign = {
+        method: "GET",
+        bucket: "b",
+        key: "k",
+        query: [],
+        headers: new Headers(),
+      };
+      await signV1(req, { credentials: AK_SK_TOKEN, sha1, now: at(1672223261) });
+      assert.equal(req.headers.get("date"), "Wed, 28 Dec 2022 10:27:41 GMT");
+      assert.equal(req.headers.get("x-oss-security-token"), "token");
+      const sts = "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-security-token:token\n/b/k";
+      assert.equal(
+        req.headers.get("authorization"),
+        `OSS ak:${await signatureV1("sk", sts, sha1)}`,
+      );
     });
-  }
 
-  it("sets Date from the injected clock and the token header", async () => {
-    const req: RequestToSign = {
-      method: "GET",
-      bucket: "b",
-      key: "k",
-      query: [],
-      headers: new Headers(),
-    };
-    await signV1(req, { credentials: AK_SK_TOKEN, now: at(1672223261) });
-    assert.equal(req.headers.get("date"), "Wed, 28 Dec 2022 10:27:41 GMT");
-    assert.equal(req.headers.get("x-oss-security-token"), "token");
-    const sts = "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-security-token:token\n/b/k";
-    assert.equal(
-      req.headers.get("authorization"),
-      `OSS ak:${await signatureV1("sk", sts)}`,
-    );
-  });
-
-  it("keeps a caller's Date unless a clock is injected", async () => {
-    const req: RequestToSign = {
-      method: "GET",
-      bucket: "b",
-      key: "k",
-      query: [],
-      headers: new Headers({ date: "Thu, 01 Jan 1970 00:00:00 GMT" }),
-    };
-    await signV1(req, { credentials: AK_SK });
-    assert.equal(req.headers.get("date"), "Thu, 01 Jan 1970 00:00:00 GMT");
-    await signV1(req, { credentials: AK_SK, now: at(1672223261) });
-    assert.equal(req.headers.get("date"), "Wed, 28 Dec 2022 10:27:41 GMT");
-  });
-});
-
-describe("presignV1 (signer_test.go TestV1AuthQuery)", () => {
-  it("case 1: versionId", async () => {
-    const params = await presignV1(
-      {
+    it("keeps a caller's Date unless a clock is injected", async () => {
+      const req: RequestToSign = {
         method: "GET",
-        bucket: "bucket",
-        key: "key",
-        query: [["versionId", "versionId"]],
-        headers: new Headers(),
-      },
-      // The vector fixes the expiry (1699807420); any now + expires reaching it signs the same.
-      { credentials: AK_SK, now: at(1699807420 - 900), expires: 900 },
-    );
-    assert.deepEqual(params, [
-      ["OSSAccessKeyId", "ak"],
-      ["Expires", "1699807420"],
-      ["Signature", "dcLTea+Yh9ApirQ8o8dOPqtvJXQ="],
-    ]);
+        bucket: "b",
+        key: "k",
+        query: [],
+        headers: new Headers({ date: "Thu, 01 Jan 1970 00:00:00 GMT" }),
+      };
+      await signV1(req, { credentials: AK_SK, sha1 });
+      assert.equal(req.headers.get("date"), "Thu, 01 Jan 1970 00:00:00 GMT");
+      await signV1(req, { credentials: AK_SK, sha1, now: at(1672223261) });
+      assert.equal(req.headers.get("date"), "Wed, 28 Dec 2022 10:27:41 GMT");
+    });
   });
 
-  it("case 2: key with +, STS token", async () => {
-    const params = await presignV1(
-      {
-        method: "GET",
-        bucket: "bucket",
-        key: "key+123",
-        query: [["versionId", "versionId"]],
-        headers: new Headers(),
-      },
-      { credentials: AK_SK_TOKEN, now: at(1699808204 - 60), expires: 60 },
-    );
-    assert.deepEqual(params, [
-      ["OSSAccessKeyId", "ak"],
-      ["Expires", "1699808204"],
-      ["Signature", "jzKYRrM5y6Br0dRFPaTGOsbrDhY="],
-      ["security-token", "token"],
-    ]);
-  });
+  describe(`presignV1 (signer_test.go TestV1AuthQuery), on ${hashes}`, () => {
+    it("case 1: versionId", async () => {
+      const params = await presignV1(
+        {
+          method: "GET",
+          bucket: "bucket",
+          key: "key",
+          query: [["versionId", "versionId"]],
+          headers: new Headers(),
+        },
+        // The vector fixes the expiry (1699807420); any now + expires reaching it signs the same.
+        { credentials: AK_SK, sha1, now: at(1699807420 - 900), expires: 900 },
+      );
+      assert.deepEqual(params, [
+        ["OSSAccessKeyId", "ak"],
+        ["Expires", "1699807420"],
+        ["Signature", "dcLTea+Yh9ApirQ8o8dOPqtvJXQ="],
+      ]);
+    });
 
-  it("rejects a non-positive expiry", async () => {
-    await assert.rejects(
-      presignV1(goV1Request(), { credentials: AK_SK, expires: 0 }),
-      RangeError,
-    );
+    it("case 2: key with +, STS token", async () => {
+      const params = await presignV1(
+        {
+          method: "GET",
+          bucket: "bucket",
+          key: "key+123",
+          query: [["versionId", "versionId"]],
+          headers: new Headers(),
+        },
+        { credentials: AK_SK_TOKEN, sha1, now: at(1699808204 - 60), expires: 60 },
+      );
+      assert.deepEqual(params, [
+        ["OSSAccessKeyId", "ak"],
+        ["Expires", "1699808204"],
+        ["Signature", "jzKYRrM5y6Br0dRFPaTGOsbrDhY="],
+        ["security-token", "token"],
+      ]);
+    });
+
+    it("rejects a non-positive expiry", async () => {
+      await assert.rejects(
+        presignV1(goV1Request(), { credentials: AK_SK, sha1, expires: 0 }),
+        RangeError,
+      );
+    });
   });
-});
+}
 
 describe("canonical forms", () => {
   it("escapes a UTF-8 key with spaces, +, % and reserved characters, keeping /", () => {

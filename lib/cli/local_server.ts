@@ -30,6 +30,8 @@ import { join } from "node:path";
 import process from "node:process";
 import { createOssApp } from "../server/app.ts";
 import { createAuthenticator } from "../server/auth.ts";
+import { nodeSha1 } from "../adapters/node_api/node_sha1.ts";
+import { nodeSha256 } from "../adapters/node_api/node_sha256.ts";
 import { DiskStorage } from "../server/disk_storage.ts";
 import { FaultInjector } from "../server/faults.ts";
 import { listen } from "../server/listen.ts";
@@ -172,7 +174,7 @@ async function startServer(
   const { app } = createOssApp({
     storage,
     region: LOCAL_REGION,
-    authenticate: createAuthenticator({ credentials: [key] }),
+    authenticate: createAuthenticator({ credentials: [key], sha256: nodeSha256, sha1: nodeSha1 }),
     faults,
   });
   try {

@@ -16,7 +16,13 @@ import {
   OssupError,
   TimeoutError,
 } from "../errors/errors.ts";
-import { type RequestToSign, type Sha256Primitives, signV1, signV4 } from "../signing/signing.ts";
+import {
+  type RequestToSign,
+  type Sha1Primitives,
+  type Sha256Primitives,
+  signV1,
+  signV4,
+} from "../signing/signing.ts";
 import { isReplayableBody, type OssBody, prepareBody, type PreparedBody } from "./body.ts";
 import { pacedBody, pacedStream } from "../pacing/paced_body.ts";
 import { type RateLimit, type RateLimiter, rateLimiterFor } from "../pacing/rate_limiter.ts";
@@ -56,6 +62,8 @@ export interface RequestContext {
   clockOffset: number;
   /** The hashes V4 signing runs on (the platform's); default `crypto.subtle`. */
   sha256?: Sha256Primitives;
+  /** The HMAC-SHA1 V1 signing runs on (the platform's); default `crypto.subtle`. */
+  sha1?: Sha1Primitives;
 }
 
 /** One request, as the operations describe it. */
@@ -295,7 +303,7 @@ export class RequestSender {
         throw err;
       }
     } else if (ctx.signatureVersion === "v1") {
-      await signV1(toSign, { credentials: credentials!, now: signedAt });
+      await signV1(toSign, { credentials: credentials!, now: signedAt, sha1: ctx.sha1 });
     } else {
       await signV4(toSign, {
         credentials: credentials!,

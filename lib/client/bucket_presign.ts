@@ -90,7 +90,7 @@ export async function presignUrl(
   const credentials = await ctx.credentials.get();
   const now = b.sender.now();
   const params = ctx.signatureVersion === "v1"
-    ? await presignV1(req, { credentials, now, expires })
+    ? await presignV1(req, { credentials, now, expires, sha1: ctx.sha1 })
     : await presignV4(req, {
       credentials,
       region: ctx.region!,

@@ -367,6 +367,7 @@ export class OssClient {
       clock,
       clockOffset: 0,
       sha256: this.#platform.sha256,
+      sha1: this.#platform.sha1,
     });
   }
 

@@ -9,7 +9,7 @@
 import type { CheckpointStore } from "../checkpoint/checkpoint_store.ts";
 import type { OpenFile } from "../source/file_source.ts";
 import type { CreateFileSink } from "../sink/file_sink.ts";
-import type { Sha256Primitives } from "../signing/signing.ts";
+import type { Sha1Primitives, Sha256Primitives } from "../signing/signing.ts";
 
 /**
  * What a runtime entry point gives the client for the upload engine:
@@ -66,6 +66,8 @@ export interface OssPlatform {
   createBlobCheckpointStore?: () => CheckpointStore;
   /** The hashes V4 signing runs on. Default: `crypto.subtle` ({@linkcode webCryptoSha256}). */
   sha256?: Sha256Primitives;
+  /** The HMAC-SHA1 V1 signing runs on. Default: `crypto.subtle` ({@linkcode webCryptoSha1}). */
+  sha1?: Sha1Primitives;
 }
 
 /**

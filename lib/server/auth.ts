@@ -41,6 +41,8 @@ import {
   dateForV1,
   MAX_PRESIGN_V4_EXPIRES,
   type RequestToSign,
+  type Sha1Primitives,
+  type Sha256Primitives,
   signatureV1,
   signatureV4,
   stringToSignV1,
@@ -122,6 +124,14 @@ export interface AuthOptions {
    * (`createOssApp`'s `region`), else `"cn-hangzhou"`.
    */
   region?: string;
+  /**
+   * The hashes V4 signatures are checked with. Default: `crypto.subtle`. The server's command
+   * (`lib/server/main.ts`, `ossup serve`) passes `node:crypto`'s synchronous ones: on
+   * `crypto.subtle` each check is two asynchronous jobs, most of its cost.
+   */
+  sha256?: Sha256Primitives;
+  /** The HMAC-SHA1 V1 signatures are checked with. Default: `crypto.subtle`; as `sha256`. */
+  sha1?: Sha1Primitives;
 }
 
 /**
@@ -214,7 +224,14 @@ export function createAuthenticator(o: AuthOptions): Authenticator {
   if (!(maxSkewMs >= 0)) throw new RangeError("maxSkewMs must be ≥ 0");
 
   return async (req, server) => {
-    const ctx: Ctx = { keys, now, maxSkewMs, region: o.region ?? server?.region ?? DEFAULT_REGION };
+    const ctx: Ctx = {
+      keys,
+      now,
+      maxSkewMs,
+      region: o.region ?? server?.region ?? DEFAULT_REGION,
+      sha256: o.sha256,
+      sha1: o.sha1,
+    };
     const authorization = req.headers.get("authorization");
     if (authorization !== null) {
       if (authorization.startsWith(`${ALGORITHM_V4} `)) return await verifyHeaderV4(ctx, req);
@@ -241,6 +258,8 @@ interface Ctx {
   now: () => number;
   maxSkewMs: number;
   region: string;
+  sha256?: Sha256Primitives;
+  sha1?: Sha1Primitives;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +276,7 @@ async function verifyHeaderV1(ctx: Ctx, req: OssRequestInfo): Promise<void> {
   }
   checkSkew(ctx, date, Date.parse(date));
   const stringToSign = stringToSignV1(req, date);
-  const expected = await signatureV1(cred.accessKeySecret, stringToSign);
+  const expected = await signatureV1(cred.accessKeySecret, stringToSign, ctx.sha1);
   if (!signaturesEqual(expected, auth.signature)) {
     throw signatureMismatch(req, cred.accessKeyId, { StringToSign: stringToSign });
   }
@@ -284,7 +303,7 @@ async function verifyPresignedV1(ctx: Ctx, req: OssRequestInfo): Promise<void> {
     query: req.query.filter(([k]) => !["OSSAccessKeyId", "Expires", "Signature"].includes(k)),
   };
   const stringToSign = stringToSignV1(unsigned, expires);
-  const expected = await signatureV1(cred.accessKeySecret, stringToSign);
+  const expected = await signatureV1(cred.accessKeySecret, stringToSign, ctx.sha1);
   if (!signaturesEqual(expected, signature)) {
     throw signatureMismatch(req, cred.accessKeyId, { StringToSign: stringToSign });
   }
@@ -307,13 +326,20 @@ async function verifyHeaderV4(ctx: Ctx, req: OssRequestInfo): Promise<void> {
   checkToken(cred, req);
   checkSkew(ctx, isoDate, time);
   const canonical = canonicalRequestV4(req, auth.additionalHeaders);
-  const stringToSign = await stringToSignV4(canonical, isoDate, auth.region, auth.product);
+  const stringToSign = await stringToSignV4(
+    canonical,
+    isoDate,
+    auth.region,
+    auth.product,
+    ctx.sha256,
+  );
   const expected = await signatureV4(
     cred.accessKeySecret,
     auth.day,
     auth.region,
     stringToSign,
     auth.product,
+    ctx.sha256,
   );
   if (!signaturesEqual(expected, auth.signature)) {
     throw signatureMismatch(req, cred.accessKeyId, {
@@ -374,6 +400,7 @@ async function verifyPresignedV4(ctx: Ctx, req: OssRequestInfo): Promise<void> {
     isoDate,
     credential.region,
     credential.product,
+    ctx.sha256,
   );
   const expected = await signatureV4(
     cred.accessKeySecret,
@@ -381,6 +408,7 @@ async function verifyPresignedV4(ctx: Ctx, req: OssRequestInfo): Promise<void> {
     credential.region,
     stringToSign,
     credential.product,
+    ctx.sha256,
   );
   if (!signaturesEqual(expected, signature)) {
     throw signatureMismatch(req, cred.accessKeyId, {

@@ -19,6 +19,8 @@ import process from "node:process";
 import { UsageError } from "../errors/errors.ts";
 import { createOssApp } from "./app.ts";
 import { createAuthenticator } from "./auth.ts";
+import { nodeSha1 } from "../adapters/node_api/node_sha1.ts";
+import { nodeSha256 } from "../adapters/node_api/node_sha256.ts";
 import { DiskStorage } from "./disk_storage.ts";
 import { FaultInjector, FAULTS_CONTROL_HEADER, FAULTS_CONTROL_PATH } from "./faults.ts";
 import { parseFlags } from "../command_line/flags.ts";
@@ -117,6 +119,8 @@ export async function serve(o: ServeOptions): Promise<RunningServer> {
       credentials: [o.credential],
       allowAnonymous: o.allowAnonymous,
       region: o.region,
+      sha256: nodeSha256,
+      sha1: nodeSha1,
     }),
     faults: o.faultsToken === undefined
       ? undefined

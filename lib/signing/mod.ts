@@ -9,8 +9,9 @@ export type {
   PresignV1Options,
   PresignV4Options,
   RequestToSign,
+  Sha1Primitives,
   Sha256Primitives,
   SignV1Options,
   SignV4Options,
 } from "./signing.ts";
-export { presignV1, presignV4, signV1, signV4, webCryptoSha256 } from "./signing.ts";
+export { presignV1, presignV4, signV1, signV4, webCryptoSha1, webCryptoSha256 } from "./signing.ts";

@@ -148,6 +148,8 @@ export interface SignV1Options {
    * Defaults to the request's own `x-oss-date` or `date` header, else the current time.
    */
   now?: Date;
+  /** The HMAC-SHA1 the signature runs on. Default: `crypto.subtle` ({@linkcode webCryptoSha1}). */
+  sha1?: Sha1Primitives;
 }
 
 /**
@@ -204,6 +206,8 @@ export interface PresignV1Options {
   now?: Date;
   /** How long the URL stays valid, in seconds: a positive integer. */
   expires: number;
+  /** The HMAC-SHA1 the signature runs on. Default: `crypto.subtle` ({@linkcode webCryptoSha1}). */
+  sha1?: Sha1Primitives;
 }
 
 /** The V4 algorithm name, in `Authorization` and in `x-oss-signature-version`. */
@@ -253,6 +257,47 @@ export const webCryptoSha256: Sha256Primitives = {
   sha256Hex: async (text) => toHex(await crypto.subtle.digest("SHA-256", utf8(text))),
   hmacSha256: (key) => {
     const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+    ]);
+    return async (text) =>
+      new Uint8Array(await crypto.subtle.sign("HMAC", await imported, utf8(text)));
+  },
+};
+
+/**
+ * The HMAC-SHA1 V1 signing runs on: the default, {@linkcode webCryptoSha1}, uses
+ * `crypto.subtle`; a runtime may hand in a synchronous one, as for {@linkcode Sha256Primitives}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type Sha1Primitives, webCryptoSha1 } from "@ossup/ossup";
+ *
+ * const primitives: Sha1Primitives = webCryptoSha1;
+ * const mac = await primitives.hmacSha1(new TextEncoder().encode("key"))("message");
+ * assert.equal(mac.length, 20);
+ * ```
+ */
+export interface Sha1Primitives {
+  /** A function computing HMAC-SHA1 under `key` of the UTF-8 bytes of a text. */
+  hmacSha1(key: Uint8Array<ArrayBuffer>): (text: string) => Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * {@linkcode Sha1Primitives} on `crypto.subtle`, available in every runtime.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { webCryptoSha1 } from "@ossup/ossup";
+ *
+ * const mac = await webCryptoSha1.hmacSha1(new Uint8Array(20))("message");
+ * assert.equal(mac.length, 20);
+ * ```
+ */
+export const webCryptoSha1: Sha1Primitives = {
+  hmacSha1: (key) => {
+    const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-1" }, false, [
       "sign",
     ]);
     return async (text) =>
@@ -538,7 +583,7 @@ export async function signV1(req: RequestToSign, o: SignV1Options): Promise<void
   if (securityToken) req.headers.set("x-oss-security-token", securityToken);
 
   const stringToSign = stringToSignV1(req, dateForV1(req.headers)!);
-  const signature = await signatureV1(accessKeySecret, stringToSign);
+  const signature = await signatureV1(accessKeySecret, stringToSign, o.sha1);
   req.headers.set("authorization", `OSS ${accessKeyId}:${signature}`);
 }
 
@@ -572,7 +617,7 @@ export async function presignV1(
   return [
     ["OSSAccessKeyId", accessKeyId],
     ["Expires", expiresAt],
-    ["Signature", await signatureV1(accessKeySecret, stringToSign)],
+    ["Signature", await signatureV1(accessKeySecret, stringToSign, o.sha1)],
     ...token,
   ];
 }
@@ -650,8 +695,34 @@ export function stringToSignV1(req: RequestToSign, dateOrExpires: string): strin
  * assert.match(signature, /^[A-Za-z0-9+/]{27}=$/); // base64 of an HMAC-SHA1
  * ```
  */
-export async function signatureV1(secret: string, stringToSign: string): Promise<string> {
-  return toBase64(await hmac("SHA-1", utf8(secret), stringToSign));
+export async function signatureV1(
+  secret: string,
+  stringToSign: string,
+  sha1: Sha1Primitives = webCryptoSha1,
+): Promise<string> {
+  try {
+    return toBase64(await signingKeyV1(secret, sha1)(stringToSign));
+  } catch (err) {
+    signersV1.get(sha1)?.delete(secret); // a failed import is not kept
+    throw err;
+  }
+}
+
+// V1 signers by secret, most recent last: the key is the secret itself, so its import (an
+// asynchronous job on `crypto.subtle`) is done once, not once a request. The secret stays in
+// this process's memory, as the V4 keys above do.
+const signersV1 = new WeakMap<Sha1Primitives, Map<string, SignWithKey>>();
+
+function signingKeyV1(secret: string, sha1: Sha1Primitives): SignWithKey {
+  let cache = signersV1.get(sha1);
+  if (cache === undefined) signersV1.set(sha1, cache = new Map());
+  let signer = cache.get(secret);
+  if (signer === undefined) {
+    signer = sha1.hmacSha1(utf8(secret));
+    cache.set(secret, signer);
+    if (cache.size > SIGNING_KEY_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+  }
+  return signer;
 }
 
 /**
@@ -759,17 +830,6 @@ function utf8(s: string): Uint8Array<ArrayBuffer> {
   return new TextEncoder().encode(s);
 }
 
-async function hmac(
-  hash: "SHA-1" | "SHA-256",
-  key: BufferSource,
-  message: string,
-): Promise<ArrayBuffer> {
-  const cryptoKey = await crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, [
-    "sign",
-  ]);
-  return crypto.subtle.sign("HMAC", cryptoKey, utf8(message));
-}
-
 // Two hex digits per byte value: a signature's 32 bytes become hex once per request, where
 // mapping each byte through toString and padStart cost a tenth of a small upload's signing.
 const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
@@ -780,6 +840,6 @@ function toHex(buf: ArrayBuffer | Uint8Array): string {
   return hex;
 }
 
-function toBase64(buf: ArrayBuffer): string {
-  return btoa(String.fromCharCode(...new Uint8Array(buf)));
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
 }

@@ -13,6 +13,7 @@ import { openDenoFileSink } from "../deno/file_sink.ts";
 import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openNodeFile } from "../node_api/file_source.ts";
 import { openNodeFileSink } from "../node_api/file_sink.ts";
+import { nodeSha1 } from "../node_api/node_sha1.ts";
 import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
@@ -47,4 +48,5 @@ export const autoPlatform: OssPlatform = {
   },
   createCheckpointStore: () => new FileCheckpointStore(),
   sha256: nodeSha256,
+  sha1: nodeSha1,
 };

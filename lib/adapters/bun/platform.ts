@@ -9,6 +9,7 @@ import type { OssPlatform } from "../../client/platform.ts";
 import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openBunFile } from "./file_source.ts";
 import { openNodeFileSink } from "../node_api/file_sink.ts";
+import { nodeSha1 } from "../node_api/node_sha1.ts";
 import { nodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
@@ -31,4 +32,5 @@ export const bunPlatform: OssPlatform = {
   createFileSink: (path) => openNodeFileSink(path),
   createCheckpointStore: () => new FileCheckpointStore(),
   sha256: nodeSha256,
+  sha1: nodeSha1,
 };
