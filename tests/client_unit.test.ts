@@ -56,6 +56,12 @@ describe("endpoints and URLs", () => {
     assert.equal(escapeKey("ü/~._-"), "%C3%BC/~._-");
     assert.equal(escapeKey("x/../y"), "x%2F..%2Fy", "dot segments survive URL parsing");
     assert.equal(new URL("http://h/" + escapeKey("x/./y")).pathname, "/x%2F.%2Fy");
+    // Keys that need nothing come back as they are; dot segments anywhere still escape.
+    assert.equal(escapeKey("d12/f34.bin"), "d12/f34.bin");
+    assert.equal(escapeKey("a/.b/..c/"), "a/.b/..c/");
+    assert.equal(escapeKey("../x"), "..%2Fx");
+    assert.equal(escapeKey("x/."), "x%2F.");
+    assert.equal(escapeKey("./"), ".%2F");
     assert.equal(escapeQuery("a b/c*'()!"), "a%20b%2Fc%2A%27%28%29%21");
   });
 

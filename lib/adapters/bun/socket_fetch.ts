@@ -178,9 +178,8 @@ async function exchange(
   const signal = init.signal ?? undefined;
   signal?.throwIfAborted();
   const method = (init.method ?? "GET").toUpperCase();
-  const headers = new Headers(init.headers);
-  headers.set("content-length", String(body.byteLength));
-  const head = requestHead(method, url, headers);
+  const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+  const head = requestHead(method, url, headers, body.byteLength);
 
   let connection: Connection;
   try {

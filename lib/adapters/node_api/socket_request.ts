@@ -99,16 +99,16 @@ async function exchange(
     throw signal.reason;
   }
   const method = (init.method ?? "GET").toUpperCase();
-  const headers = new Headers(init.headers);
-  if (body.kind === "bytes") headers.set("content-length", String(body.bytes.byteLength));
+  const headers = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
   // A stream of unknown length goes chunked (unless the caller gave its content-length).
   const chunked = body.kind === "stream" && body.length === undefined &&
     !headers.has("content-length");
-  if (body.kind === "stream" && body.length !== undefined) {
-    headers.set("content-length", String(body.length));
-  }
-  if (chunked) headers.set("transfer-encoding", "chunked");
-  const head = requestHead(method, url, headers);
+  const framing = body.kind === "bytes"
+    ? body.bytes.byteLength
+    : body.kind === "stream"
+    ? (chunked ? "chunked" : body.length)
+    : undefined;
+  const head = requestHead(method, url, headers, framing);
   let connection: Connection;
   try {
     connection = await pool.acquire(url, signal);
