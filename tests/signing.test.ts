@@ -23,7 +23,7 @@ import {
   signaturesEqual,
 } from "../lib/server/_authorization.ts";
 import { nodeSha1 } from "../lib/adapters/node_api/node_sha1.ts";
-import { nodeSha256 } from "../lib/adapters/node_api/node_sha256.ts";
+import { keyedNodeSha256, nodeSha256 } from "../lib/adapters/node_api/node_sha256.ts";
 // ali-oss (npm, devDependency) serves as an independent implementation to cross-check against.
 import aliOssSignUtils from "ali-oss/lib/common/signUtils.js";
 
@@ -83,13 +83,15 @@ function queryOf(params: [string, string][]): Map<string, string> {
   return new Map(params);
 }
 
-// Both hash providers must give the vendor's signatures: crypto.subtle (the default, and the
-// web entry's) and node:crypto (what the Node, Deno and Bun entries inject).
+// Every hash provider must give the vendor's signatures: crypto.subtle (the default, and the
+// web entry's) and node:crypto (what the Deno entry injects; the Node and Bun entries import
+// each key once).
 for (
-  const [hashes, sha256] of [["crypto.subtle", webCryptoSha256], [
-    "node:crypto",
-    nodeSha256,
-  ]] as const
+  const [hashes, sha256] of [
+    ["crypto.subtle", webCryptoSha256],
+    ["node:crypto", nodeSha256],
+    ["node:crypto, keys imported", keyedNodeSha256],
+  ] as const
 ) {
   describe(`signV4 (signer_test.go vectors), on ${hashes}`, () => {
     it("TestV4AuthHeader", async () => {

@@ -10,7 +10,7 @@ import { FileCheckpointStore } from "../node_api/file_checkpoint_store.ts";
 import { openBunFile } from "./file_source.ts";
 import { openNodeFileSink } from "../node_api/file_sink.ts";
 import { nodeSha1 } from "../node_api/node_sha1.ts";
-import { nodeSha256 } from "../node_api/node_sha256.ts";
+import { keyedNodeSha256 } from "../node_api/node_sha256.ts";
 
 /**
  * The platform the Bun entry injects into every `OssClient`.
@@ -31,6 +31,6 @@ export const bunPlatform: OssPlatform = {
   openFile: (path) => openBunFile(path),
   createFileSink: (path) => openNodeFileSink(path),
   createCheckpointStore: () => new FileCheckpointStore(),
-  sha256: nodeSha256,
+  sha256: keyedNodeSha256,
   sha1: nodeSha1,
 };

@@ -19,7 +19,8 @@ import type { Sha1Primitives } from "../../signing/signing.ts";
  * import assert from "node:assert/strict";
  * import { nodeSha1 } from "./node_sha1.ts";
  *
- * const mac = nodeSha1.hmacSha1(new TextEncoder().encode("key"))("The quick brown fox jumps over the lazy dog");
+ * const sign = nodeSha1.hmacSha1(new TextEncoder().encode("key"));
+ * const mac = await sign("The quick brown fox jumps over the lazy dog"); // synchronous here
  * assert.equal(Buffer.from(mac).toString("hex"), "de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9");
  * ```
  */

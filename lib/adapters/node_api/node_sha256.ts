@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, createSecretKey } from "node:crypto";
 import type { Sha256Primitives } from "../../signing/signing.ts";
 
 /**
@@ -26,5 +26,31 @@ export const nodeSha256: Sha256Primitives = {
   hmacSha256: (key) => (text) => {
     const mac = createHmac("sha256", key).update(text, "utf8").digest();
     return new Uint8Array(mac.buffer, mac.byteOffset, mac.byteLength);
+  },
+};
+
+/**
+ * {@linkcode nodeSha256} with each HMAC key imported once (`createSecretKey`), for the Node and
+ * Bun entries: V4 signs every request of a day under one derived key, and a MAC under an
+ * imported key costs 3 µs on Node instead of 9 (0.9 instead of 1.4 on Bun). Deno's entry keeps
+ * {@linkcode nodeSha256}: there a MAC under a `KeyObject` costs 26 µs against 8.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyedNodeSha256, nodeSha256 } from "./node_sha256.ts";
+ *
+ * const key = new Uint8Array(32).fill(7);
+ * assert.deepEqual(keyedNodeSha256.hmacSha256(key)("text"), nodeSha256.hmacSha256(key)("text"));
+ * ```
+ */
+export const keyedNodeSha256: Sha256Primitives = {
+  sha256Hex: nodeSha256.sha256Hex,
+  hmacSha256: (key) => {
+    const imported = createSecretKey(key);
+    return (text) => {
+      const mac = createHmac("sha256", imported).update(text, "utf8").digest();
+      return new Uint8Array(mac.buffer, mac.byteOffset, mac.byteLength);
+    };
   },
 };
