@@ -29,16 +29,31 @@ interface RawServer {
   connections: number;
   /** Request heads received, in order. */
   heads: string[];
+  /** Resolves once no accepted connection is open. */
+  idle(): Promise<void>;
   close(): Promise<void>;
 }
 
 async function startRaw(answer: (path: string, socket: Socket) => void): Promise<RawServer> {
   const sockets = new Set<Socket>();
-  const raw: RawServer = { url: "", connections: 0, heads: [], close: () => Promise.resolve() };
+  let onIdle: (() => void)[] = [];
+  const raw: RawServer = {
+    url: "",
+    connections: 0,
+    heads: [],
+    idle: () =>
+      sockets.size === 0 ? Promise.resolve() : new Promise((resolve) => onIdle.push(resolve)),
+    close: () => Promise.resolve(),
+  };
   const server: Server = createServer((socket) => {
     raw.connections++;
     sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
+    socket.on("close", () => {
+      sockets.delete(socket);
+      if (sockets.size > 0) return;
+      for (const resolve of onIdle) resolve();
+      onIdle = [];
+    });
     socket.on("error", () => {});
     let pending = "";
     socket.on("data", (data) => {
@@ -394,6 +409,31 @@ describe("createSocketRequest: the request head", () => {
       assert.deepEqual([...line.subarray(17, 21)], [0x63, 0x61, 0x66, 0xe9]);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
+describe("createSocketRequest: idle connections", () => {
+  it("closes each idle connection once it has idled keepAliveTimeout, and opens a new one after", async () => {
+    const server = await startRaw((_path, socket) => {
+      socket.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+    });
+    const get = socketGet({ keepAliveTimeout: 30 });
+    try {
+      // Two at once: two connections, both then idle in the pool.
+      const first = await Promise.all([
+        get(new URL(`${server.url}/a`), {}),
+        get(new URL(`${server.url}/b`), {}),
+      ]);
+      for (const res of first) assert.equal(await res.text(), "ok");
+      assert.equal(server.connections, 2);
+      // The server sees both close: the pool closed them (the event is the claim, not a time).
+      await server.idle();
+      const res = await get(new URL(`${server.url}/c`), {});
+      assert.equal(await res.text(), "ok");
+      assert.equal(server.connections, 3, "a new connection, the idle ones being gone");
+    } finally {
+      await server.close();
     }
   });
 });
