@@ -5,9 +5,11 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AdaptiveRoutines, backoffReason, NetworkError, OssError, TimeoutError } from "../mod.ts";
 import {
+  FAR_EXCHANGE_MS,
   INITIAL_ROUTINES,
   LEAP_WHEN,
   PROBE_AFTER,
+  RESETS_CLUSTER,
   STEP_JUDGED_ON,
 } from "../lib/upload/adaptive_routines.ts";
 import { resolveParallelism, routinesFor } from "../lib/upload/parallelism.ts";
@@ -48,6 +50,11 @@ function runWindows(
 function settle(control: AdaptiveRoutines, clock: { now: number }): void {
   clock.now += WINDOW;
   for (let p = 0, n = control.routines; p < n; p++) control.partDone(1, 1e6);
+}
+
+/** `count` resets at once, as parts in flight on lost connections report them. */
+function resets(control: AdaptiveRoutines, count: number): void {
+  for (let i = 0; i < count; i++) control.backOff("reset");
 }
 
 describe("AdaptiveRoutines", () => {
@@ -119,18 +126,18 @@ describe("AdaptiveRoutines", () => {
     }
   });
 
-  it("after a reset it halves, then climbs back by doublings to where it was, then by quarters", () => {
+  it("after clustered resets it halves, then climbs back by doublings to where it was, then by quarters", () => {
     const { clock, control } = controlled(64);
     runWindows(control, clock, 1, 64); // 8 → 16 (and its first parts settled)
     assert.equal(control.routines, 16);
-    control.backOff("reset"); // one connection lost on a long path
+    resets(control, RESETS_CLUSTER); // connections lost on a long path, two in one window
     assert.equal(control.routines, 8);
     // The link still takes every routine: 8 → 16 (where it was) in one judged window, then
     // quarter steps, without holding PROBE_AFTER windows first.
     const seen = runWindows(control, clock, 4, 64);
     assert.deepEqual(seen, [8, 16, 20, 25]);
-    // A reset on a full link: back to 8, up to 16 again; 16 pays nothing, so it holds at the knee.
-    control.backOff("reset");
+    // Resets on a full link: back to 8, up to 16 again; 16 pays nothing, so it holds at the knee.
+    resets(control, RESETS_CLUSTER);
     assert.equal(control.routines, 15); // 31 halved (31 = 25 + a quarter, the last step)
     const full = runWindows(control, clock, 3, 15);
     assert.deepEqual(full.slice(0, 2), [15, 30]);
@@ -245,7 +252,7 @@ describe("AdaptiveRoutines", () => {
     const PART = 1000;
     const { clock, control } = controlled(64);
     clock.now = PART / 2;
-    control.backOff("reset"); // 8 → 4, at t = 500, climbing back by doublings
+    resets(control, RESETS_CLUSTER); // 8 → 4, at t = 500, climbing back by doublings
     assert.equal(control.routines, 4);
     // Parts started before the reset finish slowly; they are not the first window after it.
     clock.now = PART;
@@ -267,10 +274,78 @@ describe("AdaptiveRoutines", () => {
     for (const reason of ["reset", "timeout", "throttled", "throttled", "throttled"] as const) {
       clock.now += WINDOW;
       control.backOff(reason);
+      if (reason === "reset") control.backOff(reason); // a reset counts when a second follows
     }
     assert.equal(control.routines, 1);
     assert.equal(control.backoffs, 6);
     assert.equal(control.lastBackoff, "throttled");
+  });
+
+  it("an isolated reset changes nothing; the second within one window halves", () => {
+    assert.equal(RESETS_CLUSTER, 2);
+    const { clock, control } = controlled(32, 32);
+    control.backOff("reset"); // one lost connection: its part is retried, the routines stay
+    assert.deepEqual([control.routines, control.backoffs], [32, 0]);
+    // A window ends (32 parts, windowMs): the count starts over, so a reset in the next window
+    // is isolated again.
+    clock.now += WINDOW;
+    for (let p = 0; p < 32; p++) control.partDone(1000, 50);
+    control.backOff("reset");
+    assert.deepEqual([control.routines, control.backoffs], [32, 0]);
+    // A second in the same window: a cluster, halved once (the resets that follow in the same
+    // congestion are the once-per-window rule's).
+    control.backOff("reset");
+    assert.deepEqual([control.routines, control.backoffs], [16, 1]);
+    assert.equal(control.lastBackoff, "reset");
+    control.backOff("reset");
+    control.backOff("reset");
+    assert.equal(control.routines, 16);
+    // Throttling and timeouts back off at the first, as before.
+    clock.now += WINDOW;
+    control.backOff("timeout");
+    assert.deepEqual([control.routines, control.backoffs], [8, 2]);
+  });
+
+  it("starts more routines when the first exchange says the server is far away", () => {
+    assert.equal(FAR_EXCHANGE_MS, 100);
+    const start = (ms: number, max = 32, initial?: number) => {
+      const { control } = controlled(max, initial);
+      control.firstExchange(ms);
+      return control.routines;
+    };
+    // Loopback, 20 ms and 50 ms away (an exchange is a handshake and a request: two round
+    // trips): the usual 8.
+    assert.deepEqual([start(1), start(40), start(100)], [8, 8, 8]);
+    // Exchanges of 150 ms, 300 ms (150 ms away) and 600 ms (300 ms away): 8 per 100 ms of
+    // it, within max.
+    assert.deepEqual([start(150), start(300), start(600)], [12, 24, 32]);
+    assert.equal(start(600, 100), 48);
+    // Never below a start already higher (a one-wave transfer starts with every part); the
+    // caller's own `initial` wins.
+    assert.equal(start(150, 20, 20), 20);
+    assert.equal(start(600, 32, 2), 2);
+  });
+
+  it("the first exchange moves only the start, and the first window judges from there", () => {
+    const { clock, control } = controlled(64);
+    control.firstExchange(300); // 24
+    assert.equal(control.routines, 24);
+    assert.equal(control.peak, 24);
+    // A link that takes 32 at once: the first window has nothing to compare with, so it steps
+    // up (24 → 48); 48 brings 32 / 24 of 24's throughput, less than half a doubling's gain: the
+    // knee, 32.
+    const seen = runWindows(control, clock, 2, 32);
+    assert.deepEqual(seen, [24, 48]);
+    assert.equal(control.routines, 32);
+    // Too late now: a later exchange (or a second call) does not move it.
+    control.firstExchange(1000);
+    assert.equal(control.routines, 32);
+    // Nor once a part was counted.
+    const counted = controlled(64);
+    counted.clock.now += 1;
+    counted.control.partDone(1000, 1);
+    counted.control.firstExchange(600);
+    assert.equal(counted.control.routines, 8);
   });
 
   it("backs off when latency rises with no more throughput while held", () => {

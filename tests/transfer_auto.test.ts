@@ -158,6 +158,45 @@ describe('routines and partSize "auto"', () => {
     }
   });
 
+  it("starts more routines when the first exchange (Initiate, HEAD) says the server is far", async () => {
+    // Initiate and HEAD answered 200 ms late: a server at least 100 ms away, so "auto" starts at
+    // 8 per 100 ms of the exchange (≥ 16) instead of 8. The clock is frozen: no window ends,
+    // so only the start moves the routines.
+    const control = env.server.control;
+    const far = (operation: "InitiateMultipartUpload" | "HeadObject") =>
+      control.add({ operation, action: { type: "latency", ms: 200 } });
+    const auto = {
+      partSize: KB100,
+      routines: "auto" as const,
+      maxRoutines: 32,
+      adaptive: { clock: () => 0 },
+    };
+    const startedWith = (routines: { peak: number } | undefined, what: string) => {
+      assert.ok(routines!.peak >= 16 && routines!.peak <= 32, `${what}: peak ${routines!.peak}`);
+    };
+    try {
+      far("InitiateMultipartUpload");
+      const source = syntheticSource(40 * KB100, { seed: 14 });
+      const up = await env.bucket.uploadFile("far-start.bin", source, auto);
+      assert.equal(up.crc64Verified, true);
+      startedWith(up.routines, "upload");
+      far("HeadObject");
+      const down = await env.bucket.downloadFile("far-start.bin", join(env.dir, "far.out"), auto);
+      assert.equal(down.crc64Verified, true);
+      startedWith(down.routines, "download");
+      far("InitiateMultipartUpload");
+      const copy = await env.bucket.copyFile(env.bucketName, "far-start.bin", "far-copy.bin", {
+        ...auto,
+        copyObjectLimit: 0,
+      });
+      assert.equal(copy.crc64, up.crc64);
+      startedWith(copy.routines, "copy");
+      assert.equal(control.stats().injected, 3);
+    } finally {
+      control.clear();
+    }
+  });
+
   it("never has more parts in flight than maxMemory holds", async () => {
     const result = await env.bucket.uploadFile("budget.bin", syntheticSource(30 * KB100), {
       partSize: KB100,

@@ -23,6 +23,7 @@ import { PartScheduler, transferAborted } from "../upload/part_scheduler.ts";
 import type { AdaptiveRoutines } from "../upload/adaptive_routines.ts";
 import { autoPartSize } from "../upload/part_plan.ts";
 import {
+  reportFirstExchange,
   type ResolvedParallelism,
   routinesFor,
   routinesForParts,
@@ -218,6 +219,11 @@ interface ObjectPlan {
   length: number;
   partSize: number;
   partCount: number;
+  /**
+   * Milliseconds HeadObject took, request to answer: the download's first exchange, which tells
+   * `routines: "auto"` how far away the server is.
+   */
+  exchangeMs: number;
 }
 
 /** What every phase of one download works on: fixed for the run. */
@@ -316,6 +322,7 @@ export async function downloadToSink(
       : partSizeSetting;
     const plan = { ...span, partSize, partCount: Math.ceil(span.length / partSize) };
     const routines = routinesFor(parallelism, plan.partCount, rangeMemory(partSize));
+    reportFirstExchange(routines, span.exchangeMs);
     const run: DownloadRun = { target, key, sink, session, plan, routines, options, limiter };
     const begun = await reclaimOrBegin(run);
     const fetched = await fetchMissingParts(run, begun);
@@ -383,10 +390,12 @@ async function planObject(
   key: string,
   options: DownloadSinkOptions,
 ): Promise<ObjectSpan> {
+  const asked = performance.now();
   const head = await target.headObject(key, {
     signal: options.signal,
     ...versionQuery(options.versionId),
   });
+  const exchangeMs = performance.now() - asked;
   if (!Number.isSafeInteger(head.size)) {
     throw new NetworkError(`oss://${target.name}/${key}: the server sent no size for the object`);
   }
@@ -411,6 +420,7 @@ async function planObject(
     ifMatch: head.etag.startsWith('"') ? head.etag : `"${head.etag}"`,
     start,
     length,
+    exchangeMs,
   };
 }
 

@@ -35,6 +35,11 @@ export interface InitiatedUpload {
    * it once its parts are done, before it completes or gives up (it never rejects).
    */
   strayUploadsAborted: Promise<string[]>;
+  /**
+   * Milliseconds InitiateMultipartUpload took, request to answer: the transfer's first exchange
+   * with the server, which tells `routines: "auto"` how far away it is.
+   */
+  exchangeMs: number;
 }
 
 /** Initiates the upload of `key`, journaled in `journal` when given. */
@@ -47,7 +52,9 @@ export async function initiateUpload(
 ): Promise<InitiatedUpload> {
   const since = Date.now();
   if (journal) await journal.session.begin({ ...journal.header, uploadId: "", createdAt: since });
+  const asked = performance.now();
   const { uploadId } = await target.initiateMultipartUpload(key, { ...writeOptions, signal });
+  const exchangeMs = performance.now() - asked;
   const answeredAt = Date.now();
   let header: CheckpointHeader | undefined;
   if (journal) {
@@ -60,5 +67,5 @@ export async function initiateUpload(
     since: Math.min(since, journal?.earlierIntent ?? since),
     answeredAt,
   }, signal).catch(() => []);
-  return { uploadId, header, strayUploadsAborted };
+  return { uploadId, header, strayUploadsAborted, exchangeMs };
 }

@@ -154,6 +154,8 @@ export interface BegunUpload {
   strayUploadsAborted: Promise<string[]>;
   /** A checkpoint found at this run's place but not used. */
   setAside?: CheckpointSetAside;
+  /** A new upload: how long InitiateMultipartUpload took (see `InitiatedUpload`). */
+  exchangeMs?: number;
 }
 
 /**
@@ -179,7 +181,7 @@ export async function continueOrInitiate(
     };
   }
   const journal = session && { session, header, earlierIntent: earlier.earlierIntent };
-  const { uploadId, strayUploadsAborted } = await initiateUpload(
+  const { uploadId, strayUploadsAborted, exchangeMs } = await initiateUpload(
     target,
     key,
     writeOptions,
@@ -192,6 +194,7 @@ export async function continueOrInitiate(
     done: new Map(),
     bytesResent: 0,
     strayUploadsAborted,
+    exchangeMs,
     ...(earlier.setAside ? { setAside: earlier.setAside } : {}),
   };
 }

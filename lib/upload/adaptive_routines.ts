@@ -16,7 +16,10 @@
  * - **start** at `initial` routines, {@linkcode INITIAL_ROUTINES} unless told: a window at a
  *   distant link's round trips lasts seconds, so each doubling from 1 or 2 cost about a whole
  *   few-second transfer; 8 parts at once is what a hand-tuned transfer starts with anyway, and
- *   the back-offs below still apply from the first window;
+ *   the back-offs below still apply from the first window. On a long path, more: the engine
+ *   reports its first exchange (InitiateMultipartUpload, HeadObject) before the parts start
+ *   ({@linkcode AdaptiveRoutines.firstExchange}), and the bytes a link needs in flight grow with
+ *   its round trip, so the start grows with it: 8 per {@linkcode FAR_EXCHANGE_MS} of it;
  * - **grow**: from there, double (then, after the first hold, add a quarter) while
  *   each step brings at least half the gain it would if throughput grew in proportion
  *   ({@linkcode STEP_MUST_BRING}); from the start up, a doubling that brought nearly all of
@@ -32,9 +35,12 @@
  * - **back off** (halve, at most once per window) on throttling (503 `SlowDown`, 429, other
  *   OSS throttling codes, `RequestTimeout`), connection resets, request timeouts, and on rising
  *   latency: a held window whose parts take {@linkcode LATENCY_RISE} times as long as when the
- *   hold began, with no more throughput (someone else is filling the path). After throttling,
- *   timeouts and latency it holds; after a reset (as likely a lost connection on a long path as
- *   a full one) it climbs back by judged doublings to the routines it had, then by quarters.
+ *   hold began, with no more throughput (someone else is filling the path). A reset is as
+ *   likely a lost connection on a lossy path as a full one, so only resets that cluster back
+ *   off: the {@linkcode RESETS_CLUSTER}th within one measuring window; an isolated one is
+ *   retried and changes nothing. After throttling, timeouts and latency it holds; after
+ *   clustered resets it climbs back by judged doublings to the routines it had, then by
+ *   quarters.
  *
  * Always within 1 to `max`. Nothing here reads a clock except through `clock`, so tests drive it
  * with counted bytes and an injected clock.
@@ -136,6 +142,47 @@ export const PROBE_AFTER = 4;
  * ```
  */
 export const LATENCY_RISE = 2;
+
+/**
+ * How long a transfer's first exchange (a new connection's handshake, then one request and its
+ * answer: about two round trips) may take before the controller starts above
+ * {@linkcode INITIAL_ROUTINES}: 100 ms (a link about 50 ms away). Longer, it starts at
+ * `8 × exchange / 100 ms` routines (within `max`): 300 ms away (an exchange of about 600 ms),
+ * 48, so `max` (32 by default); loopback and nearby links start at 8 as before.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AdaptiveRoutines } from "@ossup/ossup";
+ * import { FAR_EXCHANGE_MS } from "./adaptive_routines.ts";
+ *
+ * assert.equal(FAR_EXCHANGE_MS, 100);
+ * const far = new AdaptiveRoutines({ max: 32 });
+ * far.firstExchange(300); // 150 ms away
+ * assert.equal(far.routines, 24);
+ * ```
+ */
+export const FAR_EXCHANGE_MS = 100;
+/**
+ * Resets within one measuring window that back off: 2. One alone is a lost connection (its
+ * part is retried), not a full path: halving the routines for it left a lossy long link half
+ * used for a whole window.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AdaptiveRoutines } from "@ossup/ossup";
+ * import { RESETS_CLUSTER } from "./adaptive_routines.ts";
+ *
+ * assert.equal(RESETS_CLUSTER, 2);
+ * const control = new AdaptiveRoutines({ max: 32 });
+ * control.backOff("reset");
+ * assert.equal(control.routines, 8); // isolated: nothing changes
+ * control.backOff("reset");
+ * assert.equal(control.routines, 4); // the second in the window: halved
+ * ```
+ */
+export const RESETS_CLUSTER = 2;
 
 /**
  * Why the controller backed off.
@@ -271,6 +318,12 @@ export class AdaptiveRoutines {
   #quietUntil = -Infinity;
   #backoffs = 0;
   #lastBackoff: BackoffReason | undefined;
+  /** Resets since the current window began (see {@linkcode RESETS_CLUSTER}). */
+  #resets = 0;
+  /** The caller gave `initial`: the first exchange does not move the start. */
+  readonly #startGiven: boolean;
+  /** A part has been counted or the routines changed: too late to set the start. */
+  #started = false;
 
   /**
    * Starts at `options.initial` routines.
@@ -286,6 +339,7 @@ export class AdaptiveRoutines {
     this.#max = max;
     this.#clock = options.clock ?? (() => performance.now());
     this.#windowMs = options.windowMs ?? 500;
+    this.#startGiven = options.initial !== undefined;
     this.#routines = Math.max(1, Math.min(options.initial ?? INITIAL_ROUTINES, max));
     this.#before = this.#routines;
     this.#peak = this.#routines;
@@ -335,6 +389,23 @@ export class AdaptiveRoutines {
   }
 
   /**
+   * The transfer's first exchange with the server (InitiateMultipartUpload, HeadObject) took
+   * `ms`, before any part: a long one raises the start to `8 × ms / 100` routines (see
+   * {@linkcode FAR_EXCHANGE_MS}), within `max`. Ignored once a part was counted or the routines
+   * changed, and when the caller gave `initial`; never lowers the start.
+   *
+   * @param ms The exchange's time, from its request's start to its answer.
+   */
+  firstExchange(ms: number): void {
+    if (this.#startGiven || this.#started || !(ms > FAR_EXCHANGE_MS)) return;
+    const start = Math.min(this.#max, Math.floor(INITIAL_ROUTINES * ms / FAR_EXCHANGE_MS));
+    if (start <= this.#routines) return;
+    this.#before = start;
+    this.#set(start);
+    this.#started = false; // still the start: the first window has nothing to compare with
+  }
+
+  /**
    * Counts a finished part; may end a window and change the routines.
    *
    * @param bytes The part's bytes.
@@ -344,6 +415,7 @@ export class AdaptiveRoutines {
     const now = this.#clock();
     // Started before the last change: it ran under the old count and says nothing of this one.
     if (now - durationMs < this.#changedAt) return;
+    this.#started = true;
     this.#bytes += bytes;
     this.#parts++;
     this.#partTime += durationMs;
@@ -361,13 +433,15 @@ export class AdaptiveRoutines {
   /**
    * A request of the transfer failed in a way that says "too much": halves the routines, unless
    * it already backed off within the current window (many parts in flight meet the same
-   * congestion at once).
+   * congestion at once), or it is a reset with no other in the window
+   * ({@linkcode RESETS_CLUSTER}).
    *
    * @param reason Why.
    */
   backOff(reason: BackoffReason): void {
     const now = this.#clock();
     if (now < this.#quietUntil) return;
+    if (reason === "reset" && ++this.#resets < RESETS_CLUSTER) return;
     this.#quietUntil = now + this.#windowMs;
     this.#backoffs++;
     this.#lastBackoff = reason;
@@ -464,6 +538,7 @@ export class AdaptiveRoutines {
   }
 
   #startWindow(): void {
+    this.#resets = 0;
     this.#windowStart = this.#clock();
     this.#bytes = 0;
     this.#parts = 0;
@@ -472,6 +547,7 @@ export class AdaptiveRoutines {
 
   #set(routines: number): void {
     if (routines === this.#routines) return;
+    this.#started = true;
     this.#routines = routines;
     this.#changedAt = this.#clock();
     this.#startWindow();

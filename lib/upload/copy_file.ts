@@ -42,6 +42,7 @@ import { autoPartSize, partAt, type PartPlan, planParts } from "./part_plan.ts";
 import { PartScheduler } from "./part_scheduler.ts";
 import type { AdaptiveRoutines } from "./adaptive_routines.ts";
 import {
+  reportFirstExchange,
   routinesFor,
   routinesForParts,
   routinesNow,
@@ -505,6 +506,7 @@ async function copyInParts(run: CopyRun, plan: PartPlan): Promise<CopyResult> {
   const signal = options.signal;
   const begun = await beginCopy(run, plan);
   if ("finished" in begun) return begun.finished;
+  reportFirstExchange(run.routines, begun.exchangeMs);
   const copied = await copyMissingParts(run, plan, begun).finally(() => begun.strayUploadsAborted);
   const strayUploadsAborted = await begun.strayUploadsAborted;
   const failure = copied.firstError ??

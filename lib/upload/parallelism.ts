@@ -137,9 +137,11 @@ export type RoutinesSetting = number | "auto";
  */
 export interface ParallelismOptions {
   /**
-   * Parts at once: 1 to 100, or `"auto"` (starts at 8, or at every part when there are no more
-   * than `maxRoutines` and `maxMemory` allow at once; grows while throughput grows, backs off
-   * on throttling, resets and rising latency, within `maxRoutines` and `maxMemory`).
+   * Parts at once: 1 to 100, or `"auto"` (starts at 8, more when the first exchange with the
+   * server took over 100 ms (8 per 100 ms of it: a distant server), or at every part when there
+   * are no more than `maxRoutines` and `maxMemory` allow at once; grows while throughput grows,
+   * backs off on throttling, clustered resets and rising latency, within `maxRoutines` and
+   * `maxMemory`).
    * @default {1}
    */
   routines?: RoutinesSetting;
@@ -327,4 +329,20 @@ export function routinesForParts(
 /** The routines wanted now, for progress events. */
 export function routinesNow(routines: number | AdaptiveRoutines): number {
   return typeof routines === "number" ? routines : routines.routines;
+}
+
+/**
+ * Tells `"auto"`'s controller how long the transfer's first exchange took (its Initiate or
+ * HEAD), before the parts start: a long path starts more routines (see
+ * {@linkcode AdaptiveRoutines.firstExchange}). A fixed count, or no exchange (a resume), is
+ * left as it is.
+ *
+ * @param routines What the run runs (from {@linkcode routinesFor}).
+ * @param ms The exchange's time in milliseconds, if there was one.
+ */
+export function reportFirstExchange(
+  routines: number | AdaptiveRoutines,
+  ms: number | undefined,
+): void {
+  if (ms !== undefined && typeof routines !== "number") routines.firstExchange(ms);
 }

@@ -20,6 +20,7 @@ import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 import { autoPartSize, MAX_PART_SIZE, partAt, type PartPlan, planParts } from "./part_plan.ts";
 import type { AdaptiveRoutines } from "./adaptive_routines.ts";
 import {
+  reportFirstExchange,
   routinesFor,
   routinesForParts,
   routinesNow,
@@ -301,6 +302,7 @@ async function runUpload(run: UploadRun): Promise<UploadResult> {
   const { target, key, source, session, plan, opts, options, writeOptions } = run;
   const begun = await beginUpload(run);
   if ("finished" in begun) return begun.finished;
+  reportFirstExchange(run.routines, begun.exchangeMs);
   // Parts trusted on the sampled check alone, not read again in this run.
   // (Parts adopted from the server were all read and hashed.)
   const sampled = opts.resumeCheck === "sampled" && begun.resumedFrom === "checkpoint" &&
