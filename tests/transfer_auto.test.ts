@@ -223,6 +223,17 @@ describe('routines and partSize "auto"', () => {
     assert.equal(auto(1024 * MiB, { ...defaults, maxMemory: Infinity }), 16 * MiB);
     assert.equal(auto(32 * MiB, { ...defaults, maxMemory: 16 * MiB }), 512 * 1024); // memory first
     assert.equal(auto(3 * MiB, { ...defaults, maxRoutines: 2 }), MiB); // 2 routines: 1 MiB
+    // A far server (a first exchange of 150 ms or more): 2 parts per routine per 150 ms of it,
+    // down to 256 KiB parts; a near one as above.
+    const far = (size: number, firstExchangeMs: number) =>
+      autoPartSize(size, { ...defaults, firstExchangeMs });
+    assert.equal(far(80 * MiB, 100), 1280 * 1024); // not far: 2 per routine
+    assert.equal(far(80 * MiB, 300), 640 * 1024); // 4 per routine
+    assert.equal(far(80 * MiB, 600), 320 * 1024); // 8 per routine
+    assert.equal(far(80 * MiB, 3000), 256 * 1024); // the far floor
+    assert.equal(far(192 * MiB, 300), 1536 * 1024);
+    assert.equal(far(1024 * MiB, 600), 4 * MiB); // 1 GiB: 8 per routine, under the memory cap
+    assert.equal(far(MiB, 600), MiB); // one part, as near
   });
 
   it("a resumed auto upload keeps the part size its checkpoint recorded", async () => {
@@ -258,6 +269,61 @@ describe('routines and partSize "auto"', () => {
     const out = join(env.dir, "resume.out");
     await env.bucket.downloadFile("resume.bin", out);
     assert.ok(sameBytes(new Uint8Array(await readFile(out)), bytes));
+  });
+
+  it("a far server gets smaller auto parts, chosen before the first part and kept on resume", async () => {
+    const size = 8 * MiB;
+    const { path, bytes } = await writeTestFile(env.dir, "far-parts.bin", size, 15);
+    const budgets = { maxRoutines: 4, maxMemory: DEFAULT_MAX_MEMORY };
+    assert.equal(autoPartSize(size, budgets), MiB); // nearby: 2 parts per routine
+    // Initiate answers 300 ms late: 4 or more parts per routine, so 512 KiB or less, and the
+    // far floor of 256 KiB at most (how much over 300 ms it took is the machine's).
+    const control = env.server.control;
+    const far = (operation: "InitiateMultipartUpload" | "HeadObject") =>
+      control.add({ operation, action: { type: "latency", ms: 300 } });
+    const smaller = (partSize: number, what: string) =>
+      assert.ok(partSize >= 256 * 1024 && partSize <= 512 * 1024, `${what}: ${partSize}`);
+    const options = { partSize: "auto" as const, routines: "auto" as const, ...budgets };
+    const stop = new AbortController();
+    let farPartSize = 0;
+    try {
+      far("InitiateMultipartUpload");
+      await assert.rejects(
+        env.bucket.uploadFile("far-parts.bin", path, {
+          ...options,
+          checkpoint: true,
+          signal: stop.signal,
+          onProgress: (p) => {
+            farPartSize = p.partSize!;
+            if (p.partsDone >= 1) stop.abort();
+          },
+        }),
+        AbortError,
+      );
+      smaller(farPartSize, "the far upload's parts");
+    } finally {
+      control.clear();
+    }
+    // Resumed nearby: the recorded part size, not the 1 MiB "auto" would choose now.
+    const resumed = await env.bucket.uploadFile("far-parts.bin", path, {
+      ...options,
+      checkpoint: true,
+    });
+    assert.equal(resumed.resumed, true);
+    assert.equal(resumed.partSize, farPartSize);
+    assert.equal(resumed.parts, Math.ceil(size / farPartSize));
+    assert.equal(resumed.crc64Verified, true);
+    // A download from the far server: smaller ranges too, the file byte-identical.
+    try {
+      far("HeadObject");
+      const out = join(env.dir, "far-parts.out");
+      const down = await env.bucket.downloadFile("far-parts.bin", out, options);
+      smaller(down.partSize, "the far download's ranges");
+      assert.equal(down.crc64Verified, true);
+      assert.ok(sameBytes(new Uint8Array(await readFile(out)), bytes));
+    } finally {
+      control.clear();
+    }
   });
 
   it("refuses bad values by name, before anything is sent", async () => {

@@ -80,8 +80,8 @@ export interface DownloadProgress {
  */
 export interface DownloadFileOptions extends ParallelismOptions {
   /**
-   * Bytes per ranged GET, 1 to 5 GiB, or `"auto"` (chosen from the size and `maxRoutines`,
-   * see `autoPartSize`; an earlier run's on resume). Memory stays within `routines × 2 MiB`
+   * Bytes per ranged GET, 1 to 5 GiB, or `"auto"` (chosen from the size, `maxRoutines` and
+   * how long HeadObject took, see `autoPartSize`; an earlier run's on resume). Memory stays within `routines × 2 MiB`
    * (ranges are written to the file as they arrive, through two 1 MiB buffers, so it does not
    * grow with the part size); a killed run fetches at most `routines × partSize` bytes again.
    * @default {1048576}

@@ -361,7 +361,8 @@ function rangeMemory(partSize: number): number {
 /**
  * `partSize: "auto"`: the part size the checkpoint recorded for this very download (same object
  * identity and sink), so a resume keeps its parts; else {@linkcode autoPartSize} of the length
- * (a range holds at most 2 MiB whatever its size, so only `maxRoutines` weighs).
+ * and HeadObject's time (a range holds at most 2 MiB whatever its size, so only `maxRoutines`
+ * weighs).
  */
 async function chooseAutoPartSize(
   target: DownloadTarget,
@@ -378,7 +379,11 @@ async function chooseAutoPartSize(
     const recorded = await session.recordedPartSize(identity);
     if (recorded !== undefined) return recorded;
   }
-  return autoPartSize(span.length, { maxRoutines: parallelism.maxRoutines, maxMemory: Infinity });
+  return autoPartSize(span.length, {
+    maxRoutines: parallelism.maxRoutines,
+    maxMemory: Infinity,
+    firstExchangeMs: span.exchangeMs,
+  });
 }
 
 /** The object and the bytes of it to fetch, before they are cut into parts. */

@@ -156,6 +156,8 @@ export interface BegunUpload {
   setAside?: CheckpointSetAside;
   /** A new upload: how long InitiateMultipartUpload took (see `InitiatedUpload`). */
   exchangeMs?: number;
+  /** A new upload with a checkpoint: the header its journal now has. */
+  header?: CheckpointHeader;
 }
 
 /**
@@ -181,7 +183,7 @@ export async function continueOrInitiate(
     };
   }
   const journal = session && { session, header, earlierIntent: earlier.earlierIntent };
-  const { uploadId, strayUploadsAborted, exchangeMs } = await initiateUpload(
+  const { uploadId, strayUploadsAborted, exchangeMs, header: begunHeader } = await initiateUpload(
     target,
     key,
     writeOptions,
@@ -195,6 +197,7 @@ export async function continueOrInitiate(
     bytesResent: 0,
     strayUploadsAborted,
     exchangeMs,
+    ...(begunHeader ? { header: begunHeader } : {}),
     ...(earlier.setAside ? { setAside: earlier.setAside } : {}),
   };
 }

@@ -274,7 +274,48 @@ export interface AutoPartSizeOptions {
   maxRoutines: number;
   /** Bytes the parts in flight may hold (`maxMemory`); `Infinity` when they hold none (a copy). */
   maxMemory: number;
+  /**
+   * Milliseconds the transfer's first exchange with the server took (InitiateMultipartUpload,
+   * HeadObject), when known before the part size is fixed: a far server gets more, smaller
+   * parts (see {@linkcode autoPartSize}).
+   */
+  firstExchangeMs?: number;
 }
+
+/**
+ * A first exchange (a handshake, then a request and its answer: about two round trips) this
+ * long or longer gives {@linkcode autoPartSize} more parts per routine, in proportion: 150 ms
+ * (a server about 75 ms away).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { autoPartSize } from "@ossup/ossup";
+ * import { FAR_PART_EXCHANGE_MS } from "./part_plan.ts";
+ *
+ * const budgets = { maxRoutines: 32, maxMemory: 256 * 1024 ** 2 };
+ * assert.equal(FAR_PART_EXCHANGE_MS, 150);
+ * // 80 MiB: 2 parts per routine nearby, 8 when the exchange took 600 ms (300 ms away).
+ * assert.equal(autoPartSize(80 * 1024 ** 2, budgets), 1280 * 1024);
+ * assert.equal(autoPartSize(80 * 1024 ** 2, { ...budgets, firstExchangeMs: 600 }), 320 * 1024);
+ * ```
+ */
+export const FAR_PART_EXCHANGE_MS = 150;
+
+/**
+ * Smallest part size `partSize: "auto"` picks for a far server (see
+ * {@linkcode FAR_PART_EXCHANGE_MS}): 256 KiB, four windows of 64 KiB, so a part's bytes still
+ * outweigh the round trip of its answer through a narrow window.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { AUTO_MIN_FAR_PART_SIZE } from "./part_plan.ts";
+ *
+ * assert.equal(AUTO_MIN_FAR_PART_SIZE, 256 * 1024);
+ * ```
+ */
+export const AUTO_MIN_FAR_PART_SIZE = 256 * 1024;
 
 /**
  * The part size `partSize: "auto"` picks, before the transfer, from the size and the budgets.
@@ -290,6 +331,12 @@ export interface AutoPartSizeOptions {
  *    more parts than it may run at once as one wave, every part at once (measured: 3 MiB
  *    300 ms away through 64 KiB windows, 8 parts of 384 KiB moved at 0.7–0.8 MB/s where 16 of
  *    100 KiB moved 1.1);
+ *    A far server (`firstExchangeMs` of {@linkcode FAR_PART_EXCHANGE_MS} or more) gets more
+ *    parts per routine in proportion, `2 × firstExchangeMs / 150`, and the floor is 256 KiB
+ *    ({@linkcode AUTO_MIN_FAR_PART_SIZE}): a part a reset cuts is sent again alone, at one
+ *    connection's pace, which falls as the round trip grows (measured 300 ms away through 64
+ *    KiB windows, 80 MiB at 32 routines: 1280 KiB parts moved 82% of the link, 320 KiB 89%);
+ *    the routines hide each part's extra round trip;
  * 2. at most what lets `maxRoutines` parts fit in `maxMemory` together, and at most 64 MiB
  *    (a part lost to a failure costs that much again);
  * 3. at least 100 KB (OSS's smallest), and at least `size / 10,000` (OSS's most parts);
@@ -311,12 +358,16 @@ export interface AutoPartSizeOptions {
  */
 export function autoPartSize(size: number, options: AutoPartSizeOptions): number {
   const unit = 64 * 1024;
-  // A source of 1 MiB or less is one part; a larger one at least 1 MiB parts, or smaller ones
-  // when that leaves routines without a part each.
+  const exchange = options.firstExchangeMs ?? 0;
+  const far = exchange >= FAR_PART_EXCHANGE_MS;
+  const partsPerRoutine = far ? 2 * exchange / FAR_PART_EXCHANGE_MS : 2;
+  const minPart = far ? AUTO_MIN_FAR_PART_SIZE : AUTO_MIN_PART_SIZE;
+  // A source of 1 MiB or less is one part; a larger one at least 1 MiB parts (far: 256 KiB), or
+  // smaller ones when that leaves routines without a part each.
   const smallest = size <= AUTO_MIN_PART_SIZE
     ? roundUp(size, unit)
-    : Math.min(AUTO_MIN_PART_SIZE, roundUp(size / options.maxRoutines, unit));
-  const spread = Math.max(smallest, roundUp(size / (2 * options.maxRoutines), unit));
+    : Math.min(minPart, roundUp(size / options.maxRoutines, unit));
+  const spread = Math.max(smallest, roundUp(size / (partsPerRoutine * options.maxRoutines), unit));
   const cap = Math.min(
     AUTO_MAX_PART_SIZE,
     Math.floor(options.maxMemory / options.maxRoutines / unit) * unit,

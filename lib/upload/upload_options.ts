@@ -272,8 +272,9 @@ export type ResumeCheck = "full" | "sampled";
 export interface UploadFileOptions extends ObjectWriteSettings, ParallelismOptions {
   /**
    * Part size in bytes, 100 KB (102,400) to 5 GB, or `"auto"`: chosen from the size,
-   * `maxRoutines` and `maxMemory` before the upload (see `autoPartSize`) and recorded in the
-   * checkpoint (a resume keeps the recorded size, whatever `"auto"` would choose now).
+   * `maxRoutines`, `maxMemory` and how long InitiateMultipartUpload took (a far server gets
+   * smaller parts), before the first part (see `autoPartSize`), and recorded in the checkpoint
+   * (a resume keeps the recorded size, whatever `"auto"` would choose now).
    * @default {102400}
    */
   partSize?: number | "auto";

@@ -150,7 +150,12 @@ export async function uploadSource(
     })
     : undefined;
   try {
-    plan ??= planParts(size, await chooseAutoPartSize(target, key, source, session, opts));
+    let partSizeRecorded = true;
+    if (plan === undefined) {
+      const recorded = await recordedPartSize(target, key, source, session);
+      partSizeRecorded = recorded !== undefined;
+      plan = planParts(size, recorded ?? autoPartSizeOf(source, opts));
+    }
     const routines = routinesFor(opts.parallelism, plan.partCount, plan.partSize);
     const run: UploadRun = {
       target,
@@ -158,6 +163,7 @@ export async function uploadSource(
       source,
       session,
       plan,
+      partSizeChosen: !partSizeRecorded,
       opts,
       routines,
       options,
@@ -172,21 +178,52 @@ export async function uploadSource(
 
 /**
  * `partSize: "auto"`: the part size the checkpoint recorded for this very upload, so a resume
- * keeps its parts; else {@linkcode autoPartSize} of the source's size and the budgets.
+ * keeps its parts (else `undefined`: {@linkcode autoPartSizeOf} chooses).
  */
-async function chooseAutoPartSize(
+async function recordedPartSize(
   target: MultipartTarget,
   key: string,
   source: FileSource,
   session: CheckpointSession | undefined,
+): Promise<number | undefined> {
+  if (!session || source.size === 0) return undefined;
+  return await session.recordedPartSize(await uploadIdentity(target, key, source));
+}
+
+/**
+ * `partSize: "auto"` with nothing recorded: {@linkcode autoPartSize} of the source's size and
+ * the budgets, and once InitiateMultipartUpload has answered, of its time too.
+ */
+function autoPartSizeOf(
+  source: FileSource,
   opts: ResolvedUploadOptions,
-): Promise<number> {
-  if (session && source.size > 0) {
-    const recorded = await session.recordedPartSize(await uploadIdentity(target, key, source));
-    if (recorded !== undefined) return recorded;
-  }
+  firstExchangeMs?: number,
+): number {
   const { maxRoutines, maxMemory } = opts.parallelism;
-  return autoPartSize(source.size, { maxRoutines, maxMemory });
+  return autoPartSize(source.size, { maxRoutines, maxMemory, firstExchangeMs });
+}
+
+/**
+ * A new upload whose part size `"auto"` chose: InitiateMultipartUpload's time says how far the
+ * server is, so the part size is chosen again with it (a far server gets smaller parts), before
+ * the first part; a different one is journalled (the header rewritten, no part recorded yet)
+ * and the run's plan and routines follow it. Then the controller hears of the exchange.
+ */
+async function fitToFirstExchange(run: UploadRun, begun: Begun): Promise<void> {
+  const exchangeMs = begun.exchangeMs;
+  if (exchangeMs === undefined) return;
+  if (run.partSizeChosen && !begun.resumed) {
+    const partSize = autoPartSizeOf(run.source, run.opts, exchangeMs);
+    if (partSize !== run.plan.partSize) {
+      const plan = planParts(run.source.size, partSize);
+      if (run.session && begun.header) {
+        await run.session.begin({ ...begun.header, partSize, partCount: plan.partCount });
+      }
+      run.plan = plan;
+      run.routines = routinesFor(run.opts.parallelism, plan.partCount, plan.partSize);
+    }
+  }
+  reportFirstExchange(run.routines, exchangeMs);
 }
 
 /** What a checkpoint of this upload names, but for its part size. */
@@ -271,7 +308,10 @@ async function uploadWhole(run: UploadRun): Promise<UploadResult> {
   });
 }
 
-/** What every phase of one upload works on: fixed for the run. */
+/**
+ * What every phase of one upload works on: fixed for the run, but `plan` and `routines`, which
+ * {@linkcode fitToFirstExchange} may choose again before the first part.
+ */
 interface UploadRun {
   target: MultipartTarget;
   key: string;
@@ -279,6 +319,8 @@ interface UploadRun {
   /** The checkpoint, when the upload has one. */
   session: CheckpointSession | undefined;
   plan: PartPlan;
+  /** `partSize: "auto"` chose `plan`'s part size (none was given or recorded). */
+  partSizeChosen: boolean;
   opts: ResolvedUploadOptions;
   /** How many parts at once: a number, or the controller of `routines: "auto"`. */
   routines: number | AdaptiveRoutines;
@@ -299,10 +341,11 @@ type Begun = BegunUpload & {
  * initiate a new upload; send the missing parts; complete and verify end to end.
  */
 async function runUpload(run: UploadRun): Promise<UploadResult> {
-  const { target, key, source, session, plan, opts, options, writeOptions } = run;
+  const { target, key, source, session, opts, options, writeOptions } = run;
   const begun = await beginUpload(run);
   if ("finished" in begun) return begun.finished;
-  reportFirstExchange(run.routines, begun.exchangeMs);
+  await fitToFirstExchange(run, begun);
+  const plan = run.plan;
   // Parts trusted on the sampled check alone, not read again in this run.
   // (Parts adopted from the server were all read and hashed.)
   const sampled = opts.resumeCheck === "sampled" && begun.resumedFrom === "checkpoint" &&
