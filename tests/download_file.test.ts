@@ -15,6 +15,7 @@ import {
   openNodeFileSink,
   SourceChangedError,
 } from "../mod.ts";
+import type { FaultAction } from "../lib/server/mod.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { exists, sameBytes, type UploadEnv, uploadEnv } from "./_upload_fixtures.ts";
 
@@ -37,6 +38,12 @@ describe("bucket.downloadFile", () => {
   }
 
   /** Asserts `path` holds `bytes` and nothing of the download is left beside it. */
+  /** The `nth` GetObject of `key` meets `action` (the server's other rules cleared). */
+  function faultOnGet(key: string, nth: number, action: FaultAction): void {
+    env.server.control.clear();
+    env.server.control.add({ operation: "GetObject", key, nth, action });
+  }
+
   async function assertDone(path: string, bytes: Uint8Array): Promise<void> {
     assert.ok(sameBytes(new Uint8Array(await readFile(path)), bytes), "byte-identical");
     assert.equal(await exists(`${path}.ossup-download`), false, "no partial file left");
@@ -198,13 +205,7 @@ describe("bucket.downloadFile", () => {
   it("a range corrupted in transit is an IntegrityError and nothing is left", async () => {
     await put("corrupt.bin");
     const path = join(env.dir, "corrupt.bin");
-    env.server.control.clear();
-    env.server.control.add({
-      operation: "GetObject",
-      key: "corrupt.bin",
-      nth: 2,
-      action: { type: "corrupt", phase: "response", atByte: 100 },
-    });
+    faultOnGet("corrupt.bin", 2, { type: "corrupt", phase: "response", atByte: 100 });
     await assert.rejects(
       env.bucket.downloadFile("corrupt.bin", path, {
         partSize: PART,
@@ -222,13 +223,7 @@ describe("bucket.downloadFile", () => {
   it("fetches again a range cut short (Go SDK #300) and a partial part broken on disk", async () => {
     const bytes = await put("short.bin");
     const path = join(env.dir, "short.bin");
-    env.server.control.clear();
-    env.server.control.add({
-      operation: "GetObject",
-      key: "short.bin",
-      nth: 3,
-      action: { type: "reset", phase: "response", afterBytes: 1000 },
-    });
+    faultOnGet("short.bin", 3, { type: "reset", phase: "response", afterBytes: 1000 });
     const controller = new AbortController();
     await assert.rejects(
       env.bucket.downloadFile("short.bin", path, {
@@ -253,6 +248,30 @@ describe("bucket.downloadFile", () => {
     assert.equal(result.resumed, true);
     assert.equal(result.bytesRefetched, PART, "the damaged part");
     assert.equal(result.bytesReceived, SIZE - 4 * PART);
+  });
+
+  it("fetches a range broken mid-body again from where the sink has it, not from its start", async () => {
+    // Parts of 1 MiB; the second part's answer is cut after about 600 KiB: what was written of
+    // it (whole 128 KiB buffers) stays, and only the rest is asked for again.
+    const part = 1024 * 1024;
+    const size = 3 * part - 99;
+    const bytes = await put("broken.bin", size, 11);
+    const path = join(env.dir, "broken.bin");
+    faultOnGet("broken.bin", 2, { type: "reset", phase: "response", afterBytes: 600 * 1024 });
+    const result = await env.bucket.downloadFile("broken.bin", path, {
+      partSize: part,
+      routines: 1,
+    });
+    const stats = env.server.control.stats();
+    env.server.control.clear();
+    assert.equal(stats.injected, 1, "the reset was met");
+    await assertDone(path, bytes);
+    assert.equal(result.crc64Verified, true, "the part's CRC-64 runs on across its two answers");
+    // Refetched: at most the write buffer that had not reached the sink (128 KiB), not the
+    // 600 KiB received nor the whole part.
+    assert.ok(result.bytesRefetched > 0, "the cut answer's unwritten rest");
+    assert.ok(result.bytesRefetched < 128 * 1024, `${result.bytesRefetched} refetched`);
+    assert.equal(result.bytesReceived, size + result.bytesRefetched);
   });
 
   it("a failure at the rename leaves all for the next run, which fetches nothing", async () => {

@@ -168,8 +168,9 @@ export interface DownloadResult {
   /** Bytes received in this run, retries included. */
   bytesReceived: number;
   /**
-   * Of those, bytes fetched again: retried ranges, and parts an earlier run recorded that were
-   * not intact in the partial file.
+   * Of those, bytes fetched again: what a broken range received but had not yet written (it
+   * is fetched again from there), and parts an earlier run recorded that were not intact in the
+   * partial file.
    */
   bytesRefetched: number;
   /**

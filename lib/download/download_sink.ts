@@ -14,7 +14,7 @@ import type { CheckpointHeader, PartRecord } from "../checkpoint/checkpoint_jour
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { ConditionalOptions, GetObjectOptions } from "../client/bucket_objects.ts";
 import type { GetObjectResult, ObjectMetadata } from "../client/results.ts";
-import { Crc64 } from "../crc64/crc64.ts";
+import { Crc64, crc64 } from "../crc64/crc64.ts";
 import { combinedCrc } from "../crc64/part_crcs.ts";
 import { IntegrityError, NetworkError, OssError, SourceChangedError } from "../errors/errors.ts";
 import type { FileSink } from "../sink/file_sink.ts";
@@ -108,23 +108,40 @@ const WRITE_BUFFER = 128 * 1024;
 type WriteBuffers = [Uint8Array, Uint8Array];
 
 /**
+ * What of one part is in the sink, across its attempts: the bytes written from its start and
+ * their CRC-64. A range broken mid-body is fetched again from there, not from its start (its
+ * ranges are free): through a narrow window far away a part sent again alone goes at one
+ * connection's pace, so the bytes it need not fetch again are time saved.
+ */
+interface PartProgress {
+  /** Bytes of the part written to the sink, from its start. */
+  kept: number;
+  /** Their CRC-64. */
+  crc: bigint;
+}
+
+/**
  * Gathers a range's bytes into large writes at consecutive offsets of the sink, one write in
  * flight while the other buffer fills: copied in chunk by chunk ({@linkcode add}), or read
- * straight into the free end of the filling buffer ({@linkcode readInto}).
+ * straight into the free end of the filling buffer ({@linkcode readInto}). Each write, once
+ * done, adds its bytes to the part's {@linkcode PartProgress} (hashed there, in order), so what
+ * a broken range leaves is exactly what the sink holds.
  */
 class RangeWriter {
   #sink: FileSink;
   #at: number;
   #buffers: WriteBuffers;
+  #progress: PartProgress;
   #filling: Uint8Array;
   #spare: Uint8Array;
   #fill = 0;
   #writing: Promise<Uint8Array> | undefined;
 
-  constructor(sink: FileSink, offset: number, buffers: WriteBuffers) {
+  constructor(sink: FileSink, offset: number, buffers: WriteBuffers, progress: PartProgress) {
     this.#sink = sink;
     this.#at = offset;
     this.#buffers = buffers;
+    this.#progress = progress;
     [this.#filling, this.#spare] = buffers;
   }
 
@@ -201,7 +218,13 @@ class RangeWriter {
     const at = this.#at;
     this.#at += this.#fill;
     const buffer = this.#filling;
-    this.#writing = this.#sink.write(at, full).then(() => buffer);
+    const progress = this.#progress;
+    // Writes run one at a time, in order: each hashes its bytes before its buffer is reused.
+    this.#writing = this.#sink.write(at, full).then(() => {
+      progress.crc = crc64(full, progress.crc);
+      progress.kept += full.length;
+      return buffer;
+    });
     this.#spare = buffer;
     this.#filling = free;
     this.#fill = 0;
@@ -567,13 +590,15 @@ async function fetchMissingParts(
   const scheduler = new PartScheduler(options.signal);
   const fetchOne = async (partNumber: number, buffers: WriteBuffers): Promise<void> => {
     const { offset, size } = partAt(plan, partNumber);
+    const written: PartProgress = { kept: 0, crc: 0n };
     for (let attempt = 0;; attempt++) {
       let received = 0;
+      const keptBefore = written.kept;
       try {
         const crc64 = await scheduler.track(
-          size,
+          size - written.kept,
           () =>
-            fetchRange(run, partNumber, offset, size, buffers, scheduler, (n) => {
+            fetchRange(run, partNumber, offset, size, written, buffers, scheduler, (n) => {
               received += n;
               bytesReceived += n;
             }),
@@ -586,7 +611,15 @@ async function fetchMissingParts(
         return;
       } catch (err) {
         if (scheduler.signal.aborted || attempt >= BODY_RETRIES || !isBodyFailure(err)) throw err;
-        bytesRefetched += received;
+        if (written.kept < size) {
+          // What reached the sink stays; the rest of the part is fetched again.
+          bytesRefetched += received - (written.kept - keptBefore);
+        } else {
+          // Every byte written, yet it failed (a body longer than asked): all of it again.
+          bytesRefetched += received + keptBefore;
+          written.kept = 0;
+          written.crc = 0n;
+        }
       }
     }
   };
@@ -614,15 +647,17 @@ function isBodyFailure(err: unknown): boolean {
 }
 
 /**
- * One ranged GET under If-Match, written to the sink chunk by chunk; resolves to the CRC-64 of
- * the bytes. Throws `NetworkError` when the body is longer or shorter than asked (Go SDK #300:
- * a truncated body must not pass), `SourceChangedError` when the object changed.
+ * One ranged GET under If-Match of the part's bytes not yet in the sink (`progress`), written
+ * to the sink chunk by chunk; resolves to the CRC-64 of the whole part. Throws `NetworkError`
+ * when the body is longer or shorter than asked (Go SDK #300: a truncated body must not pass),
+ * `SourceChangedError` when the object changed; either way `progress` says what was written.
  */
 async function fetchRange(
   run: DownloadRun,
   partNumber: number,
   offset: number,
   size: number,
+  progress: PartProgress,
   buffers: WriteBuffers,
   scheduler: PartScheduler,
   onBytes: (n: number) => void,
@@ -631,10 +666,12 @@ async function fetchRange(
   const { target, key, plan, sink, options } = run;
   const where = `oss://${target.name}/${key}`;
   const start = plan.start + offset;
+  const from = progress.kept;
+  const want = size - from;
   let res: GetObjectResult;
   try {
     res = await target.getObject(key, {
-      range: { start, end: start + size - 1 },
+      range: { start: start + from, end: start + size - 1 },
       ifMatch: plan.ifMatch,
       signal,
       limitRate: run.limiter,
@@ -649,18 +686,16 @@ async function fetchRange(
     await res.body.cancel().catch(() => {});
     throw changed(where, undefined);
   }
-  const crc = new Crc64();
   let received = 0;
-  const writer = new RangeWriter(sink, offset, buffers);
+  const writer = new RangeWriter(sink, offset + from, buffers, progress);
   const take = (chunk: Uint8Array) => {
-    if (received + chunk.length > size) {
+    if (received + chunk.length > want) {
       throw new NetworkError(
-        `${where}: part ${partNumber} (bytes ${start}-${
+        `${where}: part ${partNumber} (bytes ${start + from}-${
           start + size - 1
-        }) sent more than ${size} bytes`,
+        }) sent more than ${want} bytes`,
       );
     }
-    crc.update(chunk);
     received += chunk.length;
     onBytes(chunk.length);
   };
@@ -684,13 +719,13 @@ async function fetchRange(
     throw err;
   }
   await writer.end();
-  if (received !== size) {
+  if (received !== want) {
     throw new NetworkError(
-      `${where}: part ${partNumber} (bytes ${start}-${start + size - 1}) ended after ` +
-        `${received} of ${size} bytes`,
+      `${where}: part ${partNumber} (bytes ${start + from}-${start + size - 1}) ended after ` +
+        `${received} of ${want} bytes`,
     );
   }
-  return crc.digest();
+  return progress.crc;
 }
 
 function changed(where: string, cause: unknown): SourceChangedError {
