@@ -103,7 +103,12 @@ export { DEFAULT_TICKET_TTL_SECONDS, UploadTickets } from "./upload_tickets.ts";
 export type { UploadTicket, UploadTicketsOptions } from "./upload_tickets.ts";
 export type { OssRequestInfo } from "./request_info.ts";
 // Named by the signatures above (a signing route's credentials, the requests it signs).
-export type { OssCredentials, RequestToSign } from "../signing/signing.ts";
+export type {
+  OssCredentials,
+  RequestToSign,
+  Sha1Primitives,
+  Sha256Primitives,
+} from "../signing/signing.ts";
 export type { ExpiringOssCredentials, OssCredentialsProvider } from "../client/credentials.ts";
 export type { OssOperation } from "../client/operations.ts";
 // StorageError's base: the library's one error hierarchy.

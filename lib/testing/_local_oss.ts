@@ -13,8 +13,6 @@ import {
   listen,
   MemoryStorage,
 } from "../server/mod.ts";
-import { nodeSha1 } from "../adapters/node_api/node_sha1.ts";
-import { nodeSha256 } from "../adapters/node_api/node_sha256.ts";
 
 /** A running local OSS server. */
 export interface LocalOss {
@@ -37,7 +35,7 @@ export async function startLocalOss(): Promise<LocalOss> {
   const { app } = createOssApp({
     storage,
     region,
-    authenticate: createAuthenticator({ credentials: [keys], sha256: nodeSha256, sha1: nodeSha1 }),
+    authenticate: createAuthenticator({ credentials: [keys] }),
     faults,
   });
   const server = await listen(app.fetch, { host: "127.0.0.1", port: 0, engine: "node" });
