@@ -4,7 +4,7 @@
  * (`scripts/go/bench_tree`: one `PutObjectFromFile` per file, `--jobs` goroutines), at the same
  * concurrency, files per second side by side from one run.
  *
- *     npm run bench:tree -- [--files 10000] [--jobs 8] [--clients ossup-deno,ossup-bun,ossup-node,go]
+ *     npm run bench:tree -- [--files 10000] [--jobs 8] [--runs 3] [--clients ossup-deno,ossup-bun,ossup-node,go]
  *
  * How it measures:
  * - One tree, written once into a temp folder: `--files` files in folders of 100, sizes spread
@@ -15,10 +15,14 @@
  *   first file sent to the last one journalled, after the folder is listed; its journal on, as
  *   by default), and the Go program's (after its own walk). Files/s is files over that time.
  * - Each client's objects are counted on the server after its run (the count must be the tree's).
+ * - `--runs N` rounds (default 3), each running every client once in turn, so a burst of load
+ *   on this shared machine falls on one round, not on one client: each client's figure is its
+ *   median over the rounds, and its ratio to Go the median of its per-round ratios (each against
+ *   Go's run of the same round), printed with the rounds' ratios beside it.
  * - Goal (issue 15): ossup's files/s ≥ the Go SDK's. The Go SDK 1.4 signs V1, ossup V4.
  *
- * It prints a table and one JSON line (`{ files, jobs, loadavg, results: [{ client, files,
- * seconds, filesPerSecond, ratioToGo }] }`).
+ * It prints a table and one JSON line (`{ files, jobs, runs, loadavg, results: [{ client, files,
+ * seconds, filesPerSecond, ratioToGo, rounds: [{ seconds, ratioToGo }] }] }`).
  *
  * @module
  */
@@ -46,19 +50,20 @@ const BUCKET = "bench-tree";
 interface Settings {
   files: number;
   jobs: number;
+  runs: number;
   clients: ClientId[];
 }
 
 function usage(message: string): never {
   console.error(`bench_tree: ${message}`);
   console.error(
-    "usage: bench_tree.ts [--files N] [--jobs N] [--clients ossup-deno,ossup-bun,ossup-node,go]",
+    "usage: bench_tree.ts [--files N] [--jobs N] [--runs N] [--clients ossup-deno,ossup-bun,ossup-node,go]",
   );
   process.exit(2);
 }
 
 function parseSettings(argv: string[]): Settings {
-  const s: Settings = { files: 10_000, jobs: 8, clients: [...CLIENT_IDS] };
+  const s: Settings = { files: 10_000, jobs: 8, runs: 3, clients: [...CLIENT_IDS] };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     const whole = (name: string, min: number, max: number) => {
@@ -75,6 +80,9 @@ function parseSettings(argv: string[]): Settings {
         break;
       case "--jobs":
         s.jobs = whole("jobs", 1, 1000);
+        break;
+      case "--runs":
+        s.runs = whole("runs", 1, 100);
         break;
       case "--clients": {
         const ids = (value ?? "").split(",");
@@ -211,6 +219,36 @@ async function runClient(
   }
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** A client's median over the rounds, and its ratio to Go round by round. */
+function summarize(client: ClientId, runs: Result[], rounds: Result[][]) {
+  const perRound = runs.map((r, i) => {
+    const go = rounds[i].find((x) => x.client === "go");
+    return {
+      seconds: Math.round(r.seconds * 1000) / 1000,
+      ratioToGo: go ? round2(go.seconds / r.seconds) : null,
+    };
+  });
+  const seconds = median(runs.map((r) => r.seconds));
+  const ratios = perRound.map((r) => r.ratioToGo).filter((r): r is number => r !== null);
+  return {
+    client,
+    files: runs[0].files,
+    seconds: Math.round(seconds * 1000) / 1000,
+    filesPerSecond: Math.round(runs[0].files / seconds),
+    ratioToGo: ratios.length > 0 ? round2(median(ratios)) : null,
+    rounds: perRound,
+  };
+}
+
 async function main(): Promise<void> {
   const s = parseSettings(process.argv.slice(2));
   const work = await mkdtemp(join(tmpdir(), "ossup-bench-tree-"));
@@ -225,28 +263,33 @@ async function main(): Promise<void> {
       `${s.files} files (${(bytes / 1024 / 1024).toFixed(1)} MiB), ${s.jobs} at once; ` +
         `load average before: ${load.join(" ")}`,
     );
-    const results: Result[] = [];
-    for (const id of s.clients) results.push(await runClient(id, tree, work, s, goBinary));
-    const go = results.find((r) => r.client === "go");
-    const rows = results.map((r) => {
-      const filesPerSecond = r.files / r.seconds;
-      return {
-        ...r,
-        seconds: Math.round(r.seconds * 1000) / 1000,
-        filesPerSecond: Math.round(filesPerSecond),
-        ratioToGo: go ? Math.round((filesPerSecond / (go.files / go.seconds)) * 100) / 100 : null,
-      };
-    });
+    const rounds: Result[][] = [];
+    for (let round = 0; round < s.runs; round++) {
+      const results: Result[] = [];
+      for (const id of s.clients) results.push(await runClient(id, tree, work, s, goBinary));
+      rounds.push(results);
+    }
+    const rows = s.clients.map((client, c) => summarize(client, rounds.map((r) => r[c]), rounds));
     for (const r of rows) {
+      const perRound = r.rounds.length > 1 && r.ratioToGo !== null
+        ? ` (rounds: ${r.rounds.map((x) => x.ratioToGo).join(", ")})`
+        : "";
       console.log(
         `${r.client.padEnd(11)} ${String(r.filesPerSecond).padStart(7)} files/s  ` +
           `${r.seconds.toFixed(3).padStart(8)} s${
-            r.ratioToGo === null ? "" : `  ${r.ratioToGo}× Go`
+            r.ratioToGo === null ? "" : `  ${r.ratioToGo}× Go${perRound}`
           }`,
       );
     }
     console.log(
-      JSON.stringify({ files: s.files, jobs: s.jobs, bytes, loadavg: load, results: rows }),
+      JSON.stringify({
+        files: s.files,
+        jobs: s.jobs,
+        runs: s.runs,
+        bytes,
+        loadavg: load,
+        results: rows,
+      }),
     );
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -106,15 +106,30 @@ describe("campaign scripts", () => {
       "40",
       "--jobs",
       "4",
+      "--runs",
+      "2",
       "--clients",
       `ossup-${runtime},go`,
     ]);
     assert.equal(code, 0, out);
     const r = lastJson(out) as {
       files: number;
-      results: { client: string; files: number; filesPerSecond: number; ratioToGo: number }[];
+      runs: number;
+      results: {
+        client: string;
+        files: number;
+        filesPerSecond: number;
+        ratioToGo: number;
+        rounds: { seconds: number; ratioToGo: number }[];
+      }[];
     };
     assert.equal(r.files, 40);
+    assert.equal(r.runs, 2);
+    for (const x of r.results) assert.equal(x.rounds.length, 2, out);
+    assert.deepEqual(r.results.find((x) => x.client === "go")!.rounds.map((x) => x.ratioToGo), [
+      1,
+      1,
+    ]);
     assert.deepEqual(r.results.map((x) => [x.client, x.files]), [[`ossup-${runtime}`, 40], [
       "go",
       40,
