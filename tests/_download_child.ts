@@ -4,7 +4,9 @@
  * killed.
  *
  * Usage: `<runtime> tests/_download_child.ts '<json>'` where the JSON holds endpoint, region,
- * accessKeyId, accessKeySecret, bucket, key, path, partSize and routines.
+ * accessKeyId, accessKeySecret, bucket, key, path, partSize and routines, and optionally
+ * maxRoutines and `stillAuto: true` (with `routines: "auto"`: the controller's clock stands
+ * still, so it never changes the routines it starts with).
  *
  * @module
  */
@@ -17,6 +19,8 @@ const client = childClient(o, { retry: { maxAttempts: 100, baseDelayMs: 5, maxDe
 const result = await client.bucket(o.bucket).downloadFile(o.key, o.path, {
   partSize: o.partSize,
   routines: o.routines,
+  ...(o.maxRoutines === undefined ? {} : { maxRoutines: o.maxRoutines }),
+  ...(o.stillAuto ? { adaptive: { clock: () => 0 } } : {}),
   checkpoint: true,
   onProgress: (p) => console.log(`part ${p.partsDone}/${p.partsTotal}`),
 });

@@ -20,7 +20,9 @@ import {
   OssClient,
   type OssClientOptions,
 } from "../mod.ts";
+import { after, before } from "node:test";
 import { collect } from "./_client_setup.ts";
+import { GatedClock } from "./_gated_clock.ts";
 import type { FaultStats } from "../lib/server/faults.ts";
 import { runtimeCommand } from "./_runtime_command.ts";
 import { testBytes } from "./_test_bytes.ts";
@@ -76,6 +78,30 @@ export async function uploadEnv(
   };
 }
 
+/**
+ * For a `describe` whose tests hold requests at the server: registers hooks that start an
+ * {@linkcode uploadEnv} on a {@linkcode GatedClock} before its tests and, after them, let every
+ * held request go and close it. `env` is set once the tests run.
+ */
+export function heldUploadEnv(bucketName: string): { readonly env: UploadEnv; clock: GatedClock } {
+  const clock = new GatedClock();
+  let env: UploadEnv | undefined;
+  before(async () => {
+    env = await uploadEnv(bucketName, { faultClock: clock });
+  });
+  after(async () => {
+    clock.release();
+    await env?.close();
+  });
+  return {
+    get env(): UploadEnv {
+      if (env === undefined) throw new Error("the env starts in the describe's before hook");
+      return env;
+    },
+    clock,
+  };
+}
+
 /** Writes `size` deterministic bytes to `dir/name`; returns the path and the bytes. */
 export async function writeTestFile(
   dir: string,
@@ -125,6 +151,13 @@ export interface UploadChild {
   child: ChildProcess;
   /** What it printed so far (stdout and stderr). */
   output(): string;
+  /** Resolves once its output includes `text` (at once if it already does). */
+  printed(text: string): Promise<void>;
+  /**
+   * Once `ready` resolves, SIGKILLs the child and waits for it to end; rejects if it ended
+   * before (it was not killed where the test meant to).
+   */
+  killWhen(ready: Promise<unknown>): Promise<void>;
   /** Whether it has exited. */
   exited(): boolean;
   /** The signal that ended it, once it has. */
@@ -169,7 +202,18 @@ export function startTransferChild(
       resolve(signal);
     });
   });
-  return { child, output: () => output, exited: () => exited, exit };
+  const printed = (text: string) =>
+    new Promise<void>((resolve) => {
+      if (output.includes(text)) resolve();
+      child.stdout!.on("data", () => output.includes(text) && resolve());
+    });
+  const killWhen = async (ready: Promise<unknown>) => {
+    await Promise.race([exit, ready]);
+    if (exited) throw new Error(`the child ended before it was killed:\n${output}`);
+    child.kill("SIGKILL");
+    if (await exit !== "SIGKILL") throw new Error(`the child outlived SIGKILL:\n${output}`);
+  };
+  return { child, output: () => output, printed, killWhen, exited: () => exited, exit };
 }
 
 /** UploadPart requests the server answered with success, all part numbers together. */

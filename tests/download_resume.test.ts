@@ -8,16 +8,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { after, before, describe, it } from "node:test";
-import { GatedClock } from "./_gated_clock.ts";
+import { describe, it } from "node:test";
 import { testBytes } from "./_test_bytes.ts";
-import {
-  exists,
-  sameBytes,
-  startTransferChild,
-  type UploadEnv,
-  uploadEnv,
-} from "./_upload_fixtures.ts";
+import { exists, heldUploadEnv, sameBytes, startTransferChild } from "./_upload_fixtures.ts";
 
 const PART = 64 * 1024;
 const PARTS = 30;
@@ -25,15 +18,8 @@ const SIZE = PARTS * PART - 777;
 const ROUTINES = 3;
 
 describe("downloadFile resumes after SIGKILL", () => {
-  let env: UploadEnv;
-  const clock = new GatedClock();
-  before(async () => {
-    env = await uploadEnv("dl-resume", { faultClock: clock });
-  });
-  after(async () => {
-    clock.release();
-    await env.close();
-  });
+  const held = heldUploadEnv("dl-resume");
+  const clock = held.clock;
 
   // Where the child is killed: the ranges from this one on are held at the server.
   const points: [string, number][] = [
@@ -46,9 +32,9 @@ describe("downloadFile resumes after SIGKILL", () => {
     it(`finishes after a kill ${name}, fetching at most routines × part size again`, async () => {
       const key = `killed-${name.replaceAll(" ", "-")}`;
       const bytes = testBytes(SIZE, heldFrom);
-      await env.bucket.putObject(key, bytes);
-      const path = join(env.dir, `${key}.bin`);
-      const control = env.server.control;
+      await held.env.bucket.putObject(key, bytes);
+      const path = join(held.env.dir, `${key}.bin`);
+      const control = held.env.server.control;
       control.clear();
       clock.hold();
       control.add({
@@ -59,7 +45,7 @@ describe("downloadFile resumes after SIGKILL", () => {
         action: { type: "latency", ms: 1 },
       });
 
-      const run = startTransferChild(env, "_download_child.ts", {
+      const run = startTransferChild(held.env, "_download_child.ts", {
         key,
         path,
         partSize: PART,
@@ -68,18 +54,11 @@ describe("downloadFile resumes after SIGKILL", () => {
       // The child printed that it recorded the parts before the held ones (with fewer held ranges
       // than routines near the end, a routine may still be on an earlier part when the others
       // are held), and every routine left waits on a held range.
-      const recorded = new Promise<void>((resolve) => {
-        const line = `part ${heldFrom - 1}/${PARTS}\n`;
-        if (run.output().includes(line)) resolve();
-        run.child.stdout!.on("data", () => run.output().includes(line) && resolve());
-      });
+      const recorded = run.printed(`part ${heldFrom - 1}/${PARTS}\n`);
       const waiting = Math.min(ROUTINES, PARTS - heldFrom + 1);
-      await Promise.race([run.exit, Promise.all([recorded, clock.held(waiting)])]);
-      assert.equal(run.exited(), false, `the child ended before it was killed:\n${run.output()}`);
-      run.child.kill("SIGKILL");
-      assert.equal(await run.exit, "SIGKILL");
+      await run.killWhen(Promise.all([recorded, clock.held(waiting)]));
       clock.release();
-      await env.server.dropConnections();
+      await held.env.server.dropConnections();
       control.clear();
       const fetchedBefore = (heldFrom - 1) * PART;
 
@@ -87,7 +66,7 @@ describe("downloadFile resumes after SIGKILL", () => {
       assert.ok(await exists(`${path}.ossup-download`), "the partial file is there");
       assert.ok(await exists(`${path}.ossup-download.cp`), "the checkpoint is there");
 
-      const result = await env.bucket.downloadFile(key, path, {
+      const result = await held.env.bucket.downloadFile(key, path, {
         partSize: PART,
         routines: ROUTINES,
         checkpoint: true,

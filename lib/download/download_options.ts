@@ -81,15 +81,22 @@ export interface DownloadProgress {
 export interface DownloadFileOptions extends ParallelismOptions {
   /**
    * Bytes per ranged GET, 1 to 5 GiB, or `"auto"` (chosen from the size, `maxRoutines` and
-   * how long HeadObject took, see `autoPartSize`; an earlier run's on resume). Memory stays within `routines × 2 MiB`
-   * (ranges are written to the file as they arrive, through two 1 MiB buffers, so it does not
-   * grow with the part size); a killed run fetches at most `routines × partSize` bytes again.
+   * how long HeadObject took, see `autoPartSize`; an earlier run's on resume). Memory stays
+   * within `routines × 256 KiB` (ranges are written to the file as they arrive, through two
+   * 128 KiB buffers per routine, so it does not grow with the part size); a killed run fetches
+   * at most `routines × partSize` bytes again.
    * @default {1048576}
    */
   partSize?: number | "auto";
   /**
    * Ranged GETs at once, 1 to 100, or `"auto"`: adapted to the measured throughput within
-   * `maxRoutines` and `maxMemory` (each range in flight holds `2 × min(partSize, 1 MiB)`).
+   * `maxRoutines` and `maxMemory` (each range in flight holds `2 × min(partSize, 128 KiB)`).
+   * With `"auto"`, a routine that finds no part left to start takes the back half of the
+   * unfetched rest of a range still in flight (down to 64 KiB pieces; the range's own answer
+   * is read up to there and cancelled), so the last parts, or one fetched again after a reset,
+   * are shared across the routines instead of going at one connection's pace; a part is still
+   * recorded in the checkpoint only once all of its pieces are in the file. A number means one
+   * ranged GET per part.
    * @default {1}
    */
   routines?: number | "auto";

@@ -32,6 +32,7 @@ import {
   routinesUsed,
 } from "../upload/parallelism.ts";
 import { unquote } from "../upload/_upload_result.ts";
+import { type Span, type SpanProgress, TailSplit } from "./_tail_split.ts";
 import {
   type DownloadFileOptions,
   type DownloadProgress,
@@ -108,36 +109,23 @@ const WRITE_BUFFER = 128 * 1024;
 type WriteBuffers = [Uint8Array, Uint8Array];
 
 /**
- * What of one part is in the sink, across its attempts: the bytes written from its start and
- * their CRC-64. A range broken mid-body is fetched again from there, not from its start (its
- * ranges are free): through a narrow window far away a part sent again alone goes at one
- * connection's pace, so the bytes it need not fetch again are time saved.
- */
-interface PartProgress {
-  /** Bytes of the part written to the sink, from its start. */
-  kept: number;
-  /** Their CRC-64. */
-  crc: bigint;
-}
-
-/**
  * Gathers a range's bytes into large writes at consecutive offsets of the sink, one write in
  * flight while the other buffer fills: copied in chunk by chunk ({@linkcode add}), or read
  * straight into the free end of the filling buffer ({@linkcode readInto}). Each write, once
- * done, adds its bytes to the part's {@linkcode PartProgress} (hashed there, in order), so what
+ * done, adds its bytes to the span's {@linkcode SpanProgress} (hashed there, in order), so what
  * a broken range leaves is exactly what the sink holds.
  */
 class RangeWriter {
   #sink: FileSink;
   #at: number;
   #buffers: WriteBuffers;
-  #progress: PartProgress;
+  #progress: SpanProgress;
   #filling: Uint8Array;
   #spare: Uint8Array;
   #fill = 0;
   #writing: Promise<Uint8Array> | undefined;
 
-  constructor(sink: FileSink, offset: number, buffers: WriteBuffers, progress: PartProgress) {
+  constructor(sink: FileSink, offset: number, buffers: WriteBuffers, progress: SpanProgress) {
     this.#sink = sink;
     this.#at = offset;
     this.#buffers = buffers;
@@ -157,11 +145,14 @@ class RangeWriter {
   }
 
   /**
-   * Reads the next bytes of `reader` into the free end of the filling buffer; resolves to them
+   * Reads the next bytes of `reader`, at most `most`, into the free end of the filling buffer; resolves to them
    * (not yet written: call {@linkcode commit} to keep them), or undefined at the body's end.
    */
-  async readInto(reader: ReadableStreamBYOBReader): Promise<Uint8Array | undefined> {
-    const free = this.#filling.subarray(this.#fill);
+  async readInto(
+    reader: ReadableStreamBYOBReader,
+    most: number,
+  ): Promise<Uint8Array | undefined> {
+    const free = this.#filling.subarray(this.#fill, this.#fill + most);
     let read: ReadableStreamReadResult<Uint8Array>;
     try {
       read = await reader.read(free);
@@ -557,7 +548,10 @@ async function checkKeptParts(
  * Phase 2, transfer. Contract: fetches the parts not in `begun.done`, `run.routines` at a time,
  * each under If-Match, written to the sink as it arrives and recorded (CRC-64 of the bytes
  * received) once all its bytes are written and its length is exact; a range cut short or
- * broken mid-body is fetched again. Stops at the first error (returned) or the caller's abort.
+ * broken mid-body is fetched again from where its bytes stopped reaching the sink. With
+ * `"auto"`, routines with no part left to start split the rest of the ranges still in flight
+ * ({@linkcode TailSplit}): a part is then recorded once all its spans are in the sink, its
+ * CRC-64 theirs combined. Stops at the first error (returned) or the caller's abort.
  */
 async function fetchMissingParts(
   run: DownloadRun,
@@ -588,21 +582,25 @@ async function fetchMissingParts(
   for (let n = 1; n <= plan.partCount; n++) if (!done.has(n)) missing.push(n);
 
   const scheduler = new PartScheduler(options.signal);
-  const fetchOne = async (partNumber: number, buffers: WriteBuffers): Promise<void> => {
-    const { offset, size } = partAt(plan, partNumber);
-    const written: PartProgress = { kept: 0, crc: 0n };
+  const split = new TailSplit();
+  const fetchSpan = async (span: Span, buffers: WriteBuffers): Promise<void> => {
+    const { partNumber, size } = span.part;
+    const written = span.progress;
+    const length = () => span.end - span.from;
     for (let attempt = 0;; attempt++) {
       let received = 0;
       const keptBefore = written.kept;
       try {
-        const crc64 = await scheduler.track(
-          size - written.kept,
+        await scheduler.track(
+          length() - written.kept,
           () =>
-            fetchRange(run, partNumber, offset, size, written, buffers, scheduler, (n) => {
+            fetchRange(run, span, buffers, scheduler, split, (n) => {
               received += n;
               bytesReceived += n;
             }),
         );
+        const crc64 = split.finished(span);
+        if (crc64 === undefined) return; // another span of the part is still on its way
         const record = { partNumber, size, etag: unquote(plan.head.etag), crc64 };
         await session?.record(record);
         done.set(partNumber, record);
@@ -611,8 +609,8 @@ async function fetchMissingParts(
         return;
       } catch (err) {
         if (scheduler.signal.aborted || attempt >= BODY_RETRIES || !isBodyFailure(err)) throw err;
-        if (written.kept < size) {
-          // What reached the sink stays; the rest of the part is fetched again.
+        if (written.kept < length()) {
+          // What reached the sink stays; the rest of the span is fetched again.
           bytesRefetched += received - (written.kept - keptBefore);
         } else {
           // Every byte written, yet it failed (a body longer than asked): all of it again.
@@ -623,12 +621,25 @@ async function fetchMissingParts(
       }
     }
   };
+  // Only "auto" splits the tail: a fixed count and part size mean what they say, one range
+  // per part.
+  const splitsTail = typeof run.routines !== "number";
   let next = 0;
   try {
     const bufferSize = Math.min(plan.partSize, WRITE_BUFFER);
     await scheduler.routines(routinesForParts(run.routines, missing.length), async (nextTurn) => {
       const buffers: WriteBuffers = [new Uint8Array(bufferSize), new Uint8Array(bufferSize)];
-      while (next < missing.length && nextTurn()) await fetchOne(missing[next++], buffers);
+      while (nextTurn()) {
+        if (next < missing.length) {
+          const { offset, size } = partAt(plan, missing[next]);
+          await fetchSpan(split.begin(missing[next++], offset, size), buffers);
+          continue;
+        }
+        if (!splitsTail || !split.busy) return;
+        const piece = split.take();
+        if (piece !== undefined) await fetchSpan(piece, buffers);
+        else await split.changed(scheduler.signal);
+      }
     });
   } finally {
     scheduler.dispose();
@@ -647,85 +658,97 @@ function isBodyFailure(err: unknown): boolean {
 }
 
 /**
- * One ranged GET under If-Match of the part's bytes not yet in the sink (`progress`), written
- * to the sink chunk by chunk; resolves to the CRC-64 of the whole part. Throws `NetworkError`
- * when the body is longer or shorter than asked (Go SDK #300: a truncated body must not pass),
- * `SourceChangedError` when the object changed; either way `progress` says what was written.
+ * One ranged GET under If-Match of the span's bytes not yet in the sink, written to the sink
+ * chunk by chunk as they arrive (hashed into `span.progress`). When the tail split gives the
+ * span's rest to another routine mid-answer, reading stops where that rest begins and the
+ * answer is cancelled. Throws `NetworkError` when the body is longer than asked or ends short
+ * (Go SDK #300: a truncated body must not pass), `SourceChangedError` when the object changed;
+ * either way `span.progress` says what was written.
  */
 async function fetchRange(
   run: DownloadRun,
-  partNumber: number,
-  offset: number,
-  size: number,
-  progress: PartProgress,
+  span: Span,
   buffers: WriteBuffers,
   scheduler: PartScheduler,
+  split: TailSplit,
   onBytes: (n: number) => void,
-): Promise<bigint> {
+): Promise<void> {
   const signal = scheduler.signal;
   const { target, key, plan, sink, options } = run;
   const where = `oss://${target.name}/${key}`;
-  const start = plan.start + offset;
-  const from = progress.kept;
-  const want = size - from;
-  let res: GetObjectResult;
+  const { partNumber } = span.part;
+  split.beforeRequest(span);
+  const from = span.from + span.progress.kept;
+  const start = plan.start + span.part.offset;
+  const asked = span.end - from;
+  const bytes = `bytes ${start + from}-${start + span.end - 1}`;
+  // Bytes to take from the answer: the asked ones, fewer once a split takes the rest.
+  const wanted = () => span.end - from;
   try {
-    res = await target.getObject(key, {
-      range: { start: start + from, end: start + size - 1 },
-      ifMatch: plan.ifMatch,
-      signal,
-      limitRate: run.limiter,
-      onRetry: scheduler.retried,
-      ...versionQuery(options.versionId),
-    });
-  } catch (err) {
-    if (err instanceof OssError && err.status === 412) throw changed(where, err);
-    throw err;
-  }
-  if (unquote(res.etag) !== unquote(plan.head.etag)) {
-    await res.body.cancel().catch(() => {});
-    throw changed(where, undefined);
-  }
-  let received = 0;
-  const writer = new RangeWriter(sink, offset + from, buffers, progress);
-  const take = (chunk: Uint8Array) => {
-    if (received + chunk.length > want) {
+    let res: GetObjectResult;
+    try {
+      res = await target.getObject(key, {
+        range: { start: start + from, end: start + span.end - 1 },
+        ifMatch: plan.ifMatch,
+        signal,
+        limitRate: run.limiter,
+        onRetry: scheduler.retried,
+        ...versionQuery(options.versionId),
+      });
+    } catch (err) {
+      if (err instanceof OssError && err.status === 412) throw changed(where, err);
+      throw err;
+    }
+    if (unquote(res.etag) !== unquote(plan.head.etag)) {
+      await res.body.cancel().catch(() => {});
+      throw changed(where, undefined);
+    }
+    let received = 0;
+    const writer = new RangeWriter(sink, span.part.offset + from, buffers, span.progress);
+    // How many of `chunk`'s bytes to keep: all, or those before a split's piece.
+    const take = (chunk: Uint8Array): number => {
+      if (received + chunk.length > asked) {
+        throw new NetworkError(
+          `${where}: part ${partNumber} (${bytes}) sent more than ${asked} bytes`,
+        );
+      }
+      const n = Math.min(chunk.length, wanted() - received);
+      received += n;
+      span.reached = from + received;
+      onBytes(n);
+      return n;
+    };
+    const byob = byobReaderOf(res.body);
+    try {
+      if (byob !== undefined) {
+        // Straight into the write buffers: no chunk allocated, none copied. Read to the
+        // body's end (a byte more than asked is an error), unless a split took the rest.
+        while (received < wanted() || received === asked) {
+          const chunk = await writer.readInto(byob, Math.max(1, wanted() - received));
+          if (chunk === undefined) break;
+          await writer.commit(take(chunk));
+        }
+        if (received < asked) await byob.cancel().catch(() => {});
+      } else {
+        for await (const chunk of res.body) {
+          await writer.add(chunk.subarray(0, take(chunk)));
+          if (received === wanted() && received < asked) break; // cancels the answer
+        }
+      }
+    } catch (err) {
+      await byob?.cancel().catch(() => {});
+      await writer.abandon();
+      throw err;
+    }
+    await writer.end();
+    if (received !== wanted()) {
       throw new NetworkError(
-        `${where}: part ${partNumber} (bytes ${start + from}-${
-          start + size - 1
-        }) sent more than ${want} bytes`,
+        `${where}: part ${partNumber} (${bytes}) ended after ${received} of ${wanted()} bytes`,
       );
     }
-    received += chunk.length;
-    onBytes(chunk.length);
-  };
-  const byob = byobReaderOf(res.body);
-  try {
-    if (byob !== undefined) {
-      // Straight into the write buffers: no chunk allocated, none copied.
-      for (let chunk; (chunk = await writer.readInto(byob)) !== undefined;) {
-        take(chunk);
-        await writer.commit(chunk.length);
-      }
-    } else {
-      for await (const chunk of res.body) {
-        take(chunk);
-        await writer.add(chunk);
-      }
-    }
-  } catch (err) {
-    await byob?.cancel().catch(() => {});
-    await writer.abandon();
-    throw err;
+  } finally {
+    split.afterRequest(span);
   }
-  await writer.end();
-  if (received !== want) {
-    throw new NetworkError(
-      `${where}: part ${partNumber} (bytes ${start + from}-${start + size - 1}) ended after ` +
-        `${received} of ${want} bytes`,
-    );
-  }
-  return progress.crc;
 }
 
 function changed(where: string, cause: unknown): SourceChangedError {
