@@ -1,8 +1,9 @@
 // The download's tail split (routines: "auto"): a routine with no part left to start takes the
 // back half of a range another routine is still waiting on, and again until the rest is under
 // two 64 KiB spans. The server holds one range (a latency fault on a held clock), so the
-// split happens the same way however slow the machine: 4 parts of 256 KiB, 2 routines; one
-// routine is held on its first range, the other fetches the three other parts, then the held
+// split happens the same way however slow the machine: 3 parts of 256 KiB (too few for the
+// staggered first wave), 2 routines; one routine is held on its first range, the other
+// fetches the two other parts, then the held
 // part's bytes 128-256 KiB, then 64-128 KiB, then waits. Released, the held answer is read up to
 // 64 KiB and cancelled. The file is byte-identical and CRC-checked (the part's CRC-64 combined
 // from its three spans'), no byte is taken twice, and a kill mid-split leaves a checkpoint
@@ -16,9 +17,9 @@ import { testBytes } from "./_test_bytes.ts";
 import { exists, heldUploadEnv, sameBytes, startTransferChild } from "./_upload_fixtures.ts";
 
 const PART = 256 * 1024;
-const SIZE = 4 * PART - 77;
-// The 4 parts' ranges and the 2 pieces split off the held one.
-const GETS = 4 + 2;
+const SIZE = 3 * PART - 77;
+// The 3 parts' ranges and the 2 pieces split off the held one.
+const GETS = 3 + 2;
 // "auto" with 2 routines at most; its clock stands still, so it neither climbs nor backs off.
 const AUTO = {
   partSize: PART,
@@ -61,7 +62,7 @@ describe("downloadFile splits the tail across idle routines", () => {
 
     assert.ok(sameBytes(new Uint8Array(await readFile(path)), bytes), "byte-identical");
     assert.equal(result.crc64Verified, true, "the split part's CRC-64 combined from its spans");
-    assert.equal(result.parts, 4);
+    assert.equal(result.parts, 3);
     assert.equal(stats.requests.GetObject, GETS, "one range per part and one per piece");
     assert.equal(result.bytesReceived, SIZE, "no byte taken twice");
     assert.equal(result.bytesRefetched, 0);
@@ -81,7 +82,7 @@ describe("downloadFile splits the tail across idle routines", () => {
       maxRoutines: 2,
       stillAuto: true,
     });
-    const threeParts = run.printed("part 3/4\n");
+    const threeParts = run.printed("part 2/3\n");
     await run.killWhen(Promise.all([threeParts, splitTwice()]));
     clock.release();
     await held.env.server.dropConnections();
@@ -95,5 +96,28 @@ describe("downloadFile splits the tail across idle routines", () => {
     assert.equal(result.bytesReceived, PART, "only the split part, whole");
     assert.equal(await exists(`${path}.ossup-download`), false, "no partial file left");
     assert.equal(await exists(`${path}.ossup-download.cp`), false, "no checkpoint left");
+  });
+
+  it("staggers the first wave: the first part's back half goes to the second routine", async () => {
+    // 4 parts of 100 KiB, 2 routines: routine 0 fetches the first half of part 1, routine 1
+    // part 2 and then the back half of part 1. No rest is ever two 64 KiB spans, so nothing
+    // else is split, whatever the timing.
+    const part = 100 * 1024;
+    const size = 4 * part - 5;
+    const key = "staggered.bin";
+    const bytes = testBytes(size, 5);
+    await held.env.bucket.putObject(key, bytes);
+    held.env.server.control.clear();
+    const path = join(held.env.dir, key);
+    const result = await held.env.bucket.downloadFile(key, path, {
+      ...AUTO,
+      partSize: part,
+      checkpoint: true,
+    });
+    const stats = held.env.server.control.stats();
+    assert.ok(sameBytes(new Uint8Array(await readFile(path)), bytes), "byte-identical");
+    assert.equal(result.crc64Verified, true, "part 1's CRC-64 combined from its two halves");
+    assert.equal(stats.requests.GetObject, 5, "4 parts and part 1's back half");
+    assert.equal(result.bytesReceived, size);
   });
 });

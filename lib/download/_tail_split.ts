@@ -1,5 +1,6 @@
 /**
- * The download's tail split (`routines: "auto"`): when no part is left to start, a routine
+ * How a download (`routines: "auto"`) cuts its parts into spans: its first wave staggered
+ * ({@linkcode TailSplit.stagger}), and its tail split: when no part is left to start, a routine
  * that would sit idle takes the unfetched rest of a range another routine is still fetching.
  * Through a narrow window far away a part fetched alone (the last one started, or one sent
  * again after a reset) goes at one connection's pace while the link stands idle; its ranges are
@@ -70,6 +71,8 @@ export class TailSplit {
   #unfinished = 0;
   #waiters: (() => void)[] = [];
   #splits = 0;
+  /** The first wave's back pieces, by the routine meant to take each. */
+  readonly #staggered = new Map<number, Span>();
 
   /** How many spans were split off. */
   get splits(): number {
@@ -101,6 +104,43 @@ export class TailSplit {
     part.spans.push(span);
     this.#unfinished++;
     return span;
+  }
+
+  /**
+   * Staggers the first wave: through a link that shares itself evenly, parts started together
+   * end together, and each routine then waits a round trip for its next answer's first bytes,
+   * all at once, so the link stands idle for a round trip at every wave's end. Routine `k` of
+   * the `n` that start together fetches only the front `(k + 1) / n` of its first part; the
+   * back of that part goes to routine `n - 1 - k`, after its own front (see
+   * {@linkcode takeStaggered}). Each routine's part boundaries then fall `2 / n` of a part's
+   * time apart from the next one's, and stay so (all go at the same pace), so while one waits
+   * for an answer the others fill the link. Every part still ends within the first two waves.
+   *
+   * @param span Routine `k`'s first part, as one span, before its request.
+   * @param k The routine's place in the first wave, 0 to `n - 1`.
+   * @param n Routines in the first wave.
+   */
+  stagger(span: Span, k: number, n: number): void {
+    const at = Math.ceil(span.end * (k + 1) / n);
+    if (at >= span.end) return;
+    const back = this.#cut(span, at);
+    this.#staggered.set(n - 1 - k, back);
+    this.#pieces.push(back);
+  }
+
+  /**
+   * Routine `k`'s back piece of the first wave, unless a routine with no part left took it.
+   *
+   * @param k The routine's place in the first wave.
+   * @returns The piece, or undefined.
+   */
+  takeStaggered(k: number): Span | undefined {
+    const back = this.#staggered.get(k);
+    this.#staggered.delete(k);
+    const at = back === undefined ? -1 : this.#pieces.indexOf(back);
+    if (at < 0) return undefined;
+    this.#pieces.splice(at, 1);
+    return back;
   }
 
   /**

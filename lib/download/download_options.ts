@@ -91,7 +91,10 @@ export interface DownloadFileOptions extends ParallelismOptions {
   /**
    * Ranged GETs at once, 1 to 100, or `"auto"`: adapted to the measured throughput within
    * `maxRoutines` and `maxMemory` (each range in flight holds `2 × min(partSize, 128 KiB)`).
-   * With `"auto"`, a routine that finds no part left to start takes the back half of the
+   * With `"auto"`, the routines that start together fetch different shares of their first
+   * parts (the `k`-th of `n` the front `(k + 1) / n`, then another part's back), so their
+   * parts do not end all at once and leave the link idle while they ask for the next ones;
+   * and a routine that finds no part left to start takes the back half of the
    * unfetched rest of a range still in flight (down to 64 KiB pieces; the range's own answer
    * is read up to there and cancelled), so the last parts, or one fetched again after a reset,
    * are shared across the routines instead of going at one connection's pace; a part is still

@@ -549,9 +549,9 @@ async function checkKeptParts(
  * each under If-Match, written to the sink as it arrives and recorded (CRC-64 of the bytes
  * received) once all its bytes are written and its length is exact; a range cut short or
  * broken mid-body is fetched again from where its bytes stopped reaching the sink. With
- * `"auto"`, routines with no part left to start split the rest of the ranges still in flight
- * ({@linkcode TailSplit}): a part is then recorded once all its spans are in the sink, its
- * CRC-64 theirs combined. Stops at the first error (returned) or the caller's abort.
+ * `"auto"`, the first wave is staggered ({@linkcode TailSplit.stagger}) and routines with no
+ * part left to start split the rest of the ranges still in flight ({@linkcode TailSplit.take}):
+ * a part is then recorded once all its spans are in the sink, its CRC-64 theirs combined. Stops at the first error (returned) or the caller's abort.
  */
 async function fetchMissingParts(
   run: DownloadRun,
@@ -627,12 +627,24 @@ async function fetchMissingParts(
   let next = 0;
   try {
     const bufferSize = Math.min(plan.partSize, WRITE_BUFFER);
-    await scheduler.routines(routinesForParts(run.routines, missing.length), async (nextTurn) => {
+    const routines = routinesForParts(run.routines, missing.length);
+    // "auto" staggers its first wave when there are at least two waves' worth of parts.
+    const wave = typeof routines === "number" || missing.length < 2 * routines.routines
+      ? 0
+      : routines.routines;
+    let started = 0;
+    await scheduler.routines(routines, async (nextTurn) => {
       const buffers: WriteBuffers = [new Uint8Array(bufferSize), new Uint8Array(bufferSize)];
+      const k = started++;
       while (nextTurn()) {
         if (next < missing.length) {
           const { offset, size } = partAt(plan, missing[next]);
-          await fetchSpan(split.begin(missing[next++], offset, size), buffers);
+          const span = split.begin(missing[next++], offset, size);
+          if (k < wave && span.part.partNumber === missing[k]) split.stagger(span, k, wave);
+          await fetchSpan(span, buffers);
+          // A retired routine leaves its back piece to the others (TailSplit.take).
+          const back = k < wave && nextTurn() ? split.takeStaggered(k) : undefined;
+          if (back !== undefined) await fetchSpan(back, buffers);
           continue;
         }
         if (!splitsTail || !split.busy) return;
