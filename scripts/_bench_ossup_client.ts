@@ -12,7 +12,9 @@
  *
  *     bucket.downloadFile(key, file, { partSize, routines, checkpoint: true })
  *
- * Flags: see `clientArgs` in `_bench_proc.ts`.
+ * Flags: see `clientArgs` in `_bench_proc.ts`. `OSSUP_BENCH_MAX_ROUTINES=<n>` in the
+ * environment (inherited from `npm run bench:wan`) gives `maxRoutines: n`, to measure `"auto"`
+ * under another ceiling than its default.
  *
  * Checkpoint bytes: `checkpoint: true` means a `FileCheckpointStore` (what
  * `mod.ts`'s platform creates) under the id `<file>.cp` (`<file>.ossup-download.cp` for a
@@ -23,10 +25,12 @@
  * @module
  */
 
+import process from "node:process";
 import { type CheckpointStore, FileCheckpointStore, OssClient } from "../mod.ts";
 import { clientArgs, runClient } from "./_bench_proc.ts";
 
 const args = clientArgs();
+const maxRoutines = process.env.OSSUP_BENCH_MAX_ROUTINES;
 const counted = { checkpointBytes: 0, checkpointWrites: 0 };
 const files = new FileCheckpointStore();
 const countingStore: CheckpointStore = {
@@ -57,6 +61,7 @@ await runClient(async () => {
   const options = {
     partSize: args.partSize,
     routines: args.routines,
+    ...(maxRoutines === undefined ? {} : { maxRoutines: Number(maxRoutines) }),
     checkpoint: countingStore,
     checkpointId: `${args.file}.cp`, // what checkpoint: true uses for an upload
   };

@@ -14,6 +14,8 @@ import {
   DEFAULT_MAX_MEMORY,
   DEFAULT_MAX_ROUTINES,
   type DownloadProgress,
+  FAR_MAX_ROUTINES,
+  FAR_ROUTINES_EXCHANGE_MS,
   OssClient,
   type UploadProgress,
 } from "../mod.ts";
@@ -191,6 +193,36 @@ describe('routines and partSize "auto"', () => {
       });
       assert.equal(copy.crc64, up.crc64);
       startedWith(copy.routines, "copy");
+      assert.equal(control.stats().injected, 3);
+    } finally {
+      control.clear();
+    }
+  });
+
+  it("allows 64 routines when the first exchange took 400 ms or more and maxRoutines is not given", async () => {
+    // Initiate and HEAD answered 400 ms late: a far server, where more routines make fewer
+    // waves. Given, maxRoutines still means what it says. The clock is frozen: no window ends.
+    const control = env.server.control;
+    const far = (operation: "InitiateMultipartUpload" | "HeadObject") =>
+      control.add({ operation, action: { type: "latency", ms: FAR_ROUTINES_EXCHANGE_MS } });
+    const auto = { partSize: KB100, routines: "auto" as const, adaptive: { clock: () => 0 } };
+    try {
+      far("InitiateMultipartUpload");
+      const source = syntheticSource(70 * KB100, { seed: 15 });
+      const up = await env.bucket.uploadFile("far-many.bin", source, auto);
+      assert.equal(up.crc64Verified, true);
+      assert.equal(up.routines?.max, FAR_MAX_ROUTINES, "upload");
+      far("HeadObject");
+      const path = join(env.dir, "far-many.out");
+      const down = await env.bucket.downloadFile("far-many.bin", path, auto);
+      assert.equal(down.crc64Verified, true);
+      assert.equal(down.routines?.max, FAR_MAX_ROUTINES, "download");
+      far("HeadObject");
+      const given = await env.bucket.downloadFile("far-many.bin", path, {
+        ...auto,
+        maxRoutines: DEFAULT_MAX_ROUTINES,
+      });
+      assert.equal(given.routines?.max, DEFAULT_MAX_ROUTINES, "maxRoutines given");
       assert.equal(control.stats().injected, 3);
     } finally {
       control.clear();

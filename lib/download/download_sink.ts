@@ -23,6 +23,7 @@ import { PartScheduler, transferAborted } from "../upload/part_scheduler.ts";
 import type { AdaptiveRoutines } from "../upload/adaptive_routines.ts";
 import { autoPartSize } from "../upload/part_plan.ts";
 import {
+  forFirstExchange,
   reportFirstExchange,
   type ResolvedParallelism,
   routinesFor,
@@ -319,11 +320,12 @@ export async function downloadToSink(
   sink: FileSink,
   options: DownloadSinkOptions = {},
 ): Promise<DownloadResult> {
-  const { partSize: partSizeSetting, parallelism } = resolveDownloadOptions(options);
+  const { partSize: partSizeSetting, parallelism: asked } = resolveDownloadOptions(options);
   const limiter = rateLimiterFor(options.limitRate);
   const signal = options.signal;
   if (signal?.aborted) throw transferAborted(signal, "download");
   const span = await planObject(target, key, options);
+  const parallelism = forFirstExchange(asked, span.exchangeMs);
   const session = options.checkpoint
     ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
       wait: options.waitForCheckpoint,

@@ -14,6 +14,8 @@ export {
   DEFAULT_MAX_MEMORY,
   DEFAULT_MAX_ROUTINES,
   DEFAULT_ROUTINES,
+  FAR_MAX_ROUTINES,
+  FAR_ROUTINES_EXCHANGE_MS,
   MAX_ROUTINES,
 } from "./parallelism.ts";
 export type { ParallelismOptions, RoutinesSetting, RoutinesUsed } from "./parallelism.ts";

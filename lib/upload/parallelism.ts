@@ -67,6 +67,40 @@ export const MAX_ROUTINES = 100;
 export const DEFAULT_MAX_ROUTINES = 32;
 
 /**
+ * Most parts at once of `routines: "auto"` when `maxRoutines` is not given and the transfer's
+ * first exchange (Initiate or HEAD) took {@linkcode FAR_ROUTINES_EXCHANGE_MS} or more: 64, still
+ * within `maxMemory`. Parts of one size started together end together on a link that shares
+ * itself evenly, and each wave's end costs a round trip; far away that round trip is long, and
+ * more routines make fewer waves. Measured at 300 ms, 20 Mbit/s, 64 KiB windows (80 MiB, seeded
+ * resets): uploads 88% of the link with 32 on Deno, Bun and Node, 92–93% with 64.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FAR_MAX_ROUTINES } from "@ossup/ossup";
+ *
+ * assert.equal(FAR_MAX_ROUTINES, 64);
+ * ```
+ */
+export const FAR_MAX_ROUTINES = 64;
+
+/**
+ * First exchange, in milliseconds, from which `"auto"` allows {@linkcode FAR_MAX_ROUTINES}: 400.
+ * A cold first exchange is a handshake and a request, two round trips, so this is a server
+ * about 200 ms away (one round trip on a connection already open: 400 ms away); at 150 ms
+ * (about 300 ms cold) 32 routines already reach 94%.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FAR_ROUTINES_EXCHANGE_MS } from "@ossup/ossup";
+ *
+ * assert.equal(FAR_ROUTINES_EXCHANGE_MS, 400);
+ * ```
+ */
+export const FAR_ROUTINES_EXCHANGE_MS = 400;
+
+/**
  * Memory budget of `routines: "auto"` unless `maxMemory` says otherwise: 256 MiB. The parts in
  * flight times the part size never exceed it (`partSize: "auto"` picks a part size that lets
  * all `maxRoutines` fit).
@@ -146,7 +180,8 @@ export interface ParallelismOptions {
    */
   routines?: RoutinesSetting;
   /**
-   * With `routines: "auto"`: most parts at once, 1 to 100.
+   * With `routines: "auto"`: most parts at once, 1 to 100. Not given, 32, or 64 when the
+   * transfer's first exchange took 400 ms or more (a far server: see `FAR_MAX_ROUTINES`).
    * @default {32}
    */
   maxRoutines?: number;
@@ -207,6 +242,8 @@ export interface RoutinesUsed {
 export interface ResolvedParallelism {
   routines: RoutinesSetting;
   maxRoutines: number;
+  /** Whether the caller gave `maxRoutines` (else a far server may get more). */
+  maxRoutinesGiven: boolean;
   maxMemory: number;
   adaptive: Omit<AdaptiveRoutinesOptions, "max">;
 }
@@ -250,7 +287,36 @@ export function resolveParallelism(
   if (!Number.isSafeInteger(maxMemory) || maxMemory < 1) {
     throw new RangeError(`maxMemory must be a whole number of bytes ≥ 1; got ${maxMemory}`);
   }
-  return { routines, maxRoutines, maxMemory, adaptive: options.adaptive ?? {} };
+  return {
+    routines,
+    maxRoutines,
+    maxRoutinesGiven: options.maxRoutines !== undefined,
+    maxMemory,
+    adaptive: options.adaptive ?? {},
+  };
+}
+
+/**
+ * The settings once the first exchange's time is known: with `"auto"` and no `maxRoutines`
+ * given, a first exchange of {@linkcode FAR_ROUTINES_EXCHANGE_MS} or more raises `maxRoutines`
+ * to {@linkcode FAR_MAX_ROUTINES} (`maxMemory` still bounds the routines). Otherwise, or with
+ * no exchange (a resume), the settings as they are.
+ *
+ * @param settings The resolved settings.
+ * @param firstExchangeMs How long the Initiate or HEAD took.
+ * @returns The settings to choose the part size and routines with.
+ */
+export function forFirstExchange(
+  settings: ResolvedParallelism,
+  firstExchangeMs: number | undefined,
+): ResolvedParallelism {
+  if (
+    settings.routines !== "auto" || settings.maxRoutinesGiven || firstExchangeMs === undefined ||
+    firstExchangeMs < FAR_ROUTINES_EXCHANGE_MS
+  ) {
+    return settings;
+  }
+  return { ...settings, maxRoutines: Math.max(settings.maxRoutines, FAR_MAX_ROUTINES) };
 }
 
 /**

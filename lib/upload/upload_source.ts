@@ -20,6 +20,7 @@ import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 import { autoPartSize, MAX_PART_SIZE, partAt, type PartPlan, planParts } from "./part_plan.ts";
 import type { AdaptiveRoutines } from "./adaptive_routines.ts";
 import {
+  forFirstExchange,
   reportFirstExchange,
   routinesFor,
   routinesForParts,
@@ -207,11 +208,17 @@ function autoPartSizeOf(
  * A new upload whose part size `"auto"` chose: InitiateMultipartUpload's time says how far the
  * server is, so the part size is chosen again with it (a far server gets smaller parts), before
  * the first part; a different one is journalled (the header rewritten, no part recorded yet)
- * and the run's plan and routines follow it. Then the controller hears of the exchange.
+ * and the run's plan and routines follow it (a far server may also get more routines, see
+ * {@linkcode forFirstExchange}). Then the controller hears of the exchange.
  */
 async function fitToFirstExchange(run: UploadRun, begun: Begun): Promise<void> {
   const exchangeMs = begun.exchangeMs;
   if (exchangeMs === undefined) return;
+  const parallelism = forFirstExchange(run.opts.parallelism, exchangeMs);
+  if (parallelism !== run.opts.parallelism) {
+    run.opts = { ...run.opts, parallelism };
+    run.routines = routinesFor(parallelism, run.plan.partCount, run.plan.partSize);
+  }
   if (run.partSizeChosen && !begun.resumed) {
     const partSize = autoPartSizeOf(run.source, run.opts, exchangeMs);
     if (partSize !== run.plan.partSize) {
