@@ -255,14 +255,18 @@ export interface Sha256Primitives {
  */
 export const webCryptoSha256: Sha256Primitives = {
   sha256Hex: async (text) => toHex(await crypto.subtle.digest("SHA-256", utf8(text))),
-  hmacSha256: (key) => {
-    const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
-    return async (text) =>
-      new Uint8Array(await crypto.subtle.sign("HMAC", await imported, utf8(text)));
-  },
+  hmacSha256: (key) => subtleHmac("SHA-256", key),
 };
+
+/** An HMAC under `key` on `crypto.subtle`, the key imported once for all the texts it signs. */
+function subtleHmac(
+  hash: "SHA-1" | "SHA-256",
+  key: Uint8Array<ArrayBuffer>,
+): (text: string) => Promise<Uint8Array> {
+  const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash }, false, ["sign"]);
+  return async (text) =>
+    new Uint8Array(await crypto.subtle.sign("HMAC", await imported, utf8(text)));
+}
 
 /**
  * The HMAC-SHA1 V1 signing runs on: the default, {@linkcode webCryptoSha1}, uses
@@ -296,13 +300,7 @@ export interface Sha1Primitives {
  * ```
  */
 export const webCryptoSha1: Sha1Primitives = {
-  hmacSha1: (key) => {
-    const imported = crypto.subtle.importKey("raw", key, { name: "HMAC", hash: "SHA-1" }, false, [
-      "sign",
-    ]);
-    return async (text) =>
-      new Uint8Array(await crypto.subtle.sign("HMAC", await imported, utf8(text)));
-  },
+  hmacSha1: (key) => subtleHmac("SHA-1", key),
 };
 
 // ---------------------------------------------------------------------------------------------
