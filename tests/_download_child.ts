@@ -1,7 +1,7 @@
 /**
  * Child process of the SIGKILL resume tests of downloads: runs one resumable `downloadFile`
- * against a server in the parent, printing a line per finished part, until it finishes or is
- * killed.
+ * against a server in the parent, printing a line per finished part (`part <done>/<total> bytes
+ * <bytes done>`), until it finishes or is killed.
  *
  * Usage: `<runtime> tests/_download_child.ts '<json>'` where the JSON holds endpoint, region,
  * accessKeyId, accessKeySecret, bucket, key, path, partSize and routines, and optionally
@@ -22,6 +22,6 @@ const result = await client.bucket(o.bucket).downloadFile(o.key, o.path, {
   ...(o.maxRoutines === undefined ? {} : { maxRoutines: o.maxRoutines }),
   ...(o.stillAuto ? { adaptive: { clock: () => 0 } } : {}),
   checkpoint: true,
-  onProgress: (p) => console.log(`part ${p.partsDone}/${p.partsTotal}`),
+  onProgress: (p) => console.log(`part ${p.partsDone}/${p.partsTotal} bytes ${p.bytesDone}`),
 });
 console.log(`done ${result.crc64}`);

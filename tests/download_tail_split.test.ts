@@ -82,7 +82,7 @@ describe("downloadFile splits the tail across idle routines", () => {
       maxRoutines: 2,
       stillAuto: true,
     });
-    const threeParts = run.printed("part 2/3\n");
+    const threeParts = run.printed("part 2/3 ");
     await run.killWhen(Promise.all([threeParts, splitTwice()]));
     clock.release();
     await held.env.server.dropConnections();
