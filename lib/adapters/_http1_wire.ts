@@ -164,13 +164,16 @@ const asciiDecoder = new TextDecoder();
 
 /**
  * A head's text as bytes, one byte per character (field values are byte strings: `Headers`
- * refuses characters above U+00FF).
+ * refuses characters above U+00FF), followed by `after` when given (a small body, sent with its
+ * head in one write).
  *
  * @param text The head.
+ * @param after Bytes to follow it in the same buffer.
  * @returns Its bytes.
  */
-export function latin1Bytes(text: string): Uint8Array<ArrayBuffer> {
-  const bytes = new Uint8Array(text.length);
+export function latin1Bytes(text: string, after?: Uint8Array): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(text.length + (after?.byteLength ?? 0));
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  if (after !== undefined) bytes.set(after, text.length);
   return bytes;
 }
