@@ -146,8 +146,9 @@ class RangeWriter {
   }
 
   /**
-   * Reads the next bytes of `reader`, at most `most`, into the free end of the filling buffer; resolves to them
-   * (not yet written: call {@linkcode commit} to keep them), or undefined at the body's end.
+   * Reads the next bytes of `reader`, at most `most`, into the free end of the filling buffer;
+   * resolves to them (not yet written: call {@linkcode commit} to keep them), or undefined at
+   * the body's end.
    */
   async readInto(
     reader: ReadableStreamBYOBReader,
@@ -553,7 +554,8 @@ async function checkKeptParts(
  * broken mid-body is fetched again from where its bytes stopped reaching the sink. With
  * `"auto"`, the first wave is staggered ({@linkcode TailSplit.stagger}) and routines with no
  * part left to start split the rest of the ranges still in flight ({@linkcode TailSplit.take}):
- * a part is then recorded once all its spans are in the sink, its CRC-64 theirs combined. Stops at the first error (returned) or the caller's abort.
+ * a part is then recorded once all its spans are in the sink, its CRC-64 theirs combined.
+ * Stops at the first error (returned) or the caller's abort.
  */
 async function fetchMissingParts(
   run: DownloadRun,
