@@ -31,6 +31,24 @@ export interface NodeFileSinkOptions {
   openWriter?: (partialPath: string) => PositionalWriter;
 }
 
+/**
+ * Bytes written since the last flush began after which the sink starts the next one in the
+ * background (`datasync`, one at a time): 8 MiB. Without it the whole file waits in the page
+ * cache for the commit's `sync`: 97–132 ms at the end of 256 MiB written in about 1.15 s on
+ * the build machine; with it the commit waited 4–7 ms, the writes took as long and the process
+ * as much CPU. Through the 20 ms link profile (`npm run bench:wan -- --profiles 1`), downloads
+ * of 256 MiB moved 87–90% of the link before and 92–94% after.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { WRITEBACK_BYTES } from "./file_sink.ts";
+ *
+ * assert.equal(WRITEBACK_BYTES, 8 * 1024 * 1024);
+ * ```
+ */
+export const WRITEBACK_BYTES = 8 * 1024 * 1024;
+
 function isMissing(err: unknown): boolean {
   return (err as { code?: string })?.code === "ENOENT";
 }
@@ -79,9 +97,25 @@ export function openFileSinkWith(path: string, options: NodeFileSinkOptions): Fi
   const partial = path + PARTIAL_DOWNLOAD_SUFFIX;
   let handle: FileHandle | undefined;
   let writer: PositionalWriter | undefined;
+  // Early writeback: bytes written since the last flush began, the flush under way, and the
+  // first error one met (kept for the commit: a lost write must not pass for a durable one).
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  let flushError: unknown;
   const opened = (): FileHandle => {
     if (handle === undefined) throw new Error(`file sink ${path}: open() it first`);
     return handle;
+  };
+  const written = (h: FileHandle, n: number) => {
+    unflushed += n;
+    if (unflushed < WRITEBACK_BYTES || flushing !== undefined || handle !== h) return;
+    unflushed = 0;
+    // The file's pages, whichever descriptor wrote them (a writer's own included).
+    flushing = h.datasync().catch((err) => {
+      flushError ??= err;
+    }).finally(() => {
+      flushing = undefined;
+    });
   };
   const close = async () => {
     const h = handle, w = writer;
@@ -89,12 +123,15 @@ export function openFileSinkWith(path: string, options: NodeFileSinkOptions): Fi
     try {
       await w?.close();
     } finally {
+      await flushing;
       await h?.close();
     }
   };
   const opening = (h: FileHandle) => {
     handle = h;
     writer = options.openWriter?.(partial);
+    unflushed = 0;
+    flushError = undefined;
   };
   return {
     name: path,
@@ -113,12 +150,15 @@ export function openFileSinkWith(path: string, options: NodeFileSinkOptions): Fi
     },
     async write(offset, bytes) {
       const h = opened();
-      if (writer !== undefined) return await writer.write(offset, bytes);
-      let done = 0;
-      while (done < bytes.length) {
-        const { bytesWritten } = await h.write(bytes, done, bytes.length - done, offset + done);
-        done += bytesWritten;
+      if (writer !== undefined) await writer.write(offset, bytes);
+      else {
+        let done = 0;
+        while (done < bytes.length) {
+          const { bytesWritten } = await h.write(bytes, done, bytes.length - done, offset + done);
+          done += bytesWritten;
+        }
       }
+      written(h, bytes.length);
     },
     async readInto(offset, target) {
       const h = opened();
@@ -134,6 +174,8 @@ export function openFileSinkWith(path: string, options: NodeFileSinkOptions): Fi
       const h = opened();
       await writer?.close();
       writer = undefined;
+      await flushing;
+      if (flushError !== undefined) throw flushError;
       await h.truncate(size);
       await h.sync();
       await close();
