@@ -20,6 +20,7 @@ import {
   bodyFraming,
   indexOfHeadEnd,
   isInterim,
+  latin1Bytes,
   latin1Text,
   MAX_HEAD_BYTES,
   parseAnswerHead,
@@ -55,6 +56,8 @@ export type SocketRequest = (url: URL, init: RequestInit, body: SocketBody) => P
 const READ_BUFFER = 256 * 1024;
 // A request body goes out in pieces of this size, so an early answer stops it soon.
 const BODY_PIECE = 1024 * 1024;
+// A byte body up to this size goes out with its head in one write.
+const ONE_WRITE_BODY = 64 * 1024;
 // A reader that brings no buffer of its own gets chunks of this size.
 const CHUNK = 64 * 1024;
 
@@ -234,6 +237,12 @@ class Connection implements IdleConnection {
     // A head's field values are byte strings (Headers refuses others): one byte per character.
     if (body.kind === "none" || (body.kind === "bytes" && body.bytes.byteLength === 0)) {
       this.#socket.write(head, "latin1");
+      return;
+    }
+    if (body.kind === "bytes" && body.bytes.byteLength <= ONE_WRITE_BODY) {
+      // Head and a small body in one write, synchronously: no generator, no second buffer in
+      // the kernel's queue. The socket holds the copy, so the caller's buffer is free at once.
+      this.#socket.write(latin1Bytes(head, body.bytes));
       return;
     }
     answer.bodyPending = true;
