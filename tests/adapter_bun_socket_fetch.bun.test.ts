@@ -239,6 +239,7 @@ transportContract("createSocketFetch", {
   streamsAnswers: false,
   keepAliveTimeout: true,
   reusesConnectionAtOnce: true,
+  preconnects: ["upload", "download"],
   rejectsStatusOutOfRange: true,
   withDefaultFetch: (options) => withoutProxyVars(() => withBunFetch(options)),
   clients: [

@@ -23,6 +23,7 @@ transportContract("createHttpFetch", {
   streamsAnswers: true,
   keepAliveTimeout: true,
   reusesConnectionAtOnce: true,
+  preconnects: ["upload", "download"],
   rejectsStatusOutOfRange: true,
   withDefaultFetch: withHttpFetch,
   otherBodies: {

@@ -57,6 +57,11 @@ export type {
   UploadPartCopyOptions,
 } from "./bucket_copy.ts";
 export { contentTypeByName } from "./content_type.ts";
+export type {
+  PreconnectingFetch,
+  PreconnectOptions,
+  TransportPreconnectOptions,
+} from "./bucket_preconnect.ts";
 export { MAX_KEYS_PER_DELETE } from "./bucket_delete_objects.ts";
 export type { DeleteObjectsOptions, DeleteObjectsResult } from "./bucket_delete_objects.ts";
 export { DEFAULT_PRESIGN_EXPIRES } from "./bucket_presign.ts";

@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { setImmediate } from "node:timers";
 import { after, before, describe, it } from "node:test";
 import { OssClient } from "../client/oss_client.ts";
+import type { PreconnectingFetch } from "../client/bucket_preconnect.ts";
 import { concatBytes } from "../_concat_bytes.ts";
 import {
   type CountingServer,
@@ -192,6 +193,14 @@ export interface TransportSetup {
    * Default: not checked.
    */
   withDefaultFetch?<T extends { fetch?: typeof fetch }>(options: T): T;
+  /**
+   * The kinds of request the transport opens connections ahead for through its `preconnect`
+   * ({@linkcode PreconnectingFetch}): `"upload"` for requests with a byte body, `"download"`
+   * for GETs. For each, a case checks that `preconnect` opens exactly the connections asked
+   * for, in the background, and that as many requests at once then take them and open none of
+   * their own. Default: none (a transport without `preconnect` is used as it is).
+   */
+  preconnects?: ("upload" | "download")[];
   /**
    * What the transport promises about the clients' uploads beyond the contract, checked
    * around the first upload of each client: `says` ends the test's name (e.g. "no part goes
@@ -545,6 +554,84 @@ export function transportContract(name: string, setup: TransportSetup): void {
       }
     });
   });
+
+  for (const kind of setup.preconnects ?? []) {
+    describe(`transport contract: ${name}: preconnect for ${kind}s`, () => {
+      let server: Recorder;
+      before(async () => {
+        server = await startRecorder();
+      });
+      after(async () => {
+        await server.close();
+      });
+
+      /** Resolves once the server has accepted its `n`th connection. */
+      const accepted = (n: number) =>
+        new Promise<void>((resolve) => {
+          if (server.connections() >= n) return resolve();
+          const seen = () => {
+            if (server.connections() < n) return;
+            server.server.off("connection", seen);
+            resolve();
+          };
+          server.server.on("connection", seen);
+        });
+
+      /** Sends `n` requests at once, answered only once all `n` are in: each needs a connection. */
+      const together = async (fetch: typeof globalThis.fetch, n: number, round: string) => {
+        const path = `/together-${kind}-${round}`;
+        let held: (() => void)[] = [];
+        server.route(path, (_req, res) => {
+          held.push(() => res.end("ok"));
+          if (held.length < n) return;
+          for (const answer of held) answer();
+          held = [];
+        });
+        const targets = Array.from({ length: n }, (_, i) => `${path}?i=${i}`);
+        const answers = await Promise.all(
+          targets.map((target, i) =>
+            fetch(
+              `${server.url}${target}`,
+              kind === "upload" ? put(60 + i) : { method: "GET" },
+            )
+          ),
+        );
+        for (const res of answers) assert.equal(await res.text(), "ok");
+        return targets.map((target) => server.request(target).connection);
+      };
+
+      it("opens the connections asked for ahead, and requests take them before opening their own", async () => {
+        const fetch = setup.make() as PreconnectingFetch;
+        assert.equal(typeof fetch.preconnect, "function");
+        const options = { body: kind === "upload" };
+        fetch.preconnect!(`${server.url}/bucket/`, { ...options, connections: 3 });
+        await accepted(3);
+        assert.deepEqual((await together(fetch, 3, "a")).sort(), [1, 2, 3]);
+        assert.equal(server.connections(), 3);
+        // Three are idle now: asking for three opens none, asking for four opens one more.
+        fetch.preconnect!(`${server.url}/bucket/`, { ...options, connections: 3 });
+        fetch.preconnect!(`${server.url}/bucket/`, { ...options, connections: 4 });
+        await accepted(4);
+        assert.deepEqual((await together(fetch, 4, "b")).sort(), [1, 2, 3, 4]);
+        assert.equal(server.connections(), 4);
+      });
+
+      it("leaves a request to open its own connection when opening ahead failed", async () => {
+        const fetch = setup.make() as PreconnectingFetch;
+        // Nothing listens there: the connection opened ahead fails, quietly.
+        const closed = await startRecorder();
+        const refused = closed.url;
+        await closed.close();
+        fetch.preconnect!(refused, { body: kind === "upload", connections: 1 });
+        await assert.rejects(
+          fetch(`${refused}/k`, kind === "upload" ? put(70) : { method: "GET" }),
+          isNetworkError,
+        );
+        // And the origin that answers is not affected.
+        assert.equal(await (await fetch(`${server.url}/after-refused`, put(71))).text(), "ok");
+      });
+    });
+  }
 
   describe(`transport contract: ${name}: aborts`, () => {
     let server: Recorder;

@@ -60,6 +60,10 @@ import {
 } from "../_http1_wire.ts";
 import { type IdleConnection, IdlePool } from "../_idle_pool.ts";
 import { createSocketRequest } from "../node_api/socket_request.ts";
+import type {
+  PreconnectingFetch,
+  TransportPreconnectOptions,
+} from "../../client/bucket_preconnect.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -136,7 +140,7 @@ const CRLF = new Uint8Array([13, 10]);
  * await server.close();
  * ```
  */
-export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetch {
+export function createSocketFetch(options: SocketFetchOptions = {}): PreconnectingFetch {
   const fallback: FetchFn = options.fallback ?? storedBytesFetch;
   const minBodySize = options.minBodySize ?? 0;
   const keepAliveTimeout = options.keepAliveTimeout ?? 4000;
@@ -172,7 +176,16 @@ export function createSocketFetch(options: SocketFetchOptions = {}): typeof fetc
     if (url.protocol !== "http:" && url.protocol !== "https:") return fallback(input, init);
     return exchange(pool, url, init!, body);
   };
-  return send as typeof fetch;
+  // Byte bodies go over this pool; GET and HEAD to http: over socketGet's (as `send` routes them).
+  const preconnect = (url: string | URL, options: TransportPreconnectOptions): void => {
+    const target = new URL(String(url));
+    if (options.body) {
+      if (target.protocol === "http:" || target.protocol === "https:") {
+        pool.preconnect(target, options.connections);
+      }
+    } else if (target.protocol === "http:") socketGet?.preconnect(target, options.connections);
+  };
+  return Object.assign(send, { preconnect }) as PreconnectingFetch;
 }
 
 /** Bodies up to this size are copied into the head's buffer and go out in one write. */
@@ -242,7 +255,12 @@ class ConnectionPool extends IdlePool<Connection> {
   }
 
   acquire(url: URL): Promise<Connection> {
-    return Promise.resolve(this.take(url.origin) ?? Connection.open(url, this.ca));
+    return this.obtain(url.origin, () => Connection.open(url, this.ca));
+  }
+
+  /** Opens connections to `url`'s origin until `connections` are idle or opening. */
+  preconnect(url: URL, connections: number): void {
+    this.warm(url.origin, connections, () => Connection.open(url, this.ca));
   }
 }
 

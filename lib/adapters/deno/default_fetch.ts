@@ -15,6 +15,10 @@
  */
 
 import { createHttpFetch } from "../node_api/http_fetch.ts";
+import type {
+  PreconnectingFetch,
+  TransportPreconnectOptions,
+} from "../../client/bucket_preconnect.ts";
 import { proxyConfigured } from "../_proxy_env.ts";
 
 /**
@@ -93,7 +97,7 @@ export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T
  * await server.close();
  * ```
  */
-export function createDenoFetch(): typeof fetch {
+export function createDenoFetch(): PreconnectingFetch {
   const viaHttp = createHttpFetch();
   const send = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     if (input instanceof Request || (init?.body !== undefined && init.body !== null)) {
@@ -103,5 +107,9 @@ export function createDenoFetch(): typeof fetch {
     if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
     return globalThis.fetch(input, { ...init, headers });
   };
-  return send as typeof fetch;
+  // Requests without a body go through Deno's fetch, which opens nothing ahead.
+  const preconnect = (url: string | URL, options: TransportPreconnectOptions): void => {
+    if (options.body) viaHttp.preconnect?.(url, options);
+  };
+  return Object.assign(send, { preconnect }) as PreconnectingFetch;
 }

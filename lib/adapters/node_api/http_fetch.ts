@@ -28,6 +28,10 @@ import {
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
 import { createSocketRequest } from "./socket_request.ts";
+import type {
+  PreconnectingFetch,
+  TransportPreconnectOptions,
+} from "../../client/bucket_preconnect.ts";
 
 type FetchFn = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
 
@@ -108,7 +112,7 @@ const RESPONSE_HIGH_WATER_MARK = 256 * 1024;
  * await server.close();
  * ```
  */
-export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
+export function createHttpFetch(options: HttpFetchOptions = {}): PreconnectingFetch {
   const fallback: FetchFn = options.fallback ?? ((input, init) => globalThis.fetch(input, init));
   const keepAliveTimeout = options.keepAliveTimeout ?? 4000;
   if (!(keepAliveTimeout > 0)) {
@@ -137,7 +141,13 @@ export function createHttpFetch(options: HttpFetchOptions = {}): typeof fetch {
       : (httpAgent ??= new HttpAgent(agentOptions));
     return sendRequest(url, init, body, secure, agent);
   };
-  return send as typeof fetch;
+  const preconnect = (url: string | URL, options: TransportPreconnectOptions): void => {
+    if (socketRequest === undefined) return; // node:http's agents open on demand
+    const target = new URL(String(url));
+    if (target.protocol !== "http:" && target.protocol !== "https:") return;
+    socketRequest.preconnect(target, options.connections);
+  };
+  return Object.assign(send, { preconnect }) as PreconnectingFetch;
 }
 
 type OutgoingBody =

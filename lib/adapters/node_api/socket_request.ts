@@ -50,7 +50,14 @@ export type SocketBody =
   | { kind: "stream"; stream: ReadableStream<Uint8Array>; length?: number };
 
 /** Sends one request to an `http:` or `https:` URL; fails like `fetch`. */
-export type SocketRequest = (url: URL, init: RequestInit, body: SocketBody) => Promise<Response>;
+export interface SocketRequest {
+  (url: URL, init: RequestInit, body: SocketBody): Promise<Response>;
+  /**
+   * Opens connections to `url`'s origin in the background until `connections` are idle or
+   * opening; the requests that come take them before opening any of their own.
+   */
+  preconnect(url: URL, connections: number): void;
+}
 
 // Each connection's read buffer: what one read from the kernel can bring.
 const READ_BUFFER = 256 * 1024;
@@ -87,7 +94,10 @@ const CHUNK = 64 * 1024;
  */
 export function createSocketRequest(options: SocketRequestOptions): SocketRequest {
   const pool = new ConnectionPool(options.keepAliveTimeout, options.ca);
-  return (url, init, body) => exchange(pool, url, init, body);
+  return Object.assign(
+    (url: URL, init: RequestInit, body: SocketBody) => exchange(pool, url, init, body),
+    { preconnect: (url: URL, connections: number) => pool.preconnect(url, connections) },
+  );
 }
 
 async function exchange(
@@ -143,7 +153,12 @@ class ConnectionPool extends IdlePool<Connection> {
   }
 
   acquire(url: URL, signal: AbortSignal | undefined): Promise<Connection> {
-    return Promise.resolve(this.take(url.origin) ?? Connection.open(url, this.ca, signal));
+    return this.obtain(url.origin, () => Connection.open(url, this.ca, signal));
+  }
+
+  /** Opens connections to `url`'s origin until `connections` are idle or opening. */
+  preconnect(url: URL, connections: number): void {
+    this.warm(url.origin, connections, () => Connection.open(url, this.ca, undefined));
   }
 }
 
