@@ -30,6 +30,7 @@ import type {
   UploadPartResult,
 } from "./results.ts";
 import type { BucketTarget } from "./_bucket_target.ts";
+import { preconnectBucket, type PreconnectOptions } from "./bucket_preconnect.ts";
 import {
   type ConditionalOptions,
   deleteObject,
@@ -179,6 +180,43 @@ export class Bucket {
   /** Endpoint host (and port) the bucket is reached at, e.g. `"oss-cn-hangzhou.aliyuncs.com"`. */
   get endpointHost(): string {
     return this.client.endpointHost;
+  }
+
+  /**
+   * Opens connections to the bucket's host in the background, ahead of the requests that will
+   * use them, so that each of those starts without a handshake's round trip (one, two or more
+   * with TLS). `uploadFile`, `downloadFile` and `cp -r` do this themselves while their first
+   * exchange is on its way; call it before a burst of your own requests. Only the client's
+   * transport can do it (the Deno, Bun and Node entries' own); with any other `fetch` it does
+   * nothing. Connections left idle close after the transport's keep-alive timeout.
+   *
+   * @param options How many connections, and for uploads or downloads.
+   * @throws {RangeError} When `connections` is not an integer from 1 to 100.
+   *
+   * @example Four connections opened while the first request is being prepared
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { OssClient } from "@ossup/ossup";
+   * import { createOssApp, listen, MemoryStorage } from "@ossup/ossup/server";
+   *
+   * // A local OSS server stands in for OSS.
+   * const { app, storage } = createOssApp({ storage: new MemoryStorage() });
+   * const server = await listen(app.fetch);
+   * const client = new OssClient({ endpoint: server.url, accessKeyId: "ak", accessKeySecret: "sk" });
+   * await client.createBucket("examplebucket");
+   * const bucket = client.bucket("examplebucket");
+   *
+   * bucket.preconnect({ connections: 4, for: "upload" });
+   * const keys = ["a.txt", "b.txt", "c.txt", "d.txt"];
+   * await Promise.all(keys.map((key) => bucket.putObject(key, new TextEncoder().encode(key))));
+   * assert.throws(() => bucket.preconnect({ connections: 0 }), RangeError);
+   *
+   * await server.close();
+   * await storage.close();
+   * ```
+   */
+  preconnect(options: PreconnectOptions = {}): void {
+    preconnectBucket(this.#target, options);
   }
 
   /**

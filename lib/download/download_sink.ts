@@ -13,6 +13,7 @@ import type { CheckpointLocation } from "../checkpoint/checkpoint_location.ts";
 import type { CheckpointHeader, PartRecord } from "../checkpoint/checkpoint_journal.ts";
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { ConditionalOptions, GetObjectOptions } from "../client/bucket_objects.ts";
+import type { PreconnectOptions } from "../client/bucket_preconnect.ts";
 import type { GetObjectResult, ObjectMetadata } from "../client/results.ts";
 import { Crc64, crc64 } from "../crc64/crc64.ts";
 import { combinedCrc } from "../crc64/part_crcs.ts";
@@ -31,6 +32,7 @@ import {
   routinesNow,
   type RoutinesUsed,
   routinesUsed,
+  startingRoutines,
 } from "../upload/parallelism.ts";
 import { unquote } from "../upload/_upload_result.ts";
 import { type Span, type SpanProgress, TailSplit } from "./_tail_split.ts";
@@ -74,6 +76,11 @@ export interface DownloadTarget {
   headObject(key: string, options?: ConditionalOptions): Promise<ObjectMetadata>;
   /** GetObject of a range. */
   getObject(key: string, options?: GetObjectOptions): Promise<GetObjectResult>;
+  /**
+   * Opens connections ahead of the ranges, while HeadObject is on its way (see
+   * `Bucket.preconnect`). Without it every range's connection is opened when it is asked for.
+   */
+  preconnect?(options: PreconnectOptions): void;
 }
 
 /**
@@ -325,6 +332,9 @@ export async function downloadToSink(
   const limiter = rateLimiterFor(options.limitRate);
   const signal = options.signal;
   if (signal?.aborted) throw transferAborted(signal, "download");
+  // The ranges' connections open while HeadObject is on its way; it takes one of them, so its
+  // time is still a cold exchange's.
+  target.preconnect?.({ connections: startingRoutines(asked), for: "download" });
   const span = await planObject(target, key, options);
   const parallelism = forFirstExchange(asked, span.exchangeMs);
   const session = options.checkpoint

@@ -7,6 +7,7 @@
  */
 
 import type { ObjectWriteSettings } from "../client/object_write_options.ts";
+import type { PreconnectOptions } from "../client/bucket_preconnect.ts";
 import type { RateLimiter } from "../pacing/rate_limiter.ts";
 
 /**
@@ -252,4 +253,9 @@ export interface MultipartTarget {
   ): Promise<{ crc64?: bigint; size?: number; etag?: string; requestId?: string }>;
   /** DeleteObject, to remove an object that failed its end-to-end CRC check. */
   deleteObject(key: string, options?: TargetCallOptions): Promise<unknown>;
+  /**
+   * Opens connections ahead of the parts, while the first exchange is on its way (see
+   * `Bucket.preconnect`). Without it every part's connection is opened when the part is sent.
+   */
+  preconnect?(options: PreconnectOptions): void;
 }

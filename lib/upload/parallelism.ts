@@ -5,7 +5,11 @@
  * @module
  */
 
-import { AdaptiveRoutines, type AdaptiveRoutinesOptions } from "./adaptive_routines.ts";
+import {
+  AdaptiveRoutines,
+  type AdaptiveRoutinesOptions,
+  INITIAL_ROUTINES,
+} from "./adaptive_routines.ts";
 import type { PartScheduler } from "./part_scheduler.ts";
 
 /**
@@ -390,6 +394,30 @@ export function routinesForParts(
   parts: number,
 ): number | AdaptiveRoutines {
   return typeof routines === "number" ? Math.min(routines, parts) : routines;
+}
+
+/**
+ * The routines a transfer starts with, before its part count and first exchange are known (to
+ * open that many connections ahead): a fixed count as it is, `"auto"` its start within
+ * `maxRoutines`.
+ *
+ * @param settings The resolved parallelism.
+ * @returns The count, at least 1.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveParallelism, startingRoutines } from "./parallelism.ts";
+ *
+ * assert.equal(startingRoutines(resolveParallelism({ routines: 4 }, 1)), 4);
+ * assert.equal(startingRoutines(resolveParallelism({ routines: "auto" }, 1)), 8);
+ * assert.equal(startingRoutines(resolveParallelism({ routines: "auto", maxRoutines: 2 }, 1)), 2);
+ * ```
+ */
+export function startingRoutines(settings: ResolvedParallelism): number {
+  if (settings.routines !== "auto") return settings.routines;
+  const start = settings.adaptive.initial ?? INITIAL_ROUTINES;
+  return Math.max(1, Math.min(start, settings.maxRoutines));
 }
 
 /** The routines wanted now, for progress events. */

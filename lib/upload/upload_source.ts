@@ -447,6 +447,9 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
       }, opts.resumeCheck === "sampled"),
     };
   }
+  // The parts' connections open while the next exchange (Initiate, or a look at the server's
+  // uploads) is on its way; that exchange takes one of them, so its time is still a cold one.
+  target.preconnect?.({ connections: routinesNow(run.routines), for: "upload" });
   const header = { ...checkpointTarget, partCount: plan.partCount };
   if (earlier.kind === "resume") {
     const continued = await continueOrInitiate(
