@@ -3,7 +3,7 @@
 // has accepted as many connections as the transfer runs routines, which happens only if they
 // were opened ahead (without that, the client opens nothing more while it waits for the answer).
 // Through each runtime entry's own transport; Deno sends GETs through its own fetch, which opens
-// nothing ahead, so the download case runs on Bun and Node.
+// nothing ahead, so the download cases (downloadFile, cp -r down) run on Bun and Node.
 
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
@@ -16,6 +16,7 @@ import { startServer, type TestServer } from "./_server.ts";
 import { startTcpCounter, type TcpCounter } from "./_tcp_counter.ts";
 import { testBytes } from "./_test_bytes.ts";
 import { objectBytes, sameBytes } from "./_upload_fixtures.ts";
+import { runOssup, serverEnv } from "./_cli_run.ts";
 
 const g = globalThis as { Deno?: unknown; Bun?: unknown };
 const runtime = g.Deno ? "deno" : g.Bun ? "bun" : "node";
@@ -47,15 +48,20 @@ describe(`opening the parts' connections during the first exchange (${runtime})`
     });
   /** Connections the relay must have accepted before the held exchange is answered. */
   let holdUntil = 0;
-  /** Which exchange to hold: `POST …?uploads` or `HEAD`. */
-  let held: "initiate" | "head" | undefined;
+  /** Which exchange to hold: `POST …?uploads`, `HEAD`, or a bucket's listing (`GET /bucket/`). */
+  let held: "initiate" | "head" | "list" | undefined;
   /** Connections accepted when the held exchange was let go. */
   let acceptedAtAnswer: number | undefined;
 
   const holding = (inner: FetchHandler): FetchHandler => async (req, env) => {
     const url = new URL(req.url);
     const isInitiate = req.method === "POST" && url.searchParams.has("uploads");
-    if ((held === "initiate" && isInitiate) || (held === "head" && req.method === "HEAD")) {
+    const isListing = req.method === "GET" && url.pathname === "/preconnect/" &&
+      !url.searchParams.has("uploads");
+    if (
+      (held === "initiate" && isInitiate) || (held === "head" && req.method === "HEAD") ||
+      (held === "list" && isListing)
+    ) {
       await relay.whenAccepted(holdUntil);
       acceptedAtAnswer = relay.accepted();
     }
@@ -133,6 +139,38 @@ describe(`opening the parts' connections during the first exchange (${runtime})`
         assert.ok(sameBytes(new Uint8Array(await readFile(path)), data));
       });
     }
+  }
+
+  if (runtime !== "deno") {
+    it("cp -r down, --jobs 3: the jobs' connections are open before ListObjects is answered", async () => {
+      const bucket = freshClient().bucket("preconnect");
+      const files = ["tree/a.txt", "tree/b/c.txt", "tree/d e.txt", "tree/f.txt"];
+      for (const [i, key] of files.entries()) {
+        await bucket.putObject(key, testBytes(100 + i, 40 + i));
+      }
+      const into = join(dir, "tree-down");
+      const before = relay.accepted();
+      held = "list";
+      holdUntil = before + 3;
+      let run;
+      try {
+        run = await runOssup(["cp", "-r", "oss://preconnect/tree/", into, "--jobs", "3"], {
+          cwd: dir,
+          env: serverEnv({ ...server, url: relay.url }),
+        });
+      } finally {
+        held = undefined;
+      }
+      assert.equal(run.code, 0, run.stderr);
+      assert.ok(acceptedAtAnswer! >= holdUntil, `${acceptedAtAnswer} accepted at the answer`);
+      const lists = server.handledOn("/preconnect/")
+        .filter((r) => r.method === "GET" && !new URL(r.url).searchParams.has("uploads"));
+      assert.equal(lists.length, 1, "ListObjects sent once");
+      for (const [i, key] of files.entries()) {
+        const got = await readFile(join(into, ...key.slice("tree/".length).split("/")));
+        assert.ok(sameBytes(new Uint8Array(got), testBytes(100 + i, 40 + i)), key);
+      }
+    });
   }
 
   it("Bucket.preconnect refuses a count outside 1 to 100 and a purpose it does not know", () => {

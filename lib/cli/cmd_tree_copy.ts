@@ -14,6 +14,7 @@ import { autoPlatform } from "../adapters/auto/platform.ts";
 import { parseWhole } from "../command_line/flags.ts";
 import type { Bucket } from "../client/bucket.ts";
 import { DEFAULT_COPY_OBJECT_LIMIT } from "../upload/copy_options.ts";
+import { MAX_ROUTINES } from "../upload/parallelism.ts";
 import { checkpointFlags } from "./_transfer_run.ts";
 import {
   copyTreeFile,
@@ -170,6 +171,11 @@ export async function prepareTree(ctx: CliContext, plan: TreePlan): Promise<Tree
   const conn = await ctx.connect();
   const bucket = await conn.bucket(plan.bucket, plan.direction === "up");
   const target = plan.target && await conn.bucket(plan.target.bucket, true);
+  if (plan.direction !== "copy") {
+    // The jobs' connections open while the source is listed (the folder walked, or ListObjects).
+    const purpose = plan.direction === "up" ? "upload" : "download";
+    bucket.preconnect({ connections: Math.min(jobs, MAX_ROUTINES), for: purpose });
+  }
   const quietNotes = ctx.quiet || ctx.json;
   const note = (line: string) => quietNotes ? undefined : ctx.err(`ossup: ${line}\n`);
   return {
