@@ -465,7 +465,6 @@ async function listenNode(
   server.on("clientError", (err: { code?: string }, socket: NodeSocketLike) => {
     answerClientError(err, socket);
   });
-  capConnections(server, maxConnections, onAccepting);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => {
@@ -473,6 +472,10 @@ async function listenNode(
       resolve();
     });
   });
+  // Listening again takes the same port, the one given or the one picked.
+  let closed = false;
+  const place = { port: server.address().port as number, host, closed: () => closed };
+  capConnections(server, maxConnections, place, onAccepting);
   // Later errors (a failed accept) must not end the process: the listener keeps going.
   server.on("error", (err: Error) => console.error("ossup server:", err.message));
   const bound = server.address().port as number;
@@ -483,6 +486,7 @@ async function listenNode(
     runtime: "node",
     close: () =>
       new Promise<void>((resolve) => {
+        closed = true;
         server.close(() => resolve());
         server.closeAllConnections?.();
       }),
@@ -491,24 +495,45 @@ async function listenNode(
 
 interface NodeServerLike {
   on(event: "connection", listener: (socket: NodeSocketLike) => void): void;
+  once(event: "listening" | "error", listener: () => void): void;
+  off(event: "listening" | "error", listener: () => void): void;
+  /** Stops listening (connections already open go on). */
+  close(): void;
+  listen(port: number, host: string): void;
+}
+
+/** Where a capped server listens, and whether its owner has closed it (then it stays closed). */
+interface CapPlace {
+  port: number;
+  host: string;
+  closed(): boolean;
 }
 
 /**
  * Closes connections past `max` as they come in (the same as Node's
- * `server.maxConnections`, which not every runtime's node:http has), and
- * reports when that starts and stops.
+ * `server.maxConnections`, which not every runtime's node:http has), stops
+ * listening meanwhile and listens again once one has ended, and reports when
+ * that starts and stops. Stopping matters on Deno: its node:http accepts a
+ * burst of connections faster than they can be refused, and an `accept` that
+ * fails with `EMFILE` ends its accepting for good (measured: 400 stalled
+ * uploads at a 300-file limit took the process to 258–300 open files with
+ * the listener left open, and at 300 it never answered again).
  */
 function capConnections(
   server: NodeServerLike,
   max: number,
+  where: CapPlace,
   onAccepting: (accepting: boolean, reason?: string) => void,
 ): void {
   let open = 0;
   let full = false;
   server.on("connection", (socket) => {
     if (open >= max) {
-      if (!full) onAccepting(false, `${max} connections open, the most allowed`);
-      full = true;
+      if (!full) {
+        full = true;
+        server.close();
+        onAccepting(false, `${max} connections open, the most allowed`);
+      }
       // OSS's answer to more than it will take at once.
       const busy = new ServerError(503, "ServiceUnavailable", "Please reduce your request rate.");
       return answerOnSocket(socket, 503, "Service Unavailable", busy);
@@ -516,12 +541,40 @@ function capConnections(
     open++;
     socket.once("close", () => {
       open--;
-      if (full && open < max) {
+      if (full && open < max && !where.closed()) {
         full = false;
-        onAccepting(true);
+        listenAgain(server, where, MAX_RELISTEN_DELAY_MS / 200, () => onAccepting(true));
       }
     });
   });
+}
+
+/**
+ * Listens on `where` again, then calls `listening`; if the port cannot be had at once (another
+ * process took it meanwhile), tries again after `delay` ms, doubling up to a second, until it
+ * can or the server's owner closes it.
+ */
+function listenAgain(
+  server: NodeServerLike,
+  where: CapPlace,
+  delay: number,
+  listening: () => void,
+): void {
+  const done = () => {
+    server.off("error", failed);
+    listening();
+  };
+  const failed = () => {
+    server.off("listening", done);
+    setTimeout(() => {
+      if (!where.closed()) {
+        listenAgain(server, where, Math.min(delay * 2, MAX_RELISTEN_DELAY_MS), listening);
+      }
+    }, delay);
+  };
+  server.once("listening", done);
+  server.once("error", failed);
+  server.listen(where.port, where.host);
 }
 
 /**
