@@ -61,21 +61,48 @@ export class IdlePool<C extends IdleConnection> {
 
   /**
    * An idle connection to `origin`, else one being opened ahead of it, else a new one from
-   * `open`; in use (held) when it resolves.
+   * `open`; in use (held) when it resolves. `signal` firing while one opened ahead is still
+   * connecting rejects with its reason (as `open` does), and that connection goes idle once
+   * open.
    */
-  async obtain(origin: string, open: () => Promise<C>): Promise<C> {
+  async obtain(origin: string, open: () => Promise<C>, signal?: AbortSignal): Promise<C> {
     const idle = this.take(origin);
     if (idle !== undefined) return idle;
     const ahead = this.#opening.get(origin)?.shift();
     if (ahead !== undefined) {
       ahead.taken = true;
-      const connection = await ahead.connection;
+      const connection = await this.#awaitAhead(ahead, signal);
       if (connection !== undefined && !connection.closed) {
         connection.hold(true);
         return connection;
       }
     }
     return await open();
+  }
+
+  /** The connection `ahead` brings, unless `signal` fires first: then it is left to go idle. */
+  #awaitAhead(ahead: Opening<C>, signal: AbortSignal | undefined): Promise<C | undefined> {
+    if (signal === undefined) return ahead.connection;
+    const giveBack = () =>
+      void ahead.connection.then((c) => {
+        if (c !== undefined && !c.closed) this.release(c);
+      });
+    if (signal.aborted) {
+      giveBack();
+      return Promise.reject(signal.reason);
+    }
+    return new Promise((resolve, reject) => {
+      const aborted = () => {
+        giveBack();
+        reject(signal.reason);
+      };
+      signal.addEventListener("abort", aborted, { once: true });
+      void ahead.connection.then((c) => {
+        if (signal.aborted) return; // given back by `aborted`
+        signal.removeEventListener("abort", aborted);
+        resolve(c);
+      });
+    });
   }
 
   /**

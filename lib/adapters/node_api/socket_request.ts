@@ -153,7 +153,7 @@ class ConnectionPool extends IdlePool<Connection> {
   }
 
   acquire(url: URL, signal: AbortSignal | undefined): Promise<Connection> {
-    return this.obtain(url.origin, () => Connection.open(url, this.ca, signal));
+    return this.obtain(url.origin, () => Connection.open(url, this.ca, signal), signal);
   }
 
   /** Opens connections to `url`'s origin until `connections` are idle or opening. */
