@@ -192,6 +192,7 @@ export class Bucket {
    *
    * @param options How many connections, and for uploads or downloads.
    * @throws {RangeError} When `connections` is not an integer from 1 to 100.
+   * @throws {TypeError} When `for` is neither `"upload"` nor `"download"`.
    *
    * @example Four connections opened while the first request is being prepared
    * ```ts

@@ -88,6 +88,7 @@ const MAX_PRECONNECT = 100;
  * @param b The bucket and the client's sender.
  * @param options How many, and for what.
  * @throws {RangeError} When `connections` is not an integer from 1 to 100.
+ * @throws {TypeError} When `for` is neither `"upload"` nor `"download"`.
  */
 export function preconnectBucket(b: BucketTarget, options: PreconnectOptions = {}): void {
   const connections = options.connections ?? 1;
