@@ -148,6 +148,25 @@ describe("link model on a virtual clock", () => {
     model.close();
   });
 
+  it("sends a request that came after its handshake while the timers ran late", async () => {
+    // A busy machine: the transmitter's next event is overdue when a new connection's request
+    // comes, so the request joins the turns at the clock's time and comes up at that earlier
+    // event's, before its handshake ended on the model's time. It used to be dropped there,
+    // and nothing woke it again: a real client's ListMultipartUploads waited 60 s.
+    const clock = new VirtualClock();
+    const model = new LinkModel({ rttMs: 20, rate: 10e6, window: MiB }, clock);
+    const [bulkSink] = bulk(model, clock, 1, 4 * MiB);
+    await clock.advanceTo(30); // the bulk connection's segments go, 6.5 ms each
+    const sink = new CountingSink(clock);
+    const c = model.connect(sink, new CountingSink(clock), () => {}); // open at 50
+    clock.stall(30); // 60 now; the transmitter's event at about 33 has not run
+    c.up.push(new Uint8Array(300));
+    await clock.advanceTo(1000);
+    assert.equal(sink.bytes, 300);
+    assert.ok(bulkSink.bytes > 0);
+    model.close();
+  });
+
   it("resets connections at the same bytes for the same seed", async () => {
     const run = async (seed: number) => {
       const clock = new VirtualClock();

@@ -334,6 +334,10 @@ export class LinkDirection {
     }
     pipe.waiting = false;
     if (!pipe.canSend(at)) {
+      // A pipe that joined the turns at the clock's time may come up at an earlier event's time
+      // when the timers run late; if its handshake had not ended by then, it waits for it, as
+      // in `ready` (dropping it lost a request whose bytes had all come: nothing else wakes it).
+      this.ready(pipe, at);
       this.#sendNext(at);
       return;
     }
