@@ -616,6 +616,21 @@ export function transportContract(name: string, setup: TransportSetup): void {
         assert.equal(server.connections(), 4);
       });
 
+      if (kind === "upload") {
+        it("sends a bodiless POST (InitiateMultipartUpload) on a connection opened ahead, with content-length 0", async () => {
+          const fetch = setup.make() as PreconnectingFetch;
+          const before = server.connections() + 1;
+          fetch.preconnect!(`${server.url}/bucket/`, { body: true, connections: 1 });
+          await accepted(before);
+          const res = await fetch(`${server.url}/bucket/initiate?uploads`, { method: "POST" });
+          assert.equal(await res.text(), "ok");
+          const seen = server.request("/bucket/initiate?uploads");
+          // It opened nothing of its own: the uploads' first exchange is a warm one.
+          assert.equal(server.connections(), before);
+          assert.equal(seen.headers["content-length"], "0");
+        });
+      }
+
       it("leaves a request to open its own connection when opening ahead failed", async () => {
         const fetch = setup.make() as PreconnectingFetch;
         // Nothing listens there: the connection opened ahead fails, quietly.

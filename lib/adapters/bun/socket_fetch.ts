@@ -1,7 +1,9 @@
 /**
  * Bun's default `fetch` for the client: requests with a byte body (parts and
- * small PutObjects alike) go over HTTP/1.1 on `Bun.connect` sockets, written
- * straight from the caller's buffer (a small body in the head's write); bodiless GETs and HEADs to
+ * small PutObjects alike), and bodiless ones other than GET and HEAD
+ * (InitiateMultipartUpload, which then goes on a connection a transfer opened
+ * ahead), go over HTTP/1.1 on `Bun.connect` sockets, written straight from the
+ * caller's buffer (a small body in the head's write); bodiless GETs and HEADs to
  * `http:` URLs over `node:net` ones (`../node_api/socket_request.ts`); every
  * other request goes to Bun's own `fetch`.
  *
@@ -154,21 +156,25 @@ export function createSocketFetch(options: SocketFetchOptions = {}): Preconnecti
     ? undefined
     : createSocketRequest({ keepAliveTimeout });
   const send: FetchFn = (input, init) => {
-    const body = init?.body;
-    if (
-      socketGet !== undefined && (body === undefined || body === null) &&
-      !(input instanceof Request)
-    ) {
+    let body = init?.body;
+    const bodiless = body === undefined || body === null;
+    const method = (init?.method ?? "GET").toUpperCase();
+    if (bodiless && !(input instanceof Request)) {
       const url = new URL(String(input));
-      const method = (init?.method ?? "GET").toUpperCase();
-      // Only http: here, Bun's node:tls refused a test certificate given as `ca`
-      // (DEPTH_ZERO_SELF_SIGNED_CERT) that Bun.connect takes; https stays on Bun's fetch.
-      if (url.protocol === "http:" && (method === "GET" || method === "HEAD")) {
-        return socketGet(url, init ?? {}, { kind: "none" });
+      if (method === "GET" || method === "HEAD") {
+        // Only http: here, Bun's node:tls refused a test certificate given as `ca`
+        // (DEPTH_ZERO_SELF_SIGNED_CERT) that Bun.connect takes; https stays on Bun's fetch.
+        if (socketGet !== undefined && url.protocol === "http:") {
+          return socketGet(url, init ?? {}, { kind: "none" });
+        }
+        return fallback(input, init);
       }
+      // Sent with `content-length: 0`, as Bun's fetch sends a bodiless POST.
+      body = NO_BODY;
     }
     if (
-      !(body instanceof Uint8Array) || body.byteLength < minBodySize || input instanceof Request
+      !(body instanceof Uint8Array) || (body.byteLength < minBodySize && !bodiless) ||
+      input instanceof Request
     ) {
       return fallback(input, init);
     }
@@ -187,6 +193,9 @@ export function createSocketFetch(options: SocketFetchOptions = {}): Preconnecti
   };
   return Object.assign(send, { preconnect }) as PreconnectingFetch;
 }
+
+/** The body of a request sent without one. */
+const NO_BODY = new Uint8Array(0);
 
 /** Bodies up to this size are copied into the head's buffer and go out in one write. */
 const ONE_WRITE_BODY = 64 * 1024;

@@ -1,8 +1,10 @@
 /**
- * Deno's default `fetch` for the client: `node:http` for requests with a
- * body ({@linkcode createHttpFetch}), Deno's own `fetch` for those without,
- * unless a proxy is configured in the environment, which only Deno's own
- * `fetch` honours (then it sends everything).
+ * Deno's default `fetch` for the client: Deno's own `fetch` for GET and HEAD
+ * requests without a body, `node:http` for the rest
+ * ({@linkcode createHttpFetch}: parts, InitiateMultipartUpload, which goes on
+ * a connection a transfer opened ahead), unless a proxy is configured in the
+ * environment, which only Deno's own `fetch` honours (then it sends
+ * everything).
  *
  * Why two: Deno's `fetch` copies a request body before sending it (see
  * `../node_api/http_fetch.ts`), while Deno's `node:http` answers cost more:
@@ -100,14 +102,20 @@ export function withDenoFetch<T extends { fetch?: typeof fetch }>(options: T): T
 export function createDenoFetch(): PreconnectingFetch {
   const viaHttp = createHttpFetch();
   const send = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    if (input instanceof Request || (init?.body !== undefined && init.body !== null)) {
+    const method = (init?.method ?? "GET").toUpperCase();
+    // GET and HEAD, whose answers are downloads, on Deno's fetch; the rest (InitiateMultipartUpload
+    // among them) on the connections a transfer opened ahead.
+    if (
+      input instanceof Request || (init?.body !== undefined && init.body !== null) ||
+      (method !== "GET" && method !== "HEAD")
+    ) {
       return viaHttp(input, init);
     }
     const headers = new Headers(init?.headers);
     if (!headers.has("accept-encoding")) headers.set("accept-encoding", "identity");
     return globalThis.fetch(input, { ...init, headers });
   };
-  // Requests without a body go through Deno's fetch, which opens nothing ahead.
+  // GET and HEAD go through Deno's fetch, which opens nothing ahead.
   const preconnect = (url: string | URL, options: TransportPreconnectOptions): void => {
     if (options.body) viaHttp.preconnect?.(url, options);
   };

@@ -116,10 +116,14 @@ async function exchange(
   // A stream of unknown length goes chunked (unless the caller gave its content-length).
   const chunked = body.kind === "stream" && body.length === undefined &&
     !headers.has("content-length");
+  // No body: a POST or PUT still says its length is 0, as fetch does (RFC 9110 asks it of a
+  // method whose body means something; some servers refuse such a request without it).
   const framing = body.kind === "bytes"
     ? body.bytes.byteLength
     : body.kind === "stream"
     ? (chunked ? "chunked" : body.length)
+    : method === "POST" || method === "PUT"
+    ? 0
     : undefined;
   const head = requestHead(method, url, headers, framing);
   let connection: Connection;
