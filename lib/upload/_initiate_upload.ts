@@ -13,6 +13,7 @@ import type { CheckpointHeader } from "../checkpoint/checkpoint_journal.ts";
 import type { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
 import { abortStrayUploads } from "./_stale_uploads.ts";
+import { coldExchangeMs } from "./parallelism.ts";
 
 /** Where the upload being initiated is journaled. */
 export interface InitiateJournal {
@@ -36,10 +37,19 @@ export interface InitiatedUpload {
    */
   strayUploadsAborted: Promise<string[]>;
   /**
-   * Milliseconds InitiateMultipartUpload took, request to answer: the transfer's first exchange
-   * with the server, which tells `routines: "auto"` how far away it is.
+   * Milliseconds InitiateMultipartUpload took as a cold exchange ({@linkcode coldExchangeMs}):
+   * the transfer's first exchange with the server, which tells `routines: "auto"` how far away
+   * it is.
    */
   exchangeMs: number;
+}
+
+/** What a transfer does around its InitiateMultipartUpload. */
+export interface InitiateHooks {
+  /** When the transfer began opening its connections ahead (`performance.now()`), if it did. */
+  connectionsOpenedAt?: number;
+  /** Called once the request is made (its intent journaled): work to do while it is away. */
+  meanwhile?: () => void;
 }
 
 /** Initiates the upload of `key`, journaled in `journal` when given. */
@@ -49,12 +59,15 @@ export async function initiateUpload(
   writeOptions: Omit<ObjectWriteOptions, "signal">,
   signal: AbortSignal | undefined,
   journal?: InitiateJournal,
+  hooks: InitiateHooks = {},
 ): Promise<InitiatedUpload> {
   const since = Date.now();
   if (journal) await journal.session.begin({ ...journal.header, uploadId: "", createdAt: since });
   const asked = performance.now();
-  const { uploadId } = await target.initiateMultipartUpload(key, { ...writeOptions, signal });
-  const exchangeMs = performance.now() - asked;
+  const initiating = target.initiateMultipartUpload(key, { ...writeOptions, signal });
+  hooks.meanwhile?.();
+  const { uploadId } = await initiating;
+  const exchangeMs = coldExchangeMs(asked, performance.now(), hooks.connectionsOpenedAt);
   const answeredAt = Date.now();
   let header: CheckpointHeader | undefined;
   if (journal) {

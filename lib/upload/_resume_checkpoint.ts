@@ -15,7 +15,7 @@ import type {
 } from "../checkpoint/checkpoint_journal.ts";
 import type { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, ObjectWriteOptions } from "./multipart_target.ts";
-import { initiateUpload } from "./_initiate_upload.ts";
+import { type InitiateHooks, initiateUpload } from "./_initiate_upload.ts";
 import type { PartPlan } from "./part_plan.ts";
 import { isNoSuchUpload, setAsideCheckpoint } from "./_stale_uploads.ts";
 import { completedObject, unquote } from "./_upload_result.ts";
@@ -172,6 +172,7 @@ export async function continueOrInitiate(
   header: Omit<CheckpointHeader, "uploadId" | "createdAt">,
   writeOptions: Omit<ObjectWriteOptions, "signal">,
   signal: AbortSignal | undefined,
+  hooks?: InitiateHooks,
 ): Promise<BegunUpload> {
   if (earlier.kind === "resume") {
     return {
@@ -189,6 +190,7 @@ export async function continueOrInitiate(
     writeOptions,
     signal,
     journal,
+    hooks,
   );
   return {
     uploadId,

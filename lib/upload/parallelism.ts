@@ -440,3 +440,32 @@ export function reportFirstExchange(
 ): void {
   if (ms !== undefined && typeof routines !== "number") routines.firstExchange(ms);
 }
+
+/**
+ * A first exchange's time as `"auto"` reads it: a cold one, a handshake and a request. When the
+ * request went on a connection opened ahead (at `openedAt`, while the run did its local work),
+ * part or all of the handshake was already paid before it was sent; that part is added back, at
+ * most one more of the request's own time (a handshake is one round trip, the request at least
+ * one), so a run that waited long before sending (on a lock) does not look far away.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { coldExchangeMs } from "./parallelism.ts";
+ *
+ * assert.equal(coldExchangeMs(100, 140), 40); // its own connection: as measured
+ * assert.equal(coldExchangeMs(100, 120, 70), 40); // 20 ms away, opened 30 ms before
+ * assert.equal(coldExchangeMs(100, 670, 70), 600); // 300 ms away, handshake 30 ms along
+ * assert.equal(coldExchangeMs(5000, 5020, 0), 40); // sent after a long wait on a lock
+ * ```
+ *
+ * @param askedAt When the request was made (`performance.now()`).
+ * @param answeredAt When its answer came.
+ * @param openedAt When its connections began opening ahead of it, if they did.
+ * @returns Milliseconds.
+ */
+export function coldExchangeMs(askedAt: number, answeredAt: number, openedAt?: number): number {
+  const measured = answeredAt - askedAt;
+  if (openedAt === undefined || openedAt >= askedAt) return measured;
+  return measured + Math.min(askedAt - openedAt, measured);
+}

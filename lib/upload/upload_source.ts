@@ -27,8 +27,10 @@ import {
   routinesNow,
   type RoutinesUsed,
   routinesUsed,
+  startingRoutines,
 } from "./parallelism.ts";
-import { partBody, partBufferSize } from "./_read_part.ts";
+import { type PartBody, partBody, partBufferSize } from "./_read_part.ts";
+import { PartPrefetch } from "./_prefetch_part.ts";
 import { PartScheduler, transferAborted } from "./part_scheduler.ts";
 import { sendCheckedPart } from "./_send_part.ts";
 import {
@@ -143,6 +145,10 @@ export async function uploadSource(
     : planParts(size, opts.partSize, { raisePartSize: opts.raisePartSize });
   if (plan) routinesFor(opts.parallelism, plan.partCount, plan.partSize);
   const writeOptions = uploadWriteOptions(options, [source.name, key]);
+  const connectionsOpenedAt = preconnectParts(target, source, opts, plan, options);
+  // The fingerprint reads the source: once per run, whoever asks first.
+  let identity: Promise<UploadIdentity> | undefined;
+  const identityOnce = () => identity ??= uploadIdentity(target, key, source);
 
   const session = options.checkpoint
     ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
@@ -153,7 +159,7 @@ export async function uploadSource(
   try {
     let partSizeRecorded = true;
     if (plan === undefined) {
-      const recorded = await recordedPartSize(target, key, source, session);
+      const recorded = await recordedPartSize(source, session, identityOnce);
       partSizeRecorded = recorded !== undefined;
       plan = planParts(size, recorded ?? autoPartSizeOf(source, opts));
     }
@@ -169,6 +175,8 @@ export async function uploadSource(
       routines,
       options,
       writeOptions,
+      identity: identityOnce,
+      connectionsOpenedAt,
     };
     if (size <= putObjectThreshold(options)) return await uploadWhole(run);
     return await runUpload(run);
@@ -182,13 +190,38 @@ export async function uploadSource(
  * keeps its parts (else `undefined`: {@linkcode autoPartSizeOf} chooses).
  */
 async function recordedPartSize(
-  target: MultipartTarget,
-  key: string,
   source: FileSource,
   session: CheckpointSession | undefined,
+  identity: () => Promise<UploadIdentity>,
 ): Promise<number | undefined> {
   if (!session || source.size === 0) return undefined;
-  return await session.recordedPartSize(await uploadIdentity(target, key, source));
+  return await session.recordedPartSize(await identity());
+}
+
+/**
+ * Opens the first parts' connections (or the one PutObject's) before anything else, so their
+ * handshakes overlap the run's local work: the lock, the fingerprint, the journal's intent. The
+ * count is what the run starts with: `"auto"`'s starting routines, or the routines given, never
+ * more than the parts (a provisional plan's when the part size is `"auto"`). Returns when
+ * they began opening (`coldExchangeMs` adds back the handshake they spare the first
+ * exchange), or `undefined` when the target opens nothing ahead.
+ */
+function preconnectParts(
+  target: MultipartTarget,
+  source: FileSource,
+  opts: ResolvedUploadOptions,
+  plan: PartPlan | undefined,
+  options: UploadSourceOptions,
+): number | undefined {
+  if (!target.preconnect) return undefined;
+  const parts = source.size <= putObjectThreshold(options)
+    ? 1
+    : (plan ?? planParts(source.size, autoPartSizeOf(source, opts))).partCount;
+  target.preconnect({
+    connections: Math.min(startingRoutines(opts.parallelism), parts),
+    for: "upload",
+  });
+  return performance.now();
 }
 
 /**
@@ -223,6 +256,11 @@ async function fitToFirstExchange(run: UploadRun, begun: Begun): Promise<void> {
     const partSize = autoPartSizeOf(run.source, run.opts, exchangeMs);
     if (partSize !== run.plan.partSize) {
       const plan = planParts(run.source.size, partSize);
+      // Parts read ahead are of the old size; their buffers serve the new parts (a far server's
+      // parts are smaller).
+      const needed = partBufferSize(run.source, plan.partSize);
+      run.spareBuffers = (await run.prefetch?.release())?.filter((b) => b.length >= needed);
+      run.prefetch = undefined;
       if (run.session && begun.header) {
         await run.session.begin({ ...begun.header, partSize, partCount: plan.partCount });
       }
@@ -234,11 +272,14 @@ async function fitToFirstExchange(run: UploadRun, begun: Begun): Promise<void> {
 }
 
 /** What a checkpoint of this upload names, but for its part size. */
+type UploadIdentity = Omit<CheckpointTarget, "partSize">;
+
+/** The {@linkcode UploadIdentity} of `source` going to `key` (its fingerprint read). */
 async function uploadIdentity(
   target: MultipartTarget,
   key: string,
   source: FileSource,
-): Promise<Omit<CheckpointTarget, "partSize">> {
+): Promise<UploadIdentity> {
   return {
     endpoint: target.endpointHost,
     bucket: target.name,
@@ -333,6 +374,14 @@ interface UploadRun {
   routines: number | AdaptiveRoutines;
   options: UploadSourceOptions;
   writeOptions: UploadWriteOptions;
+  /** What the checkpoint names (the fingerprint read once, on first ask). */
+  identity: () => Promise<UploadIdentity>;
+  /** When the parts' connections began opening ahead (`performance.now()`), if they did. */
+  connectionsOpenedAt: number | undefined;
+  /** A new upload's first parts, read while InitiateMultipartUpload is on its way. */
+  prefetch?: PartPrefetch;
+  /** Buffers of parts read ahead for a plan that then changed, for the routines to reuse. */
+  spareBuffers?: Uint8Array[];
 }
 
 /** The multipart upload the parts go to, and what is known to be in it. */
@@ -348,6 +397,15 @@ type Begun = BegunUpload & {
  * initiate a new upload; send the missing parts; complete and verify end to end.
  */
 async function runUpload(run: UploadRun): Promise<UploadResult> {
+  try {
+    return await uploadPhases(run);
+  } finally {
+    await run.prefetch?.release(); // parts read ahead and never sent: no read in flight
+  }
+}
+
+/** {@linkcode runUpload}'s phases. */
+async function uploadPhases(run: UploadRun): Promise<UploadResult> {
   const { target, key, source, session, opts, options, writeOptions } = run;
   const begun = await beginUpload(run);
   if ("finished" in begun) return begun.finished;
@@ -370,6 +428,8 @@ async function runUpload(run: UploadRun): Promise<UploadResult> {
     signal: options.signal,
     onProgress: options.onProgress,
     partOptions: writeOptions.part,
+    prefetch: run.prefetch,
+    spareBuffers: run.spareBuffers,
   }).finally(() => begun.strayUploadsAborted);
   const strayUploadsAborted = await begun.strayUploadsAborted;
   const signal = options.signal;
@@ -408,10 +468,7 @@ async function runUpload(run: UploadRun): Promise<UploadResult> {
 async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadResult }> {
   const { target, key, source, session, plan, opts, options } = run;
   const signal = options.signal;
-  const checkpointTarget = {
-    ...await uploadIdentity(target, key, source),
-    partSize: plan.partSize,
-  };
+  const checkpointTarget = { ...await run.identity(), partSize: plan.partSize };
   const earlier: EarlierRun = session
     ? await reclaimEarlierRun(
       target,
@@ -447,9 +504,6 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
       }, opts.resumeCheck === "sampled"),
     };
   }
-  // The parts' connections open while the next exchange (Initiate, or a look at the server's
-  // uploads) is on its way; that exchange takes one of them, so its time is still a cold one.
-  target.preconnect?.({ connections: routinesNow(run.routines), for: "upload" });
   const header = { ...checkpointTarget, partCount: plan.partCount };
   if (earlier.kind === "resume") {
     const continued = await continueOrInitiate(
@@ -490,6 +544,13 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
     header,
     run.writeOptions.initiate,
     signal,
+    {
+      connectionsOpenedAt: run.connectionsOpenedAt,
+      // A new upload: its first parts are read while Initiate is on its way.
+      meanwhile: () => {
+        run.prefetch = new PartPrefetch(source, plan, routinesNow(run.routines), signal);
+      },
+    },
   );
   return { ...begun, notAdopted };
 }
@@ -580,6 +641,10 @@ interface PartsRun {
   onProgress: ((progress: UploadProgress) => void) | undefined;
   /** What each UploadPart carries of the object's settings. */
   partOptions: PartCallOptions;
+  /** Parts read ahead (each taken by the routine that sends it). */
+  prefetch?: PartPrefetch;
+  /** Buffers to use before allocating any. */
+  spareBuffers?: Uint8Array[];
 }
 
 /**
@@ -638,10 +703,11 @@ async function sendMissingParts(
     partNumber: number,
     buffer: Uint8Array,
     previous: Promise<void> | undefined,
+    readAhead?: Promise<PartBody>,
   ): Promise<{ recorded: Promise<void> }> => {
     const { offset, size } = partAt(source.size, plan.partSize, partNumber);
     const read = () => partBody(source, offset, size, scheduler.signal, buffer);
-    const first = await read();
+    const first = await (readAhead ?? read());
     await previous;
     const sent = await scheduler.track(
       size,
@@ -669,9 +735,12 @@ async function sendMissingParts(
       let recording: Promise<void> | undefined;
       while (next < missing.length && nextTurn()) {
         const partNumber = missing[next++];
-        buffer ??= new Uint8Array(partBufferSize(source, plan.partSize));
+        const ahead = run.prefetch?.take(partNumber, plan.partSize);
+        // A part read ahead is in a buffer of its own, which this routine keeps.
+        if (ahead) buffer = ahead.buffer;
+        buffer ??= run.spareBuffers?.pop() ?? new Uint8Array(partBufferSize(source, plan.partSize));
         try {
-          ({ recorded: recording } = await uploadOne(partNumber, buffer, recording));
+          ({ recorded: recording } = await uploadOne(partNumber, buffer, recording, ahead?.read));
         } catch (err) {
           scheduler.fail(err);
         }
