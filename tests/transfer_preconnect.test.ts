@@ -83,18 +83,20 @@ describe(`opening the parts' connections during the first exchange (${runtime})`
   });
 
   for (const routines of [4, "auto"] as const) {
-    // "auto" starts at 8 routines when there are that many parts.
+    // "auto" starts a download at 8 routines when there are that many parts; an upload, which
+    // knows its part count from the start, runs 11 parts as one wave (all at once).
     const connections = routines === "auto" ? 8 : routines;
+    const uploadConnections = routines === "auto" ? 11 : routines;
     const size = 10 * PART + 123;
 
-    it(`uploadFile, routines ${routines}: ${connections} connections are open before Initiate is answered`, async () => {
+    it(`uploadFile, routines ${routines}: ${uploadConnections} connections are open before Initiate is answered`, async () => {
       const data = testBytes(size, 31);
       const path = join(dir, `up-${routines}.bin`);
       await writeFile(path, data);
       const client = freshClient();
       const before = relay.accepted();
       held = "initiate";
-      holdUntil = before + connections;
+      holdUntil = before + uploadConnections;
       try {
         const result = await client.bucket("preconnect").uploadFile(`up-${routines}`, path, {
           partSize: PART,

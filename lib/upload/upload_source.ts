@@ -18,7 +18,7 @@ import {
 import { CheckpointSession } from "../checkpoint/checkpoint_session.ts";
 import type { MultipartTarget, PartCallOptions } from "./multipart_target.ts";
 import { autoPartSize, MAX_PART_SIZE, partAt, type PartPlan, planParts } from "./part_plan.ts";
-import type { AdaptiveRoutines } from "./adaptive_routines.ts";
+import { type AdaptiveRoutines, INITIAL_ROUTINES } from "./adaptive_routines.ts";
 import {
   forFirstExchange,
   reportFirstExchange,
@@ -27,7 +27,6 @@ import {
   routinesNow,
   type RoutinesUsed,
   routinesUsed,
-  startingRoutines,
 } from "./parallelism.ts";
 import { type PartBody, partBody, partBufferSize } from "./_read_part.ts";
 import { PartPrefetch } from "./_prefetch_part.ts";
@@ -201,10 +200,12 @@ async function recordedPartSize(
 /**
  * Opens the first parts' connections (or the one PutObject's) before anything else, so their
  * handshakes overlap the run's local work: the lock, the fingerprint, the journal's intent. The
- * count is what the run starts with: `"auto"`'s starting routines, or the routines given, never
- * more than the parts (a provisional plan's when the part size is `"auto"`). Returns when
- * they began opening (`coldExchangeMs` adds back the handshake they spare the first
- * exchange), or `undefined` when the target opens nothing ahead.
+ * count is what the run starts with ({@linkcode routinesFor}: the routines given, `"auto"`'s 8,
+ * or every part of a one-wave transfer), for a provisional plan when the part size is `"auto"`,
+ * but at most `"auto"`'s 8 now: opening a socket costs the process time its local work is
+ * waiting for (0.5 ms each on Node here); a one-wave transfer opens the rest while Initiate is
+ * away. Returns when they began opening (`coldExchangeMs` adds back the handshake they spare
+ * the first exchange), or `undefined` when nothing was opened ahead.
  */
 function preconnectParts(
   target: MultipartTarget,
@@ -214,13 +215,16 @@ function preconnectParts(
   options: UploadSourceOptions,
 ): number | undefined {
   if (!target.preconnect) return undefined;
-  const parts = source.size <= putObjectThreshold(options)
-    ? 1
-    : (plan ?? planParts(source.size, autoPartSizeOf(source, opts))).partCount;
-  target.preconnect({
-    connections: Math.min(startingRoutines(opts.parallelism), parts),
-    for: "upload",
-  });
+  let connections = 1;
+  if (source.size > putObjectThreshold(options)) {
+    const p = plan ?? planParts(source.size, autoPartSizeOf(source, opts));
+    try {
+      connections = routinesNow(routinesFor(opts.parallelism, p.partCount, p.partSize));
+    } catch {
+      return undefined; // settings the run refuses in its place, with the same call
+    }
+  }
+  target.preconnect({ connections: Math.min(connections, INITIAL_ROUTINES), for: "upload" });
   return performance.now();
 }
 
@@ -546,9 +550,12 @@ async function beginUpload(run: UploadRun): Promise<Begun | { finished: UploadRe
     signal,
     {
       connectionsOpenedAt: run.connectionsOpenedAt,
-      // A new upload: its first parts are read while Initiate is on its way.
+      // A new upload: its first parts are read, and the rest of a one-wave transfer's
+      // connections opened, while Initiate is on its way.
       meanwhile: () => {
-        run.prefetch = new PartPrefetch(source, plan, routinesNow(run.routines), signal);
+        const starting = routinesNow(run.routines);
+        target.preconnect?.({ connections: starting, for: "upload" });
+        run.prefetch = new PartPrefetch(source, plan, starting, signal);
       },
     },
   );
