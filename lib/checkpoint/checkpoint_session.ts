@@ -37,8 +37,11 @@ export class CheckpointSession {
   #lock: CheckpointLock;
   // Encodes records under the journal's header; set by begin/adopt.
   #encodeRecord: ((part: PartRecord) => Uint8Array) | undefined;
-  // Appends run one after another so records never interleave.
+  // Writes run one after another in the order asked, so records never interleave and each
+  // follows the header it was encoded for.
   #tail: Promise<void> = Promise.resolve();
+  // The last begin's write: records wait for it, and fail with it if it failed.
+  #begun: Promise<void> = Promise.resolve();
 
   private constructor(store: CheckpointStore, id: string, lock: CheckpointLock) {
     this.#store = store;
@@ -118,15 +121,24 @@ export class CheckpointSession {
     return { reason: "the source is empty now", header: decoded.header };
   }
 
-  /** Starts a new journal for `header`, replacing whatever was there atomically. */
+  /**
+   * Starts a new journal for `header`, replacing whatever was there atomically. Resolves once
+   * it is stored; records asked for meanwhile are appended after it (and fail if it failed), so
+   * a caller whose records may wait need not.
+   */
   async begin(header: CheckpointHeader, parts: Iterable<PartRecord> = []): Promise<void> {
     this.#encodeRecord = createPartRecordEncoder(header);
-    await this.#store.write(this.#id, encodeCheckpoint(header, parts));
+    const bytes = encodeCheckpoint(header, parts);
+    const written = this.#tail.then(() => this.#store.write(this.#id, bytes));
+    this.#begun = written;
+    this.#tail = written.catch(() => {});
+    await written;
   }
 
   /** Continues an existing journal as it is. */
   adopt(header: CheckpointHeader): void {
     this.#encodeRecord = createPartRecordEncoder(header);
+    this.#begun = Promise.resolve();
   }
 
   /** Appends a finished part; resolves once it is stored. */
@@ -134,7 +146,8 @@ export class CheckpointSession {
     const encodeRecord = this.#encodeRecord;
     if (encodeRecord === undefined) throw new Error("CheckpointSession.record before begin/adopt");
     const line = encodeRecord(part);
-    const next = this.#tail.then(() => this.#store.append(this.#id, line));
+    const begun = this.#begun;
+    const next = this.#tail.then(() => begun).then(() => this.#store.append(this.#id, line));
     this.#tail = next.catch(() => {});
     return next;
   }

@@ -333,16 +333,24 @@ export async function downloadToSink(
   const signal = options.signal;
   if (signal?.aborted) throw transferAborted(signal, "download");
   // The ranges' connections open while HeadObject is on its way; it takes one of them, so its
-  // time is still a cold exchange's.
+  // time is still a cold exchange's. The checkpoint is locked meanwhile too.
   target.preconnect?.({ connections: startingRoutines(asked), for: "download" });
-  const span = await planObject(target, key, options);
-  const parallelism = forFirstExchange(asked, span.exchangeMs);
-  const session = options.checkpoint
-    ? await CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
+  const locking = options.checkpoint
+    ? CheckpointSession.open(options.checkpoint.store, options.checkpoint.id, {
       wait: options.waitForCheckpoint,
       signal,
     })
     : undefined;
+  locking?.catch(() => {}); // met below, after HeadObject's own failure if it has one
+  let span: ObjectSpan;
+  try {
+    span = await planObject(target, key, options);
+  } catch (err) {
+    await (await locking?.catch(() => undefined))?.close();
+    throw err;
+  }
+  const parallelism = forFirstExchange(asked, span.exchangeMs);
+  const session = await locking;
   try {
     const partSize = partSizeSetting === "auto"
       ? await chooseAutoPartSize(target, key, sink, session, span, options, parallelism)
@@ -527,8 +535,11 @@ async function reclaimOrBegin(run: DownloadRun): Promise<Begun> {
     : loaded.kind === "intent"
     ? "it is for another kind of transfer"
     : loaded.reason;
+  // A new journal: the ranges need not wait for it (their records do, and fail if it failed),
+  // and a crash before it is stored leaves nothing to resume but nothing lost on the server.
+  const journaled = session.begin(header);
+  journaled.catch(() => {});
   await sink.open(false);
-  await session.begin(header);
   return { resumed: false, done: new Map(), bytesRefetched: 0, discarded };
 }
 
