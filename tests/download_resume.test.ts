@@ -72,7 +72,11 @@ describe("downloadFile resumes after SIGKILL", () => {
 
       assert.equal(await exists(path), false, "nothing at the file before it is complete");
       assert.ok(await exists(`${path}.ossup-download`), "the partial file is there");
-      assert.ok(await exists(`${path}.ossup-download.cp`), "the checkpoint is there");
+      // The ranges go before the journal's header is stored, and its records after it: once a
+      // part is recorded the checkpoint is there; before any, it may not be yet.
+      if (heldFrom > 1) {
+        assert.ok(await exists(`${path}.ossup-download.cp`), "the checkpoint is there");
+      }
 
       const result = await held.env.bucket.downloadFile(key, path, {
         partSize: PART,
