@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
-import { OssClient } from "../mod.ts";
+import { type FileSource, MemoryCheckpointStore, OssClient } from "../mod.ts";
 import { GatedClock } from "./_gated_clock.ts";
 import {
   clientOptions,
@@ -160,5 +160,49 @@ describe("stray multipart uploads", () => {
     assert.equal(events[0], "part", `${events}`);
     assert.ok(events.includes("listed"));
     assert.equal(streamed.strayUploadsAborted, undefined);
+  });
+
+  it("hands a part that is ready to the transport before it signs the look for strays", async () => {
+    // A source whose reads are done at once: the first part is ready when Initiate answers,
+    // and its request must be the first one made then (the look costs a cold process 2–4 ms).
+    const bytes = new Uint8Array(SIZE).map((_, i) => (i * 13) & 0xff);
+    const source: FileSource = {
+      name: "in-memory",
+      size: bytes.length,
+      lastModified: 0,
+      stream: (offset, length) => new Blob([bytes.subarray(offset, offset + length)]).stream(),
+      readInto(offset, target) {
+        const read = bytes.subarray(offset, offset + target.length);
+        target.set(read);
+        return Promise.resolve(read.length);
+      },
+      stat: () => Promise.resolve({ size: bytes.length, lastModified: 0 }),
+      close: () => Promise.resolve(),
+    };
+    const calls: string[] = [];
+    const recording: typeof fetch = (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const method = init?.method ?? "GET";
+      if (method === "PUT" && url.searchParams.has("partNumber")) {
+        calls.push(`part ${url.searchParams.get("partNumber")}`);
+      }
+      if (method === "GET" && url.searchParams.has("uploads")) calls.push("list");
+      return globalThis.fetch(input, init);
+    };
+    const client = new OssClient(clientOptions(env.server, { fetch: recording }));
+    const bucket = client.bucket(env.bucketName);
+    for (const checkpoint of [false, new MemoryCheckpointStore()]) {
+      calls.length = 0;
+      const key = `ready-part-first-${checkpoint !== false}`;
+      await bucket.uploadFile(key, source, {
+        partSize: KB100,
+        routines: 1,
+        checkpoint,
+        checkpointId: key,
+      });
+      assert.equal(calls[0], "part 1", `${calls}`);
+      assert.ok(calls.includes("list"), "the look ran");
+      assert.ok(sameBytes(await objectBytes(env.bucket, key), bytes));
+    }
   });
 });

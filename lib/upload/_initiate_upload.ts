@@ -3,8 +3,9 @@
  * journal first gets an intent (a header with no upload ID), then
  * InitiateMultipartUpload runs, then the header names the upload, then
  * strays (uploads a lost answer or a killed run left) are looked for and
- * aborted while the parts go: the look costs a round trip (ListMultipartUploads)
- * that the parts need not wait for, since a stray is never this upload.
+ * aborted while the parts go, once the parts that are ready have been handed
+ * to the transport: the look costs a round trip (ListMultipartUploads) that
+ * the parts need not wait for, since a stray is never this upload.
  *
  * @module
  */
@@ -74,11 +75,21 @@ export async function initiateUpload(
     header = { ...journal.header, uploadId, createdAt: since };
     await journal.session.begin(header);
   }
+  // After the parts that are ready to go: a timer's task runs once the promise chains that
+  // take them to the transport have run, so the listing's signing and its connection (2–4 ms
+  // of a cold process here) do not delay the first part, nor take a connection opened for one.
   // Only the caller's abort makes it throw, and the engine then fails with that abort anyway.
-  const strayUploadsAborted = abortStrayUploads(target, key, {
-    uploadId,
-    since: Math.min(since, journal?.earlierIntent ?? since),
-    answeredAt,
-  }, signal).catch(() => []);
+  const strayUploadsAborted = nextTask().then(() =>
+    abortStrayUploads(target, key, {
+      uploadId,
+      since: Math.min(since, journal?.earlierIntent ?? since),
+      answeredAt,
+    }, signal)
+  ).catch(() => []);
   return { uploadId, header, strayUploadsAborted, exchangeMs };
+}
+
+/** Resolves in a task of its own, after the microtasks queued before it. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }
