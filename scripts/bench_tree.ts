@@ -21,8 +21,13 @@
  *   Go's run of the same round), printed with the rounds' ratios beside it.
  * - Goal (issue 15): ossup's files/s ≥ the Go SDK's. The Go SDK 1.4 signs V1, ossup V4.
  *
+ * - Beside it, the CPU seconds (median over the rounds) of the client's process, start-up
+ *   included, and of the server while the client ran: on a machine of few cores the two share
+ *   them, so a client's own CPU is time the server does not get.
+ *
  * It prints a table and one JSON line (`{ files, jobs, runs, loadavg, results: [{ client, files,
- * seconds, filesPerSecond, ratioToGo, rounds: [{ seconds, ratioToGo }] }] }`).
+ * seconds, filesPerSecond, ratioToGo, clientCpu, serverCpu, rounds: [{ seconds, ratioToGo,
+ * clientCpu, serverCpu }] }] }`).
  *
  * @module
  */
@@ -30,6 +35,7 @@
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { OssClient } from "../mod.ts";
@@ -144,6 +150,22 @@ interface Result {
   client: ClientId;
   files: number;
   seconds: number;
+  /** CPU seconds of the client's process (and its children), start-up included. */
+  clientCpu: number;
+  /** CPU seconds the server used while the client ran. */
+  serverCpu: number;
+}
+
+/**
+ * CPU seconds (user + system) from /proc (clock ticks of 1/100 s, Linux's USER_HZ): a process's
+ * own, or with `children` those of its children it has waited for.
+ */
+function cpuSeconds(pid: number | "self", children = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) / 100;
 }
 
 /** One client's run against a fresh server; its own count of files and time. */
@@ -161,6 +183,8 @@ async function runClient(
     await admin.createBucket(BUCKET);
     const prefix = `${id}/`;
     let reported: { files: number; seconds: number };
+    const serverBefore = cpuSeconds(server.pid);
+    const childrenBefore = cpuSeconds("self", true);
     if (id === "go") {
       const out = await run(
         goBinary!,
@@ -208,12 +232,20 @@ async function runClient(
       const out = JSON.parse((await run(cmd, args, env, ROOT)).trim());
       reported = { files: out.copied, seconds: out.seconds };
     }
+    const serverCpu = cpuSeconds(server.pid) - serverBefore;
+    const clientCpu = cpuSeconds("self", true) - childrenBefore;
     let stored = 0;
     for await (const _ of admin.bucket(BUCKET).listObjects({ prefix })) stored++;
     if (stored !== s.files || reported.files !== s.files) {
       throw new Error(`${id}: ${reported.files} files reported, ${stored} stored, of ${s.files}`);
     }
-    return { client: id, files: reported.files, seconds: reported.seconds };
+    return {
+      client: id,
+      files: reported.files,
+      seconds: reported.seconds,
+      clientCpu: round2(clientCpu),
+      serverCpu: round2(serverCpu),
+    };
   } finally {
     await server.stop();
   }
@@ -235,6 +267,8 @@ function summarize(client: ClientId, runs: Result[], rounds: Result[][]) {
     return {
       seconds: Math.round(r.seconds * 1000) / 1000,
       ratioToGo: go ? round2(go.seconds / r.seconds) : null,
+      clientCpu: r.clientCpu,
+      serverCpu: r.serverCpu,
     };
   });
   const seconds = median(runs.map((r) => r.seconds));
@@ -245,6 +279,8 @@ function summarize(client: ClientId, runs: Result[], rounds: Result[][]) {
     seconds: Math.round(seconds * 1000) / 1000,
     filesPerSecond: Math.round(runs[0].files / seconds),
     ratioToGo: ratios.length > 0 ? round2(median(ratios)) : null,
+    clientCpu: round2(median(runs.map((r) => r.clientCpu))),
+    serverCpu: round2(median(runs.map((r) => r.serverCpu))),
     rounds: perRound,
   };
 }
@@ -278,7 +314,7 @@ async function main(): Promise<void> {
         `${r.client.padEnd(11)} ${String(r.filesPerSecond).padStart(7)} files/s  ` +
           `${r.seconds.toFixed(3).padStart(8)} s${
             r.ratioToGo === null ? "" : `  ${r.ratioToGo}× Go${perRound}`
-          }`,
+          }  CPU: client ${r.clientCpu.toFixed(2)} s, server ${r.serverCpu.toFixed(2)} s`,
       );
     }
     console.log(
