@@ -168,12 +168,15 @@ export class TailSplit {
 
   /**
    * For a routine with no part left to start: a piece split off earlier, or the back half of
-   * the open span with the most left to fetch, if that is at least two {@linkcode MIN_SPAN}s.
-   * The span's owner stops reading its answer where the piece begins.
+   * the open span with the most left to fetch, if that is at least two {@linkcode MIN_SPAN}s
+   * and at least `worthCutting` bytes. The span's owner stops reading its answer where the piece
+   * begins.
    *
+   * @param worthCutting The least rest worth a cut; default 0. The caller gives what the link
+   * carries in a round trip (`_arrival_rate.ts`): a smaller rest gains nothing from a cut.
    * @returns A span to fetch, or undefined when there is nothing worth splitting now.
    */
-  take(): Span | undefined {
+  take(worthCutting = 0): Span | undefined {
     const piece = this.#pieces.pop();
     if (piece !== undefined) return piece;
     let widest: Span | undefined;
@@ -182,7 +185,9 @@ export class TailSplit {
       const rest = span.end - (span.reached ?? span.end);
       if (rest > widestRest) [widest, widestRest] = [span, rest];
     }
-    if (widest === undefined || widestRest < 2 * MIN_SPAN) return undefined;
+    if (widest === undefined || widestRest < Math.max(2 * MIN_SPAN, worthCutting)) {
+      return undefined;
+    }
     return this.#cut(widest, widest.end - Math.floor(widestRest / 2));
   }
 

@@ -36,6 +36,7 @@ import {
 } from "../upload/parallelism.ts";
 import { unquote } from "../upload/_upload_result.ts";
 import { type Span, type SpanProgress, TailSplit } from "./_tail_split.ts";
+import { ArrivalRate } from "./_arrival_rate.ts";
 import {
   type DownloadFileOptions,
   type DownloadProgress,
@@ -109,6 +110,9 @@ const BODY_RETRIES = 3;
 // run to run, in 128 KiB pieces 0.25 to 0.65 s (the kernel's copy into the page cache), and the
 // 1 GiB download's system CPU fell by about half with it.
 const WRITE_BUFFER = 128 * 1024;
+// The shortest window the download's rate is measured over: nearby (a loopback server answers
+// in a millisecond or two) shorter ones would see each range's arrivals, not the link's.
+const MIN_ARRIVAL_WINDOW_MS = 10;
 
 /**
  * The two buffers a routine gathers its ranges in, reused from range to range. Mutable: a body
@@ -608,6 +612,12 @@ async function fetchMissingParts(
 
   const scheduler = new PartScheduler(options.signal);
   const split = new TailSplit();
+  // How fast bytes came at best, over about a round trip (HeadObject's exchange, a handshake's
+  // and a request's, is up to two): for the tail split, what the link carries in one.
+  const arrivals = new ArrivalRate(
+    Math.max(MIN_ARRIVAL_WINDOW_MS, plan.exchangeMs / 2),
+    options.adaptive?.clock ?? (() => performance.now()),
+  );
   const fetchSpan = async (span: Span, buffers: WriteBuffers): Promise<void> => {
     const { partNumber, size } = span.part;
     const written = span.progress;
@@ -622,6 +632,7 @@ async function fetchMissingParts(
             fetchRange(run, span, buffers, scheduler, split, (n) => {
               received += n;
               bytesReceived += n;
+              arrivals.add(n);
             }),
         );
         const crc64 = split.finished(span);
@@ -673,7 +684,9 @@ async function fetchMissingParts(
           continue;
         }
         if (!splitsTail || !split.busy) return;
-        const piece = split.take();
+        // A rest the link carries within a round trip gains nothing from a cut (HeadObject's
+        // exchange is one or two: two on a new connection, which errs toward not cutting).
+        const piece = split.take((arrivals.best ?? 0) * plan.exchangeMs);
         if (piece !== undefined) await fetchSpan(piece, buffers);
         else await split.changed(scheduler.signal);
       }
