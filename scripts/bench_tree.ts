@@ -15,8 +15,9 @@
  *   first file sent to the last one journalled, after the folder is listed; its journal on, as
  *   by default), and the Go program's (after its own walk). Files/s is files over that time.
  * - Each client's objects are counted on the server after its run (the count must be the tree's).
- * - `--runs N` rounds (default 3), each running every client once in turn, so a burst of load
- *   on this shared machine falls on one round, not on one client: each client's figure is its
+ * - `--runs N` rounds (default 3), each running every client once in turn (each round starting
+ *   one client further on, so none always follows the same one), so a burst of load on this
+ *   shared machine falls on one round, not on one client: each client's figure is its
  *   median over the rounds, and its ratio to Go the median of its per-round ratios (each against
  *   Go's run of the same round), printed with the rounds' ratios beside it.
  * - Goal (issue 15): ossup's files/s ≥ the Go SDK's. The Go SDK 1.4 signs V1, ossup V4.
@@ -301,8 +302,12 @@ async function main(): Promise<void> {
     );
     const rounds: Result[][] = [];
     for (let round = 0; round < s.runs; round++) {
-      const results: Result[] = [];
-      for (const id of s.clients) results.push(await runClient(id, tree, work, s, goBinary));
+      // Each round starts one client further on, so none always runs after the same one.
+      const results = new Array<Result>(s.clients.length);
+      for (let i = 0; i < s.clients.length; i++) {
+        const c = (round + i) % s.clients.length;
+        results[c] = await runClient(s.clients[c], tree, work, s, goBinary);
+      }
       rounds.push(results);
     }
     const rows = s.clients.map((client, c) => summarize(client, rounds.map((r) => r[c]), rounds));
