@@ -37,14 +37,16 @@ export function peakRssKiB(): number {
 }
 
 /**
- * CPU seconds (user + system) of the whole process so far, from
- * /proc/self/stat (clock ticks of 1/100 s, Linux's USER_HZ).
+ * CPU seconds (user + system) of a whole process so far (this one by default), from
+ * /proc/<pid>/stat (clock ticks of 1/100 s, Linux's USER_HZ); with `children`, those of the
+ * children it has waited for instead.
  */
-export function cpuSeconds(): number {
-  const stat = readFileSync("/proc/self/stat", "utf8");
+export function cpuSeconds(pid: number | "self" = "self", children = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const at = children ? 13 : 11;
+  return (Number(fields[at]) + Number(fields[at + 1])) / 100;
 }
 
 /** The command-line flags every client takes. */

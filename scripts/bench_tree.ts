@@ -20,11 +20,10 @@
  *   shared machine falls on one round, not on one client: each client's figure is its
  *   median over the rounds, and its ratio to Go the median of its per-round ratios (each against
  *   Go's run of the same round), printed with the rounds' ratios beside it.
- * - Goal (issue 15): ossup's files/s ≥ the Go SDK's. The Go SDK 1.4 signs V1, ossup V4.
- *
  * - Beside it, the CPU seconds (median over the rounds) of the client's process, start-up
  *   included, and of the server while the client ran: on a machine of few cores the two share
  *   them, so a client's own CPU is time the server does not get.
+ * - Goal (issue 15): ossup's files/s ≥ the Go SDK's. The Go SDK 1.4 signs V1, ossup V4.
  *
  * It prints a table and one JSON line (`{ files, jobs, runs, loadavg, results: [{ client, files,
  * seconds, filesPerSecond, ratioToGo, clientCpu, serverCpu, rounds: [{ seconds, ratioToGo,
@@ -36,11 +35,11 @@
 import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { OssClient } from "../mod.ts";
 import { buildBenchGoClient } from "./_bench_go.ts";
+import { cpuSeconds } from "./_bench_proc.ts";
 import {
   CAMPAIGN_CREDENTIALS,
   CampaignServer,
@@ -155,18 +154,6 @@ interface Result {
   clientCpu: number;
   /** CPU seconds the server used while the client ran. */
   serverCpu: number;
-}
-
-/**
- * CPU seconds (user + system) from /proc (clock ticks of 1/100 s, Linux's USER_HZ): a process's
- * own, or with `children` those of its children it has waited for.
- */
-function cpuSeconds(pid: number | "self", children = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const at = children ? 13 : 11;
-  return (Number(fields[at]) + Number(fields[at + 1])) / 100;
 }
 
 /** One client's run against a fresh server; its own count of files and time. */
