@@ -612,6 +612,9 @@ async function fetchMissingParts(
 
   const scheduler = new PartScheduler(options.signal);
   const split = new TailSplit();
+  // Only "auto" splits the tail: a fixed count and part size mean what they say, one range
+  // per part.
+  const splitsTail = typeof run.routines !== "number";
   // How fast bytes came at best, over about a round trip (HeadObject's exchange, a handshake's
   // and a request's, is up to two): for the tail split, what the link carries in one.
   const arrivals = new ArrivalRate(
@@ -632,7 +635,7 @@ async function fetchMissingParts(
             fetchRange(run, span, buffers, scheduler, split, (n) => {
               received += n;
               bytesReceived += n;
-              arrivals.add(n);
+              if (splitsTail) arrivals.add(n);
             }),
         );
         const crc64 = split.finished(span);
@@ -657,9 +660,6 @@ async function fetchMissingParts(
       }
     }
   };
-  // Only "auto" splits the tail: a fixed count and part size mean what they say, one range
-  // per part.
-  const splitsTail = typeof run.routines !== "number";
   let next = 0;
   try {
     const bufferSize = Math.min(plan.partSize, WRITE_BUFFER);
